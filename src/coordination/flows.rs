@@ -1,0 +1,124 @@
+//! The message flow of one workflow under a variant, found by simulating it: one workflow,
+//! no network delay, 1 ms of work per step, so every message appears in causal order.
+
+use crate::engine::SimDuration;
+use crate::model::{
+    Arrivals, ComponentId, DurationDistribution, LinkSpec, MessageKind, NetworkSpec, RunWindow,
+    SystemSpec, TraceRecord,
+};
+
+use super::{Variant, simulate};
+
+/// One message of a flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowMessage {
+    pub src: ComponentId,
+    pub dst: ComponentId,
+    pub kind: MessageKind,
+    /// 0-based step the message concerns.
+    pub step: u8,
+    pub bytes: u64,
+    /// A component giving itself work: no message crosses the network.
+    pub local: bool,
+}
+
+/// The flows `check` prints for a variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantFlows {
+    pub success: Vec<FlowMessage>,
+    /// Failure at the last step, which exercises the longest compensation.
+    pub failure_at_last_step: Vec<FlowMessage>,
+    /// One status query made while the first step runs (empty if unsupported).
+    pub status: Vec<FlowMessage>,
+}
+
+pub fn message_flows(system: &SystemSpec, variant: Variant) -> VariantFlows {
+    let last = system.steps.len() - 1;
+    let success = flow(system, variant, None);
+    let failure = flow(system, variant, Some(last));
+    VariantFlows {
+        success: success
+            .iter()
+            .filter(|m| !m.0.kind.is_status())
+            .map(|m| m.0.clone())
+            .collect(),
+        failure_at_last_step: failure
+            .iter()
+            .filter(|m| !m.0.kind.is_status())
+            .map(|m| m.0.clone())
+            .collect(),
+        status: success
+            .into_iter()
+            .filter(|m| m.0.kind.is_status() && m.1 == 0)
+            .map(|m| m.0)
+            .collect(),
+    }
+}
+
+/// Messages (with their payload) of one workflow that fails at `fail_at`, if given.
+fn flow(system: &SystemSpec, variant: Variant, fail_at: Option<usize>) -> Vec<(FlowMessage, u32)> {
+    let mut spec = system.clone();
+    let one_ms = DurationDistribution::Constant(SimDuration::from_millis(1));
+    for (index, service) in spec.services.iter_mut().enumerate() {
+        service.work = one_ms.clone();
+        service.compensate = one_ms.clone();
+        service.query = DurationDistribution::ZERO;
+        service.progress = DurationDistribution::ZERO;
+        service.journal = DurationDistribution::ZERO;
+        service.fail = if fail_at.is_some_and(|step| spec.steps[step] == index) {
+            1.0
+        } else {
+            0.0
+        };
+    }
+    if let Some(orchestrator) = &mut spec.orchestrator {
+        orchestrator.work = DurationDistribution::ZERO;
+        orchestrator.journal = DurationDistribution::ZERO;
+        orchestrator.query = DurationDistribution::ZERO;
+    }
+    spec.network = NetworkSpec {
+        default_link: LinkSpec {
+            latency: DurationDistribution::ZERO,
+            bandwidth_bits_per_s: None,
+        },
+        links: Vec::new(),
+    };
+    spec.workload.arrivals = Arrivals::Constant { per_second: 1.0 };
+    spec.workload.max_workflows = Some(1);
+    spec.workload.status_every = Some(SimDuration::from_nanos(500_000));
+    spec.workload.timeout = None;
+    spec.window = RunWindow {
+        duration: SimDuration::from_secs(2),
+        drain: SimDuration::from_secs(3600),
+        warmup: SimDuration::ZERO,
+        bucket: SimDuration::from_secs(60),
+    };
+    let output = simulate(&spec, variant, 0, true);
+    output
+        .trace
+        .into_iter()
+        .filter_map(|record| match record {
+            TraceRecord::Sent {
+                src,
+                dst,
+                kind,
+                step,
+                bytes,
+                payload,
+                local,
+                ..
+            } => Some((
+                FlowMessage {
+                    src,
+                    dst,
+                    kind,
+                    step,
+                    bytes,
+                    local,
+                },
+                payload,
+            )),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,101 @@
+//! The driver: an engine `Process` that feeds world events to a variant's rules.
+
+use std::marker::PhantomData;
+
+use crate::engine::{EventQueue, Process, SimTime, run_until};
+use crate::metrics::RunResult;
+use crate::model::{ComponentId, Event, SystemSpec, TraceRecord, World, WorldConfig};
+
+use super::{
+    Choreography, Coordination, Coordinator, Cx, FrontController, Orchestrator, StampCoupling,
+    Stateless, Variant,
+};
+
+struct Simulation<'s, V> {
+    world: World<'s>,
+    rules: PhantomData<V>,
+}
+
+impl<V: Coordination> Process for Simulation<'_, V> {
+    type Event = Event;
+
+    fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
+        match event {
+            Event::Arrival => {
+                let workflow = self.world.arrive(now, queue);
+                V::start(
+                    &mut Cx {
+                        world: &mut self.world,
+                        queue,
+                    },
+                    workflow,
+                );
+            }
+            Event::Deliver(message) => self.world.deliver(now, message, queue),
+            Event::WorkerDone(message) => {
+                let result = self.world.finish_work(now, &message);
+                V::handled(
+                    &mut Cx {
+                        world: &mut self.world,
+                        queue,
+                    },
+                    &message,
+                    result,
+                );
+                self.world.after_work(now, &message, queue);
+            }
+            Event::StatusPoll(workflow) => self.world.poll(now, workflow, queue),
+            Event::ClientTimeout(workflow) => self.world.client_timeout(now, workflow),
+        }
+    }
+}
+
+/// Everything one simulated run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub result: RunResult,
+    /// Empty unless tracing was asked for.
+    pub trace: Vec<TraceRecord>,
+    /// The most workflows held in memory at once.
+    pub workflow_slots: usize,
+}
+
+/// Run `spec` under `variant` with `seed`.
+pub fn simulate(spec: &SystemSpec, variant: Variant, seed: u64, trace: bool) -> RunOutput {
+    match variant {
+        Variant::Orchestrator => simulate_with::<Orchestrator>(spec, seed, trace),
+        Variant::Choreography => simulate_with::<Choreography>(spec, seed, trace),
+        Variant::FrontController => simulate_with::<FrontController>(spec, seed, trace),
+        Variant::StampCoupling => simulate_with::<StampCoupling>(spec, seed, trace),
+        Variant::Stateless => simulate_with::<Stateless>(spec, seed, trace),
+    }
+}
+
+fn simulate_with<V: Coordination>(spec: &SystemSpec, seed: u64, trace: bool) -> RunOutput {
+    let coordinator = V::COORDINATOR.map(|coordinator| match coordinator {
+        Coordinator::Orchestrator => ComponentId::ORCHESTRATOR,
+        Coordinator::FirstService => spec.step_component(0),
+    });
+    let config = WorldConfig {
+        status_route: V::STATUS,
+        message_size: V::message_size,
+        coordinator,
+        uses_orchestrator: V::VARIANT.uses_orchestrator(),
+        trace,
+    };
+    let mut simulation = Simulation::<V> {
+        world: World::new(spec, seed, config),
+        rules: PhantomData,
+    };
+    let mut queue = EventQueue::new();
+    simulation.world.begin(&mut queue);
+    let end = SimTime::ZERO + spec.window.duration + spec.window.drain;
+    let stats = run_until(&mut simulation, &mut queue, end);
+    let workflow_slots = simulation.world.workflow_slots();
+    let (result, trace) = simulation.world.finish(end, stats.events);
+    RunOutput {
+        result,
+        trace,
+        workflow_slots,
+    }
+}

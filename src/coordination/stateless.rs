@@ -1,0 +1,44 @@
+//! Stateless choreography: the chain of `choreography`, and status assembled on demand by
+//! asking every service what its own records say.
+//!
+//! ```text
+//! success (n+1 messages)  and  failure at step k (2k messages): as choreography
+//! status (2n messages):   C ──query──▶ S1..Sn (all at once)
+//!                         Si ──"my step done?"──▶ C; C assembles when all n have replied
+//!                         (status latency = the slowest reply)
+//! ```
+
+use crate::model::{Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
+
+use super::choreography::{chain_handled, start_chain};
+use super::{Coordination, Coordinator, Cx, Variant};
+
+pub struct Stateless;
+
+impl Coordination for Stateless {
+    const VARIANT: Variant = Variant::Stateless;
+    const STATUS: StatusRoute = StatusRoute::EveryStep;
+    const COORDINATOR: Option<Coordinator> = None;
+
+    fn start(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
+        start_chain(cx, workflow);
+    }
+
+    fn handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult) {
+        if message.kind == MessageKind::StatusQuery {
+            let step = step_of(cx, message);
+            let done = cx.step_completed(message.workflow, step);
+            cx.answer_status(message, u8::from(done));
+        } else {
+            chain_handled(cx, message, result);
+        }
+    }
+}
+
+/// The step the answering service performs (each service performs at most one step).
+fn step_of(cx: &Cx<'_, '_>, query: &Message) -> u8 {
+    let steps = u8::try_from(cx.steps()).expect("at most 64 steps");
+    (0..steps)
+        .find(|&step| cx.at_step(step) == query.dst)
+        .expect("status queries go to the workflow's services")
+}

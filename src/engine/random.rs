@@ -1,0 +1,235 @@
+//! Seeded random streams: the SplitMix64 generator, streams keyed by
+//! `(seed, purpose, a, b)`, and the sampling primitives distributions are built from.
+//!
+//! Keyed streams are how common random numbers work (DESIGN §3.2): the work duration of
+//! workflow 17 at step 3 comes from the stream `(seed, Work, 17, 3)` in every variant, so a
+//! variant that sends more messages cannot shift another's draws.
+
+/// What a stream is for. The discriminant is part of every key, so streams for different
+/// purposes never coincide. Values are fixed forever: changing one changes every result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u64)]
+pub enum StreamPurpose {
+    Arrivals = 1,
+    Work = 2,
+    Failure = 3,
+    Compensation = 4,
+    Query = 5,
+    Network = 6,
+    Coordination = 7,
+    Replication = 8,
+    StatusPhase = 9,
+}
+
+/// SplitMix64 (Steele, Lea and Flood 2014): a tiny, portable, well-tested generator whose
+/// output depends only on its 64-bit state. It passes BigCrush as a sequence.
+#[derive(Debug, Clone)]
+pub struct SplitMix64 {
+    state: u64,
+}
+
+const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The SplitMix64 output function: a bijective avalanche mix of 64 bits.
+#[inline]
+pub fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> Self {
+        SplitMix64 { state: seed }
+    }
+
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(GOLDEN_GAMMA);
+        mix64(self.state)
+    }
+
+    /// Uniform in the open interval (0, 1): never exactly 0, so `ln` is always finite.
+    #[inline]
+    pub fn next_open01(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// `true` with probability `p`.
+    #[inline]
+    pub fn bernoulli(&mut self, p: f64) -> bool {
+        p > 0.0 && (p >= 1.0 || self.next_open01() < p)
+    }
+
+    /// Uniform integer in `0..n` (n > 0), by Lemire's multiply-shift (bias < 2^-64 · n).
+    #[inline]
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// Exponential with the given mean.
+    #[inline]
+    pub fn exponential(&mut self, mean: f64) -> f64 {
+        -mean * self.next_open01().ln()
+    }
+
+    /// Standard normal by Box–Muller (one pair per draw, so a draw uses exactly two words).
+    pub fn standard_normal(&mut self) -> f64 {
+        let radius = (-2.0 * self.next_open01().ln()).sqrt();
+        let angle = std::f64::consts::TAU * self.next_open01();
+        radius * angle.cos()
+    }
+
+    /// Gamma with shape `k` > 0 and scale 1 (Marsaglia and Tsang 2000, with the
+    /// `U^(1/k)` boost for k < 1).
+    pub fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            let boost = self.next_open01().powf(1.0 / shape);
+            return self.gamma(shape + 1.0) * boost;
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.standard_normal();
+            let v = 1.0 + c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = self.next_open01();
+            if u < 1.0 - 0.0331 * x * x * x * x || u.ln() < 0.5 * x * x + d * (1.0 - v + v.ln()) {
+                return d * v;
+            }
+        }
+    }
+}
+
+/// Derives independent streams from one scenario seed.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyedStreams {
+    seed: u64,
+}
+
+impl KeyedStreams {
+    pub fn new(seed: u64) -> Self {
+        KeyedStreams { seed }
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The stream for `(purpose, a, b)`, e.g. `(Work, workflow, step)`.
+    #[inline]
+    pub fn stream(&self, purpose: StreamPurpose, a: u64, b: u64) -> SplitMix64 {
+        let mut key = mix64(self.seed ^ GOLDEN_GAMMA.wrapping_mul(purpose as u64));
+        key = mix64(key ^ a.wrapping_mul(0xd1b5_4a32_d192_ed03));
+        key = mix64(key ^ b.wrapping_mul(0xaef1_7502_108e_f2d9));
+        SplitMix64::new(key)
+    }
+
+    /// The seed of replication `index` (0-based): replication 0 uses the scenario seed
+    /// itself, so a single run and the first replication agree.
+    pub fn replication_seed(seed: u64, index: u64) -> u64 {
+        if index == 0 {
+            seed
+        } else {
+            KeyedStreams::new(seed)
+                .stream(StreamPurpose::Replication, index, 0)
+                .next_u64()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mean_and_variance(samples: &[f64]) -> (f64, f64) {
+        let n = samples.len() as f64;
+        let mean = samples.iter().sum::<f64>() / n;
+        let variance = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (mean, variance)
+    }
+
+    #[test]
+    fn splitmix_matches_the_reference_sequence() {
+        // Reference values of SplitMix64 seeded with 0 (Vigna's splitmix64.c).
+        let mut rng = SplitMix64::new(0);
+        assert_eq!(rng.next_u64(), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(rng.next_u64(), 0x6e78_9e6a_a1b9_65f4);
+        assert_eq!(rng.next_u64(), 0x06c4_5d18_8009_454f);
+    }
+
+    #[test]
+    fn keyed_streams_differ_by_every_part_of_the_key() {
+        let streams = KeyedStreams::new(7);
+        let base = streams.stream(StreamPurpose::Work, 1, 2).next_u64();
+        assert_ne!(
+            base,
+            streams.stream(StreamPurpose::Failure, 1, 2).next_u64()
+        );
+        assert_ne!(base, streams.stream(StreamPurpose::Work, 2, 1).next_u64());
+        assert_ne!(
+            base,
+            KeyedStreams::new(8)
+                .stream(StreamPurpose::Work, 1, 2)
+                .next_u64()
+        );
+        assert_eq!(base, streams.stream(StreamPurpose::Work, 1, 2).next_u64());
+    }
+
+    // Sample-moment checks: with 200,000 draws the standard error of the mean is
+    // sd/447, so a 2 % tolerance is more than 4 standard errors for cv <= 2.
+    #[test]
+    fn exponential_has_the_right_mean_and_variance() {
+        let mut rng = SplitMix64::new(1);
+        let samples: Vec<f64> = (0..200_000).map(|_| rng.exponential(3.0)).collect();
+        let (mean, variance) = mean_and_variance(&samples);
+        assert!((mean - 3.0).abs() < 0.06, "mean {mean}");
+        assert!((variance - 9.0).abs() < 0.5, "variance {variance}");
+    }
+
+    #[test]
+    fn normal_has_zero_mean_and_unit_variance() {
+        let mut rng = SplitMix64::new(2);
+        let samples: Vec<f64> = (0..200_000).map(|_| rng.standard_normal()).collect();
+        let (mean, variance) = mean_and_variance(&samples);
+        assert!(mean.abs() < 0.02, "mean {mean}");
+        assert!((variance - 1.0).abs() < 0.02, "variance {variance}");
+    }
+
+    #[test]
+    fn gamma_has_mean_k_and_variance_k_for_small_and_large_shapes() {
+        for shape in [0.3, 1.0, 4.0] {
+            let mut rng = SplitMix64::new(3);
+            let samples: Vec<f64> = (0..200_000).map(|_| rng.gamma(shape)).collect();
+            let (mean, variance) = mean_and_variance(&samples);
+            assert!(
+                (mean - shape).abs() < 0.02 * shape.max(1.0),
+                "shape {shape} mean {mean}"
+            );
+            assert!(
+                (variance - shape).abs() < 0.05 * shape.max(1.0),
+                "shape {shape} var {variance}"
+            );
+        }
+    }
+
+    #[test]
+    fn below_and_bernoulli_are_uniform_enough() {
+        let mut rng = SplitMix64::new(4);
+        let mut counts = [0u32; 4];
+        for _ in 0..40_000 {
+            counts[rng.below(4) as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (9_500..10_500).contains(&c)),
+            "{counts:?}"
+        );
+        let hits = (0..100_000).filter(|_| rng.bernoulli(0.2)).count();
+        assert!((19_400..20_600).contains(&hits), "{hits}");
+        assert!(!rng.bernoulli(0.0));
+        assert!(rng.bernoulli(1.0));
+    }
+}

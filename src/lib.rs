@@ -1,0 +1,53 @@
+//! # sagasim
+//!
+//! A deterministic discrete-event simulator for distributed workflows. One TOML scenario
+//! describes services, a network, a workload and a multi-step workflow; sagasim runs it
+//! under every coordination style (orchestrator, choreography, front controller, stamp
+//! coupling, stateless) and reports what each costs.
+//!
+//! ```text
+//!   cli ──▶ runner ──▶ scenario ──▶ coordination ──▶ model ──▶ engine
+//!                         │              │              │
+//!                         │              │              └──▶ metrics
+//!   report ◀── results ◀──┴──────────────┘
+//! ```
+//!
+//! - [`engine`]: integer time, the `(time, seq)` event queue, keyed random streams, the loop.
+//! - [`model`]: services, orchestrator, network, workflows; the world's mechanics.
+//! - [`coordination`]: one trait and one file per variant: who sends what, when.
+//! - [`scenario`]: TOML → raw structs → validated [`Scenario`].
+//! - [`metrics`]: streaming counters, histograms and the time series.
+//! - [`runner`]: variants × replications in parallel, results in input order.
+//! - [`report`]: table, CSV, JSON and Markdown: results in, bytes out.
+//!
+//! ```
+//! let scenario = sagasim::Scenario::from_toml_str(r#"
+//!     [scenario]
+//!     name = "one-step"
+//!     duration = "10s"
+//!     variants = ["choreography"]
+//!     [workload]
+//!     arrivals = { poisson = 5 }
+//!     [[services]]
+//!     name = "order"
+//!     work = { exponential = "20ms" }
+//!     [workflow]
+//!     steps = ["order"]
+//! "#).unwrap();
+//! let results = sagasim::run(&scenario, &sagasim::RunOptions::default());
+//! let summary = &results.runs[0].result.summary;
+//! assert_eq!(summary.started, summary.completed + summary.compensated + summary.failed + summary.stuck);
+//! ```
+
+pub mod cli;
+pub mod coordination;
+pub mod engine;
+pub mod metrics;
+pub mod model;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+
+pub use coordination::Variant;
+pub use runner::{RunOptions, ScenarioResults, VariantRun, run};
+pub use scenario::{Scenario, ScenarioError};

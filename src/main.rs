@@ -1,0 +1,21 @@
+//! The `sagasim` binary: parse arguments, call the library, report errors with exit codes
+//! 0 (success), 2 (bad input: scenario or flags) and 1 (anything else).
+
+use clap::Parser;
+
+use sagasim::cli::{Cli, execute};
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            let _ = error.print();
+            std::process::exit(code);
+        }
+    };
+    if let Err(error) = execute(cli) {
+        eprintln!("error: {error}");
+        std::process::exit(error.exit_code());
+    }
+}

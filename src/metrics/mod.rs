@@ -1,0 +1,284 @@
+//! Streaming measurements of one simulation run: outcome counters, latency histograms,
+//! message and byte counts, status-query quality, coupling and the time series. Memory is
+//! independent of the number of workflows run.
+
+mod histogram;
+mod timeseries;
+
+pub use histogram::LatencyHistogram;
+pub use timeseries::{SeriesEvent, TimeBucket, TimeSeries};
+
+use serde::Serialize;
+
+use crate::engine::{SimDuration, SimTime};
+
+/// How a workflow ended. Every workflow started ends in exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Completed,
+    Compensated,
+    Failed,
+    Stuck,
+}
+
+/// The measurement window and bucket width of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct MeasurementWindow {
+    pub warmup: SimTime,
+    /// End of arrivals; throughput counts completions in `[warmup, arrivals_end)`.
+    pub arrivals_end: SimTime,
+    pub bucket: SimDuration,
+}
+
+/// Busy time of one component, for utilization.
+#[derive(Debug, Clone)]
+pub struct ComponentLoad {
+    pub name: String,
+    pub workers: u32,
+    /// Worker-nanoseconds busy inside `[warmup, arrivals_end)`.
+    pub busy_nanos: u128,
+    pub is_coordinator: bool,
+}
+
+/// Collects everything `summary.csv` and `timeseries.csv` report about one run.
+#[derive(Debug)]
+pub struct RunMetrics {
+    window: MeasurementWindow,
+    outcomes: [u64; 4],
+    started: u64,
+    completed_in_window: u64,
+    latency: LatencyHistogram,
+    workflow_messages: u64,
+    workflow_bytes: u64,
+    status_issued: u64,
+    status_answered: u64,
+    status_messages: u64,
+    status_latency: LatencyHistogram,
+    status_staleness_sum: i64,
+    rejected_messages: u64,
+    component_count: usize,
+    /// `edges[src * component_count + dst]`: a message went from src to dst.
+    edges: Vec<bool>,
+    series: TimeSeries,
+}
+
+impl RunMetrics {
+    pub fn new(window: MeasurementWindow, component_count: usize) -> Self {
+        RunMetrics {
+            window,
+            outcomes: [0; 4],
+            started: 0,
+            completed_in_window: 0,
+            latency: LatencyHistogram::new(),
+            workflow_messages: 0,
+            workflow_bytes: 0,
+            status_issued: 0,
+            status_answered: 0,
+            status_messages: 0,
+            status_latency: LatencyHistogram::new(),
+            status_staleness_sum: 0,
+            rejected_messages: 0,
+            component_count,
+            edges: vec![false; component_count * component_count],
+            series: TimeSeries::new(window.bucket),
+        }
+    }
+
+    pub fn is_measured(&self, started_at: SimTime) -> bool {
+        started_at >= self.window.warmup
+    }
+
+    pub fn workflow_started(&mut self, at: SimTime) {
+        if self.is_measured(at) {
+            self.started += 1;
+        }
+        self.series.record(at, SeriesEvent::Started);
+    }
+
+    /// A workflow reached its outcome at `at` (for `Stuck`: at the end of the run).
+    pub fn workflow_ended(&mut self, started_at: SimTime, at: SimTime, outcome: Outcome) {
+        let latency = at.since(started_at);
+        if outcome == Outcome::Completed
+            && at >= self.window.warmup
+            && at < self.window.arrivals_end
+        {
+            self.completed_in_window += 1;
+        }
+        if self.is_measured(started_at) {
+            self.outcomes[outcome as usize] += 1;
+            if outcome == Outcome::Completed {
+                self.latency.record(latency);
+            }
+        }
+        let series_event = match outcome {
+            Outcome::Completed => SeriesEvent::Completed(latency),
+            Outcome::Compensated => SeriesEvent::Compensated,
+            Outcome::Failed => SeriesEvent::Failed,
+            Outcome::Stuck => return,
+        };
+        self.series.record(at, series_event);
+    }
+
+    /// A message left `src` for `dst`. Status traffic is counted apart from the workflow's.
+    pub fn message_sent(
+        &mut self,
+        measured: bool,
+        status: bool,
+        bytes: u64,
+        src: usize,
+        dst: usize,
+    ) {
+        self.edges[src * self.component_count + dst] = true;
+        if !measured {
+            return;
+        }
+        if status {
+            self.status_messages += 1;
+        } else {
+            self.workflow_messages += 1;
+            self.workflow_bytes += bytes;
+        }
+    }
+
+    pub fn message_rejected(&mut self) {
+        self.rejected_messages += 1;
+    }
+
+    pub fn status_issued(&mut self, measured: bool) {
+        if measured {
+            self.status_issued += 1;
+        }
+    }
+
+    /// A status answer reached the client: `staleness` is steps actually completed minus
+    /// steps reported.
+    pub fn status_answered(&mut self, measured: bool, latency: SimDuration, staleness: i64) {
+        if measured {
+            self.status_answered += 1;
+            self.status_latency.record(latency);
+            self.status_staleness_sum += staleness;
+        }
+    }
+
+    pub fn rejected_messages(&self) -> u64 {
+        self.rejected_messages
+    }
+
+    /// Close the run: compute every summary figure.
+    pub fn finish(self, end: SimTime, events: u64, loads: &[ComponentLoad]) -> RunResult {
+        let window_nanos = self
+            .window
+            .arrivals_end
+            .since(self.window.warmup)
+            .as_nanos_f64();
+        let utilization = |load: &ComponentLoad| {
+            (window_nanos > 0.0)
+                .then(|| load.busy_nanos as f64 / (window_nanos * f64::from(load.workers)))
+        };
+        let coordinator_utilization = loads
+            .iter()
+            .find(|l| l.is_coordinator)
+            .and_then(utilization);
+        let mut bottleneck: Option<(&str, f64)> = None;
+        for load in loads {
+            if let Some(value) = utilization(load)
+                && bottleneck.is_none_or(|(_, best)| value > best)
+            {
+                bottleneck = Some((load.name.as_str(), value));
+            }
+        }
+        let (coupling_edges, coupling_max_peers) = self.coupling();
+        let per_workflow =
+            |total: u64| (self.started > 0).then(|| total as f64 / self.started as f64);
+        let status_issued = self.status_issued;
+        let answered = self.status_answered;
+        let summary = Summary {
+            started: self.started,
+            completed: self.outcomes[Outcome::Completed as usize],
+            compensated: self.outcomes[Outcome::Compensated as usize],
+            failed: self.outcomes[Outcome::Failed as usize],
+            stuck: self.outcomes[Outcome::Stuck as usize],
+            throughput_per_s: (window_nanos > 0.0)
+                .then(|| self.completed_in_window as f64 / (window_nanos / 1e9)),
+            latency_mean_ms: self.latency.mean_ms(),
+            latency_p50_ms: self.latency.quantile_ms(0.50),
+            latency_p95_ms: self.latency.quantile_ms(0.95),
+            latency_p99_ms: self.latency.quantile_ms(0.99),
+            latency_p999_ms: self.latency.quantile_ms(0.999),
+            latency_max_ms: self.latency.max_ms(),
+            messages_per_workflow: per_workflow(self.workflow_messages),
+            bytes_per_workflow: per_workflow(self.workflow_bytes),
+            status_answered_ratio: (status_issued > 0)
+                .then(|| answered as f64 / status_issued as f64),
+            status_latency_p50_ms: self.status_latency.quantile_ms(0.50),
+            status_latency_p99_ms: self.status_latency.quantile_ms(0.99),
+            status_messages_per_query: (status_issued > 0)
+                .then(|| self.status_messages as f64 / status_issued as f64),
+            status_staleness_steps_mean: (answered > 0)
+                .then(|| self.status_staleness_sum as f64 / answered as f64),
+            coordinator_utilization,
+            max_utilization: bottleneck.map(|(_, value)| value),
+            bottleneck: bottleneck.map(|(name, _)| name.to_string()),
+            coupling_edges,
+            coupling_max_peers,
+            events,
+            rejected_messages: self.rejected_messages,
+        };
+        RunResult {
+            summary,
+            timeseries: self.series.finish(end),
+        }
+    }
+
+    /// (distinct src→dst edges, largest number of distinct destinations of one sender).
+    fn coupling(&self) -> (u64, u64) {
+        let rows = self.edges.chunks(self.component_count.max(1));
+        let peers: Vec<u64> = rows
+            .map(|row| row.iter().filter(|&&e| e).count() as u64)
+            .collect();
+        (peers.iter().sum(), peers.iter().copied().max().unwrap_or(0))
+    }
+}
+
+/// The figures of one run of one variant: a `summary.csv` row without its labels.
+/// `None` is an empty cell: the value does not exist (no completed workflow, no status
+/// query, no coordinator).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub started: u64,
+    pub completed: u64,
+    pub compensated: u64,
+    pub failed: u64,
+    pub stuck: u64,
+    pub throughput_per_s: Option<f64>,
+    pub latency_mean_ms: Option<f64>,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub latency_p999_ms: Option<f64>,
+    pub latency_max_ms: Option<f64>,
+    pub messages_per_workflow: Option<f64>,
+    pub bytes_per_workflow: Option<f64>,
+    pub status_answered_ratio: Option<f64>,
+    pub status_latency_p50_ms: Option<f64>,
+    pub status_latency_p99_ms: Option<f64>,
+    pub status_messages_per_query: Option<f64>,
+    pub status_staleness_steps_mean: Option<f64>,
+    pub coordinator_utilization: Option<f64>,
+    pub max_utilization: Option<f64>,
+    pub bottleneck: Option<String>,
+    pub coupling_edges: u64,
+    pub coupling_max_peers: u64,
+    pub events: u64,
+    /// Messages refused by a full inbox (not a `summary.csv` column yet).
+    #[serde(skip)]
+    pub rejected_messages: u64,
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    pub summary: Summary,
+    pub timeseries: Vec<TimeBucket>,
+}

@@ -1,0 +1,98 @@
+//! Messages between components: what they are about, and which workflow they belong to.
+
+use super::system::ComponentId;
+use super::workflow::WorkflowRef;
+
+/// What a message asks for or reports. The coordination variants choose which kinds they
+/// send; the model only needs to know what work each kind implies at its destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MessageKind {
+    /// Client → first handler: start a workflow.
+    Start,
+    /// Orchestrator → service: do your step.
+    Command,
+    /// Service → orchestrator: my step committed.
+    Reply,
+    /// Service → next service: the previous step committed, do yours.
+    Event,
+    /// Service → front controller: my step committed.
+    Progress,
+    /// Service → coordinator: my step failed for a business reason.
+    Failure,
+    /// Undo your step (a command, or a failed event passed back along a chain).
+    Compensate,
+    /// A compensation finished (to the coordinator, or to the client in stamp coupling).
+    CompensationReply,
+    /// → client: the workflow completed.
+    Done,
+    /// → client: the workflow was rolled back.
+    Compensated,
+    /// Client → component: how far along is this workflow?
+    StatusQuery,
+    /// Component → client: this many steps, as far as I know.
+    StatusReply,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 12] = [
+        MessageKind::Start,
+        MessageKind::Command,
+        MessageKind::Reply,
+        MessageKind::Event,
+        MessageKind::Progress,
+        MessageKind::Failure,
+        MessageKind::Compensate,
+        MessageKind::CompensationReply,
+        MessageKind::Done,
+        MessageKind::Compensated,
+        MessageKind::StatusQuery,
+        MessageKind::StatusReply,
+    ];
+
+    /// Status traffic is measured apart from the workflow's own messages.
+    pub fn is_status(self) -> bool {
+        matches!(self, MessageKind::StatusQuery | MessageKind::StatusReply)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageKind::Start => "start",
+            MessageKind::Command => "command",
+            MessageKind::Reply => "reply",
+            MessageKind::Event => "event",
+            MessageKind::Progress => "progress",
+            MessageKind::Failure => "failure",
+            MessageKind::Compensate => "compensate",
+            MessageKind::CompensationReply => "compensation-reply",
+            MessageKind::Done => "done",
+            MessageKind::Compensated => "compensated",
+            MessageKind::StatusQuery => "status-query",
+            MessageKind::StatusReply => "status-reply",
+        }
+    }
+}
+
+/// One message. `src == dst` marks a local task (a component giving itself work, such as
+/// the front controller compensating its own step): it takes a worker but crosses no
+/// network and is not counted as a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message {
+    pub workflow: WorkflowRef,
+    /// Position among the workflow's messages: keys this message's random draws.
+    pub index: u32,
+    /// Kind-specific: status query id; expected compensation reports; committed steps
+    /// carried by a stamp.
+    pub payload: u32,
+    pub src: ComponentId,
+    pub dst: ComponentId,
+    pub kind: MessageKind,
+    /// The workflow step the message concerns (0-based); for a status reply, the number
+    /// of steps reported.
+    pub step: u8,
+}
+
+impl Message {
+    pub fn is_local(&self) -> bool {
+        self.src == self.dst
+    }
+}

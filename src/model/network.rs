@@ -1,0 +1,93 @@
+//! The network: a latency distribution and bandwidth per directed pair of components,
+//! resolved once from the defaults and the per-link overrides.
+
+use crate::engine::{SimDuration, SplitMix64};
+
+use super::system::{ComponentId, LinkSpec, NetworkSpec};
+
+#[derive(Debug)]
+pub struct Network {
+    component_count: usize,
+    /// `links[src * component_count + dst]`.
+    links: Vec<LinkSpec>,
+}
+
+impl Network {
+    pub fn new(spec: &NetworkSpec, component_count: usize) -> Self {
+        let mut links = vec![spec.default_link.clone(); component_count * component_count];
+        for link in &spec.links {
+            let entry = &mut links[link.src.index() * component_count + link.dst.index()];
+            if let Some(latency) = &link.latency {
+                entry.latency = latency.clone();
+            }
+            if let Some(bandwidth) = link.bandwidth_bits_per_s {
+                entry.bandwidth_bits_per_s = bandwidth;
+            }
+        }
+        Network {
+            component_count,
+            links,
+        }
+    }
+
+    /// Latency draw plus transfer time for `bytes` from `src` to `dst`.
+    pub fn delay(
+        &self,
+        src: ComponentId,
+        dst: ComponentId,
+        bytes: u64,
+        rng: &mut SplitMix64,
+    ) -> SimDuration {
+        let link = &self.links[src.index() * self.component_count + dst.index()];
+        let latency = link.latency.sample(rng);
+        match link.bandwidth_bits_per_s {
+            None => latency,
+            Some(bits_per_s) => {
+                let transfer_nanos = bytes as f64 * 8.0 * 1e9 / bits_per_s;
+                latency + SimDuration::from_nanos_f64(transfer_nanos)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DurationDistribution, LinkOverride};
+
+    #[test]
+    fn overrides_apply_to_one_direction_and_bandwidth_adds_transfer_time() {
+        let spec = NetworkSpec {
+            default_link: LinkSpec {
+                latency: DurationDistribution::Constant(SimDuration::from_millis(2)),
+                bandwidth_bits_per_s: Some(8e6),
+            },
+            links: vec![LinkOverride {
+                src: ComponentId::ORCHESTRATOR,
+                dst: ComponentId::service(0),
+                latency: Some(DurationDistribution::Constant(SimDuration::from_millis(10))),
+                bandwidth_bits_per_s: Some(None),
+            }],
+        };
+        let network = Network::new(&spec, 3);
+        let mut rng = SplitMix64::new(0);
+        let forward = network.delay(
+            ComponentId::ORCHESTRATOR,
+            ComponentId::service(0),
+            1000,
+            &mut rng,
+        );
+        let back = network.delay(
+            ComponentId::service(0),
+            ComponentId::ORCHESTRATOR,
+            1000,
+            &mut rng,
+        );
+        assert_eq!(
+            forward,
+            SimDuration::from_millis(10),
+            "override, unlimited bandwidth"
+        );
+        assert_eq!(back, SimDuration::from_millis(3), "2 ms + 1000 B at 1 MB/s");
+    }
+}

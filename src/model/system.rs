@@ -1,0 +1,204 @@
+//! The simulated system as the scenario describes it, validated: components, costs, network,
+//! message sizes, workload, workflow and the run window. Plain data, no behaviour.
+
+use crate::engine::SimDuration;
+
+use super::DurationDistribution;
+
+/// Index of a component in every per-component table: 0 is the client, 1 the orchestrator
+/// (present in the tables even when no orchestrated variant runs), services from 2 on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ComponentId(pub u16);
+
+impl ComponentId {
+    pub const CLIENT: ComponentId = ComponentId(0);
+    pub const ORCHESTRATOR: ComponentId = ComponentId(1);
+
+    pub fn service(index: usize) -> ComponentId {
+        ComponentId(u16::try_from(index + 2).expect("service count is validated"))
+    }
+
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+
+    /// The service index, or `None` for the client and the orchestrator.
+    pub fn service_index(self) -> Option<usize> {
+        self.index().checked_sub(2)
+    }
+}
+
+/// Most workflow steps a scenario may have: per-workflow step sets are 64-bit masks.
+pub const MAX_STEPS: usize = 64;
+
+/// One participant service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceSpec {
+    pub name: String,
+    pub workers: u32,
+    pub queue: u32,
+    /// Doing its step of a workflow.
+    pub work: DurationDistribution,
+    /// Undoing its step.
+    pub compensate: DurationDistribution,
+    /// Probability that its step fails for a business reason.
+    pub fail: f64,
+    /// Answering one status query.
+    pub query: DurationDistribution,
+    /// Front controller: applying one progress update (or failure notice, or compensation
+    /// reply) to its workflow state.
+    pub progress: DurationDistribution,
+    /// Front controller: durable write of its workflow state, added to `progress`.
+    pub journal: DurationDistribution,
+}
+
+/// The orchestrator, when an orchestrated variant runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrchestratorSpec {
+    pub workers: u32,
+    pub queue: u32,
+    /// Handling one message: decide and send the next command.
+    pub work: DurationDistribution,
+    /// Durable write per state transition, added to `work`.
+    pub journal: DurationDistribution,
+    /// Answering one status query (read-only: no journal write).
+    pub query: DurationDistribution,
+}
+
+/// Link properties between two components.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkSpec {
+    pub latency: DurationDistribution,
+    /// Bits per second; `None` is unlimited.
+    pub bandwidth_bits_per_s: Option<f64>,
+}
+
+/// A per-link override, from `src` to `dst` (one direction).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkOverride {
+    pub src: ComponentId,
+    pub dst: ComponentId,
+    pub latency: Option<DurationDistribution>,
+    pub bandwidth_bits_per_s: Option<Option<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkSpec {
+    pub default_link: LinkSpec,
+    pub links: Vec<LinkOverride>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MessageSizes {
+    pub base_bytes: u64,
+    /// Stamp coupling: each completed step adds this much state to a message.
+    pub state_per_step_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Arrivals {
+    /// Poisson process, workflows per second.
+    Poisson { per_second: f64 },
+    /// Evenly spaced, workflows per second.
+    Constant { per_second: f64 },
+}
+
+impl Arrivals {
+    pub fn per_second(&self) -> f64 {
+        match *self {
+            Arrivals::Poisson { per_second } | Arrivals::Constant { per_second } => per_second,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadSpec {
+    pub arrivals: Arrivals,
+    /// Each in-flight workflow is polled for its status this often.
+    pub status_every: Option<SimDuration>,
+    /// The client gives up on a workflow after this long.
+    pub timeout: Option<SimDuration>,
+    /// Stop starting workflows after this many (in addition to `duration`).
+    pub max_workflows: Option<u64>,
+}
+
+/// When arrivals stop, how long in-flight work may drain, what is measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunWindow {
+    pub duration: SimDuration,
+    pub drain: SimDuration,
+    pub warmup: SimDuration,
+    /// Width of a `timeseries.csv` bucket.
+    pub bucket: SimDuration,
+}
+
+/// Everything the simulation needs, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemSpec {
+    pub services: Vec<ServiceSpec>,
+    pub orchestrator: Option<OrchestratorSpec>,
+    pub network: NetworkSpec,
+    pub messages: MessageSizes,
+    pub workload: WorkloadSpec,
+    /// Each step is the index of the service that performs it, in order.
+    pub steps: Vec<usize>,
+    pub window: RunWindow,
+}
+
+impl SystemSpec {
+    /// Number of components in per-component tables (client + orchestrator + services).
+    pub fn component_count(&self) -> usize {
+        self.services.len() + 2
+    }
+
+    pub fn component_name(&self, id: ComponentId) -> &str {
+        match id {
+            ComponentId::CLIENT => "client",
+            ComponentId::ORCHESTRATOR => "orchestrator",
+            other => other
+                .service_index()
+                .and_then(|index| self.services.get(index))
+                .map_or("?", |service| service.name.as_str()),
+        }
+    }
+
+    /// The component that performs step `step`.
+    pub fn step_component(&self, step: usize) -> ComponentId {
+        ComponentId::service(self.steps[step])
+    }
+}
+
+/// A "round" bucket width (1, 2 or 5 times a power of ten nanoseconds) that gives at most
+/// 1,000 buckets over `span` (at least 400 when the span is long enough).
+pub fn default_bucket(span: SimDuration) -> SimDuration {
+    let mut magnitude = 1u64;
+    loop {
+        for factor in [1u64, 2, 5] {
+            let width = magnitude.saturating_mul(factor);
+            if span.as_nanos().div_ceil(width) <= 1_000 {
+                return SimDuration::from_nanos(width);
+            }
+        }
+        magnitude = magnitude.saturating_mul(10);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_buckets_are_round_and_between_400_and_1000() {
+        for minutes in [1u64, 12, 60, 600, 18_000] {
+            let span = SimDuration::from_secs(minutes * 60);
+            let width = default_bucket(span);
+            let buckets = span.as_nanos().div_ceil(width.as_nanos());
+            assert!(
+                (400..=1_000).contains(&buckets),
+                "{minutes} min: {buckets} buckets"
+            );
+            let leading = width.as_nanos() / 10u64.pow(width.as_nanos().ilog10());
+            assert!([1, 2, 5].contains(&leading), "{width}");
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Live workflow state, in a slab that recycles slots: memory follows the number of
+//! workflows in flight, not the number run. A slot is freed only when its workflow has an
+//! outcome and no message or timer refers to it any more.
+
+use crate::engine::SimTime;
+use crate::metrics::Outcome;
+
+/// A handle to a workflow; the generation detects a stale handle to a recycled slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WorkflowRef {
+    slot: u32,
+    generation: u32,
+}
+
+/// A status query the client is waiting on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingQuery {
+    pub id: u32,
+    pub sent_at: SimTime,
+    /// Replies still to come.
+    pub awaiting: u8,
+    /// Steps reported so far (summed over replies).
+    pub reported: u8,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    /// Arrival index: the key of this workflow's random streams.
+    pub number: u64,
+    pub started_at: SimTime,
+    pub measured: bool,
+    /// Set once, when the client learns the outcome (or gives up).
+    pub outcome: Option<Outcome>,
+    /// Steps whose work ever completed (ground truth for status staleness).
+    pub completed_mask: u64,
+    /// Steps committed and not compensated.
+    pub committed_mask: u64,
+    /// Steps the coordinator (orchestrator or front controller) knows completed.
+    pub coordinator_known: u8,
+    /// Stamp coupling: compensation reports the client has received.
+    pub reports_received: u8,
+    /// Messages, local tasks and timers that still refer to this workflow.
+    pub outstanding: u32,
+    pub next_message_index: u32,
+    pub next_query_id: u32,
+    pub pending_queries: Vec<PendingQuery>,
+}
+
+impl Workflow {
+    pub fn steps_completed(&self) -> u8 {
+        self.completed_mask.count_ones() as u8
+    }
+}
+
+struct Slot {
+    generation: u32,
+    workflow: Option<Workflow>,
+}
+
+#[derive(Default)]
+pub struct WorkflowTable {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+}
+
+impl WorkflowTable {
+    pub fn insert(&mut self, workflow: Workflow) -> WorkflowRef {
+        if let Some(slot) = self.free.pop() {
+            let entry = &mut self.slots[slot as usize];
+            entry.generation = entry.generation.wrapping_add(1);
+            entry.workflow = Some(workflow);
+            WorkflowRef {
+                slot,
+                generation: entry.generation,
+            }
+        } else {
+            let slot =
+                u32::try_from(self.slots.len()).expect("fewer than 2^32 workflows in flight");
+            self.slots.push(Slot {
+                generation: 0,
+                workflow: Some(workflow),
+            });
+            WorkflowRef {
+                slot,
+                generation: 0,
+            }
+        }
+    }
+
+    /// The workflow behind a live handle. Every message and timer holds its workflow's slot
+    /// open, so a stale handle is a broken invariant.
+    pub fn get_mut(&mut self, handle: WorkflowRef) -> &mut Workflow {
+        let entry = &mut self.slots[handle.slot as usize];
+        assert_eq!(entry.generation, handle.generation, "stale workflow handle");
+        entry.workflow.as_mut().expect("workflow slot is live")
+    }
+
+    pub fn get(&self, handle: WorkflowRef) -> &Workflow {
+        let entry = &self.slots[handle.slot as usize];
+        assert_eq!(entry.generation, handle.generation, "stale workflow handle");
+        entry.workflow.as_ref().expect("workflow slot is live")
+    }
+
+    /// Free the slot if the workflow has ended and nothing refers to it.
+    pub fn release_if_done(&mut self, handle: WorkflowRef) {
+        let entry = &mut self.slots[handle.slot as usize];
+        if entry
+            .workflow
+            .as_ref()
+            .is_some_and(|w| w.outcome.is_some() && w.outstanding == 0)
+        {
+            entry.workflow = None;
+            self.free.push(handle.slot);
+        }
+    }
+
+    /// Workflows still held, in slot order (deterministic).
+    pub fn live(&self) -> impl Iterator<Item = &Workflow> {
+        self.slots.iter().filter_map(|slot| slot.workflow.as_ref())
+    }
+
+    /// Slots allocated so far: the high-water mark of workflows held at once.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workflow(number: u64) -> Workflow {
+        Workflow {
+            number,
+            started_at: SimTime::ZERO,
+            measured: true,
+            outcome: None,
+            completed_mask: 0,
+            committed_mask: 0,
+            coordinator_known: 0,
+            reports_received: 0,
+            outstanding: 0,
+            next_message_index: 0,
+            next_query_id: 0,
+            pending_queries: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn slots_are_recycled_only_after_the_outcome_and_the_last_reference() {
+        let mut table = WorkflowTable::default();
+        let first = table.insert(workflow(1));
+        table.get_mut(first).outstanding = 1;
+        table.get_mut(first).outcome = Some(Outcome::Completed);
+        table.release_if_done(first);
+        assert_eq!(table.live().count(), 1, "a message still refers to it");
+        table.get_mut(first).outstanding = 0;
+        table.release_if_done(first);
+        assert_eq!(table.live().count(), 0);
+        let second = table.insert(workflow(2));
+        assert_eq!(table.capacity(), 1, "the slot was reused");
+        assert_ne!(first, second, "with a new generation");
+    }
+
+    #[test]
+    #[should_panic(expected = "stale workflow handle")]
+    fn a_stale_handle_is_caught() {
+        let mut table = WorkflowTable::default();
+        let first = table.insert(workflow(1));
+        table.get_mut(first).outcome = Some(Outcome::Completed);
+        table.release_if_done(first);
+        table.insert(workflow(2));
+        table.get(first);
+    }
+}

@@ -1,0 +1,150 @@
+//! `sagasim check`: the validated model and each variant's message flow, as text.
+
+use std::fmt::Write;
+
+use crate::coordination::{FlowMessage, Variant, VariantFlows};
+use crate::model::{Arrivals, ComponentId, SystemSpec};
+use crate::scenario::Scenario;
+
+use super::Table;
+
+pub fn render_check(scenario: &Scenario, flows: &[(Variant, VariantFlows)]) -> String {
+    let system = &scenario.system;
+    let window = system.window;
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario {} (seed {})", scenario.name, scenario.seed);
+    let _ = writeln!(
+        out,
+        "  run:       {} of arrivals, {} drain, {} warmup; buckets of {}; {} replication(s)",
+        window.duration, window.drain, window.warmup, window.bucket, scenario.replications
+    );
+    let workload = &system.workload;
+    let arrivals = match workload.arrivals {
+        Arrivals::Poisson { per_second } => format!("poisson, {per_second}/s"),
+        Arrivals::Constant { per_second } => format!("constant, {per_second}/s"),
+    };
+    let status = workload
+        .status_every
+        .map_or("no status queries".to_string(), |every| {
+            format!("status polled every {every}")
+        });
+    let timeout = workload
+        .timeout
+        .map_or("no client timeout".to_string(), |t| {
+            format!("client timeout {t}")
+        });
+    let cap = workload
+        .max_workflows
+        .map_or(String::new(), |max| format!("; at most {max} workflows"));
+    let _ = writeln!(out, "  workload:  {arrivals}; {status}; {timeout}{cap}");
+    let link = &system.network.default_link;
+    let bandwidth = link
+        .bandwidth_bits_per_s
+        .map_or("unlimited".to_string(), |b| format!("{} Mbps", b / 1e6));
+    let _ = writeln!(
+        out,
+        "  network:   latency {}, bandwidth {bandwidth}, {} link override(s)",
+        link.latency,
+        system.network.links.len()
+    );
+    let _ = writeln!(
+        out,
+        "  messages:  {} B base, {} B of state per completed step (stamp coupling)",
+        system.messages.base_bytes, system.messages.state_per_step_bytes
+    );
+    out.push_str("\nservices\n");
+    let services = Table {
+        columns: [
+            "name",
+            "workers",
+            "queue",
+            "work",
+            "compensate",
+            "fail",
+            "query",
+            "progress",
+            "journal",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect(),
+        rows: system
+            .services
+            .iter()
+            .map(|s| {
+                vec![
+                    s.name.clone(),
+                    s.workers.to_string(),
+                    s.queue.to_string(),
+                    s.work.to_string(),
+                    s.compensate.to_string(),
+                    s.fail.to_string(),
+                    s.query.to_string(),
+                    s.progress.to_string(),
+                    s.journal.to_string(),
+                ]
+            })
+            .collect(),
+    };
+    out.push_str(&indent(&services.to_text()));
+    if let Some(o) = &system.orchestrator {
+        let _ = writeln!(
+            out,
+            "\norchestrator: {} workers, queue {}, work {}, journal {}, query {}",
+            o.workers, o.queue, o.work, o.journal, o.query
+        );
+    }
+    let steps: Vec<&str> = system
+        .steps
+        .iter()
+        .map(|&s| system.services[s].name.as_str())
+        .collect();
+    let _ = writeln!(out, "\nworkflow: {}", steps.join(" → "));
+    let last = steps.len();
+    for (variant, flow) in flows {
+        let _ = writeln!(out, "\n{variant}: {}", variant.summary());
+        write_flow(&mut out, system, "success", &flow.success);
+        write_flow(
+            &mut out,
+            system,
+            &format!("failure at step {last} ({})", steps[last - 1]),
+            &flow.failure_at_last_step,
+        );
+        if flow.status.is_empty() {
+            let _ = writeln!(out, "  status query: unsupported (counted as unanswered)");
+        } else {
+            write_flow(&mut out, system, "status query", &flow.status);
+        }
+    }
+    out
+}
+
+fn write_flow(out: &mut String, system: &SystemSpec, title: &str, messages: &[FlowMessage]) {
+    let count = messages.iter().filter(|m| !m.local).count();
+    let bytes: u64 = messages.iter().map(|m| m.bytes).sum();
+    let _ = writeln!(out, "  {title}: {count} messages, {bytes} bytes");
+    let name = |id: ComponentId| system.component_name(id).to_string();
+    let mut number = 0;
+    for message in messages {
+        let what = format!("{} (step {})", message.kind.label(), message.step + 1);
+        if message.local {
+            let _ = writeln!(
+                out,
+                "        {} does {what} itself, no message",
+                name(message.src)
+            );
+        } else {
+            number += 1;
+            let route = format!("{} → {}", name(message.src), name(message.dst));
+            let _ = writeln!(
+                out,
+                "    {number:>3}. {route:<32} {what:<28} {} B",
+                message.bytes
+            );
+        }
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("  {line}\n")).collect()
+}

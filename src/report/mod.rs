@@ -1,0 +1,272 @@
+//! Reports: the comparison as a terminal table, CSV, JSON and Markdown. Results in, text
+//! out; writing files is the caller's business.
+
+mod check;
+mod stats;
+mod table;
+
+pub use check::render_check;
+pub use stats::{ci95_half_width, mean, t_975};
+pub use table::{Table, render_table};
+
+use crate::metrics::{Summary, TimeBucket};
+use crate::runner::ScenarioResults;
+
+/// One cell. Formatting is fixed (at most six decimals, no trailing zeros), so output is
+/// byte-identical across machines for identical results.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(u64),
+    Number(Option<f64>),
+}
+
+impl Cell {
+    pub fn render(&self) -> String {
+        match self {
+            Cell::Text(text) => text.clone(),
+            Cell::Count(count) => count.to_string(),
+            Cell::Number(None) => String::new(),
+            Cell::Number(Some(value)) => format_number(*value),
+        }
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Cell::Count(count) => Some(*count as f64),
+            Cell::Number(value) => *value,
+            Cell::Text(_) => None,
+        }
+    }
+}
+
+/// At most six decimals, trailing zeros trimmed; `-0` printed as `0`.
+pub fn format_number(value: f64) -> String {
+    if !value.is_finite() {
+        return String::new();
+    }
+    let text = format!("{value:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// `summary.csv`'s columns, in order (DESIGN §5).
+pub const SUMMARY_COLUMNS: [&str; 27] = [
+    "variant",
+    "replication",
+    "started",
+    "completed",
+    "compensated",
+    "failed",
+    "stuck",
+    "throughput_per_s",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "latency_p999_ms",
+    "latency_max_ms",
+    "messages_per_workflow",
+    "bytes_per_workflow",
+    "status_answered_ratio",
+    "status_latency_p50_ms",
+    "status_latency_p99_ms",
+    "status_messages_per_query",
+    "status_staleness_steps_mean",
+    "coordinator_utilization",
+    "max_utilization",
+    "bottleneck",
+    "coupling_edges",
+    "coupling_max_peers",
+    "events",
+];
+
+/// The value cells of a summary (everything after `variant, replication`).
+fn summary_cells(summary: &Summary) -> Vec<Cell> {
+    vec![
+        Cell::Count(summary.started),
+        Cell::Count(summary.completed),
+        Cell::Count(summary.compensated),
+        Cell::Count(summary.failed),
+        Cell::Count(summary.stuck),
+        Cell::Number(summary.throughput_per_s),
+        Cell::Number(summary.latency_mean_ms),
+        Cell::Number(summary.latency_p50_ms),
+        Cell::Number(summary.latency_p95_ms),
+        Cell::Number(summary.latency_p99_ms),
+        Cell::Number(summary.latency_p999_ms),
+        Cell::Number(summary.latency_max_ms),
+        Cell::Number(summary.messages_per_workflow),
+        Cell::Number(summary.bytes_per_workflow),
+        Cell::Number(summary.status_answered_ratio),
+        Cell::Number(summary.status_latency_p50_ms),
+        Cell::Number(summary.status_latency_p99_ms),
+        Cell::Number(summary.status_messages_per_query),
+        Cell::Number(summary.status_staleness_steps_mean),
+        Cell::Number(summary.coordinator_utilization),
+        Cell::Number(summary.max_utilization),
+        Cell::Text(summary.bottleneck.clone().unwrap_or_default()),
+        Cell::Count(summary.coupling_edges),
+        Cell::Count(summary.coupling_max_peers),
+        Cell::Count(summary.events),
+    ]
+}
+
+/// The rows of `summary.csv`: per variant, one row per replication, then `mean` and `ci95`
+/// rows when there is more than one replication.
+pub fn summary_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
+    let mut rows = Vec::new();
+    for &variant in &results.variants {
+        let runs: Vec<Vec<Cell>> = results
+            .runs
+            .iter()
+            .filter(|run| run.variant == variant)
+            .map(|run| summary_cells(&run.result.summary))
+            .collect();
+        for (index, cells) in runs.iter().enumerate() {
+            let mut row = vec![
+                Cell::Text(variant.name().to_string()),
+                Cell::Count(index as u64 + 1),
+            ];
+            row.extend(cells.iter().cloned());
+            rows.push(row);
+        }
+        if runs.len() > 1 {
+            for (label, aggregate) in [
+                ("mean", mean as fn(&[f64]) -> Option<f64>),
+                ("ci95", ci95_half_width),
+            ] {
+                let mut row = vec![
+                    Cell::Text(variant.name().to_string()),
+                    Cell::Text(label.to_string()),
+                ];
+                row.extend(aggregate_columns(&runs, aggregate));
+                rows.push(row);
+            }
+        }
+    }
+    rows
+}
+
+/// Aggregate each column over replications; empty where any replication has no value.
+fn aggregate_columns(runs: &[Vec<Cell>], aggregate: fn(&[f64]) -> Option<f64>) -> Vec<Cell> {
+    (0..runs[0].len())
+        .map(|column| {
+            if let Cell::Text(first) = &runs[0][column] {
+                let agree = runs
+                    .iter()
+                    .all(|run| run[column] == Cell::Text(first.clone()));
+                return Cell::Text(if agree { first.clone() } else { String::new() });
+            }
+            let values: Option<Vec<f64>> = runs.iter().map(|run| run[column].as_f64()).collect();
+            Cell::Number(values.and_then(|values| aggregate(&values)))
+        })
+        .collect()
+}
+
+/// `timeseries.csv`'s columns.
+pub const TIMESERIES_COLUMNS: [&str; 9] = [
+    "variant",
+    "replication",
+    "bucket_start_s",
+    "started",
+    "completed",
+    "compensated",
+    "failed",
+    "in_flight",
+    "latency_p99_ms",
+];
+
+pub fn timeseries_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
+    let bucket_row = |variant: &str, replication: u32, bucket: &TimeBucket| {
+        vec![
+            Cell::Text(variant.to_string()),
+            Cell::Count(u64::from(replication)),
+            Cell::Number(Some(bucket.start.as_secs_f64())),
+            Cell::Count(bucket.started),
+            Cell::Count(bucket.completed),
+            Cell::Count(bucket.compensated),
+            Cell::Count(bucket.failed),
+            Cell::Count(bucket.in_flight),
+            Cell::Number(bucket.latency_p99_ms),
+        ]
+    };
+    results
+        .runs
+        .iter()
+        .flat_map(|run| {
+            run.result
+                .timeseries
+                .iter()
+                .map(move |bucket| bucket_row(run.variant.name(), run.replication, bucket))
+        })
+        .collect()
+}
+
+/// RFC 4180 CSV: a header line, then one line per row; fields quoted only when needed.
+pub fn to_csv(columns: &[&str], rows: &[Vec<Cell>]) -> String {
+    let mut out = String::new();
+    out.push_str(&columns.join(","));
+    out.push('\n');
+    for row in rows {
+        let fields: Vec<String> = row.iter().map(|cell| csv_field(&cell.render())).collect();
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// The summary as JSON: scenario, seed and one object per row, keys in column order.
+pub fn to_json(results: &ScenarioResults) -> String {
+    let rows: Vec<serde_json::Value> = summary_rows(results)
+        .iter()
+        .map(|row| {
+            let mut object = serde_json::Map::new();
+            for (column, cell) in SUMMARY_COLUMNS.iter().zip(row) {
+                let value = match cell {
+                    Cell::Text(text) if text.is_empty() => serde_json::Value::Null,
+                    Cell::Text(text) => serde_json::Value::String(text.clone()),
+                    Cell::Count(count) => serde_json::Value::from(*count),
+                    Cell::Number(value) => {
+                        value.map_or(serde_json::Value::Null, serde_json::Value::from)
+                    }
+                };
+                object.insert((*column).to_string(), value);
+            }
+            serde_json::Value::Object(object)
+        })
+        .collect();
+    let document = serde_json::json!({
+        "scenario": results.scenario,
+        "seed": results.seed,
+        "replications": results.replications,
+        "summary": rows,
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// GitHub-flavoured Markdown table of every summary column.
+pub fn to_markdown(results: &ScenarioResults) -> String {
+    let table = Table {
+        columns: SUMMARY_COLUMNS.iter().map(|c| c.to_string()).collect(),
+        rows: summary_rows(results)
+            .iter()
+            .map(|row| row.iter().map(Cell::render).collect())
+            .collect(),
+    };
+    table.to_markdown()
+}

@@ -1,0 +1,163 @@
+//! Plain tables: aligned text for the terminal, and GitHub-flavoured Markdown.
+
+use crate::runner::ScenarioResults;
+
+use super::{Cell, SUMMARY_COLUMNS, summary_rows};
+
+/// A table of already-formatted cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Columns padded to their widest cell; the first column left-aligned, others right.
+    pub fn to_text(&self) -> String {
+        let widths: Vec<usize> = (0..self.columns.len())
+            .map(|c| {
+                let cells = self.rows.iter().map(|row| row[c].chars().count());
+                cells
+                    .chain([self.columns[c].chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: &[String]| {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(c, (cell, &width))| {
+                    if c == 0 {
+                        format!("{cell:<width$}")
+                    } else {
+                        format!("{cell:>width$}")
+                    }
+                })
+                .collect();
+            padded.join("  ").trim_end().to_string()
+        };
+        let mut out = line(&self.columns);
+        out.push('\n');
+        for row in &self.rows {
+            out.push_str(&line(row));
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let escape = |cell: &String| cell.replace('|', "\\|");
+        let mut out = format!(
+            "| {} |\n",
+            self.columns
+                .iter()
+                .map(escape)
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        let rule: Vec<&str> = (0..self.columns.len())
+            .map(|c| if c == 0 { "---" } else { "---:" })
+            .collect();
+        out.push_str(&format!("| {} |\n", rule.join(" | ")));
+        for row in &self.rows {
+            out.push_str(&format!(
+                "| {} |\n",
+                row.iter().map(escape).collect::<Vec<_>>().join(" | ")
+            ));
+        }
+        out
+    }
+}
+
+/// Terminal columns: (header, summary column, decimals).
+const TERMINAL_COLUMNS: [(&str, &str, usize); 17] = [
+    ("started", "started", 0),
+    ("done", "completed", 0),
+    ("comp", "compensated", 0),
+    ("fail", "failed", 0),
+    ("stuck", "stuck", 0),
+    ("thru/s", "throughput_per_s", 2),
+    ("p50 ms", "latency_p50_ms", 1),
+    ("p99 ms", "latency_p99_ms", 1),
+    ("p99.9 ms", "latency_p999_ms", 1),
+    ("msgs/wf", "messages_per_workflow", 2),
+    ("KiB/wf", "bytes_per_workflow", 1),
+    ("status ok", "status_answered_ratio", 2),
+    ("status p99 ms", "status_latency_p99_ms", 1),
+    ("stale", "status_staleness_steps_mean", 2),
+    ("coord util", "coordinator_utilization", 2),
+    ("max util", "max_utilization", 2),
+    ("bottleneck", "bottleneck", 0),
+];
+
+/// Columns shown as `mean ± ci95` when there are replications.
+const WITH_INTERVAL: [&str; 3] = ["throughput_per_s", "latency_p50_ms", "latency_p99_ms"];
+
+/// The comparison table for the terminal: one line per variant (the mean, with 95 %
+/// intervals on key columns, when there are replications).
+pub fn render_table(results: &ScenarioResults) -> String {
+    let rows = summary_rows(results);
+    let index_of = |name: &str| {
+        SUMMARY_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .expect("known column")
+    };
+    let replicated = results.replications > 1;
+    let mut table = Table {
+        columns: std::iter::once("variant".to_string())
+            .chain(
+                TERMINAL_COLUMNS
+                    .iter()
+                    .map(|(header, _, _)| header.to_string()),
+            )
+            .collect(),
+        rows: Vec::new(),
+    };
+    for variant in &results.variants {
+        let of_variant: Vec<&Vec<Cell>> = rows
+            .iter()
+            .filter(|row| row[0] == Cell::Text(variant.name().to_string()))
+            .collect();
+        let pick = |label: &str| {
+            of_variant
+                .iter()
+                .find(|row| row[1].render() == label)
+                .copied()
+        };
+        let Some(main) = (if replicated {
+            pick("mean")
+        } else {
+            of_variant.first().copied()
+        }) else {
+            continue;
+        };
+        let interval = if replicated { pick("ci95") } else { None };
+        let mut line = vec![variant.name().to_string()];
+        for (_, column, decimals) in TERMINAL_COLUMNS {
+            let at = index_of(column);
+            let mut text = display(&main[at], column, decimals);
+            if let (Some(interval), true) = (interval, WITH_INTERVAL.contains(&column))
+                && let Some(half) = interval[at].as_f64()
+            {
+                text = format!("{text} ±{half:.decimals$}");
+            }
+            line.push(text);
+        }
+        table.rows.push(line);
+    }
+    table.to_text()
+}
+
+fn display(cell: &Cell, column: &str, decimals: usize) -> String {
+    match cell.as_f64() {
+        None => match cell {
+            Cell::Text(text) if !text.is_empty() => text.clone(),
+            _ => "-".to_string(),
+        },
+        Some(value) if column == "bytes_per_workflow" => format!("{:.decimals$}", value / 1024.0),
+        Some(value) => format!("{value:.decimals$}"),
+    }
+}

@@ -1,0 +1,141 @@
+//! Scenario files: TOML text → raw serde structs → a validated `Scenario`. Also `--set`
+//! overrides and the JSON Schema of the format.
+
+mod error;
+mod overrides;
+mod raw;
+mod units;
+mod validate;
+mod values;
+
+use std::path::Path;
+
+use toml::de::DeTable;
+
+use crate::coordination::Variant;
+use crate::model::SystemSpec;
+
+pub use error::{Origin, ScenarioError, Source, line_column};
+pub use overrides::Override;
+pub use units::{parse_duration, parse_size};
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub seed: u64,
+    /// In the order the scenario lists them.
+    pub variants: Vec<Variant>,
+    pub replications: u32,
+    pub system: SystemSpec,
+}
+
+impl Scenario {
+    /// Parse and validate scenario text (errors are located in `<scenario>`).
+    pub fn from_toml_str(text: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse("<scenario>", text, &[])
+    }
+
+    /// Read, override and validate a scenario file.
+    pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|error| ScenarioError {
+            origin: Origin::Option(shown.clone()),
+            key: "(file)".to_string(),
+            message: format!("cannot read the scenario file: {error}"),
+        })?;
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
+                let (line, column) = line_column(valid, valid.len());
+                return Err(ScenarioError {
+                    origin: Origin::File {
+                        path: shown,
+                        line,
+                        column,
+                    },
+                    key: "(file)".to_string(),
+                    message: "expected a UTF-8 TOML text file; this looks like a binary file"
+                        .to_string(),
+                });
+            }
+        };
+        Scenario::parse(&shown, text, overrides)
+    }
+
+    /// Parse `text` (read from `path`), apply `overrides` in order, validate.
+    pub fn parse(
+        path: &str,
+        text: &str,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        let flags: Vec<String> = overrides.iter().map(Override::flag).collect();
+        let source = Source {
+            path,
+            text,
+            flags: &flags,
+        };
+        if text.contains('\0') {
+            let offset = text.find('\0').unwrap_or(0);
+            return Err(source.error(
+                Some(offset..offset),
+                "(file)",
+                "expected a TOML text file; this looks like a binary file",
+            ));
+        }
+        let mut document = DeTable::parse(text).map_err(|error| {
+            source.error(
+                error.span(),
+                "(syntax)",
+                format!("invalid TOML: {}", error.message().trim()),
+            )
+        })?;
+        for (index, item) in overrides.iter().enumerate() {
+            let span = source.flag_span(index);
+            overrides::apply(document.get_mut(), item, span.clone())
+                .map_err(|message| source.error(Some(span), item.key.clone(), message))?;
+        }
+        let deserializer = toml::de::Deserializer::from(document);
+        let raw: raw::RawScenarioFile =
+            serde_path_to_error::deserialize(deserializer).map_err(|error| {
+                let key = key_path(&error.path().to_string());
+                let inner = error.into_inner();
+                source.error(inner.span(), key, inner.message().trim().to_string())
+            })?;
+        validate::validate(&source, raw)
+    }
+
+    /// Replace the variants to run (from `--variants`), with the same checks as the file's.
+    pub fn set_variants(&mut self, variants: Vec<Variant>) -> Result<(), String> {
+        if variants.is_empty() {
+            return Err("expected at least one variant".to_string());
+        }
+        if variants.iter().any(|v| v.uses_orchestrator()) && self.system.orchestrator.is_none() {
+            return Err(
+                "the orchestrator variant needs an [orchestrator] section in the scenario"
+                    .to_string(),
+            );
+        }
+        self.variants = variants;
+        Ok(())
+    }
+}
+
+/// serde_path_to_error's path, without the private field `Spanned` uses internally.
+fn key_path(path: &str) -> String {
+    let cleaned = path
+        .replace(".$__serde_spanned_private_value", "")
+        .replace("$__serde_spanned_private_value", "");
+    if cleaned.is_empty() || cleaned == "." {
+        "(top level)".to_string()
+    } else {
+        cleaned
+    }
+}
+
+/// The JSON Schema of the scenario format.
+pub fn json_schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(raw::RawScenarioFile);
+    serde_json::to_value(schema).unwrap_or_default()
+}

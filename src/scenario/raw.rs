@@ -1,0 +1,176 @@
+//! The scenario file as serde reads it: one struct per TOML table, unknown keys rejected,
+//! spans kept where a later check (references, cross-field ranges) must point at a value.
+//! These types also generate the JSON Schema (`sagasim schema`).
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::values::{
+    BandwidthValue, DistributionValue, DurationValue, Probability, Rate, SizeValue,
+};
+
+/// A sagasim scenario: services, network, workload, workflow, and the variants to compare.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "sagasim scenario")]
+pub struct RawScenarioFile {
+    pub scenario: RawScenario,
+    pub workload: RawWorkload,
+    pub network: Option<RawNetwork>,
+    pub messages: Option<RawMessages>,
+    #[schemars(with = "Option<RawOrchestrator>")]
+    pub orchestrator: Option<Spanned<RawOrchestrator>>,
+    pub defaults: Option<RawDefaults>,
+    #[schemars(with = "Vec<RawService>")]
+    pub services: Spanned<Vec<RawService>>,
+    pub workflow: RawWorkflow,
+}
+
+/// `[scenario]`: naming, seeding and the run window.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Names the output folder `results/<name>/`: letters, digits, `-`, `_` and `.`.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// Every random draw derives from this; the same seed gives the same bytes out.
+    pub seed: Option<u64>,
+    /// Arrivals stop after this much simulated time.
+    #[schemars(with = "DurationValue")]
+    pub duration: Spanned<DurationValue>,
+    /// In-flight workflows get this long to finish after arrivals stop (default: 10 % of
+    /// `duration`); what is left is `stuck`.
+    pub drain: Option<DurationValue>,
+    /// Workflows started before this are simulated but not measured (default 0).
+    #[schemars(with = "Option<DurationValue>")]
+    pub warmup: Option<Spanned<DurationValue>>,
+    /// Width of a `timeseries.csv` bucket (default: a round value giving 400–1,000 buckets).
+    #[schemars(with = "Option<DurationValue>")]
+    pub bucket: Option<Spanned<DurationValue>>,
+    /// Variants to run, by name (default: all five).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub variants: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Independent replications with derived seeds (default 1).
+    #[schemars(with = "Option<u32>")]
+    pub replications: Option<Spanned<u32>>,
+}
+
+/// `[workload]`: what the clients do.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub arrivals: RawArrivals,
+    pub status_queries: Option<RawStatusQueries>,
+    /// The client gives up on a workflow after this long (absent: waits forever).
+    #[schemars(with = "Option<DurationValue>")]
+    pub timeout: Option<Spanned<DurationValue>>,
+    /// Start at most this many workflows (absent: as many as `duration` allows).
+    #[schemars(with = "Option<u64>")]
+    pub workflows: Option<Spanned<u64>>,
+}
+
+/// `{ poisson = 50 }` or `{ constant = 50 }`, in workflows per second.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub enum RawArrivals {
+    Poisson(Rate),
+    Constant(Rate),
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStatusQueries {
+    /// Each in-flight workflow is polled for its status this often.
+    #[schemars(with = "DurationValue")]
+    pub every: Spanned<DurationValue>,
+}
+
+/// `[network]`: latency and bandwidth of every link, with per-link overrides.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub latency: Option<DistributionValue>,
+    /// Transfer time = size / bandwidth, added to latency; absent = unlimited.
+    pub bandwidth: Option<BandwidthValue>,
+    #[serde(default)]
+    pub links: Vec<RawLink>,
+}
+
+/// One directed link override, `src` → `dst`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    #[schemars(with = "String")]
+    pub src: Spanned<String>,
+    #[schemars(with = "String")]
+    pub dst: Spanned<String>,
+    pub latency: Option<DistributionValue>,
+    pub bandwidth: Option<BandwidthValue>,
+}
+
+/// `[messages]`: sizes on the wire.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMessages {
+    /// Every message (default 1KiB).
+    pub base: Option<SizeValue>,
+    /// Stamp coupling: each completed step adds this much state (default 0B).
+    pub state_per_step: Option<SizeValue>,
+}
+
+/// `[orchestrator]`: needed when the `orchestrator` variant runs.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrchestrator {
+    #[schemars(with = "Option<u32>")]
+    pub workers: Option<Spanned<u32>>,
+    pub queue: Option<u32>,
+    /// Handling one message: decide and send the next command (default 0ms).
+    pub work: Option<DistributionValue>,
+    /// Durable write per state transition; "0ms" means in-memory state (default 0ms).
+    pub journal: Option<DistributionValue>,
+    /// Answering one status query (default: `[defaults] query`).
+    pub query: Option<DistributionValue>,
+}
+
+/// `[defaults]`: what every service has unless it says otherwise.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaults {
+    #[schemars(with = "Option<u32>")]
+    pub workers: Option<Spanned<u32>>,
+    /// Messages waiting beyond this are rejected.
+    pub queue: Option<u32>,
+    pub query: Option<DistributionValue>,
+    pub progress: Option<DistributionValue>,
+    pub journal: Option<DistributionValue>,
+}
+
+/// `[[services]]`: one participant.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    #[schemars(with = "Option<u32>")]
+    pub workers: Option<Spanned<u32>>,
+    pub queue: Option<u32>,
+    /// Doing this service's step.
+    pub work: DistributionValue,
+    /// Undoing it (default: the same as `work`).
+    pub compensate: Option<DistributionValue>,
+    /// Probability that the step fails for a business reason (default 0).
+    pub fail: Option<Probability>,
+    pub query: Option<DistributionValue>,
+    pub progress: Option<DistributionValue>,
+    pub journal: Option<DistributionValue>,
+}
+
+/// `[workflow]`: the steps, in order, by service name.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkflow {
+    #[schemars(with = "Vec<String>")]
+    pub steps: Spanned<Vec<Spanned<String>>>,
+}

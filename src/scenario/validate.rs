@@ -1,0 +1,458 @@
+//! From the raw file to a validated `Scenario`: defaults filled in, references resolved,
+//! cross-field ranges checked. Every error points at the offending value.
+
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use crate::coordination::Variant;
+use crate::engine::SimDuration;
+use crate::model::{
+    Arrivals, ComponentId, DurationDistribution, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes,
+    NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
+    default_bucket,
+};
+
+use super::Scenario;
+use super::error::{ScenarioError, Source};
+use super::raw::{RawArrivals, RawDefaults, RawScenarioFile, RawService};
+use super::values::DistributionValue;
+
+/// Built-in defaults for what neither a service nor `[defaults]` sets.
+const DEFAULT_WORKERS: u32 = 1;
+const DEFAULT_QUEUE: u32 = 1_000_000;
+const DEFAULT_BASE_BYTES: u64 = 1024;
+/// Most buckets `timeseries.csv` may have.
+const MAX_BUCKETS: u64 = 100_000;
+const MAX_WORKERS: u32 = 1_000_000;
+const MAX_REPLICATIONS: u32 = 10_000;
+
+fn distribution(value: &Option<DistributionValue>) -> Option<DurationDistribution> {
+    value.as_ref().map(|v| v.0.clone())
+}
+
+fn workers(
+    source: &Source<'_>,
+    key: &str,
+    value: &Option<Spanned<u32>>,
+    default: u32,
+) -> Result<u32, ScenarioError> {
+    match value {
+        None => Ok(default),
+        Some(spanned) if (1..=MAX_WORKERS).contains(spanned.get_ref()) => Ok(*spanned.get_ref()),
+        Some(spanned) => Err(source.error(
+            Some(spanned.span()),
+            key,
+            format!(
+                "expected at least 1 and at most {MAX_WORKERS} workers, got {}",
+                spanned.get_ref()
+            ),
+        )),
+    }
+}
+
+pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, ScenarioError> {
+    let name = raw.scenario.name.get_ref().clone();
+    let name_ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !name_ok {
+        return Err(source.error(
+            Some(raw.scenario.name.span()),
+            "scenario.name",
+            format!("expected a name of letters, digits, `-`, `_` and `.` (it names the output folder), got \"{name}\""),
+        ));
+    }
+    let window = run_window(source, &raw)?;
+    let defaults = raw.defaults.as_ref();
+    let services = services(source, raw.services.get_ref(), defaults)?;
+    let steps = steps(source, &raw, &services)?;
+    let orchestrator = raw.orchestrator.as_ref().map(|spanned| {
+        let section = spanned.get_ref();
+        Ok::<_, ScenarioError>(OrchestratorSpec {
+            workers: workers(
+                source,
+                "orchestrator.workers",
+                &section.workers,
+                defaults_workers(source, defaults)?,
+            )?,
+            queue: section
+                .queue
+                .or(defaults.and_then(|d| d.queue))
+                .unwrap_or(DEFAULT_QUEUE),
+            work: distribution(&section.work).unwrap_or(DurationDistribution::ZERO),
+            journal: distribution(&section.journal).unwrap_or(DurationDistribution::ZERO),
+            query: distribution(&section.query)
+                .or_else(|| defaults.and_then(|d| distribution(&d.query)))
+                .unwrap_or(DurationDistribution::ZERO),
+        })
+    });
+    let orchestrator = orchestrator.transpose()?;
+    let network = network(source, &raw, &services)?;
+    let messages = MessageSizes {
+        base_bytes: raw
+            .messages
+            .as_ref()
+            .and_then(|m| m.base)
+            .map_or(DEFAULT_BASE_BYTES, |v| v.0),
+        state_per_step_bytes: raw
+            .messages
+            .as_ref()
+            .and_then(|m| m.state_per_step)
+            .map_or(0, |v| v.0),
+    };
+    let workload = workload(source, &raw)?;
+    let replications = match &raw.scenario.replications {
+        None => 1,
+        Some(spanned) if (1..=MAX_REPLICATIONS).contains(spanned.get_ref()) => *spanned.get_ref(),
+        Some(spanned) => {
+            return Err(source.error(
+                Some(spanned.span()),
+                "scenario.replications",
+                format!(
+                    "expected between 1 and {MAX_REPLICATIONS} replications, got {}",
+                    spanned.get_ref()
+                ),
+            ));
+        }
+    };
+    let system = SystemSpec {
+        services,
+        orchestrator,
+        network,
+        messages,
+        workload,
+        steps,
+        window,
+    };
+    let mut scenario = Scenario {
+        name,
+        seed: raw.scenario.seed.unwrap_or(1),
+        variants: Variant::ALL.to_vec(),
+        replications,
+        system,
+    };
+    match &raw.scenario.variants {
+        None => {
+            if scenario.system.orchestrator.is_none() {
+                // Without `[orchestrator]`, "all variants" means all that can run.
+                scenario
+                    .variants
+                    .retain(|variant| !variant.uses_orchestrator());
+            }
+        }
+        Some(list) => {
+            let mut variants = Vec::new();
+            for (index, item) in list.get_ref().iter().enumerate() {
+                let key = format!("scenario.variants[{index}]");
+                let variant: Variant = item
+                    .get_ref()
+                    .parse()
+                    .map_err(|message| source.error(Some(item.span()), &key, message))?;
+                if variants.contains(&variant) {
+                    return Err(source.error(
+                        Some(item.span()),
+                        &key,
+                        format!("`{variant}` is listed twice"),
+                    ));
+                }
+                if variant.uses_orchestrator() && scenario.system.orchestrator.is_none() {
+                    return Err(source.error(
+                        Some(item.span()),
+                        &key,
+                        "the orchestrator variant needs an [orchestrator] section (workers, work, journal)",
+                    ));
+                }
+                variants.push(variant);
+            }
+            if variants.is_empty() {
+                return Err(source.error(
+                    Some(list.span()),
+                    "scenario.variants",
+                    "expected at least one variant",
+                ));
+            }
+            scenario.variants = variants;
+        }
+    }
+    Ok(scenario)
+}
+
+fn defaults_workers(
+    source: &Source<'_>,
+    defaults: Option<&RawDefaults>,
+) -> Result<u32, ScenarioError> {
+    workers(
+        source,
+        "defaults.workers",
+        &defaults.and_then(|d| d.workers.clone()),
+        DEFAULT_WORKERS,
+    )
+}
+
+fn run_window(source: &Source<'_>, raw: &RawScenarioFile) -> Result<RunWindow, ScenarioError> {
+    let scenario = &raw.scenario;
+    let duration = scenario.duration.get_ref().0;
+    if duration.is_zero() {
+        return Err(source.error(
+            Some(scenario.duration.span()),
+            "scenario.duration",
+            "expected a duration greater than 0",
+        ));
+    }
+    let drain = scenario
+        .drain
+        .map_or(SimDuration::from_nanos(duration.as_nanos() / 10), |d| d.0);
+    let warmup = match &scenario.warmup {
+        None => SimDuration::ZERO,
+        Some(spanned) if spanned.get_ref().0 < duration => spanned.get_ref().0,
+        Some(spanned) => {
+            return Err(source.error(
+                Some(spanned.span()),
+                "scenario.warmup",
+                format!(
+                    "expected a warmup shorter than the duration ({duration}), got {}",
+                    spanned.get_ref().0
+                ),
+            ));
+        }
+    };
+    let span = duration + drain;
+    let bucket = match &scenario.bucket {
+        None => default_bucket(span),
+        Some(spanned) => {
+            let width = spanned.get_ref().0;
+            if width.is_zero() || span.as_nanos().div_ceil(width.as_nanos()) > MAX_BUCKETS {
+                return Err(source.error(
+                    Some(spanned.span()),
+                    "scenario.bucket",
+                    format!("expected a bucket width that gives at most {MAX_BUCKETS} buckets over duration + drain ({span}), got {width}"),
+                ));
+            }
+            width
+        }
+    };
+    Ok(RunWindow {
+        duration,
+        drain,
+        warmup,
+        bucket,
+    })
+}
+
+fn services(
+    source: &Source<'_>,
+    raw: &[RawService],
+    defaults: Option<&RawDefaults>,
+) -> Result<Vec<ServiceSpec>, ScenarioError> {
+    let default_workers = defaults_workers(source, defaults)?;
+    let default_of = |pick: fn(&RawDefaults) -> &Option<DistributionValue>| {
+        defaults
+            .and_then(|d| distribution(pick(d)))
+            .unwrap_or(DurationDistribution::ZERO)
+    };
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut services = Vec::new();
+    for (index, service) in raw.iter().enumerate() {
+        let name = service.name.get_ref().as_str();
+        let key = format!("services[{index}].name");
+        if name.is_empty() || name == "client" || name == "orchestrator" {
+            return Err(source.error(
+                Some(service.name.span()),
+                &key,
+                format!("expected a service name other than \"\", \"client\" and \"orchestrator\" (reserved), got \"{name}\""),
+            ));
+        }
+        if let Some(first) = seen.insert(name, index) {
+            return Err(source.error(
+                Some(service.name.span()),
+                &key,
+                format!("service \"{name}\" is already defined as services[{first}]"),
+            ));
+        }
+        let work = service.work.0.clone();
+        services.push(ServiceSpec {
+            name: name.to_string(),
+            workers: workers(
+                source,
+                &format!("services[{index}].workers"),
+                &service.workers,
+                default_workers,
+            )?,
+            queue: service
+                .queue
+                .or(defaults.and_then(|d| d.queue))
+                .unwrap_or(DEFAULT_QUEUE),
+            compensate: distribution(&service.compensate).unwrap_or_else(|| work.clone()),
+            work,
+            fail: service.fail.map_or(0.0, |p| p.0),
+            query: distribution(&service.query).unwrap_or_else(|| default_of(|d| &d.query)),
+            progress: distribution(&service.progress)
+                .unwrap_or_else(|| default_of(|d| &d.progress)),
+            journal: distribution(&service.journal).unwrap_or_else(|| default_of(|d| &d.journal)),
+        });
+    }
+    if services.is_empty() {
+        return Err(source.error(None, "services", "expected at least one [[services]] table"));
+    }
+    if services.len() > usize::from(u16::MAX) - 2 {
+        return Err(source.error(None, "services", "expected at most 65,533 services"));
+    }
+    Ok(services)
+}
+
+fn service_index(services: &[ServiceSpec], name: &str) -> Option<usize> {
+    services.iter().position(|service| service.name == name)
+}
+
+fn names(services: &[ServiceSpec]) -> String {
+    let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+    names.join(", ")
+}
+
+fn steps(
+    source: &Source<'_>,
+    raw: &RawScenarioFile,
+    services: &[ServiceSpec],
+) -> Result<Vec<usize>, ScenarioError> {
+    let list = &raw.workflow.steps;
+    if list.get_ref().is_empty() || list.get_ref().len() > MAX_STEPS {
+        return Err(source.error(
+            Some(list.span()),
+            "workflow.steps",
+            format!(
+                "expected between 1 and {MAX_STEPS} steps, got {}",
+                list.get_ref().len()
+            ),
+        ));
+    }
+    let mut steps = Vec::new();
+    for (index, step) in list.get_ref().iter().enumerate() {
+        let key = format!("workflow.steps[{index}]");
+        let name = step.get_ref();
+        let service = service_index(services, name).ok_or_else(|| {
+            source.error(
+                Some(step.span()),
+                &key,
+                format!(
+                    "no service named \"{name}\"; the services are: {}",
+                    names(services)
+                ),
+            )
+        })?;
+        if steps.contains(&service) {
+            return Err(source.error(Some(step.span()), &key, format!("\"{name}\" already performs an earlier step; each service performs at most one step")));
+        }
+        steps.push(service);
+    }
+    Ok(steps)
+}
+
+fn component(
+    source: &Source<'_>,
+    services: &[ServiceSpec],
+    key: &str,
+    name: &Spanned<String>,
+) -> Result<ComponentId, ScenarioError> {
+    match name.get_ref().as_str() {
+        "client" => Ok(ComponentId::CLIENT),
+        "orchestrator" => Ok(ComponentId::ORCHESTRATOR),
+        other => service_index(services, other).map(ComponentId::service).ok_or_else(|| {
+            source.error(
+                Some(name.span()),
+                key,
+                format!("no component named \"{other}\"; expected \"client\", \"orchestrator\" or a service: {}", names(services)),
+            )
+        }),
+    }
+}
+
+fn network(
+    source: &Source<'_>,
+    raw: &RawScenarioFile,
+    services: &[ServiceSpec],
+) -> Result<NetworkSpec, ScenarioError> {
+    let Some(network) = &raw.network else {
+        return Ok(NetworkSpec {
+            default_link: LinkSpec {
+                latency: DurationDistribution::ZERO,
+                bandwidth_bits_per_s: None,
+            },
+            links: Vec::new(),
+        });
+    };
+    let mut links = Vec::new();
+    for (index, link) in network.links.iter().enumerate() {
+        let src = component(
+            source,
+            services,
+            &format!("network.links[{index}].src"),
+            &link.src,
+        )?;
+        let dst = component(
+            source,
+            services,
+            &format!("network.links[{index}].dst"),
+            &link.dst,
+        )?;
+        if src == dst {
+            return Err(source.error(
+                Some(link.dst.span()),
+                format!("network.links[{index}].dst"),
+                "a link joins two different components",
+            ));
+        }
+        links.push(LinkOverride {
+            src,
+            dst,
+            latency: distribution(&link.latency),
+            bandwidth_bits_per_s: link.bandwidth.map(|b| Some(b.0)),
+        });
+    }
+    Ok(NetworkSpec {
+        default_link: LinkSpec {
+            latency: distribution(&network.latency).unwrap_or(DurationDistribution::ZERO),
+            bandwidth_bits_per_s: network.bandwidth.map(|b| b.0),
+        },
+        links,
+    })
+}
+
+fn workload(source: &Source<'_>, raw: &RawScenarioFile) -> Result<WorkloadSpec, ScenarioError> {
+    let workload = &raw.workload;
+    let arrivals = match workload.arrivals {
+        RawArrivals::Poisson(rate) => Arrivals::Poisson { per_second: rate.0 },
+        RawArrivals::Constant(rate) => Arrivals::Constant { per_second: rate.0 },
+    };
+    let positive = |key: &str, value: &Option<Spanned<super::values::DurationValue>>| match value {
+        Some(spanned) if spanned.get_ref().0.is_zero() => Err(source.error(
+            Some(spanned.span()),
+            key,
+            "expected a duration greater than 0",
+        )),
+        other => Ok(other.as_ref().map(|spanned| spanned.get_ref().0)),
+    };
+    let status_every = positive(
+        "workload.status_queries.every",
+        &workload.status_queries.as_ref().map(|q| q.every.clone()),
+    )?;
+    let timeout = positive("workload.timeout", &workload.timeout)?;
+    let max_workflows = match &workload.workflows {
+        Some(spanned) if *spanned.get_ref() == 0 => {
+            return Err(source.error(
+                Some(spanned.span()),
+                "workload.workflows",
+                "expected at least 1 workflow",
+            ));
+        }
+        other => other.as_ref().map(|spanned| *spanned.get_ref()),
+    };
+    Ok(WorkloadSpec {
+        arrivals,
+        status_every,
+        timeout,
+        max_workflows,
+    })
+}
