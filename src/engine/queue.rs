@@ -14,15 +14,14 @@ pub struct Scheduled<E> {
 }
 
 struct Entry<E> {
-    /// `time << 64 | seq` would overflow u64; keep both and compare as a pair.
-    at: u64,
-    seq: u64,
+    /// `time << 64 | seq`: one integer comparison orders by time, then FIFO.
+    key: u128,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.at == other.at && self.seq == other.seq
+        self.key == other.key
     }
 }
 
@@ -36,8 +35,9 @@ impl<E> PartialOrd for Entry<E> {
 
 impl<E> Ord for Entry<E> {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest `(at, seq)` first.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -87,8 +87,7 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry {
-            at: at.0,
-            seq,
+            key: (u128::from(at.0) << 64) | u128::from(seq),
             event,
         });
     }
@@ -100,15 +99,18 @@ impl<E> EventQueue<E> {
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|entry| SimTime(entry.at))
+        self.heap
+            .peek()
+            .map(|entry| SimTime((entry.key >> 64) as u64))
     }
 
     /// Remove the earliest event and advance `now` to its time.
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
         let entry = self.heap.pop()?;
-        self.now = SimTime(entry.at);
+        let at = SimTime((entry.key >> 64) as u64);
+        self.now = at;
         Some(Scheduled {
-            at: SimTime(entry.at),
+            at,
             event: entry.event,
         })
     }

@@ -126,7 +126,11 @@ fn write_flow(out: &mut String, system: &SystemSpec, title: &str, messages: &[Fl
     let name = |id: ComponentId| system.component_name(id).to_string();
     let mut number = 0;
     for message in messages {
-        let what = format!("{} (step {})", message.kind.label(), message.step + 1);
+        let what = if message.kind.is_status() {
+            message.kind.label().to_string()
+        } else {
+            format!("{} (step {})", message.kind.label(), message.step + 1)
+        };
         if message.local {
             let _ = writeln!(
                 out,

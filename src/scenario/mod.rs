@@ -101,7 +101,7 @@ impl Scenario {
             serde_path_to_error::deserialize(deserializer).map_err(|error| {
                 let key = key_path(&error.path().to_string());
                 let inner = error.into_inner();
-                source.error(inner.span(), key, inner.message().trim().to_string())
+                source.error(inner.span(), key, plain_message(inner.message()))
             })?;
         validate::validate(&source, raw)
     }
@@ -132,6 +132,29 @@ fn key_path(path: &str) -> String {
     } else {
         cleaned
     }
+}
+
+/// serde's wording, in the scenario format's terms.
+fn plain_message(message: &str) -> String {
+    let mut text = message.trim().to_string();
+    for (from, to) in [
+        ("missing field", "missing required key"),
+        ("unknown field", "unknown key"),
+        (
+            "expected u64",
+            "expected a whole number from 0 to 18446744073709551615",
+        ),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected a sequence", "expected an array"),
+        ("expected struct", "expected a table like"),
+        ("unknown variant `", "unknown kind `"),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
 }
 
 /// The JSON Schema of the scenario format.

@@ -1,0 +1,309 @@
+//! The command line end to end: outputs, formats, determinism across runs and thread
+//! counts, help texts, `check` and `schema`.
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+
+fn sagasim(args: &[&str]) -> Output {
+    match Command::cargo_bin("sagasim") {
+        Ok(mut command) => command
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run sagasim: {e}")),
+        Err(error) => panic!("no sagasim binary: {error}"),
+    }
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = sagasim(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "sagasim {args:?} failed: {stderr}"
+    );
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+const SCENARIO: &str = "scenarios/order-placement.toml";
+/// A shorter order placement, so the determinism runs stay quick in debug builds.
+const SHORT: [&str; 4] = [
+    "--set",
+    "scenario.duration=2m",
+    "--set",
+    "scenario.warmup=10s",
+];
+
+#[test]
+fn run_writes_summary_and_timeseries_with_the_designed_columns() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().to_string_lossy().to_string();
+    let mut args = vec!["run", SCENARIO, "--out", &out];
+    args.extend(SHORT);
+    let table = ok(&args);
+    for variant in [
+        "orchestrator",
+        "choreography",
+        "front-controller",
+        "stamp-coupling",
+        "stateless",
+    ] {
+        assert!(table.contains(variant), "table lists {variant}:\n{table}");
+    }
+    let summary = String::from_utf8(read(&dir.path().join("summary.csv"))).unwrap_or_default();
+    let header = summary.lines().next().unwrap_or_default();
+    assert_eq!(
+        header,
+        "variant,replication,started,completed,compensated,failed,stuck,throughput_per_s,latency_mean_ms,\
+latency_p50_ms,latency_p95_ms,latency_p99_ms,latency_p999_ms,latency_max_ms,messages_per_workflow,\
+bytes_per_workflow,status_answered_ratio,status_latency_p50_ms,status_latency_p99_ms,\
+status_messages_per_query,status_staleness_steps_mean,coordinator_utilization,max_utilization,\
+bottleneck,coupling_edges,coupling_max_peers,events"
+    );
+    assert_eq!(
+        summary.lines().count(),
+        6,
+        "a header and one row per variant"
+    );
+    let choreography = summary
+        .lines()
+        .find(|l| l.starts_with("choreography,"))
+        .unwrap_or_default();
+    let cells: Vec<&str> = choreography.split(',').collect();
+    assert_eq!(
+        cells[17], "",
+        "choreography has no status latency: an empty cell"
+    );
+    let timeseries =
+        String::from_utf8(read(&dir.path().join("timeseries.csv"))).unwrap_or_default();
+    assert!(timeseries.starts_with("variant,replication,bucket_start_s,started,completed,compensated,failed,in_flight,latency_p99_ms\n"));
+    let rows = timeseries.lines().count() - 1;
+    assert!(
+        (5 * 200..=5 * 1000).contains(&rows),
+        "200–1,000 buckets per variant: {rows}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn the_same_seed_gives_byte_identical_files_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let outputs: Vec<_> = ["1", "2", "2", "5"]
+        .iter()
+        .enumerate()
+        .map(|(index, jobs)| {
+            let out = dir.path().join(format!("run{index}"));
+            let out_arg = out.to_string_lossy().to_string();
+            let mut args = vec![
+                "run",
+                SCENARIO,
+                "--out",
+                &out_arg,
+                "--jobs",
+                jobs,
+                "--replications",
+                "2",
+            ];
+            args.extend(SHORT);
+            ok(&args);
+            (
+                read(&out.join("summary.csv")),
+                read(&out.join("timeseries.csv")),
+            )
+        })
+        .collect();
+    for other in &outputs[1..] {
+        assert!(other.0 == outputs[0].0, "summary.csv differs between runs");
+        assert!(
+            other.1 == outputs[0].1,
+            "timeseries.csv differs between runs"
+        );
+    }
+    // A different seed really changes the numbers (the comparison above can fail).
+    let out = dir.path().join("other-seed");
+    let out_arg = out.to_string_lossy().to_string();
+    let mut args = vec![
+        "run",
+        SCENARIO,
+        "--out",
+        &out_arg,
+        "--seed",
+        "8",
+        "--replications",
+        "2",
+    ];
+    args.extend(SHORT);
+    ok(&args);
+    assert!(read(&out.join("summary.csv")) != outputs[0].0);
+}
+
+#[test]
+fn replications_add_mean_and_ci95_rows() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().to_string_lossy().to_string();
+    let mut args = vec![
+        "run",
+        SCENARIO,
+        "--out",
+        &out,
+        "--replications",
+        "3",
+        "--variants",
+        "choreography",
+        "--format",
+        "csv",
+    ];
+    args.extend(SHORT);
+    let csv = ok(&args);
+    let labels: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(labels, ["1", "2", "3", "mean", "ci95"]);
+    let table = ok(&[
+        "run",
+        SCENARIO,
+        "--out",
+        &out,
+        "--replications",
+        "3",
+        "--variants",
+        "choreography",
+        SHORT[0],
+        SHORT[1],
+    ]);
+    assert!(table.contains('±'), "the table shows intervals:\n{table}");
+}
+
+#[test]
+fn formats_print_the_same_comparison() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().to_string_lossy().to_string();
+    let base = [
+        "run",
+        SCENARIO,
+        "--out",
+        &out,
+        "--variants",
+        "orchestrator,stateless",
+        SHORT[0],
+        SHORT[1],
+    ];
+    let json = ok(&[&base[..], &["--format", "json"]].concat());
+    let parsed: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(parsed["scenario"], "order-placement");
+    assert_eq!(parsed["summary"][0]["variant"], "orchestrator");
+    assert_eq!(parsed["summary"][1]["variant"], "stateless");
+    assert_eq!(parsed["summary"][1]["status_messages_per_query"], 8.0);
+    let markdown = ok(&[&base[..], &["--format", "markdown"]].concat());
+    assert!(
+        markdown.starts_with("| variant | replication | started |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .starts_with("| --- | ---: |")
+    );
+    let csv = ok(&[&base[..], &["--format", "csv"]].concat());
+    assert_eq!(
+        csv.as_bytes(),
+        read(&dir.path().join("summary.csv")),
+        "--format csv prints summary.csv"
+    );
+}
+
+#[test]
+fn check_prints_the_model_and_each_message_flow() {
+    let text = ok(&["check", SCENARIO]);
+    assert!(
+        text.contains("workflow: order → payment → inventory → shipping"),
+        "{text}"
+    );
+    assert!(text.contains("orchestrator: a central orchestrator"));
+    assert!(
+        text.contains("  success: 10 messages"),
+        "orchestrator: 2n+2"
+    );
+    assert!(
+        text.contains("  failure at step 4 (shipping): 16 messages"),
+        "orchestrator: 4k"
+    );
+    assert!(
+        text.contains("  success: 5 messages, 25600 bytes"),
+        "stamp coupling carries state"
+    );
+    assert!(
+        text.contains("  status query: 8 messages"),
+        "stateless asks all four"
+    );
+    assert!(
+        text.contains("order does compensate (step 1) itself, no message"),
+        "front controller"
+    );
+}
+
+#[test]
+fn schema_is_json_schema_of_the_format() {
+    let text = ok(&["schema"]);
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(schema["title"], "sagasim scenario");
+    let required = schema["required"].as_array().cloned().unwrap_or_default();
+    for section in ["scenario", "workload", "services", "workflow"] {
+        assert!(
+            required.iter().any(|r| r == section),
+            "{section} is required"
+        );
+    }
+    assert!(
+        text.contains("\"lognormal\""),
+        "distribution families are described"
+    );
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["check", "--help"],
+        &["schema", "--help"],
+    ] {
+        let text = ok(command);
+        assert!(
+            text.contains("Example"),
+            "{command:?} --help has an example:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn bundled_scenarios_all_check_and_open_with_a_comment() {
+    let entries = std::fs::read_dir("scenarios").unwrap_or_else(|e| panic!("{e}"));
+    let mut count = 0;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            text.starts_with("# "),
+            "{} opens with a comment",
+            path.display()
+        );
+        ok(&["check", &path.to_string_lossy()]);
+        count += 1;
+    }
+    assert!(count >= 3, "order-placement, ticket-workflow, high-load");
+}

@@ -1,0 +1,63 @@
+//! Helpers shared by the integration tests: small scenarios built in code, and running them
+//! through the library.
+#![allow(dead_code)]
+
+use sagasim::metrics::Summary;
+use sagasim::{RunOptions, Scenario, ScenarioResults, Variant, run};
+
+/// A scenario of `steps` services with 1 ms of constant work each, no network delay, no
+/// coordination cost, many workers (so no queueing), and `extra` appended verbatim.
+/// `fail_at` (1-based) makes that step's service fail every time.
+pub fn chain_scenario(steps: usize, fail_at: Option<usize>, extra: &str) -> String {
+    let mut text = String::from(
+        "[scenario]\nname = \"chain\"\nseed = 3\nduration = \"20s\"\ndrain = \"20s\"\n\n\
+         [workload]\narrivals = { constant = 10 }\n\n\
+         [messages]\nbase = \"1KiB\"\nstate_per_step = \"2KiB\"\n\n\
+         [orchestrator]\nworkers = 64\n\n",
+    );
+    for step in 1..=steps {
+        let fail = if fail_at == Some(step) { 1.0 } else { 0.0 };
+        text.push_str(&format!(
+            "[[services]]\nname = \"s{step}\"\nworkers = 64\nwork = \"1ms\"\ncompensate = \"1ms\"\nfail = {fail}\n\n"
+        ));
+    }
+    let names: Vec<String> = (1..=steps).map(|s| format!("\"s{s}\"")).collect();
+    text.push_str(&format!("[workflow]\nsteps = [{}]\n", names.join(", ")));
+    text.push_str(extra);
+    text
+}
+
+/// Add a line to the `[workload]` table of a `chain_scenario`.
+pub fn with_workload(text: &str, line: &str) -> String {
+    text.replacen("[workload]\n", &format!("[workload]\n{line}\n"), 1)
+}
+
+pub fn parse(text: &str) -> Scenario {
+    match Scenario::from_toml_str(text) {
+        Ok(scenario) => scenario,
+        Err(error) => panic!("test scenario does not parse: {error}\n{text}"),
+    }
+}
+
+pub fn run_all(scenario: &Scenario) -> ScenarioResults {
+    run(scenario, &RunOptions::default())
+}
+
+/// The summary of `variant` (first replication).
+pub fn summary_of(results: &ScenarioResults, variant: Variant) -> &Summary {
+    &results
+        .runs
+        .iter()
+        .find(|run| run.variant == variant)
+        .unwrap_or_else(|| panic!("{variant} did not run"))
+        .result
+        .summary
+}
+
+pub fn assert_conserved(summary: &Summary, context: &str) {
+    assert_eq!(
+        summary.started,
+        summary.completed + summary.compensated + summary.failed + summary.stuck,
+        "conservation broken for {context}: {summary:?}"
+    );
+}

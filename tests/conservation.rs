@@ -1,0 +1,185 @@
+//! Conservation of workflows on random scenarios: every workflow started ends in exactly
+//! one outcome, `started = completed + compensated + failed + stuck`, for every variant —
+//! including overloaded systems whose full inboxes drop messages and strand workflows.
+
+mod common;
+
+use proptest::prelude::*;
+
+use common::{assert_conserved, parse, run_all};
+use sagasim::Variant;
+
+#[derive(Debug, Clone)]
+struct Shape {
+    steps: usize,
+    fail: Vec<f64>,
+    workers: Vec<u32>,
+    queue: Vec<u32>,
+    work_ms: Vec<u32>,
+    rate: u32,
+    duration_s: u32,
+    drain_ms: u32,
+    status_every_ms: Option<u32>,
+    timeout_ms: Option<u32>,
+    latency_ms: Option<u32>,
+}
+
+fn shapes() -> impl Strategy<Value = Shape> {
+    (1usize..=5).prop_flat_map(|steps| {
+        (
+            Just(steps),
+            prop::collection::vec(prop_oneof![Just(0.0), 0.0..0.6f64], steps),
+            prop::collection::vec(1u32..=4, steps),
+            prop::collection::vec(0u32..=30, steps),
+            prop::collection::vec(1u32..=40, steps),
+            1u32..=300,
+            1u32..=8,
+            0u32..=2_000,
+            prop::option::of(5u32..=500),
+            prop::option::of(10u32..=1_000),
+            prop::option::of(0u32..=20),
+        )
+            .prop_map(
+                |(
+                    steps,
+                    fail,
+                    workers,
+                    queue,
+                    work_ms,
+                    rate,
+                    duration_s,
+                    drain_ms,
+                    status_every_ms,
+                    timeout_ms,
+                    latency_ms,
+                )| {
+                    Shape {
+                        steps,
+                        fail,
+                        workers,
+                        queue,
+                        work_ms,
+                        rate,
+                        duration_s,
+                        drain_ms,
+                        status_every_ms,
+                        timeout_ms,
+                        latency_ms,
+                    }
+                },
+            )
+    })
+}
+
+fn scenario_text(shape: &Shape) -> String {
+    let mut text = format!(
+        "[scenario]\nname = \"random\"\nseed = 5\nduration = \"{}s\"\ndrain = \"{}ms\"\n\n[workload]\narrivals = {{ poisson = {} }}\n",
+        shape.duration_s, shape.drain_ms, shape.rate
+    );
+    if let Some(every) = shape.status_every_ms {
+        text.push_str(&format!("status_queries = {{ every = \"{every}ms\" }}\n"));
+    }
+    if let Some(timeout) = shape.timeout_ms {
+        text.push_str(&format!("timeout = \"{timeout}ms\"\n"));
+    }
+    if let Some(latency) = shape.latency_ms {
+        text.push_str(&format!(
+            "\n[network]\nlatency = {{ exponential = \"{latency}ms\" }}\n"
+        ));
+    }
+    text.push_str(
+        "\n[orchestrator]\nworkers = 2\nwork = \"200us\"\njournal = \"500us\"\nqueue = 50\n",
+    );
+    for step in 0..shape.steps {
+        text.push_str(&format!(
+            "\n[[services]]\nname = \"s{step}\"\nworkers = {}\nqueue = {}\nwork = {{ exponential = \"{}ms\" }}\nfail = {}\nquery = \"100us\"\nprogress = \"100us\"\n",
+            shape.workers[step], shape.queue[step], shape.work_ms[step], shape.fail[step]
+        ));
+    }
+    let names: Vec<String> = (0..shape.steps).map(|s| format!("\"s{s}\"")).collect();
+    text.push_str(&format!("\n[workflow]\nsteps = [{}]\n", names.join(", ")));
+    text
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_workflow_ends_in_exactly_one_outcome(shape in shapes()) {
+        let text = scenario_text(&shape);
+        let results = run_all(&parse(&text));
+        prop_assert_eq!(results.runs.len(), Variant::ALL.len());
+        for run in &results.runs {
+            let summary = &run.result.summary;
+            assert_conserved(summary, &format!("{} on\n{text}", run.variant));
+            // The time series closes the same books: started minus ended is in flight.
+            let series = &run.result.timeseries;
+            let started: u64 = series.iter().map(|b| b.started).sum();
+            let ended: u64 = series.iter().map(|b| b.completed + b.compensated + b.failed).sum();
+            prop_assert_eq!(series.last().map(|b| b.in_flight), Some(started - ended));
+        }
+    }
+}
+
+#[test]
+fn overload_strands_workflows_and_they_are_counted_as_stuck() {
+    // 200 workflows/s into one worker that needs 10 ms each, with room for 5 waiting: most
+    // starts are rejected at the full inbox and nobody notices, so they end stuck.
+    let shape = Shape {
+        steps: 2,
+        fail: vec![0.0, 0.0],
+        workers: vec![1, 4],
+        queue: vec![5, 100],
+        work_ms: vec![10, 1],
+        rate: 200,
+        duration_s: 5,
+        drain_ms: 1_000,
+        status_every_ms: None,
+        timeout_ms: None,
+        latency_ms: None,
+    };
+    let results = run_all(&parse(&scenario_text(&shape)));
+    for run in &results.runs {
+        let summary = &run.result.summary;
+        assert_conserved(summary, run.variant.name());
+        assert!(
+            summary.stuck > summary.started / 3,
+            "{}: {summary:?}",
+            run.variant
+        );
+        assert!(summary.rejected_messages > 0, "{}", run.variant);
+    }
+}
+
+#[test]
+fn a_client_timeout_turns_slow_workflows_into_failures() {
+    let shape = Shape {
+        steps: 2,
+        fail: vec![0.0, 0.0],
+        workers: vec![1, 1],
+        queue: vec![10_000, 10_000],
+        work_ms: vec![20, 20],
+        rate: 45,
+        duration_s: 20,
+        drain_ms: 2_000,
+        status_every_ms: None,
+        timeout_ms: Some(100),
+        latency_ms: None,
+    };
+    let results = run_all(&parse(&scenario_text(&shape)));
+    for run in &results.runs {
+        let summary = &run.result.summary;
+        assert_conserved(summary, run.variant.name());
+        assert!(
+            summary.failed > 0 && summary.completed > 0,
+            "{}: {summary:?}",
+            run.variant
+        );
+        let max = summary.latency_max_ms.unwrap_or(f64::INFINITY);
+        assert!(
+            max <= 100.0,
+            "{}: a completed workflow took {max} ms, past the timeout",
+            run.variant
+        );
+    }
+}

@@ -1,0 +1,350 @@
+//! Bad input: every malformed scenario or flag exits with code 2 and a message naming the
+//! file, line, column and key, never panics, and writes no output files.
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// (file in tests/malformed, line, column, key, start of the message).
+const CASES: &[(&str, usize, usize, &str, &str)] = &[
+    (
+        "bandwidth-in-bytes.toml",
+        9,
+        13,
+        "network.bandwidth",
+        "expected a bandwidth with a un",
+    ),
+    (
+        "duplicate-service.toml",
+        16,
+        8,
+        "services[1].name",
+        "service \"order\" is already def",
+    ),
+    (
+        "duration-as-number.toml",
+        17,
+        8,
+        "services[1].work",
+        "invalid type: integer `20`, ex",
+    ),
+    (
+        "duration-past-100-years.toml",
+        3,
+        12,
+        "scenario.duration",
+        "expected a duration of at most",
+    ),
+    (
+        "duration-without-unit.toml",
+        3,
+        12,
+        "scenario.duration",
+        "expected a duration with a uni",
+    ),
+    (
+        "empty-steps.toml",
+        21,
+        9,
+        "workflow.steps",
+        "expected between 1 and 64 step",
+    ),
+    (
+        "empty.toml",
+        1,
+        1,
+        "(top level)",
+        "missing required key `scenario",
+    ),
+    (
+        "lognormal-p99-below-median.toml",
+        13,
+        8,
+        "services[0].work",
+        "lognormal needs 0 < median <= ",
+    ),
+    (
+        "missing-workload.toml",
+        1,
+        1,
+        "(top level)",
+        "missing required key `workload",
+    ),
+    (
+        "negative-rate.toml",
+        6,
+        24,
+        "workload.arrivals.poisson",
+        "expected a rate in workflows p",
+    ),
+    (
+        "negative-seed.toml",
+        3,
+        8,
+        "scenario.seed",
+        "invalid value: integer `-1`, e",
+    ),
+    (
+        "orchestrator-section-missing.toml",
+        4,
+        29,
+        "scenario.variants[1]",
+        "the orchestrator variant needs",
+    ),
+    (
+        "probability-above-one.toml",
+        18,
+        8,
+        "services[1].fail",
+        "expected a probability between",
+    ),
+    (
+        "reserved-service-name.toml",
+        16,
+        8,
+        "services[1].name",
+        "expected a service name other ",
+    ),
+    (
+        "scenario-name-with-slash.toml",
+        2,
+        8,
+        "scenario.name",
+        "expected a name of letters, di",
+    ),
+    (
+        "steps-not-an-array.toml",
+        21,
+        9,
+        "workflow.steps",
+        "invalid type: string \"order\", ",
+    ),
+    (
+        "two-distribution-families.toml",
+        13,
+        8,
+        "services[0].work",
+        "a distribution names exactly o",
+    ),
+    (
+        "uniform-reversed.toml",
+        13,
+        8,
+        "services[0].work",
+        "uniform bounds must be [low, h",
+    ),
+    (
+        "unknown-arrival-process.toml",
+        6,
+        14,
+        "workload.arrivals",
+        "unknown kind `poison`, expecte",
+    ),
+    (
+        "unknown-distribution.toml",
+        13,
+        8,
+        "services[0].work",
+        "unknown kind `expo`, expected ",
+    ),
+    (
+        "unknown-key.toml",
+        18,
+        1,
+        "services[1].fial",
+        "unknown key `fial`, expected o",
+    ),
+    (
+        "unknown-link-endpoint.toml",
+        10,
+        33,
+        "network.links[0].dst",
+        "no component named \"db\"; expec",
+    ),
+    (
+        "unknown-step-service.toml",
+        21,
+        19,
+        "workflow.steps[1]",
+        "no service named \"paymnt\"; the",
+    ),
+    (
+        "unknown-variant.toml",
+        4,
+        13,
+        "scenario.variants[0]",
+        "unknown variant `orchestra`; e",
+    ),
+    (
+        "unterminated-string.toml",
+        2,
+        12,
+        "(syntax)",
+        "invalid TOML: invalid basic st",
+    ),
+    (
+        "warmup-not-shorter-than-duration.toml",
+        4,
+        10,
+        "scenario.warmup",
+        "expected a warmup shorter than",
+    ),
+    (
+        "zero-status-interval.toml",
+        7,
+        28,
+        "workload.status_queries.every",
+        "expected a duration greater th",
+    ),
+    (
+        "zero-workers.toml",
+        9,
+        11,
+        "orchestrator.workers",
+        "expected at least 1 and at mos",
+    ),
+];
+
+fn sagasim(args: &[&str]) -> Output {
+    match Command::cargo_bin("sagasim") {
+        Ok(mut command) => command
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run sagasim: {e}")),
+        Err(error) => panic!("no sagasim binary: {error}"),
+    }
+}
+
+fn assert_bad_input(output: &Output, expected: &str, context: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{context}: exit code; stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains(expected),
+        "{context}: expected «{expected}» in «{stderr}»"
+    );
+    assert!(
+        !stderr.contains("panicked"),
+        "{context}: panicked: {stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "{context}: printed a result on bad input"
+    );
+}
+
+#[test]
+fn every_malformed_scenario_is_located_and_explained() {
+    assert!(CASES.len() >= 15);
+    let on_disk = std::fs::read_dir("tests/malformed")
+        .map(|dir| dir.count())
+        .unwrap_or(0);
+    assert_eq!(
+        on_disk,
+        CASES.len(),
+        "every file in tests/malformed has an expectation"
+    );
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (file, line, column, key, message) in CASES {
+        let path = format!("tests/malformed/{file}");
+        let expected = format!("{path}:{line}:{column}: {key}: {message}");
+        assert_bad_input(&sagasim(&["check", &path]), &expected, file);
+        let out_dir = out.path().join(file);
+        let out_arg = out_dir.to_string_lossy().to_string();
+        assert_bad_input(
+            &sagasim(&["run", &path, "--out", &out_arg]),
+            &expected,
+            file,
+        );
+        assert!(
+            !out_dir.exists(),
+            "{file}: run wrote output for a bad scenario"
+        );
+    }
+}
+
+#[test]
+fn a_binary_file_is_refused_with_its_position() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("image.toml");
+    let mut bytes = b"[scenario]\nname = \"x\"\n".to_vec();
+    bytes.extend_from_slice(&[0x89, b'P', b'N', b'G', 0xff, 0xfe, 0x00, 0x01]);
+    std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    let shown = path.to_string_lossy().to_string();
+    let output = sagasim(&["check", &shown]);
+    assert_bad_input(
+        &output,
+        &format!("{shown}:3:1: (file): expected a UTF-8 TOML text file"),
+        "binary",
+    );
+    let nul = dir.path().join("nul.toml");
+    std::fs::write(&nul, b"[scenario]\n\0\0\0").unwrap_or_else(|e| panic!("{e}"));
+    let shown = nul.to_string_lossy().to_string();
+    assert_bad_input(
+        &sagasim(&["check", &shown]),
+        &format!("{shown}:2:1: (file): expected a TOML text file"),
+        "nul",
+    );
+}
+
+#[test]
+fn a_missing_file_is_bad_input() {
+    let output = sagasim(&["run", "tests/malformed/no-such-file.toml"]);
+    assert_bad_input(
+        &output,
+        "tests/malformed/no-such-file.toml: (file): cannot read the scenario file",
+        "missing",
+    );
+}
+
+#[test]
+fn bad_flags_are_bad_input() {
+    let scenario = "scenarios/order-placement.toml";
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--set", "services.payment.fail=1.5"],
+            "--set services.payment.fail=1.5: services[1].fail: expected a probability between 0 and 1, got 1.5",
+        ),
+        (
+            &["--set", "services.paymnt.fail=0.1"],
+            "--set services.paymnt.fail=0.1: services.paymnt.fail: `services` has no element named `paymnt`",
+        ),
+        (
+            &["--set", "services.payment.fial=0.1"],
+            "--set services.payment.fial=0.1: services[1].fial: unknown key `fial`",
+        ),
+        (
+            &["--set", "workload.arrivals.poisson=-3"],
+            "--set workload.arrivals.poisson=-3: workload.arrivals.poisson: expected a rate",
+        ),
+        (&["--set", "nonsense"], "--set nonsense: expected KEY=VALUE"),
+        (
+            &["--set", "scenario.duration=5"],
+            "--set scenario.duration=5: scenario.duration: invalid type: integer `5`, expected a duration with a unit",
+        ),
+        (
+            &["--variants", "orchestrator,chaos"],
+            "--variants: unknown variant `chaos`",
+        ),
+        (
+            &["--replications", "0"],
+            "--replications: expected between 1 and 10000, got 0",
+        ),
+        (&["--jobs", "0"], "--jobs: expected at least 1 thread"),
+        (&["--format", "xml"], "invalid value 'xml' for '--format"),
+        (&["--seed", "abc"], "invalid value 'abc' for '--seed"),
+        (&["--frobnicate"], "unexpected argument '--frobnicate'"),
+    ];
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out_arg = out.path().join("o").to_string_lossy().to_string();
+    for (flags, expected) in cases {
+        let mut args = vec!["run", scenario, "--out", &out_arg];
+        args.extend_from_slice(flags);
+        assert_bad_input(&sagasim(&args), expected, &flags.join(" "));
+        assert!(!Path::new(&out_arg).exists(), "{flags:?}: wrote output");
+    }
+}
