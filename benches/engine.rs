@@ -1,1 +1,125 @@
-fn main() {}
+//! Engine benchmarks (divan): the cost of one event against a bare binary-heap hold loop,
+//! and whole simulations measured in events and customer visits per second.
+//!
+//! Run: `cargo bench --bench engine`.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use divan::counter::ItemsCount;
+use divan::{Bencher, black_box};
+
+use sagasim::coordination::simulate;
+use sagasim::engine::{EventQueue, Process, SimDuration, SimTime, SplitMix64, run_until};
+use sagasim::{Scenario, Variant};
+
+fn main() {
+    divan::main();
+}
+
+const HOLD_EVENTS: u64 = 1_000_000;
+/// Events pending at once in the hold model (a typical simulation holds a few hundred).
+const PENDING: u64 = 256;
+
+/// The classic hold model on a bare `BinaryHeap`: pop the earliest, push one a random
+/// exponential time later. One iteration = one push + one pop.
+#[divan::bench]
+fn bare_heap_push_pop(bencher: Bencher) {
+    bencher.counter(ItemsCount::new(HOLD_EVENTS)).bench(|| {
+        let mut rng = SplitMix64::new(1);
+        let mut heap = BinaryHeap::new();
+        for seq in 0..PENDING {
+            heap.push(Reverse((rng.exponential(1e6) as u64, seq)));
+        }
+        for seq in PENDING..PENDING + HOLD_EVENTS {
+            let Some(Reverse((now, _))) = heap.pop() else {
+                break;
+            };
+            heap.push(Reverse((now + rng.exponential(1e6) as u64, seq)));
+        }
+        black_box(heap.len())
+    });
+}
+
+/// The same hold model through sagasim's engine: `EventQueue` + `run_until` + `Process`.
+struct Hold {
+    rng: SplitMix64,
+    remaining: u64,
+}
+
+impl Process for Hold {
+    type Event = u32;
+
+    fn handle(&mut self, _now: SimTime, event: u32, queue: &mut EventQueue<u32>) {
+        if self.remaining > 0 {
+            self.remaining -= 1;
+            queue.schedule_in(
+                SimDuration::from_nanos_f64(self.rng.exponential(1e6)),
+                event,
+            );
+        }
+    }
+}
+
+#[divan::bench]
+fn engine_hold_loop(bencher: Bencher) {
+    bencher.counter(ItemsCount::new(HOLD_EVENTS)).bench(|| {
+        let mut hold = Hold {
+            rng: SplitMix64::new(1),
+            remaining: HOLD_EVENTS - PENDING,
+        };
+        let mut queue = EventQueue::new();
+        for index in 0..PENDING {
+            queue.schedule_at(SimTime(hold.rng.exponential(1e6) as u64), index as u32);
+        }
+        black_box(run_until(&mut hold, &mut queue, SimTime::MAX).events)
+    });
+}
+
+fn scenario(path: &str, overrides: &[&str]) -> Scenario {
+    let overrides: Vec<_> = overrides
+        .iter()
+        .map(|flag| sagasim::scenario::Override::parse(flag).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    Scenario::load(std::path::Path::new(path), &overrides).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// M/M/1 at load 0.9: 100,000 customers, each one station visit. Counted in visits.
+#[divan::bench]
+fn mm1_visits(bencher: Bencher) {
+    let scenario = scenario("benches/scenarios/mm1.toml", &["workload.workflows=100000"]);
+    bencher.counter(ItemsCount::new(100_000u64)).bench(|| {
+        black_box(
+            simulate(&scenario.system, Variant::Choreography, 1, false)
+                .result
+                .summary
+                .events,
+        )
+    });
+}
+
+/// Order placement, one minute of arrivals, each variant. Counted in engine events.
+#[divan::bench(args = ["orchestrator", "choreography", "front-controller", "stamp-coupling", "stateless"])]
+fn order_placement_events(bencher: Bencher, variant: &str) {
+    let scenario = scenario(
+        "scenarios/order-placement.toml",
+        &[
+            "scenario.duration=1m",
+            "scenario.warmup=0s",
+            "scenario.drain=30s",
+        ],
+    );
+    let variant: Variant = variant.parse().unwrap_or_else(|e| panic!("{e}"));
+    let events = simulate(&scenario.system, variant, 7, false)
+        .result
+        .summary
+        .events;
+    bencher.counter(ItemsCount::new(events)).bench(|| {
+        black_box(
+            simulate(&scenario.system, variant, 7, false)
+                .result
+                .summary
+                .events,
+        )
+    });
+}

@@ -121,6 +121,23 @@ proptest! {
     }
 }
 
+/// Two steps, no failures, no polling, no timeout, no network delay.
+fn two_steps() -> Shape {
+    Shape {
+        steps: 2,
+        fail: vec![0.0, 0.0],
+        workers: vec![1, 1],
+        queue: vec![10_000, 10_000],
+        work_ms: vec![20, 20],
+        rate: 45,
+        duration_s: 20,
+        drain_ms: 2_000,
+        status_every_ms: None,
+        timeout_ms: None,
+        latency_ms: None,
+    }
+}
+
 #[test]
 fn overload_strands_workflows_and_they_are_counted_as_stuck() {
     // 200 workflows/s into one worker that needs 10 ms each, with room for 5 waiting: most
@@ -154,17 +171,8 @@ fn overload_strands_workflows_and_they_are_counted_as_stuck() {
 #[test]
 fn a_client_timeout_turns_slow_workflows_into_failures() {
     let shape = Shape {
-        steps: 2,
-        fail: vec![0.0, 0.0],
-        workers: vec![1, 1],
-        queue: vec![10_000, 10_000],
-        work_ms: vec![20, 20],
-        rate: 45,
-        duration_s: 20,
-        drain_ms: 2_000,
-        status_every_ms: None,
         timeout_ms: Some(100),
-        latency_ms: None,
+        ..two_steps()
     };
     let results = run_all(&parse(&scenario_text(&shape)));
     for run in &results.runs {

@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
+mod common;
+
+use common::sagasim;
 
 /// (file in tests/malformed, line, column, key, start of the message).
 const CASES: &[(&str, usize, usize, &str, &str)] = &[
@@ -205,16 +207,6 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         "expected at least 1 and at mos",
     ),
 ];
-
-fn sagasim(args: &[&str]) -> Output {
-    match Command::cargo_bin("sagasim") {
-        Ok(mut command) => command
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run sagasim: {e}")),
-        Err(error) => panic!("no sagasim binary: {error}"),
-    }
-}
 
 fn assert_bad_input(output: &Output, expected: &str, context: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);

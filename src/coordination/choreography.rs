@@ -47,14 +47,9 @@ pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: Work
     let workflow = message.workflow;
     let step = message.step;
     match result {
-        WorkResult::Committed if cx.is_last(step) => cx.send(
-            workflow,
-            message.dst,
-            ComponentId::CLIENT,
-            MessageKind::Done,
-            step,
-            0,
-        ),
+        WorkResult::Committed if cx.is_last(step) => {
+            cx.to_client(workflow, message.dst, MessageKind::Done, step, 0)
+        }
         WorkResult::Committed => {
             let next = cx.at_step(step + 1);
             cx.send(workflow, message.dst, next, MessageKind::Event, step + 1, 0);
@@ -82,13 +77,6 @@ fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step
                 0,
             );
         }
-        None => cx.send(
-            workflow,
-            from,
-            ComponentId::CLIENT,
-            MessageKind::Compensated,
-            0,
-            0,
-        ),
+        None => cx.to_client(workflow, from, MessageKind::Compensated, 0, 0),
     }
 }

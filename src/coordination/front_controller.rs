@@ -14,6 +14,7 @@
 
 use crate::model::{ComponentId, Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
 
+use super::choreography::start_chain;
 use super::{Coordination, Coordinator, Cx, Variant};
 
 pub struct FrontController;
@@ -24,15 +25,7 @@ impl Coordination for FrontController {
     const COORDINATOR: Option<Coordinator> = Some(Coordinator::FirstService);
 
     fn start(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
-        let first = cx.first_service();
-        cx.send(
-            workflow,
-            ComponentId::CLIENT,
-            first,
-            MessageKind::Start,
-            0,
-            0,
-        );
+        start_chain(cx, workflow);
     }
 
     fn handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult) {
@@ -52,52 +45,26 @@ impl Coordination for FrontController {
                 } else {
                     cx.learn_steps(workflow, 1);
                     if cx.is_last(step) {
-                        cx.send(
-                            workflow,
-                            here,
-                            ComponentId::CLIENT,
-                            MessageKind::Done,
-                            step,
-                            0,
-                        );
+                        cx.to_client(workflow, here, MessageKind::Done, step, 0);
                     }
                 }
             }
-            (MessageKind::Start, _) => cx.send(
-                workflow,
-                here,
-                ComponentId::CLIENT,
-                MessageKind::Compensated,
-                0,
-                0,
-            ),
+            (MessageKind::Start, _) => cx.to_client(workflow, here, MessageKind::Compensated, 0, 0),
             (MessageKind::Event, _) => {
                 cx.send(workflow, here, controller, MessageKind::Failure, step, 0)
             }
             (MessageKind::Progress, _) => {
                 cx.learn_steps(workflow, step + 1);
                 if cx.is_last(step) {
-                    cx.send(
-                        workflow,
-                        here,
-                        ComponentId::CLIENT,
-                        MessageKind::Done,
-                        step,
-                        0,
-                    );
+                    cx.to_client(workflow, here, MessageKind::Done, step, 0);
                 }
             }
             (MessageKind::Failure | MessageKind::CompensationReply, _) => {
                 compensate_before(cx, workflow, controller, step)
             }
-            (MessageKind::Compensate, _) if here == controller => cx.send(
-                workflow,
-                here,
-                ComponentId::CLIENT,
-                MessageKind::Compensated,
-                0,
-                0,
-            ),
+            (MessageKind::Compensate, _) if here == controller => {
+                cx.to_client(workflow, here, MessageKind::Compensated, 0, 0)
+            }
             (MessageKind::Compensate, _) => cx.send(
                 workflow,
                 here,

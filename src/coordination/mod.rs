@@ -177,6 +177,18 @@ impl<'w, 's> Cx<'w, 's> {
             .send(self.queue, workflow, src, dst, kind, step, payload);
     }
 
+    /// Send `kind` from `from` to the client.
+    pub fn to_client(
+        &mut self,
+        workflow: WorkflowRef,
+        from: ComponentId,
+        kind: MessageKind,
+        step: u8,
+        payload: u32,
+    ) {
+        self.send(workflow, from, ComponentId::CLIENT, kind, step, payload);
+    }
+
     /// Work a component gives itself, without a message.
     pub fn local(&mut self, workflow: WorkflowRef, at: ComponentId, kind: MessageKind, step: u8) {
         self.world.local(self.queue, workflow, at, kind, step);

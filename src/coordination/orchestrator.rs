@@ -41,7 +41,7 @@ impl Coordination for Orchestrator {
             (MessageKind::Reply, _) => {
                 cx.learn_steps(workflow, step + 1);
                 if cx.is_last(step) {
-                    cx.send(workflow, O, ComponentId::CLIENT, MessageKind::Done, step, 0);
+                    cx.to_client(workflow, O, MessageKind::Done, step, 0);
                 } else {
                     command(cx, workflow, step + 1);
                 }
@@ -78,13 +78,6 @@ fn compensate_before(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, step: u8) {
             let service = cx.at_step(previous);
             cx.send(workflow, O, service, MessageKind::Compensate, previous, 0);
         }
-        None => cx.send(
-            workflow,
-            O,
-            ComponentId::CLIENT,
-            MessageKind::Compensated,
-            0,
-            0,
-        ),
+        None => cx.to_client(workflow, O, MessageKind::Compensated, 0, 0),
     }
 }

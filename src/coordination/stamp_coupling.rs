@@ -10,10 +10,9 @@
 //! status: unsupported for outside callers (no just-in-time status)
 //! ```
 
-use crate::model::{
-    ComponentId, Message, MessageKind, MessageSizes, StatusRoute, WorkResult, WorkflowRef,
-};
+use crate::model::{Message, MessageKind, MessageSizes, StatusRoute, WorkResult, WorkflowRef};
 
+use super::choreography::start_chain;
 use super::{Coordination, Coordinator, Cx, Variant};
 
 pub struct StampCoupling;
@@ -24,15 +23,7 @@ impl Coordination for StampCoupling {
     const COORDINATOR: Option<Coordinator> = None;
 
     fn start(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
-        let first = cx.first_service();
-        cx.send(
-            workflow,
-            ComponentId::CLIENT,
-            first,
-            MessageKind::Start,
-            0,
-            0,
-        );
+        start_chain(cx, workflow);
     }
 
     fn handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult) {
@@ -40,26 +31,16 @@ impl Coordination for StampCoupling {
         let step = message.step;
         let here = message.dst;
         match result {
-            WorkResult::Committed if cx.is_last(step) => cx.send(
-                workflow,
-                here,
-                ComponentId::CLIENT,
-                MessageKind::Done,
-                step,
-                0,
-            ),
+            WorkResult::Committed if cx.is_last(step) => {
+                cx.to_client(workflow, here, MessageKind::Done, step, 0)
+            }
             WorkResult::Committed => {
                 let next = cx.at_step(step + 1);
                 cx.send(workflow, here, next, MessageKind::Event, step + 1, 0);
             }
-            WorkResult::StepFailed if step == 0 => cx.send(
-                workflow,
-                here,
-                ComponentId::CLIENT,
-                MessageKind::Compensated,
-                0,
-                0,
-            ),
+            WorkResult::StepFailed if step == 0 => {
+                cx.to_client(workflow, here, MessageKind::Compensated, 0, 0)
+            }
             WorkResult::StepFailed => {
                 // The stamp says steps 0..step committed: undo them all in parallel.
                 for done in 0..step {
@@ -74,10 +55,9 @@ impl Coordination for StampCoupling {
                     );
                 }
             }
-            WorkResult::Compensated => cx.send(
+            WorkResult::Compensated => cx.to_client(
                 workflow,
                 here,
-                ComponentId::CLIENT,
                 MessageKind::CompensationReply,
                 step,
                 message.payload,

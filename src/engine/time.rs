@@ -54,7 +54,8 @@ impl SimDuration {
         } else if nanos >= u64::MAX as f64 {
             SimDuration(u64::MAX)
         } else {
-            SimDuration(nanos.round() as u64)
+            // Round half up; the same as `round()` for positive values, without a libm call.
+            SimDuration((nanos + 0.5) as u64)
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::engine::{SimDuration, SplitMix64};
 
+use super::distribution::DurationDistribution;
 use super::system::{ComponentId, LinkSpec, NetworkSpec};
 
 #[derive(Debug)]
@@ -36,10 +37,14 @@ impl Network {
         src: ComponentId,
         dst: ComponentId,
         bytes: u64,
-        rng: &mut SplitMix64,
+        rng: impl FnOnce() -> SplitMix64,
     ) -> SimDuration {
         let link = &self.links[src.index() * self.component_count + dst.index()];
-        let latency = link.latency.sample(rng);
+        // The random stream is only made for links whose latency is random.
+        let latency = match &link.latency {
+            DurationDistribution::Constant(latency) => *latency,
+            random => random.sample(&mut rng()),
+        };
         match link.bandwidth_bits_per_s {
             None => latency,
             Some(bits_per_s) => {
@@ -53,7 +58,7 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DurationDistribution, LinkOverride};
+    use crate::model::LinkOverride;
 
     #[test]
     fn overrides_apply_to_one_direction_and_bandwidth_adds_transfer_time() {
@@ -70,18 +75,18 @@ mod tests {
             }],
         };
         let network = Network::new(&spec, 3);
-        let mut rng = SplitMix64::new(0);
+        let rng = || SplitMix64::new(0);
         let forward = network.delay(
             ComponentId::ORCHESTRATOR,
             ComponentId::service(0),
             1000,
-            &mut rng,
+            rng,
         );
         let back = network.delay(
             ComponentId::service(0),
             ComponentId::ORCHESTRATOR,
             1000,
-            &mut rng,
+            rng,
         );
         assert_eq!(
             forward,

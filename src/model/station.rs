@@ -108,20 +108,7 @@ mod tests {
 
     fn message() -> Message {
         let mut table = WorkflowTable::default();
-        let workflow = table.insert(Workflow {
-            number: 0,
-            started_at: SimTime::ZERO,
-            measured: true,
-            outcome: None,
-            completed_mask: 0,
-            committed_mask: 0,
-            coordinator_known: 0,
-            reports_received: 0,
-            outstanding: 0,
-            next_message_index: 0,
-            next_query_id: 0,
-            pending_queries: Vec::new(),
-        });
+        let workflow = table.insert(Workflow::new(0, SimTime::ZERO, true));
         Message {
             workflow,
             index: 0,

@@ -47,6 +47,24 @@ pub struct Workflow {
 }
 
 impl Workflow {
+    /// A workflow the client starts now.
+    pub fn new(number: u64, started_at: SimTime, measured: bool) -> Self {
+        Workflow {
+            number,
+            started_at,
+            measured,
+            outcome: None,
+            completed_mask: 0,
+            committed_mask: 0,
+            coordinator_known: 0,
+            reports_received: 0,
+            outstanding: 0,
+            next_message_index: 0,
+            next_query_id: 0,
+            pending_queries: Vec::new(),
+        }
+    }
+
     pub fn steps_completed(&self) -> u8 {
         self.completed_mask.count_ones() as u8
     }
@@ -130,20 +148,7 @@ mod tests {
     use super::*;
 
     fn workflow(number: u64) -> Workflow {
-        Workflow {
-            number,
-            started_at: SimTime::ZERO,
-            measured: true,
-            outcome: None,
-            completed_mask: 0,
-            committed_mask: 0,
-            coordinator_known: 0,
-            reports_received: 0,
-            outstanding: 0,
-            next_message_index: 0,
-            next_query_id: 0,
-            pending_queries: Vec::new(),
-        }
+        Workflow::new(number, SimTime::ZERO, true)
     }
 
     #[test]

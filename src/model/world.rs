@@ -170,20 +170,7 @@ impl<'s> World<'s> {
         self.workflows_started += 1;
         self.schedule_next_arrival(queue);
         let measured = self.metrics.is_measured(now);
-        let handle = self.workflows.insert(Workflow {
-            number,
-            started_at: now,
-            measured,
-            outcome: None,
-            completed_mask: 0,
-            committed_mask: 0,
-            coordinator_known: 0,
-            reports_received: 0,
-            outstanding: 0,
-            next_message_index: 0,
-            next_query_id: 0,
-            pending_queries: Vec::new(),
-        });
+        let handle = self.workflows.insert(Workflow::new(number, now, measured));
         self.metrics.workflow_started(now);
         if let Some(every) = self.spec.workload.status_every {
             // Clients poll on their own clock, not in step with the workflow's start: the
@@ -243,10 +230,9 @@ impl<'s> World<'s> {
         let measured = self.workflows.get(workflow).measured;
         self.metrics
             .message_sent(measured, kind.is_status(), bytes, src.index(), dst.index());
-        let mut rng = self
-            .streams
-            .stream(StreamPurpose::Network, number, u64::from(message.index));
-        let delay = self.network.delay(src, dst, bytes, &mut rng);
+        let streams = self.streams;
+        let rng = || streams.stream(StreamPurpose::Network, number, u64::from(message.index));
+        let delay = self.network.delay(src, dst, bytes, rng);
         if let Some(trace) = &mut self.trace {
             trace.push(TraceRecord::Sent {
                 at: queue.now(),

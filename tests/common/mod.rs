@@ -2,6 +2,9 @@
 //! through the library.
 #![allow(dead_code)]
 
+use std::process::Output;
+
+use assert_cmd::Command;
 use sagasim::metrics::Summary;
 use sagasim::{RunOptions, Scenario, ScenarioResults, Variant, run};
 
@@ -60,4 +63,15 @@ pub fn assert_conserved(summary: &Summary, context: &str) {
         summary.completed + summary.compensated + summary.failed + summary.stuck,
         "conservation broken for {context}: {summary:?}"
     );
+}
+
+/// Run the `sagasim` binary with `args`.
+pub fn sagasim(args: &[&str]) -> Output {
+    match Command::cargo_bin("sagasim") {
+        Ok(mut command) => command
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run sagasim: {e}")),
+        Err(error) => panic!("no sagasim binary: {error}"),
+    }
 }
