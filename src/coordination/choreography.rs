@@ -46,6 +46,9 @@ pub(super) fn start_chain(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
 pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult) {
     let workflow = message.workflow;
     let step = message.step;
+    if step == 0 && result == WorkResult::Committed {
+        cx.accept(workflow, message.dst);
+    }
     match result {
         WorkResult::Committed if cx.is_last(step) => {
             cx.to_client(workflow, message.dst, MessageKind::Done, step, 0)

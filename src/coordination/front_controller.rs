@@ -10,9 +10,11 @@
 //! status: C ──query──▶ S1 ──reply──▶ C; S1 lags by the progress messages in flight
 //! ```
 //! S1 applies each progress, failure and compensation reply at its `progress` cost plus its
-//! own `journal`.
+//! own `journal`. It waits for the next progress: with a `[policy]`, on timeout it re-sends
+//! the event for the step after the last it knows of, and when retries run out it
+//! compensates what it knows of (and the step it gave up on) and tells the client `failed`.
 
-use crate::model::{ComponentId, Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
+use crate::model::{Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
 
 use super::choreography::start_chain;
 use super::{Coordination, Coordinator, Cx, Variant};
@@ -34,36 +36,59 @@ impl Coordination for FrontController {
         let here = message.dst;
         let controller = cx.first_service();
         match (message.kind, result) {
-            (MessageKind::Start | MessageKind::Event, WorkResult::Committed) => {
+            (MessageKind::Start, result) => {
+                if !cx.begin(workflow) {
+                    return;
+                }
+                if result != WorkResult::Committed {
+                    cx.to_client(workflow, here, MessageKind::Compensated, 0, 0);
+                    return;
+                }
+                cx.learn_steps(workflow, 1);
+                cx.accept(workflow, here);
+                if cx.is_last(0) {
+                    cx.to_client(workflow, here, MessageKind::Done, 0, 0);
+                } else {
+                    cx.request(workflow, here, MessageKind::Event, 1);
+                }
+            }
+            (MessageKind::Event, WorkResult::Committed) if here != controller => {
                 // The event goes first: progress reporting is off the critical path.
                 if !cx.is_last(step) {
                     let next = cx.at_step(step + 1);
                     cx.send(workflow, here, next, MessageKind::Event, step + 1, 0);
                 }
-                if step > 0 {
-                    cx.send(workflow, here, controller, MessageKind::Progress, step, 0);
-                } else {
-                    cx.learn_steps(workflow, 1);
-                    if cx.is_last(step) {
-                        cx.to_client(workflow, here, MessageKind::Done, step, 0);
-                    }
-                }
+                cx.send(workflow, here, controller, MessageKind::Progress, step, 0);
             }
-            (MessageKind::Start, _) => cx.to_client(workflow, here, MessageKind::Compensated, 0, 0),
-            (MessageKind::Event, _) => {
+            (MessageKind::Event, WorkResult::StepFailed) => {
                 cx.send(workflow, here, controller, MessageKind::Failure, step, 0)
             }
             (MessageKind::Progress, _) => {
                 cx.learn_steps(workflow, step + 1);
+                // Progress may overtake: any progress at or past the awaited step ends the wait.
+                let Some(awaited) = cx
+                    .pending(workflow)
+                    .filter(|p| p.kind == MessageKind::Event && p.step <= step)
+                else {
+                    return;
+                };
+                cx.take_reply(workflow, MessageKind::Event, awaited.step);
                 if cx.is_last(step) {
                     cx.to_client(workflow, here, MessageKind::Done, step, 0);
+                } else {
+                    cx.expect(workflow, MessageKind::Event, step + 1);
                 }
             }
-            (MessageKind::Failure | MessageKind::CompensationReply, _) => {
-                compensate_before(cx, workflow, controller, step)
+            (MessageKind::Failure, _) => {
+                if cx.start_compensating(workflow, false) {
+                    compensate_from(cx, workflow, step.checked_sub(1));
+                }
             }
             (MessageKind::Compensate, _) if here == controller => {
-                cx.to_client(workflow, here, MessageKind::Compensated, 0, 0)
+                if cx.take_reply(workflow, MessageKind::Compensate, 0) {
+                    let outcome = cx.rollback_outcome(workflow);
+                    cx.to_client(workflow, here, outcome, 0, 0);
+                }
             }
             (MessageKind::Compensate, _) => cx.send(
                 workflow,
@@ -73,36 +98,42 @@ impl Coordination for FrontController {
                 step,
                 0,
             ),
+            (MessageKind::CompensationReply, _) => {
+                if cx.take_reply(workflow, MessageKind::Compensate, step) {
+                    compensate_from(cx, workflow, step.checked_sub(1));
+                }
+            }
             (MessageKind::StatusQuery, _) => {
                 let known = cx.known_steps(workflow);
                 cx.answer_status(message, known);
             }
+            // A re-sent event that reached S1 itself cannot happen (S1 only re-sends to
+            // later steps); any other combination is a bug.
             (kind, _) => unreachable!("the front controller never sends {}", kind.label()),
         }
     }
+
+    fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
+        let Some(pending) = cx.pending(workflow) else {
+            return;
+        };
+        cx.start_compensating(workflow, true);
+        let from = match pending.kind {
+            MessageKind::Event => Some(pending.step),
+            _ => pending.step.checked_sub(1),
+        };
+        compensate_from(cx, workflow, from);
+    }
 }
 
-/// S1 compensates the step before `step`: remotely for steps 2.., itself for step 1.
-fn compensate_before(
-    cx: &mut Cx<'_, '_>,
-    workflow: WorkflowRef,
-    controller: ComponentId,
-    step: u8,
-) {
-    let previous = step
-        .checked_sub(1)
-        .expect("failures and replies come from step 2 on");
-    if previous == 0 {
-        cx.local(workflow, controller, MessageKind::Compensate, 0);
-    } else {
-        let service = cx.at_step(previous);
-        cx.send(
-            workflow,
-            controller,
-            service,
-            MessageKind::Compensate,
-            previous,
-            0,
-        );
+/// S1 compensates `step` (remotely for steps 2.., itself for step 1), waiting for it.
+fn compensate_from(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, step: Option<u8>) {
+    let controller = cx.first_service();
+    match step {
+        Some(step) => cx.request(workflow, controller, MessageKind::Compensate, step),
+        None => {
+            let outcome = cx.rollback_outcome(workflow);
+            cx.to_client(workflow, controller, outcome, 0, 0);
+        }
     }
 }

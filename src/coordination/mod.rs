@@ -18,8 +18,8 @@ use serde::Serialize;
 use crate::engine::EventQueue;
 use crate::engine::SimTime;
 use crate::model::{
-    ComponentId, Event, Message, MessageKind, MessageSizes, StatusRoute, WorkResult, WorkflowRef,
-    World,
+    ComponentId, Consistency, Event, Message, MessageKind, MessageSizes, Request, StatusRoute,
+    WorkResult, WorkflowRef, World,
 };
 
 pub use choreography::Choreography;
@@ -122,6 +122,9 @@ pub trait Coordination {
     /// A worker at `message.dst` finished `message` with `result`: send what follows.
     fn handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult);
 
+    /// The coordinator's retries for the awaited request are exhausted.
+    fn give_up(_cx: &mut Cx<'_, '_>, _workflow: WorkflowRef) {}
+
     /// Bytes on the wire; only stamp coupling carries more than the base size.
     fn message_size(sizes: &MessageSizes, _message: &Message, _steps: usize) -> u64 {
         sizes.base_bytes
@@ -215,6 +218,74 @@ impl<'w, 's> Cx<'w, 's> {
     pub fn learn_steps(&mut self, workflow: WorkflowRef, steps: u8) {
         let state = self.world.workflow(workflow);
         state.coordinator_known = state.coordinator_known.max(steps);
+    }
+
+    /// The coordinator sees the workflow's start; `false` if it already had (a duplicate).
+    pub fn begin(&mut self, workflow: WorkflowRef) -> bool {
+        let state = &mut self.world.workflow(workflow).coordinator;
+        let first = !state.began;
+        state.began = true;
+        state.active |= first;
+        first
+    }
+
+    /// The coordinator at `from` sends a request and waits for its reply (with the
+    /// scenario's timeout and retries).
+    pub fn request(
+        &mut self,
+        workflow: WorkflowRef,
+        from: ComponentId,
+        kind: MessageKind,
+        step: u8,
+    ) {
+        let dst = self.at_step(step);
+        self.world
+            .send_awaited(self.queue, workflow, from, Request { kind, dst, step });
+    }
+
+    /// Wait for the reply to a `kind` request for `step` that someone else sent.
+    pub fn expect(&mut self, workflow: WorkflowRef, kind: MessageKind, step: u8) {
+        let dst = self.at_step(step);
+        self.world
+            .expect_reply(self.queue, workflow, Request { kind, dst, step });
+    }
+
+    /// Whether a reply is the one awaited (the wait then ends); duplicates and late
+    /// replies are not.
+    pub fn take_reply(&mut self, workflow: WorkflowRef, kind: MessageKind, step: u8) -> bool {
+        self.world.take_reply(workflow, kind, step)
+    }
+
+    /// The request the coordinator awaits, if any.
+    pub fn pending(&mut self, workflow: WorkflowRef) -> Option<Request> {
+        self.world.workflow(workflow).coordinator.pending
+    }
+
+    /// Mark the workflow as rolling back; `false` if it already was.
+    pub fn start_compensating(&mut self, workflow: WorkflowRef, gave_up: bool) -> bool {
+        let state = &mut self.world.workflow(workflow).coordinator;
+        let first = !state.compensating;
+        state.compensating = true;
+        state.gave_up |= gave_up;
+        state.pending = None;
+        first
+    }
+
+    /// The message that ends a rollback: `failed` if the coordinator gave up on a step,
+    /// `compensated` after a business failure.
+    pub fn rollback_outcome(&mut self, workflow: WorkflowRef) -> MessageKind {
+        if self.world.workflow(workflow).coordinator.gave_up {
+            MessageKind::Failed
+        } else {
+            MessageKind::Compensated
+        }
+    }
+
+    /// Eventual consistency: tell the client the workflow is accepted (after step 1).
+    pub fn accept(&mut self, workflow: WorkflowRef, from: ComponentId) {
+        if self.world.spec().failures.consistency == Consistency::Eventual {
+            self.to_client(workflow, from, MessageKind::Accepted, 0, 0);
+        }
     }
 
     /// Whether `step`'s service has completed its step for this workflow (its own records).

@@ -8,7 +8,11 @@
 //!   O ──done──▶ C                      O ──compensate 1──▶ S1 ──reply──▶ O ──compensated──▶ C
 //! status: C ──query──▶ O ──reply──▶ C (O's own state: exact at O)
 //! ```
-//! The orchestrator journals every transition (`journal`, added to its `work`).
+//! The orchestrator journals every transition (`journal`, added to its `work`). It waits
+//! for each reply: with a `[policy]` it retries on timeout and, when retries run out,
+//! compensates from the step it gave up on (included: it may have been applied) and tells
+//! the client `failed`. A journaled orchestrator re-issues its in-flight request after a
+//! restart; an in-memory one forgets its in-flight workflows.
 
 use crate::model::{ComponentId, Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
 
@@ -31,7 +35,11 @@ impl Coordination for Orchestrator {
         let workflow = message.workflow;
         let step = message.step;
         match (message.kind, result) {
-            (MessageKind::Start, _) => command(cx, workflow, 0),
+            (MessageKind::Start, _) => {
+                if cx.begin(workflow) {
+                    cx.request(workflow, O, MessageKind::Command, 0);
+                }
+            }
             (MessageKind::Command, WorkResult::Committed) => {
                 cx.send(workflow, message.dst, O, MessageKind::Reply, step, 0)
             }
@@ -39,15 +47,25 @@ impl Coordination for Orchestrator {
                 cx.send(workflow, message.dst, O, MessageKind::Failure, step, 0)
             }
             (MessageKind::Reply, _) => {
+                if !cx.take_reply(workflow, MessageKind::Command, step) {
+                    return;
+                }
                 cx.learn_steps(workflow, step + 1);
+                if step == 0 {
+                    cx.accept(workflow, O);
+                }
                 if cx.is_last(step) {
                     cx.to_client(workflow, O, MessageKind::Done, step, 0);
                 } else {
-                    command(cx, workflow, step + 1);
+                    cx.request(workflow, O, MessageKind::Command, step + 1);
                 }
             }
-            (MessageKind::Failure | MessageKind::CompensationReply, _) => {
-                compensate_before(cx, workflow, step)
+            (MessageKind::Failure, _) => {
+                if cx.take_reply(workflow, MessageKind::Command, step)
+                    && cx.start_compensating(workflow, false)
+                {
+                    compensate_from(cx, workflow, step.checked_sub(1));
+                }
             }
             (MessageKind::Compensate, _) => cx.send(
                 workflow,
@@ -57,27 +75,41 @@ impl Coordination for Orchestrator {
                 step,
                 0,
             ),
+            (MessageKind::CompensationReply, _) => {
+                if cx.take_reply(workflow, MessageKind::Compensate, step) {
+                    compensate_from(cx, workflow, step.checked_sub(1));
+                }
+            }
             (MessageKind::StatusQuery, _) => {
                 let known = cx.known_steps(workflow);
                 cx.answer_status(message, known);
             }
-            (kind, _) => unreachable!("orchestrator never sends {}", kind.label()),
+            (kind, _) => unreachable!("the orchestrator never sends {}", kind.label()),
         }
+    }
+
+    fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
+        let Some(pending) = cx.pending(workflow) else {
+            return;
+        };
+        cx.start_compensating(workflow, true);
+        let from = match pending.kind {
+            // The step may have been applied before its reply was lost: undo it too.
+            MessageKind::Command => Some(pending.step),
+            _ => pending.step.checked_sub(1),
+        };
+        compensate_from(cx, workflow, from);
     }
 }
 
-fn command(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, step: u8) {
-    let service = cx.at_step(step);
-    cx.send(workflow, O, service, MessageKind::Command, step, 0);
-}
-
-/// Compensate the step before `step`, or tell the client the rollback is complete.
-fn compensate_before(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, step: u8) {
-    match step.checked_sub(1) {
-        Some(previous) => {
-            let service = cx.at_step(previous);
-            cx.send(workflow, O, service, MessageKind::Compensate, previous, 0);
+/// Compensate `step` (waiting for its reply), or, with nothing left, tell the client how
+/// the rollback ended.
+fn compensate_from(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, step: Option<u8>) {
+    match step {
+        Some(step) => cx.request(workflow, O, MessageKind::Compensate, step),
+        None => {
+            let outcome = cx.rollback_outcome(workflow);
+            cx.to_client(workflow, O, outcome, 0, 0);
         }
-        None => cx.to_client(workflow, O, MessageKind::Compensated, 0, 0),
     }
 }

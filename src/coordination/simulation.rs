@@ -4,7 +4,9 @@ use std::marker::PhantomData;
 
 use crate::engine::{EventQueue, Process, SimTime, run_until};
 use crate::metrics::RunResult;
-use crate::model::{ComponentId, Event, SystemSpec, TraceRecord, World, WorldConfig};
+use crate::model::{
+    ComponentId, Event, SystemSpec, TimeoutOutcome, TraceRecord, World, WorldConfig,
+};
 
 use super::{
     Choreography, Coordination, Coordinator, Cx, FrontController, Orchestrator, StampCoupling,
@@ -32,20 +34,40 @@ impl<V: Coordination> Process for Simulation<'_, V> {
                 );
             }
             Event::Deliver(message) => self.world.deliver(now, message, queue),
-            Event::WorkerDone(message) => {
-                let result = self.world.finish_work(now, &message);
-                V::handled(
-                    &mut Cx {
-                        world: &mut self.world,
-                        queue,
-                    },
-                    &message,
-                    result,
-                );
-                self.world.after_work(now, &message, queue);
+            Event::WorkerDone { message, job } => {
+                if let Some(result) = self.world.finish_work(now, &message, job) {
+                    V::handled(
+                        &mut Cx {
+                            world: &mut self.world,
+                            queue,
+                        },
+                        &message,
+                        result,
+                    );
+                    self.world.after_work(now, &message, queue);
+                }
             }
             Event::StatusPoll(workflow) => self.world.poll(now, workflow, queue),
             Event::ClientTimeout(workflow) => self.world.client_timeout(now, workflow),
+            Event::ReplyTimeout { workflow, token } => {
+                if self.world.reply_timeout(now, workflow, token, queue) == TimeoutOutcome::GiveUp {
+                    V::give_up(
+                        &mut Cx {
+                            world: &mut self.world,
+                            queue,
+                        },
+                        workflow,
+                    );
+                }
+                self.world.timer_done(workflow);
+            }
+            Event::Retry { workflow, token } => self.world.retry(workflow, token, queue),
+            Event::FaultStarts(index) => self.world.fault_starts(now, index, queue),
+            Event::FaultEnds(index) => {
+                for workflow in self.world.fault_ends(now, index, queue) {
+                    self.world.resume(workflow, queue);
+                }
+            }
         }
     }
 }

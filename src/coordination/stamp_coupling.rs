@@ -30,6 +30,9 @@ impl Coordination for StampCoupling {
         let workflow = message.workflow;
         let step = message.step;
         let here = message.dst;
+        if step == 0 && result == WorkResult::Committed {
+            cx.accept(workflow, here);
+        }
         match result {
             WorkResult::Committed if cx.is_last(step) => {
                 cx.to_client(workflow, here, MessageKind::Done, step, 0)

@@ -19,6 +19,9 @@ pub enum StreamPurpose {
     Coordination = 7,
     Replication = 8,
     StatusPhase = 9,
+    Faults = 10,
+    Transport = 11,
+    Jitter = 12,
 }
 
 /// SplitMix64 (Steele, Lea and Flood 2014): a tiny, portable, well-tested generator whose

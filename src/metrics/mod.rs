@@ -3,9 +3,11 @@
 //! independent of the number of workflows run.
 
 mod histogram;
+mod recovery;
 mod timeseries;
 
 pub use histogram::LatencyHistogram;
+pub use recovery::{FaultRow, FaultTracker, FaultWindow};
 pub use timeseries::{SeriesEvent, TimeBucket, TimeSeries};
 
 use serde::Serialize;
@@ -57,6 +59,12 @@ pub struct RunMetrics {
     status_latency: LatencyHistogram,
     status_staleness_sum: i64,
     rejected_messages: u64,
+    inconsistent: u64,
+    duplicate_effects: u64,
+    retries: u64,
+    dead_letters: u64,
+    time_to_consistency: LatencyHistogram,
+    faults: FaultTracker,
     component_count: usize,
     /// `edges[src * component_count + dst]`: a message went from src to dst.
     edges: Vec<bool>,
@@ -64,7 +72,11 @@ pub struct RunMetrics {
 }
 
 impl RunMetrics {
-    pub fn new(window: MeasurementWindow, component_count: usize) -> Self {
+    pub fn new(
+        window: MeasurementWindow,
+        component_count: usize,
+        faults: Vec<FaultWindow>,
+    ) -> Self {
         RunMetrics {
             window,
             outcomes: [0; 4],
@@ -79,6 +91,12 @@ impl RunMetrics {
             status_latency: LatencyHistogram::new(),
             status_staleness_sum: 0,
             rejected_messages: 0,
+            inconsistent: 0,
+            duplicate_effects: 0,
+            retries: 0,
+            dead_letters: 0,
+            time_to_consistency: LatencyHistogram::new(),
+            faults: FaultTracker::new(faults),
             component_count,
             edges: vec![false; component_count * component_count],
             series: TimeSeries::new(window.bucket),
@@ -96,9 +114,19 @@ impl RunMetrics {
         self.series.record(at, SeriesEvent::Started);
     }
 
-    /// A workflow reached its outcome at `at` (for `Stuck`: at the end of the run).
-    pub fn workflow_ended(&mut self, started_at: SimTime, at: SimTime, outcome: Outcome) {
-        let latency = at.since(started_at);
+    /// A workflow reached its outcome at `at` (for `Stuck`: at the end of the run). `latency`
+    /// is what the client saw (start to done, or to `accepted` under eventual consistency).
+    pub fn workflow_ended(
+        &mut self,
+        started_at: SimTime,
+        at: SimTime,
+        outcome: Outcome,
+        latency: SimDuration,
+    ) {
+        if !self.faults.is_empty() {
+            self.faults
+                .workflow_lived(started_at, (outcome != Outcome::Stuck).then_some(at));
+        }
         if outcome == Outcome::Completed
             && at >= self.window.warmup
             && at < self.window.arrivals_end
@@ -118,6 +146,46 @@ impl RunMetrics {
             Outcome::Stuck => return,
         };
         self.series.record(at, series_event);
+    }
+
+    /// A measured workflow ended with steps committed that should not be, or vice versa.
+    pub fn workflow_inconsistent(&mut self, measured: bool) {
+        self.inconsistent += u64::from(measured);
+    }
+
+    /// A step's effect (or a compensation) was applied a second time.
+    pub fn duplicate_effect(&mut self, measured: bool) {
+        self.duplicate_effects += u64::from(measured);
+    }
+
+    /// A request was re-sent after a timeout.
+    pub fn retry(&mut self, measured: bool) {
+        self.retries += u64::from(measured);
+    }
+
+    /// A message was dropped undelivered: lost in transit, sent to a down or cut-off
+    /// component without a broker, refused by a full inbox, or addressed to a coordinator
+    /// that lost the workflow's state.
+    pub fn dead_letter(&mut self, measured: bool) {
+        self.dead_letters += u64::from(measured);
+    }
+
+    /// From start until the last commit or compensation.
+    pub fn time_to_consistency(&mut self, measured: bool, elapsed: SimDuration) {
+        if measured {
+            self.time_to_consistency.record(elapsed);
+        }
+    }
+
+    /// Messages waiting anywhere (inboxes and brokers) changed to `backlog`.
+    pub fn backlog(&mut self, now: SimTime, backlog: u64) {
+        if !self.faults.is_empty() {
+            self.faults.backlog(now, backlog);
+        }
+    }
+
+    pub fn tracks_faults(&self) -> bool {
+        !self.faults.is_empty()
     }
 
     /// A message left `src` for `dst`. Status traffic is counted apart from the workflow's.
@@ -223,11 +291,25 @@ impl RunMetrics {
             coupling_edges,
             coupling_max_peers,
             events,
+            inconsistent: self.inconsistent,
+            duplicate_effects: self.duplicate_effects,
+            retries_per_workflow: per_workflow(self.retries),
+            dead_letters: self.dead_letters,
+            time_to_consistency_p50_ms: self.time_to_consistency.quantile_ms(0.50),
+            time_to_consistency_p99_ms: self.time_to_consistency.quantile_ms(0.99),
             rejected_messages: self.rejected_messages,
         };
+        let timeseries = self.series.finish(end);
+        let faults = self.faults.rows(
+            &timeseries,
+            self.window.bucket,
+            self.window.warmup,
+            self.window.arrivals_end,
+        );
         RunResult {
             summary,
-            timeseries: self.series.finish(end),
+            timeseries,
+            faults,
         }
     }
 
@@ -271,7 +353,13 @@ pub struct Summary {
     pub coupling_edges: u64,
     pub coupling_max_peers: u64,
     pub events: u64,
-    /// Messages refused by a full inbox (not a `summary.csv` column yet).
+    pub inconsistent: u64,
+    pub duplicate_effects: u64,
+    pub retries_per_workflow: Option<f64>,
+    pub dead_letters: u64,
+    pub time_to_consistency_p50_ms: Option<f64>,
+    pub time_to_consistency_p99_ms: Option<f64>,
+    /// Messages refused by a full inbox (also counted in `dead_letters` when measured).
     #[serde(skip)]
     pub rejected_messages: u64,
 }
@@ -281,4 +369,6 @@ pub struct Summary {
 pub struct RunResult {
     pub summary: Summary,
     pub timeseries: Vec<TimeBucket>,
+    /// One row per fault occurrence.
+    pub faults: Vec<FaultRow>,
 }

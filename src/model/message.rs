@@ -31,10 +31,16 @@ pub enum MessageKind {
     StatusQuery,
     /// Component → client: this many steps, as far as I know.
     StatusReply,
+    /// → client: the workflow is accepted (eventual consistency: after the first step).
+    Accepted,
+    /// → client: the coordinator gave up (retries exhausted); rolled back as far as it could.
+    Failed,
+    /// Sync communication: the callee's handler returned (an RPC response with no body).
+    Ack,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 12] = [
+    pub const ALL: [MessageKind; 15] = [
         MessageKind::Start,
         MessageKind::Command,
         MessageKind::Reply,
@@ -47,11 +53,25 @@ impl MessageKind {
         MessageKind::Compensated,
         MessageKind::StatusQuery,
         MessageKind::StatusReply,
+        MessageKind::Accepted,
+        MessageKind::Failed,
+        MessageKind::Ack,
     ];
 
     /// Status traffic is measured apart from the workflow's own messages.
     pub fn is_status(self) -> bool {
         matches!(self, MessageKind::StatusQuery | MessageKind::StatusReply)
+    }
+
+    /// Answers that release a caller blocked on a call (sync communication).
+    pub fn is_answer(self) -> bool {
+        matches!(
+            self,
+            MessageKind::Reply
+                | MessageKind::Failure
+                | MessageKind::CompensationReply
+                | MessageKind::Ack
+        )
     }
 
     pub fn label(self) -> &'static str {
@@ -68,6 +88,9 @@ impl MessageKind {
             MessageKind::Compensated => "compensated",
             MessageKind::StatusQuery => "status-query",
             MessageKind::StatusReply => "status-reply",
+            MessageKind::Accepted => "accepted",
+            MessageKind::Failed => "failed",
+            MessageKind::Ack => "ack",
         }
     }
 }
@@ -83,6 +106,9 @@ pub struct Message {
     /// Kind-specific: status query id; expected compensation reports; committed steps
     /// carried by a stamp.
     pub payload: u32,
+    /// Sync communication: on a call, the sender's held worker; on an answer (reply or
+    /// ack), the held worker it releases at its destination. 0: none.
+    pub hold: u32,
     pub src: ComponentId,
     pub dst: ComponentId,
     pub kind: MessageKind,

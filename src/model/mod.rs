@@ -3,6 +3,7 @@
 //! live in `coordination`; this module carries them out.
 
 mod distribution;
+mod faults;
 mod message;
 mod network;
 mod station;
@@ -12,13 +13,20 @@ mod workflow;
 mod world;
 
 pub use distribution::DurationDistribution;
+pub use faults::{
+    Communication, Consistency, Delivery, FaultKind, FaultOccurrence, FaultSpec, FaultTiming,
+    Policy, occurrences,
+};
 pub use message::{Message, MessageKind};
 pub use network::Network;
 pub use station::{Admission, Station};
 pub use system::{
-    Arrivals, ComponentId, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes, NetworkSpec,
-    OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec, default_bucket,
+    Arrivals, ComponentId, FailureModel, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes,
+    NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
+    default_bucket,
 };
 pub use trace::{Task, TraceRecord};
-pub use workflow::{PendingQuery, Workflow, WorkflowRef, WorkflowTable};
-pub use world::{Event, MessageSizeRule, StatusRoute, WorkResult, World, WorldConfig, task_of};
+pub use workflow::{CoordinatorState, PendingQuery, Request, Workflow, WorkflowRef, WorkflowTable};
+pub use world::{
+    Event, MessageSizeRule, StatusRoute, TimeoutOutcome, WorkResult, World, WorldConfig, task_of,
+};

@@ -4,6 +4,7 @@
 use crate::engine::SimDuration;
 
 use super::DurationDistribution;
+use super::faults::{Communication, Consistency, Delivery, FaultSpec, Policy};
 
 /// Index of a component in every per-component table: 0 is the client, 1 the orchestrator
 /// (present in the tables even when no orchestrated variant runs), services from 2 on.
@@ -50,6 +51,9 @@ pub struct ServiceSpec {
     pub progress: DurationDistribution,
     /// Front controller: durable write of its workflow state, added to `progress`.
     pub journal: DurationDistribution,
+    /// A redelivered or duplicated request has no second effect.
+    pub idempotent: bool,
+    pub delivery: Delivery,
 }
 
 /// The orchestrator, when an orchestrated variant runs.
@@ -63,6 +67,7 @@ pub struct OrchestratorSpec {
     pub journal: DurationDistribution,
     /// Answering one status query (read-only: no journal write).
     pub query: DurationDistribution,
+    pub delivery: Delivery,
 }
 
 /// Link properties between two components.
@@ -132,6 +137,32 @@ pub struct RunWindow {
     pub bucket: SimDuration,
 }
 
+/// Faults to inject and how the system copes with them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureModel {
+    pub faults: Vec<FaultSpec>,
+    /// Probability that a message is lost in transit (direct delivery only).
+    pub loss: f64,
+    /// Probability that a message is delivered twice.
+    pub duplicate: f64,
+    pub policy: Option<Policy>,
+    pub communication: Communication,
+    pub consistency: Consistency,
+}
+
+impl Default for FailureModel {
+    fn default() -> Self {
+        FailureModel {
+            faults: Vec::new(),
+            loss: 0.0,
+            duplicate: 0.0,
+            policy: None,
+            communication: Communication::Async,
+            consistency: Consistency::Atomic,
+        }
+    }
+}
+
 /// Everything the simulation needs, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SystemSpec {
@@ -143,6 +174,7 @@ pub struct SystemSpec {
     /// Each step is the index of the service that performs it, in order.
     pub steps: Vec<usize>,
     pub window: RunWindow,
+    pub failures: FailureModel,
 }
 
 impl SystemSpec {
@@ -159,6 +191,21 @@ impl SystemSpec {
                 .service_index()
                 .and_then(|index| self.services.get(index))
                 .map_or("?", |service| service.name.as_str()),
+        }
+    }
+
+    /// How messages reach `id` (the client is always reached directly).
+    pub fn delivery(&self, id: ComponentId) -> Delivery {
+        match id {
+            ComponentId::CLIENT => Delivery::Direct,
+            ComponentId::ORCHESTRATOR => self
+                .orchestrator
+                .as_ref()
+                .map_or(Delivery::Direct, |o| o.delivery),
+            other => other
+                .service_index()
+                .and_then(|index| self.services.get(index))
+                .map_or(Delivery::Direct, |service| service.delivery),
         }
     }
 

@@ -5,6 +5,9 @@
 use crate::engine::SimTime;
 use crate::metrics::Outcome;
 
+use super::message::MessageKind;
+use super::system::ComponentId;
+
 /// A handle to a workflow; the generation detects a stale handle to a recycled slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WorkflowRef {
@@ -21,6 +24,33 @@ pub struct PendingQuery {
     pub awaiting: u8,
     /// Steps reported so far (summed over replies).
     pub reported: u8,
+}
+
+/// A request the coordinator waits on, re-sent on a timeout or after a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    pub kind: MessageKind,
+    pub dst: ComponentId,
+    pub step: u8,
+}
+
+/// What the coordinator (orchestrator or front controller) holds about a workflow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CoordinatorState {
+    /// The coordinator has seen the workflow's start (a duplicate start is ignored).
+    pub began: bool,
+    /// The coordinator has the workflow in flight.
+    pub active: bool,
+    /// Its in-memory state died in a crash: it no longer knows the workflow.
+    pub lost: bool,
+    pub compensating: bool,
+    /// Retries were exhausted: the outcome will be `failed`.
+    pub gave_up: bool,
+    pub pending: Option<Request>,
+    /// Retries made for `pending`.
+    pub attempt: u32,
+    /// Bumped whenever the wait changes, so that stale timers are ignored.
+    pub token: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +74,17 @@ pub struct Workflow {
     pub next_message_index: u32,
     pub next_query_id: u32,
     pub pending_queries: Vec<PendingQuery>,
+    /// Steps whose work finished (committed or failed): running one again is a duplicate.
+    pub done_mask: u64,
+    /// Steps compensated at least once.
+    pub compensated_mask: u64,
+    /// Eventual consistency: when the client was told the workflow is accepted.
+    pub accepted_at: Option<SimTime>,
+    /// Whether the time to consistency has been recorded.
+    pub consistent: bool,
+    pub coordinator: CoordinatorState,
+    /// Sync communication: the coordinator's worker held by the awaited request.
+    pub coordinator_hold: u32,
 }
 
 impl Workflow {
@@ -62,6 +103,12 @@ impl Workflow {
             next_message_index: 0,
             next_query_id: 0,
             pending_queries: Vec::new(),
+            done_mask: 0,
+            compensated_mask: 0,
+            accepted_at: None,
+            consistent: false,
+            coordinator: CoordinatorState::default(),
+            coordinator_hold: 0,
         }
     }
 
@@ -135,6 +182,23 @@ impl WorkflowTable {
     /// Workflows still held, in slot order (deterministic).
     pub fn live(&self) -> impl Iterator<Item = &Workflow> {
         self.slots.iter().filter_map(|slot| slot.workflow.as_ref())
+    }
+
+    pub fn live_mut(&mut self) -> impl Iterator<Item = &mut Workflow> {
+        self.slots
+            .iter_mut()
+            .filter_map(|slot| slot.workflow.as_mut())
+    }
+
+    /// Live workflows with their handles, in slot order.
+    pub fn live_handles(&self) -> impl Iterator<Item = (WorkflowRef, &Workflow)> {
+        self.slots.iter().enumerate().filter_map(|(slot, entry)| {
+            let handle = WorkflowRef {
+                slot: slot as u32,
+                generation: entry.generation,
+            };
+            entry.workflow.as_ref().map(|workflow| (handle, workflow))
+        })
     }
 
     /// Slots allocated so far: the high-water mark of workflows held at once.

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::values::{
-    BandwidthValue, DistributionValue, DurationValue, Probability, Rate, SizeValue,
+    BandwidthValue, DistributionValue, DurationValue, Positive, Probability, Rate, SizeValue,
 };
 
 /// A sagasim scenario: services, network, workload, workflow, and the variants to compare.
@@ -25,6 +25,80 @@ pub struct RawScenarioFile {
     #[schemars(with = "Vec<RawService>")]
     pub services: Spanned<Vec<RawService>>,
     pub workflow: RawWorkflow,
+    pub policy: Option<RawPolicy>,
+    #[serde(default)]
+    #[schemars(with = "Vec<RawFault>")]
+    pub faults: Vec<Spanned<RawFault>>,
+}
+
+/// `"broker"` (a durable queue in front of the component) or `"direct"`.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawDelivery {
+    Broker,
+    Direct,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawCommunication {
+    Async,
+    Sync,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawConsistency {
+    Atomic,
+    Eventual,
+}
+
+/// `[policy]`: timeouts and retries, applied by whoever waits for a reply.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    /// How long to wait for a reply before retrying.
+    #[schemars(with = "DurationValue")]
+    pub timeout: Spanned<DurationValue>,
+    /// Retries after the first attempt (default 3).
+    pub retries: Option<u32>,
+    /// Backoff before the first retry (default 100ms).
+    pub backoff: Option<DurationValue>,
+    /// Growth of the backoff per retry (default 2.0).
+    pub multiplier: Option<Positive>,
+    /// Largest backoff (default 5s).
+    pub max_backoff: Option<DurationValue>,
+    /// Full jitter: wait uniformly between 0 and the backoff (default false).
+    pub jitter: Option<bool>,
+}
+
+/// `[[faults]]`: one of `crash`, `partition` or `slow`, scripted (`at`, `for`) or, for
+/// crashes, random (`mtbf`, `mttr`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    /// A service name, or "orchestrator".
+    #[schemars(with = "Option<String>")]
+    pub crash: Option<Spanned<String>>,
+    /// Two component names: no message passes between them.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub partition: Option<Spanned<Vec<Spanned<String>>>>,
+    /// A component whose every cost is multiplied by `factor`.
+    #[schemars(with = "Option<String>")]
+    pub slow: Option<Spanned<String>>,
+    #[schemars(with = "Option<f64>")]
+    pub factor: Option<Spanned<f64>>,
+    #[schemars(with = "Option<DurationValue>")]
+    pub at: Option<Spanned<DurationValue>>,
+    #[serde(rename = "for")]
+    #[schemars(with = "Option<DurationValue>")]
+    pub duration: Option<Spanned<DurationValue>>,
+    /// Random crashes: mean time between failures.
+    #[schemars(with = "Option<DurationValue>")]
+    pub mtbf: Option<Spanned<DurationValue>>,
+    /// Random crashes: mean time to repair.
+    #[schemars(with = "Option<DurationValue>")]
+    pub mttr: Option<Spanned<DurationValue>>,
 }
 
 /// `[scenario]`: naming, seeding and the run window.
@@ -51,6 +125,10 @@ pub struct RawScenario {
     /// Variants to run, by name (default: all five).
     #[schemars(with = "Option<Vec<String>>")]
     pub variants: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `"async"` (default) or `"sync"`: whether a caller's worker waits for the callee.
+    pub communication: Option<RawCommunication>,
+    /// `"atomic"` (default) or `"eventual"`: when the client gets its answer.
+    pub consistency: Option<RawConsistency>,
     /// Independent replications with derived seeds (default 1).
     #[schemars(with = "Option<u32>")]
     pub replications: Option<Spanned<u32>>,
@@ -95,6 +173,12 @@ pub struct RawNetwork {
     pub bandwidth: Option<BandwidthValue>,
     #[serde(default)]
     pub links: Vec<RawLink>,
+    /// `"broker"` or `"direct"` (default); a service may override it.
+    pub delivery: Option<RawDelivery>,
+    /// Probability that a message is lost in transit (direct delivery).
+    pub loss: Option<Probability>,
+    /// Probability that a message is delivered twice.
+    pub duplicate: Option<Probability>,
 }
 
 /// One directed link override, `src` → `dst`.
@@ -132,6 +216,7 @@ pub struct RawOrchestrator {
     pub journal: Option<DistributionValue>,
     /// Answering one status query (default: `[defaults] query`).
     pub query: Option<DistributionValue>,
+    pub delivery: Option<RawDelivery>,
 }
 
 /// `[defaults]`: what every service has unless it says otherwise.
@@ -165,6 +250,9 @@ pub struct RawService {
     pub query: Option<DistributionValue>,
     pub progress: Option<DistributionValue>,
     pub journal: Option<DistributionValue>,
+    /// A redelivered or duplicated request has no second effect (default false).
+    pub idempotent: Option<bool>,
+    pub delivery: Option<RawDelivery>,
 }
 
 /// `[workflow]`: the steps, in order, by service name.

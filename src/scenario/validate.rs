@@ -8,14 +8,18 @@ use toml::Spanned;
 use crate::coordination::Variant;
 use crate::engine::SimDuration;
 use crate::model::{
-    Arrivals, ComponentId, DurationDistribution, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes,
-    NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
-    default_bucket,
+    Arrivals, Communication, ComponentId, Consistency, Delivery, DurationDistribution,
+    FailureModel, FaultKind, FaultSpec, FaultTiming, LinkOverride, LinkSpec, MAX_STEPS,
+    MessageSizes, NetworkSpec, OrchestratorSpec, Policy, RunWindow, ServiceSpec, SystemSpec,
+    WorkloadSpec, default_bucket,
 };
 
 use super::Scenario;
 use super::error::{ScenarioError, Source};
-use super::raw::{RawArrivals, RawDefaults, RawScenarioFile, RawService};
+use super::raw::{
+    RawArrivals, RawCommunication, RawConsistency, RawDefaults, RawDelivery, RawFault,
+    RawScenarioFile, RawService,
+};
 use super::values::DistributionValue;
 
 /// Built-in defaults for what neither a service nor `[defaults]` sets.
@@ -26,6 +30,21 @@ const DEFAULT_BASE_BYTES: u64 = 1024;
 const MAX_BUCKETS: u64 = 100_000;
 const MAX_WORKERS: u32 = 1_000_000;
 const MAX_REPLICATIONS: u32 = 10_000;
+
+fn delivery(value: Option<RawDelivery>, default: Delivery) -> Delivery {
+    match value {
+        None => default,
+        Some(RawDelivery::Broker) => Delivery::Broker,
+        Some(RawDelivery::Direct) => Delivery::Direct,
+    }
+}
+
+fn network_delivery(raw: &RawScenarioFile) -> Delivery {
+    delivery(
+        raw.network.as_ref().and_then(|n| n.delivery),
+        Delivery::Direct,
+    )
+}
 
 fn distribution(value: &Option<DistributionValue>) -> Option<DurationDistribution> {
     value.as_ref().map(|v| v.0.clone())
@@ -67,7 +86,12 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
     }
     let window = run_window(source, &raw)?;
     let defaults = raw.defaults.as_ref();
-    let services = services(source, raw.services.get_ref(), defaults)?;
+    let services = services(
+        source,
+        raw.services.get_ref(),
+        defaults,
+        network_delivery(&raw),
+    )?;
     let steps = steps(source, &raw, &services)?;
     let orchestrator = raw.orchestrator.as_ref().map(|spanned| {
         let section = spanned.get_ref();
@@ -87,6 +111,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
             query: distribution(&section.query)
                 .or_else(|| defaults.and_then(|d| distribution(&d.query)))
                 .unwrap_or(DurationDistribution::ZERO),
+            delivery: delivery(section.delivery, network_delivery(&raw)),
         })
     });
     let orchestrator = orchestrator.transpose()?;
@@ -118,7 +143,9 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
             ));
         }
     };
+    let failures = failures(source, &raw, &services)?;
     let system = SystemSpec {
+        failures,
         services,
         orchestrator,
         network,
@@ -246,6 +273,7 @@ fn services(
     source: &Source<'_>,
     raw: &[RawService],
     defaults: Option<&RawDefaults>,
+    default_delivery: Delivery,
 ) -> Result<Vec<ServiceSpec>, ScenarioError> {
     let default_workers = defaults_workers(source, defaults)?;
     let default_of = |pick: fn(&RawDefaults) -> &Option<DistributionValue>| {
@@ -292,6 +320,8 @@ fn services(
             progress: distribution(&service.progress)
                 .unwrap_or_else(|| default_of(|d| &d.progress)),
             journal: distribution(&service.journal).unwrap_or_else(|| default_of(|d| &d.journal)),
+            idempotent: service.idempotent.unwrap_or(false),
+            delivery: delivery(service.delivery, default_delivery),
         });
     }
     if services.is_empty() {
@@ -455,4 +485,176 @@ fn workload(source: &Source<'_>, raw: &RawScenarioFile) -> Result<WorkloadSpec, 
         timeout,
         max_workflows,
     })
+}
+
+fn failures(
+    source: &Source<'_>,
+    raw: &RawScenarioFile,
+    services: &[ServiceSpec],
+) -> Result<FailureModel, ScenarioError> {
+    let network = raw.network.as_ref();
+    let policy = raw.policy.as_ref().map(|policy| {
+        let timeout = policy.timeout.get_ref().0;
+        if timeout.is_zero() {
+            return Err(source.error(
+                Some(policy.timeout.span()),
+                "policy.timeout",
+                "expected a timeout greater than 0",
+            ));
+        }
+        Ok(Policy {
+            timeout,
+            retries: policy.retries.unwrap_or(3).min(1_000),
+            backoff: policy
+                .backoff
+                .map_or(SimDuration::from_millis(100), |b| b.0),
+            multiplier: policy.multiplier.map_or(2.0, |m| m.0),
+            max_backoff: policy
+                .max_backoff
+                .map_or(SimDuration::from_secs(5), |b| b.0),
+            jitter: policy.jitter.unwrap_or(false),
+        })
+    });
+    let mut faults = Vec::new();
+    for (index, fault) in raw.faults.iter().enumerate() {
+        faults.push(fault_spec(source, index, fault, services)?);
+    }
+    Ok(FailureModel {
+        faults,
+        loss: network.and_then(|n| n.loss).map_or(0.0, |p| p.0),
+        duplicate: network.and_then(|n| n.duplicate).map_or(0.0, |p| p.0),
+        policy: policy.transpose()?,
+        communication: match raw.scenario.communication {
+            Some(RawCommunication::Sync) => Communication::Sync,
+            _ => Communication::Async,
+        },
+        consistency: match raw.scenario.consistency {
+            Some(RawConsistency::Eventual) => Consistency::Eventual,
+            _ => Consistency::Atomic,
+        },
+    })
+}
+
+fn fault_spec(
+    source: &Source<'_>,
+    index: usize,
+    spanned: &Spanned<RawFault>,
+    services: &[ServiceSpec],
+) -> Result<FaultSpec, ScenarioError> {
+    let fault = spanned.get_ref();
+    let key = |field: &str| format!("faults[{index}].{field}");
+    let whole = || {
+        source.error(
+            Some(spanned.span()),
+            format!("faults[{index}]"),
+            "expected exactly one of `crash`, `partition` or `slow`",
+        )
+    };
+    let target = |field: &str, name: &Spanned<String>| -> Result<ComponentId, ScenarioError> {
+        let id = component(source, services, &key(field), name)?;
+        if id == ComponentId::CLIENT {
+            return Err(source.error(
+                Some(name.span()),
+                key(field),
+                "the client cannot be a fault target",
+            ));
+        }
+        Ok(id)
+    };
+    let kind = match (&fault.crash, &fault.partition, &fault.slow) {
+        (Some(name), None, None) => FaultKind::Crash(target("crash", name)?),
+        (None, Some(pair), None) => {
+            let names = pair.get_ref();
+            if names.len() != 2 {
+                return Err(source.error(
+                    Some(pair.span()),
+                    key("partition"),
+                    format!("expected two component names, got {}", names.len()),
+                ));
+            }
+            let (a, b) = (
+                target("partition[0]", &names[0])?,
+                target("partition[1]", &names[1])?,
+            );
+            if a == b {
+                return Err(source.error(
+                    Some(names[1].span()),
+                    key("partition[1]"),
+                    "a partition separates two different components",
+                ));
+            }
+            FaultKind::Partition(a, b)
+        }
+        (None, None, Some(name)) => {
+            let factor = fault.factor.as_ref().ok_or_else(|| {
+                source.error(
+                    Some(spanned.span()),
+                    key("factor"),
+                    "a `slow` fault needs a `factor` greater than 0",
+                )
+            })?;
+            let value = *factor.get_ref();
+            if !(value > 0.0 && value <= 1e6) {
+                return Err(source.error(
+                    Some(factor.span()),
+                    key("factor"),
+                    format!("expected a factor greater than 0 (and at most 1e6), got {value}"),
+                ));
+            }
+            FaultKind::Slow(target("slow", name)?, value)
+        }
+        _ => return Err(whole()),
+    };
+    if let (Some(factor), false) = (&fault.factor, matches!(kind, FaultKind::Slow(..))) {
+        return Err(source.error(
+            Some(factor.span()),
+            key("factor"),
+            "`factor` belongs to a `slow` fault",
+        ));
+    }
+    let timing = match (&fault.at, &fault.duration, &fault.mtbf, &fault.mttr) {
+        (Some(at), Some(duration), None, None) => {
+            if duration.get_ref().0.is_zero() {
+                return Err(source.error(
+                    Some(duration.span()),
+                    key("for"),
+                    "expected a duration greater than 0",
+                ));
+            }
+            FaultTiming::Scripted {
+                at: at.get_ref().0,
+                duration: duration.get_ref().0,
+            }
+        }
+        (None, None, Some(mtbf), Some(mttr)) => {
+            if !matches!(kind, FaultKind::Crash(_)) {
+                return Err(source.error(
+                    Some(mtbf.span()),
+                    key("mtbf"),
+                    "random timing (`mtbf`, `mttr`) is for crashes; give `at` and `for`",
+                ));
+            }
+            for (field, value) in [("mtbf", mtbf), ("mttr", mttr)] {
+                if value.get_ref().0.is_zero() {
+                    return Err(source.error(
+                        Some(value.span()),
+                        key(field),
+                        "expected a duration greater than 0",
+                    ));
+                }
+            }
+            FaultTiming::Random {
+                mtbf: mtbf.get_ref().0,
+                mttr: mttr.get_ref().0,
+            }
+        }
+        _ => {
+            return Err(source.error(
+                Some(spanned.span()),
+                format!("faults[{index}]"),
+                "expected either `at` and `for` (a scripted fault) or `mtbf` and `mttr` (random crashes)",
+            ));
+        }
+    };
+    Ok(FaultSpec { kind, timing })
 }

@@ -1,0 +1,152 @@
+//! The coordinator's waits: the request it awaits a reply to, timeouts, retries with
+//! backoff, and re-issuing the in-flight request after a journaled restart.
+
+use crate::engine::{EventQueue, SimTime, StreamPurpose};
+
+use super::super::message::MessageKind;
+use super::super::system::ComponentId;
+use super::super::workflow::{Request, WorkflowRef};
+use super::{Event, World};
+
+/// What a reply timeout leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutOutcome {
+    /// Stale timer, or a retry is scheduled.
+    Nothing,
+    /// Retries are exhausted: the variant gives up on the request.
+    GiveUp,
+}
+
+impl World<'_> {
+    /// The coordinator at `from` sends `request` and waits for its reply.
+    pub fn send_awaited(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        workflow: WorkflowRef,
+        from: ComponentId,
+        request: Request,
+    ) {
+        if request.dst == from {
+            self.local(queue, workflow, from, request.kind, request.step);
+        } else {
+            let sent = self.send(
+                queue,
+                workflow,
+                from,
+                request.dst,
+                request.kind,
+                request.step,
+                0,
+            );
+            self.workflows.get_mut(workflow).coordinator_hold = sent.hold;
+        }
+        self.expect_reply(queue, workflow, request);
+    }
+
+    /// Wait for the reply to `request` (sent by someone else, or just now).
+    pub fn expect_reply(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        workflow: WorkflowRef,
+        request: Request,
+    ) {
+        let state = &mut self.workflows.get_mut(workflow).coordinator;
+        if state.pending != Some(request) {
+            state.attempt = 0;
+        }
+        state.pending = Some(request);
+        state.token = state.token.wrapping_add(1);
+        let token = state.token;
+        if let Some(policy) = self.spec.failures.policy {
+            self.workflows.get_mut(workflow).outstanding += 1;
+            queue.schedule_in(policy.timeout, Event::ReplyTimeout { workflow, token });
+        }
+    }
+
+    /// A reply to a `kind` request for `step` arrived: whether it is the one awaited (if
+    /// so, the wait ends); anything else is a duplicate or too late.
+    pub fn take_reply(&mut self, workflow: WorkflowRef, kind: MessageKind, step: u8) -> bool {
+        let state = &mut self.workflows.get_mut(workflow).coordinator;
+        match state.pending {
+            Some(request) if request.kind == kind && request.step == step => {
+                state.pending = None;
+                state.token = state.token.wrapping_add(1);
+                state.attempt = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A timer event referring to `workflow` has been handled.
+    pub fn timer_done(&mut self, workflow: WorkflowRef) {
+        self.drop_reference(workflow);
+    }
+
+    /// The wait for a reply expired. The caller calls `timer_done` afterwards.
+    pub fn reply_timeout(
+        &mut self,
+        now: SimTime,
+        workflow: WorkflowRef,
+        token: u32,
+        queue: &mut EventQueue<Event>,
+    ) -> TimeoutOutcome {
+        let Some(coordinator) = self.config.coordinator else {
+            return TimeoutOutcome::Nothing;
+        };
+        let Some(policy) = self.spec.failures.policy else {
+            return TimeoutOutcome::Nothing;
+        };
+        let state = self.workflows.get(workflow);
+        if state.coordinator.token != token
+            || state.coordinator.pending.is_none()
+            || !self.stations[coordinator.index()].up
+        {
+            return TimeoutOutcome::Nothing;
+        }
+        let hold = std::mem::take(&mut self.workflows.get_mut(workflow).coordinator_hold);
+        if hold != 0 {
+            self.release_hold(now, coordinator, hold, queue);
+        }
+        let state = self.workflows.get_mut(workflow);
+        state.coordinator.attempt += 1;
+        let attempt = state.coordinator.attempt;
+        if attempt > policy.retries {
+            return TimeoutOutcome::GiveUp;
+        }
+        let mut rng = self
+            .streams
+            .stream(StreamPurpose::Jitter, state.number, u64::from(token));
+        let backoff = policy.backoff_before(attempt, rng.next_open01());
+        state.outstanding += 1;
+        queue.schedule_in(backoff, Event::Retry { workflow, token });
+        TimeoutOutcome::Nothing
+    }
+
+    /// The backoff is over: re-send the awaited request.
+    pub fn retry(&mut self, workflow: WorkflowRef, token: u32, queue: &mut EventQueue<Event>) {
+        let state = self.workflows.get(workflow);
+        let measured = state.measured;
+        if let (Some(coordinator), Some(request), true) = (
+            self.config.coordinator,
+            state.coordinator.pending,
+            state.coordinator.token == token,
+        ) && self.stations[coordinator.index()].up
+        {
+            self.metrics.retry(measured);
+            self.send_awaited(queue, workflow, coordinator, request);
+        }
+        self.drop_reference(workflow);
+    }
+
+    /// A journaled coordinator restarted: re-issue the request it was waiting on (the
+    /// service may already have done it: a possible duplicate).
+    pub fn resume(&mut self, workflow: WorkflowRef, queue: &mut EventQueue<Event>) {
+        let state = self.workflows.get(workflow);
+        if let (Some(coordinator), Some(request)) =
+            (self.config.coordinator, state.coordinator.pending)
+        {
+            self.send_awaited(queue, workflow, coordinator, request);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Faults as they happen: crashes and restarts (what is lost, what a broker keeps, what a
+//! coordinator forgets), partitions and slowdowns.
+
+use crate::engine::{EventQueue, SimTime};
+
+use super::super::faults::{Delivery, FaultKind};
+use super::super::system::ComponentId;
+use super::super::workflow::WorkflowRef;
+use super::{Event, World};
+
+impl World<'_> {
+    pub fn fault_starts(&mut self, now: SimTime, index: u32, queue: &mut EventQueue<Event>) {
+        let occurrence = self.occurrences[index as usize];
+        match occurrence.kind {
+            FaultKind::Crash(id) => self.crash(now, id),
+            FaultKind::Partition(a, b) => self.partitions.push((a, b, occurrence.end)),
+            FaultKind::Slow(id, factor) => self.slow_factor[id.index()] *= factor,
+        }
+        let _ = queue;
+    }
+
+    /// A fault ends. Returns the workflows a restarted, journaled coordinator must resume.
+    pub fn fault_ends(
+        &mut self,
+        now: SimTime,
+        index: u32,
+        queue: &mut EventQueue<Event>,
+    ) -> Vec<WorkflowRef> {
+        let occurrence = self.occurrences[index as usize];
+        match occurrence.kind {
+            FaultKind::Crash(id) => return self.restart(now, id, queue),
+            FaultKind::Partition(a, b) => {
+                if let Some(position) = self
+                    .partitions
+                    .iter()
+                    .position(|p| *p == (a, b, occurrence.end))
+                {
+                    self.partitions.swap_remove(position);
+                }
+            }
+            FaultKind::Slow(id, factor) => self.slow_factor[id.index()] /= factor,
+        }
+        Vec::new()
+    }
+
+    /// Whether the coordinator at `id` writes its state to a journal.
+    fn journaled(&self, id: ComponentId) -> bool {
+        match id.service_index() {
+            None => self
+                .spec
+                .orchestrator
+                .as_ref()
+                .is_some_and(|o| !o.journal.is_zero()),
+            Some(index) => !self.spec.services[index].journal.is_zero(),
+        }
+    }
+
+    fn crash(&mut self, now: SimTime, id: ComponentId) {
+        self.down_depth[id.index()] += 1;
+        if self.down_depth[id.index()] > 1 {
+            return;
+        }
+        let waiting_before = self.stations[id.index()].backlog() as i64;
+        let (lost, held) = self.stations[id.index()].crash(now);
+        let broker = self.spec.delivery(id) == Delivery::Broker;
+        for message in lost {
+            if broker {
+                self.stations[id.index()].parked.push_back(message);
+            } else {
+                self.dead_letter(message.workflow);
+            }
+        }
+        for handling in held {
+            self.drop_reference(handling.workflow);
+        }
+        let waiting_after = self.stations[id.index()].backlog() as i64;
+        self.backlog_changed(now, waiting_after - waiting_before);
+        if self.config.coordinator == Some(id) {
+            let journaled = self.journaled(id);
+            for workflow in self.workflows.live_mut() {
+                let state = &mut workflow.coordinator;
+                if state.active {
+                    // Timers die with the process either way.
+                    state.token = state.token.wrapping_add(1);
+                    if !journaled {
+                        state.lost = true;
+                        state.active = false;
+                        state.pending = None;
+                    }
+                }
+            }
+        }
+    }
+
+    fn restart(
+        &mut self,
+        now: SimTime,
+        id: ComponentId,
+        queue: &mut EventQueue<Event>,
+    ) -> Vec<WorkflowRef> {
+        self.down_depth[id.index()] -= 1;
+        if self.down_depth[id.index()] > 0 {
+            return Vec::new();
+        }
+        let station = &mut self.stations[id.index()];
+        station.up = true;
+        let parked: Vec<_> = station.parked.drain(..).collect();
+        self.backlog_changed(now, -(parked.len() as i64));
+        for message in parked {
+            self.deliver(now, message, queue);
+        }
+        if self.config.coordinator == Some(id) && self.journaled(id) {
+            self.workflows
+                .live_handles()
+                .filter(|(_, w)| w.coordinator.active && w.coordinator.pending.is_some())
+                .map(|(handle, _)| handle)
+                .collect()
+        } else {
+            Vec::new()
+        }
+    }
+}

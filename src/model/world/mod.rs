@@ -1,0 +1,597 @@
+//! The simulated world's mechanics: arrivals, message transport, workers and inboxes, the
+//! client's bookkeeping, status polls and timeouts, faults and recovery. What to send next
+//! is the coordination variant's decision; the world carries it out and measures it.
+
+mod client;
+mod coordinator;
+mod faults;
+mod transport;
+
+pub use coordinator::TimeoutOutcome;
+
+use crate::engine::{EventQueue, KeyedStreams, SimDuration, SimTime, SplitMix64, StreamPurpose};
+use crate::metrics::{
+    ComponentLoad, FaultWindow, MeasurementWindow, Outcome, RunMetrics, RunResult,
+};
+
+use super::faults::{Communication, FaultKind, FaultOccurrence, occurrences};
+use super::message::{Message, MessageKind};
+use super::network::Network;
+use super::station::{Admission, Station};
+use super::system::{Arrivals, ComponentId, MessageSizes, SystemSpec};
+use super::trace::{Task, TraceRecord};
+use super::workflow::{Workflow, WorkflowRef, WorkflowTable};
+
+/// Everything that can happen in the simulated world.
+#[derive(Debug, Clone, Copy)]
+pub enum Event {
+    /// The client starts the next workflow.
+    Arrival,
+    /// A message reaches its destination.
+    Deliver(Message),
+    /// A worker finished job `job` (stale if the station crashed meanwhile).
+    WorkerDone { message: Message, job: u32 },
+    /// Time to poll a workflow's status.
+    StatusPoll(WorkflowRef),
+    /// The client's deadline for a workflow.
+    ClientTimeout(WorkflowRef),
+    /// The coordinator's wait for a reply expired (stale unless `token` is current).
+    ReplyTimeout { workflow: WorkflowRef, token: u32 },
+    /// The backoff before a retry is over.
+    Retry { workflow: WorkflowRef, token: u32 },
+    /// Fault occurrence `index` begins.
+    FaultStarts(u32),
+    /// Fault occurrence `index` ends.
+    FaultEnds(u32),
+}
+
+/// Who answers status queries in a variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusRoute {
+    /// Nobody owns the state: every query goes unanswered.
+    Unsupported,
+    /// One component answers from its workflow state.
+    Component(ComponentId),
+    /// The first step's service answers from its workflow state (front controller).
+    FirstService,
+    /// Every step's service answers from its own records; the client assembles them.
+    EveryStep,
+}
+
+/// What a worker's handling of a message amounted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkResult {
+    /// The step's work committed.
+    Committed,
+    /// The step failed for a business reason and rolled itself back.
+    StepFailed,
+    /// A compensation finished.
+    Compensated,
+    /// A status query was answered; the variant decides what to report.
+    Answered,
+    /// Coordinator bookkeeping was applied.
+    Applied,
+}
+
+/// Message size in bytes for a variant (stamp coupling carries workflow state).
+pub type MessageSizeRule = fn(&MessageSizes, &Message, usize) -> u64;
+
+/// Per-variant facts the world needs.
+#[derive(Debug, Clone, Copy)]
+pub struct WorldConfig {
+    pub status_route: StatusRoute,
+    pub message_size: MessageSizeRule,
+    /// The component that holds workflow state, for `coordinator_utilization`, journaling
+    /// and resumption.
+    pub coordinator: Option<ComponentId>,
+    pub uses_orchestrator: bool,
+    pub trace: bool,
+}
+
+/// The message a worker is handling while the variant decides what to send (sync
+/// communication needs to know which sends are calls and which answer the caller).
+#[derive(Debug, Clone, Copy)]
+struct Handling {
+    message: Message,
+    /// The id the worker's hold will get if it makes calls.
+    hold: u32,
+    calls: u32,
+    answered: bool,
+}
+
+pub struct World<'s> {
+    spec: &'s SystemSpec,
+    config: WorldConfig,
+    streams: KeyedStreams,
+    arrivals: SplitMix64,
+    workflows_started: u64,
+    last_arrival_at: SimTime,
+    arrivals_end: SimTime,
+    stations: Vec<Station>,
+    network: Network,
+    workflows: WorkflowTable,
+    metrics: RunMetrics,
+    trace: Option<Vec<TraceRecord>>,
+    occurrences: Vec<FaultOccurrence>,
+    /// Active partitions: (a, b, end).
+    partitions: Vec<(ComponentId, ComponentId, SimTime)>,
+    /// Cost multiplier per component (1 unless slowed).
+    slow_factor: Vec<f64>,
+    /// Messages waiting anywhere (inboxes, brokers), for backlog peaks.
+    backlog: u64,
+    handling: Option<Handling>,
+    /// Overlapping crash windows per component: up again when it drops to 0.
+    down_depth: Vec<u32>,
+    sync: bool,
+    all_steps: u64,
+}
+
+impl<'s> World<'s> {
+    pub fn new(spec: &'s SystemSpec, seed: u64, config: WorldConfig) -> Self {
+        let streams = KeyedStreams::new(seed);
+        let window = spec.window;
+        let warmup = SimTime::ZERO + window.warmup;
+        let arrivals_end = SimTime::ZERO + window.duration;
+        let run_end = arrivals_end + window.drain;
+        let occurrences = occurrences(&spec.failures.faults, seed, run_end);
+        let crashable = |id: ComponentId| {
+            occurrences
+                .iter()
+                .any(|o| matches!(o.kind, FaultKind::Crash(target) if target == id))
+        };
+        let busy_window = (warmup, arrivals_end);
+        let mut stations = vec![Station::new(0, 0, busy_window, false)];
+        stations.push(match &spec.orchestrator {
+            Some(o) => Station::new(
+                o.workers,
+                o.queue,
+                busy_window,
+                crashable(ComponentId::ORCHESTRATOR),
+            ),
+            None => Station::new(0, 0, busy_window, false),
+        });
+        for (index, service) in spec.services.iter().enumerate() {
+            let crashes = crashable(ComponentId::service(index));
+            stations.push(Station::new(
+                service.workers,
+                service.queue,
+                busy_window,
+                crashes,
+            ));
+        }
+        let measurement = MeasurementWindow {
+            warmup,
+            arrivals_end,
+            bucket: window.bucket,
+        };
+        let windows = occurrences.iter().map(|o| fault_window(spec, o)).collect();
+        let steps = spec.steps.len();
+        World {
+            spec,
+            config,
+            streams,
+            arrivals: streams.stream(StreamPurpose::Arrivals, 0, 0),
+            workflows_started: 0,
+            last_arrival_at: SimTime::ZERO,
+            arrivals_end,
+            network: Network::new(&spec.network, spec.component_count()),
+            stations,
+            workflows: WorkflowTable::default(),
+            metrics: RunMetrics::new(measurement, spec.component_count(), windows),
+            trace: config.trace.then(Vec::new),
+            occurrences,
+            partitions: Vec::new(),
+            slow_factor: vec![1.0; spec.component_count()],
+            backlog: 0,
+            handling: None,
+            down_depth: vec![0; spec.component_count()],
+            sync: spec.failures.communication == Communication::Sync,
+            all_steps: if steps >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << steps) - 1
+            },
+        }
+    }
+
+    pub fn spec(&self) -> &'s SystemSpec {
+        self.spec
+    }
+
+    pub fn step_count(&self) -> usize {
+        self.spec.steps.len()
+    }
+
+    pub fn workflow(&mut self, handle: WorkflowRef) -> &mut Workflow {
+        self.workflows.get_mut(handle)
+    }
+
+    /// Schedule the first arrival and every fault window.
+    pub fn begin(&mut self, queue: &mut EventQueue<Event>) {
+        self.schedule_next_arrival(queue);
+        for (index, occurrence) in self.occurrences.iter().enumerate() {
+            let index = u32::try_from(index).expect("fewer than 2^32 fault windows");
+            queue.schedule_at(occurrence.start, Event::FaultStarts(index));
+            queue.schedule_at(occurrence.end, Event::FaultEnds(index));
+        }
+    }
+
+    fn schedule_next_arrival(&mut self, queue: &mut EventQueue<Event>) {
+        if self
+            .spec
+            .workload
+            .max_workflows
+            .is_some_and(|max| self.workflows_started >= max)
+        {
+            return;
+        }
+        let next_at = match self.spec.workload.arrivals {
+            Arrivals::Poisson { per_second } => {
+                let gap = self.arrivals.exponential(1e9 / per_second);
+                self.last_arrival_at + SimDuration::from_nanos_f64(gap)
+            }
+            Arrivals::Constant { per_second } => {
+                let index = (self.workflows_started + 1) as f64;
+                SimTime::ZERO + SimDuration::from_nanos_f64(index * 1e9 / per_second)
+            }
+        };
+        if next_at < self.arrivals_end {
+            self.last_arrival_at = next_at;
+            queue.schedule_at(next_at, Event::Arrival);
+        }
+    }
+
+    /// The client starts a workflow; the variant then sends its first message.
+    pub fn arrive(&mut self, now: SimTime, queue: &mut EventQueue<Event>) -> WorkflowRef {
+        let number = self.workflows_started;
+        self.workflows_started += 1;
+        self.schedule_next_arrival(queue);
+        let measured = self.metrics.is_measured(now);
+        let handle = self.workflows.insert(Workflow::new(number, now, measured));
+        self.metrics.workflow_started(now);
+        if let Some(every) = self.spec.workload.status_every {
+            // Clients poll on their own clock, not in step with the workflow's start: the
+            // first poll comes after a uniform phase in (0, every], so a workflow in flight
+            // for time T is polled about T / every times, however short T is.
+            let mut rng = self.streams.stream(StreamPurpose::StatusPhase, number, 0);
+            let phase = SimDuration::from_nanos(1 + rng.below(every.as_nanos()));
+            self.workflows.get_mut(handle).outstanding += 1;
+            queue.schedule_in(phase, Event::StatusPoll(handle));
+        }
+        if let Some(timeout) = self.spec.workload.timeout {
+            self.workflows.get_mut(handle).outstanding += 1;
+            queue.schedule_in(timeout, Event::ClientTimeout(handle));
+        }
+        handle
+    }
+
+    /// A worker starts `message` as job `job`: draw its cost and schedule its end.
+    fn start_work(
+        &mut self,
+        now: SimTime,
+        message: Message,
+        job: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let task = task_of(&message);
+        let workflow = self.workflows.get(message.workflow);
+        let number = workflow.number;
+        let repeat = task == Task::Step && workflow.done_mask & (1u64 << message.step) != 0;
+        let idempotent_repeat = repeat && self.service_is_idempotent(message.dst);
+        let mut duration = self.cost(
+            &message,
+            if idempotent_repeat { Task::Query } else { task },
+            number,
+        );
+        let factor = self.slow_factor[message.dst.index()];
+        if factor != 1.0 {
+            duration = SimDuration::from_nanos_f64(duration.as_nanos_f64() * factor);
+        }
+        if let Some(trace) = &mut self.trace {
+            trace.push(TraceRecord::WorkStarted {
+                at: now,
+                workflow: number,
+                component: message.dst,
+                task,
+                step: message.step,
+                duration,
+            });
+        }
+        queue.schedule_at(now + duration, Event::WorkerDone { message, job });
+    }
+
+    fn service_is_idempotent(&self, id: ComponentId) -> bool {
+        id.service_index()
+            .is_some_and(|index| self.spec.services[index].idempotent)
+    }
+
+    /// How long a worker at `message.dst` holds this message.
+    fn cost(&self, message: &Message, task: Task, number: u64) -> SimDuration {
+        let at = message.dst;
+        let step = u64::from(message.step);
+        let index = u64::from(message.index);
+        if at == ComponentId::ORCHESTRATOR {
+            let orchestrator = self
+                .spec
+                .orchestrator
+                .as_ref()
+                .expect("validated: orchestrator present");
+            return match task {
+                Task::Query => orchestrator.query.sample(&mut self.streams.stream(
+                    StreamPurpose::Query,
+                    number,
+                    index,
+                )),
+                _ => {
+                    let mut rng = self
+                        .streams
+                        .stream(StreamPurpose::Coordination, number, index);
+                    orchestrator.work.sample(&mut rng) + orchestrator.journal.sample(&mut rng)
+                }
+            };
+        }
+        let service = &self.spec.services[at.service_index().expect("work happens at a service")];
+        match task {
+            Task::Step => {
+                service
+                    .work
+                    .sample(&mut self.streams.stream(StreamPurpose::Work, number, step))
+            }
+            Task::Compensate => service.compensate.sample(&mut self.streams.stream(
+                StreamPurpose::Compensation,
+                number,
+                step,
+            )),
+            Task::Query => {
+                service
+                    .query
+                    .sample(&mut self.streams.stream(StreamPurpose::Query, number, index))
+            }
+            Task::Coordinate => {
+                let mut rng = self
+                    .streams
+                    .stream(StreamPurpose::Coordination, number, index);
+                service.progress.sample(&mut rng) + service.journal.sample(&mut rng)
+            }
+        }
+    }
+
+    /// A worker finished `message` as job `job`: apply the effect of its task on the
+    /// workflow. `None` if the job was lost in a crash (nothing happens).
+    pub fn finish_work(&mut self, now: SimTime, message: &Message, job: u32) -> Option<WorkResult> {
+        if !self.stations[message.dst.index()].finish_job(job) {
+            return None;
+        }
+        let result = match task_of(message) {
+            Task::Step => self.apply_step(now, message),
+            Task::Compensate => self.apply_compensation(now, message),
+            Task::Query => WorkResult::Answered,
+            Task::Coordinate => WorkResult::Applied,
+        };
+        let hold = self.stations[message.dst.index()].next_hold_id();
+        self.handling = Some(Handling {
+            message: *message,
+            hold,
+            calls: 0,
+            answered: false,
+        });
+        Some(result)
+    }
+
+    fn apply_step(&mut self, now: SimTime, message: &Message) -> WorkResult {
+        let bit = 1u64 << message.step;
+        let service =
+            &self.spec.services[message.dst.service_index().expect("steps run at services")];
+        let all_steps = self.all_steps;
+        let workflow = self.workflows.get_mut(message.workflow);
+        let repeat = workflow.done_mask & bit != 0;
+        let committed = if repeat {
+            workflow.completed_mask & bit != 0
+        } else {
+            let mut rng = self.streams.stream(
+                StreamPurpose::Failure,
+                workflow.number,
+                u64::from(message.step),
+            );
+            !rng.bernoulli(service.fail)
+        };
+        workflow.done_mask |= bit;
+        let measured = workflow.measured;
+        if repeat && !service.idempotent {
+            self.metrics.duplicate_effect(measured);
+        }
+        if committed && !(repeat && service.idempotent) {
+            workflow.completed_mask |= bit;
+            workflow.committed_mask |= bit;
+        }
+        let (number, started, consistent_now) = (
+            workflow.number,
+            workflow.started_at,
+            !workflow.consistent
+                && (workflow.committed_mask == all_steps
+                    || !committed && workflow.committed_mask == 0),
+        );
+        if consistent_now {
+            workflow.consistent = true;
+            self.metrics
+                .time_to_consistency(measured, now.since(started));
+        }
+        if let Some(trace) = &mut self.trace {
+            trace.push(TraceRecord::StepFinished {
+                at: now,
+                workflow: number,
+                step: message.step,
+                committed,
+            });
+        }
+        if committed {
+            WorkResult::Committed
+        } else {
+            WorkResult::StepFailed
+        }
+    }
+
+    fn apply_compensation(&mut self, now: SimTime, message: &Message) -> WorkResult {
+        let bit = 1u64 << message.step;
+        let idempotent = self.service_is_idempotent(message.dst);
+        let workflow = self.workflows.get_mut(message.workflow);
+        let measured = workflow.measured;
+        if workflow.compensated_mask & bit != 0 {
+            if !idempotent {
+                self.metrics.duplicate_effect(measured);
+            }
+        } else {
+            workflow.compensated_mask |= bit;
+            workflow.committed_mask &= !bit;
+            if workflow.committed_mask == 0 && !workflow.consistent {
+                workflow.consistent = true;
+                let started = workflow.started_at;
+                self.metrics
+                    .time_to_consistency(measured, now.since(started));
+            }
+        }
+        WorkResult::Compensated
+    }
+
+    /// After the variant reacted to a finished message: keep the worker held if it made
+    /// blocking calls, otherwise answer its caller if needed and take the next message.
+    pub fn after_work(&mut self, now: SimTime, message: &Message, queue: &mut EventQueue<Event>) {
+        let handling = self
+            .handling
+            .take()
+            .expect("after_work follows finish_work");
+        if handling.calls > 0 {
+            // The held worker keeps the message's reference until its calls are answered.
+            let station = &mut self.stations[message.dst.index()];
+            let hold = station.hold_worker(*message, handling.calls, handling.answered);
+            debug_assert_eq!(hold, handling.hold);
+        } else {
+            self.answer_caller(message, handling.answered, queue);
+            self.free_worker(now, message.dst, queue);
+            self.drop_reference(message.workflow);
+        }
+    }
+
+    /// A worker at `at` is free: it takes the next waiting message, if any.
+    fn free_worker(&mut self, now: SimTime, at: ComponentId, queue: &mut EventQueue<Event>) {
+        if let Some((next, job)) = self.stations[at.index()].release_worker(now) {
+            self.backlog_changed(now, -1);
+            self.start_work(now, next, job, queue);
+        }
+    }
+
+    fn drop_reference(&mut self, handle: WorkflowRef) {
+        self.workflows.get_mut(handle).outstanding -= 1;
+        self.release_if_done(handle);
+    }
+
+    /// Free the workflow's slot once it has an outcome and nothing refers to it, after
+    /// judging whether it ended consistent.
+    fn release_if_done(&mut self, handle: WorkflowRef) {
+        let workflow = self.workflows.get(handle);
+        if workflow.outcome.is_some() && workflow.outstanding == 0 {
+            if is_inconsistent(workflow, self.all_steps) {
+                self.metrics.workflow_inconsistent(workflow.measured);
+            }
+            self.workflows.release_if_done(handle);
+        }
+    }
+
+    fn backlog_changed(&mut self, now: SimTime, change: i64) {
+        self.backlog = self.backlog.saturating_add_signed(change);
+        if self.metrics.tracks_faults() {
+            self.metrics.backlog(now, self.backlog);
+        }
+    }
+
+    /// Slots allocated for workflows: the most held at once.
+    pub fn workflow_slots(&self) -> usize {
+        self.workflows.capacity()
+    }
+
+    /// Close the run at `end`: whatever has no outcome is stuck.
+    pub fn finish(mut self, end: SimTime, events: u64) -> (RunResult, Vec<TraceRecord>) {
+        let remaining: Vec<(SimTime, bool, bool, bool)> = self
+            .workflows
+            .live()
+            .map(|w| {
+                (
+                    w.started_at,
+                    w.outcome.is_none(),
+                    is_inconsistent(w, self.all_steps)
+                        || (w.outcome.is_none() && w.committed_mask != 0),
+                    w.measured,
+                )
+            })
+            .collect();
+        for (started_at, stuck, inconsistent, measured) in remaining {
+            if stuck {
+                self.metrics
+                    .workflow_ended(started_at, end, Outcome::Stuck, end.since(started_at));
+            }
+            if inconsistent {
+                self.metrics.workflow_inconsistent(measured);
+            }
+        }
+        let mut loads = Vec::new();
+        for (index, station) in self.stations.iter_mut().enumerate().skip(1) {
+            let id = ComponentId(u16::try_from(index).expect("component count is validated"));
+            if id == ComponentId::ORCHESTRATOR && !self.config.uses_orchestrator {
+                continue;
+            }
+            station.account_until(end);
+            loads.push(ComponentLoad {
+                name: self.spec.component_name(id).to_string(),
+                workers: station.workers(),
+                busy_nanos: station.busy_nanos(),
+                is_coordinator: self.config.coordinator == Some(id),
+            });
+        }
+        let result = self.metrics.finish(end, events, &loads);
+        (result, self.trace.unwrap_or_default())
+    }
+}
+
+/// Ended with steps committed that should not be (or, completed, with some missing).
+fn is_inconsistent(workflow: &Workflow, all_steps: u64) -> bool {
+    match workflow.outcome {
+        Some(Outcome::Completed) => workflow.committed_mask != all_steps,
+        _ => workflow.committed_mask != 0,
+    }
+}
+
+fn fault_window(spec: &SystemSpec, occurrence: &FaultOccurrence) -> FaultWindow {
+    let (fault, target) = match occurrence.kind {
+        FaultKind::Crash(id) => ("crash", spec.component_name(id).to_string()),
+        FaultKind::Slow(id, _) => ("slow", spec.component_name(id).to_string()),
+        FaultKind::Partition(a, b) => (
+            "partition",
+            format!("{}|{}", spec.component_name(a), spec.component_name(b)),
+        ),
+    };
+    FaultWindow {
+        fault,
+        target,
+        start: occurrence.start,
+        end: occurrence.end,
+    }
+}
+
+/// What a worker does with a message, from its kind and where it arrives.
+pub fn task_of(message: &Message) -> Task {
+    match message.kind {
+        MessageKind::Start if message.dst == ComponentId::ORCHESTRATOR => Task::Coordinate,
+        MessageKind::Start | MessageKind::Command | MessageKind::Event => Task::Step,
+        MessageKind::Compensate => Task::Compensate,
+        MessageKind::StatusQuery => Task::Query,
+        _ => Task::Coordinate,
+    }
+}
+
+/// Whether admission at `station` put a message to work (for callers that only care).
+fn started(admission: Admission) -> Option<u32> {
+    match admission {
+        Admission::Started { job } => Some(job),
+        _ => None,
+    }
+}

@@ -1,0 +1,310 @@
+//! Moving messages: sending over the network (loss, duplicates, latency, bandwidth),
+//! delivery into inboxes or brokers, and sync communication's held workers and answers.
+
+use crate::engine::{EventQueue, SimTime, StreamPurpose};
+
+use super::super::faults::Delivery;
+use super::super::message::{Message, MessageKind};
+use super::super::station::Admission;
+use super::super::system::ComponentId;
+use super::super::trace::{Task, TraceRecord};
+use super::super::workflow::WorkflowRef;
+use super::{Event, World, started, task_of};
+
+impl World<'_> {
+    fn new_message(
+        &mut self,
+        workflow: WorkflowRef,
+        src: ComponentId,
+        dst: ComponentId,
+        kind: MessageKind,
+        step: u8,
+        payload: u32,
+    ) -> (Message, u64) {
+        let state = self.workflows.get_mut(workflow);
+        let index = state.next_message_index;
+        state.next_message_index += 1;
+        state.outstanding += 1;
+        let message = Message {
+            workflow,
+            index,
+            payload,
+            hold: 0,
+            src,
+            dst,
+            kind,
+            step,
+        };
+        (message, state.number)
+    }
+
+    /// Send a message over the network; returns it as sent (with its sync hold).
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        workflow: WorkflowRef,
+        src: ComponentId,
+        dst: ComponentId,
+        kind: MessageKind,
+        step: u8,
+        payload: u32,
+    ) -> Message {
+        let (mut message, number) = self.new_message(workflow, src, dst, kind, step, payload);
+        if self.sync {
+            self.mark_call_or_answer(&mut message);
+        }
+        if src == self.config.coordinator.unwrap_or(ComponentId::CLIENT)
+            && matches!(
+                kind,
+                MessageKind::Done | MessageKind::Compensated | MessageKind::Failed
+            )
+        {
+            let coordinator = &mut self.workflows.get_mut(workflow).coordinator;
+            coordinator.active = false;
+            coordinator.pending = None;
+        }
+        self.transmit(queue, message, number);
+        let failures = &self.spec.failures;
+        if failures.duplicate > 0.0 {
+            let mut rng =
+                self.streams
+                    .stream(StreamPurpose::Transport, number, u64::from(message.index));
+            let _lost = rng.next_open01();
+            if rng.bernoulli(failures.duplicate) {
+                let (mut copy, _) = self.new_message(workflow, src, dst, kind, step, payload);
+                copy.hold = message.hold;
+                self.transmit(queue, copy, number);
+            }
+        }
+        message
+    }
+
+    /// Count, trace, maybe lose, and schedule the arrival of one copy of a message.
+    fn transmit(&mut self, queue: &mut EventQueue<Event>, message: Message, number: u64) {
+        let Message {
+            src,
+            dst,
+            kind,
+            step,
+            payload,
+            ..
+        } = message;
+        let bytes = (self.config.message_size)(&self.spec.messages, &message, self.step_count());
+        let measured = self.workflows.get(message.workflow).measured;
+        self.metrics
+            .message_sent(measured, kind.is_status(), bytes, src.index(), dst.index());
+        if let Some(trace) = &mut self.trace {
+            trace.push(TraceRecord::Sent {
+                at: queue.now(),
+                workflow: number,
+                src,
+                dst,
+                kind,
+                step,
+                bytes,
+                payload,
+                local: false,
+            });
+        }
+        let streams = self.streams;
+        let index = u64::from(message.index);
+        let loss = self.spec.failures.loss;
+        if loss > 0.0 && self.spec.delivery(dst) == Delivery::Direct {
+            let mut rng = streams.stream(StreamPurpose::Transport, number, index);
+            if rng.bernoulli(loss) {
+                self.metrics.dead_letter(measured);
+                self.drop_reference(message.workflow);
+                return;
+            }
+        }
+        let rng = || streams.stream(StreamPurpose::Network, number, index);
+        let delay = self.network.delay(src, dst, bytes, rng);
+        if delay.is_zero() {
+            // Arrives at this very instant: deliver now instead of through the queue. Still
+            // deterministic; it only spares a heap round trip on zero-latency links.
+            self.deliver(queue.now(), message, queue);
+        } else {
+            queue.schedule_in(delay, Event::Deliver(message));
+        }
+    }
+
+    /// Sync communication: a message from the worker being handled is either the answer
+    /// to its caller (releasing the caller's held worker) or a call (holding this worker).
+    fn mark_call_or_answer(&mut self, message: &mut Message) {
+        let Some(handling) = &mut self.handling else {
+            return;
+        };
+        let caller = handling.message;
+        if message.kind.is_answer() {
+            if caller.hold != 0
+                && !caller.kind.is_answer()
+                && message.dst == caller.src
+                && !handling.answered
+            {
+                message.hold = caller.hold;
+                handling.answered = true;
+            }
+        } else if message.src != message.dst
+            && message.dst != ComponentId::CLIENT
+            && !message.kind.is_status()
+            && message.src == caller.dst
+        {
+            message.hold = handling.hold;
+            handling.calls += 1;
+        }
+    }
+
+    /// A worker that handled `message` returns: if `message` was a blocking call not yet
+    /// answered, send its caller an ack.
+    pub(super) fn answer_caller(
+        &mut self,
+        message: &Message,
+        answered: bool,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if message.hold != 0
+            && !message.kind.is_answer()
+            && !answered
+            && message.src != ComponentId::CLIENT
+        {
+            let (mut ack, number) = self.new_message(
+                message.workflow,
+                message.dst,
+                message.src,
+                MessageKind::Ack,
+                message.step,
+                0,
+            );
+            ack.hold = message.hold;
+            self.transmit(queue, ack, number);
+        }
+    }
+
+    /// Give a component work of its own (no network, not counted as a message).
+    pub fn local(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        workflow: WorkflowRef,
+        at: ComponentId,
+        kind: MessageKind,
+        step: u8,
+    ) {
+        let (message, number) = self.new_message(workflow, at, at, kind, step, 0);
+        if let Some(trace) = &mut self.trace {
+            trace.push(TraceRecord::Sent {
+                at: queue.now(),
+                workflow: number,
+                src: at,
+                dst: at,
+                kind,
+                step,
+                bytes: 0,
+                payload: 0,
+                local: true,
+            });
+        }
+        self.deliver(queue.now(), message, queue);
+    }
+
+    /// A message arrives at its destination.
+    pub fn deliver(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
+        if message.dst == ComponentId::CLIENT {
+            self.client_receives(now, &message);
+            return;
+        }
+        if let Some(heals_at) = self.partition_between(message.src, message.dst) {
+            if self.spec.delivery(message.dst) == Delivery::Broker {
+                // The broker holds it until the partition heals.
+                queue.schedule_at(heals_at, Event::Deliver(message));
+            } else {
+                self.dead_letter(message.workflow);
+            }
+            return;
+        }
+        let station = &mut self.stations[message.dst.index()];
+        if !station.up {
+            if self.spec.delivery(message.dst) == Delivery::Broker {
+                station.parked.push_back(message);
+                self.backlog_changed(now, 1);
+            } else {
+                self.dead_letter(message.workflow);
+            }
+            return;
+        }
+        if message.kind.is_answer() && message.hold != 0 {
+            self.release_hold(now, message.dst, message.hold, queue);
+            if message.kind == MessageKind::Ack {
+                self.drop_reference(message.workflow);
+                return;
+            }
+        }
+        if self.config.coordinator == Some(message.dst)
+            && matches!(task_of(&message), Task::Coordinate | Task::Query)
+            && self.workflows.get(message.workflow).coordinator.lost
+        {
+            // The coordinator lost this workflow's state in a crash: it cannot act on it.
+            self.dead_letter(message.workflow);
+            return;
+        }
+        self.admit(now, message, queue);
+    }
+
+    pub(super) fn admit(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
+        let admission = self.stations[message.dst.index()].admit(now, message);
+        if let Some(job) = started(admission) {
+            self.start_work(now, message, job, queue);
+        } else if admission == Admission::Queued {
+            self.backlog_changed(now, 1);
+        } else {
+            self.metrics.message_rejected();
+            let number = self.workflows.get(message.workflow).number;
+            if let Some(trace) = &mut self.trace {
+                trace.push(TraceRecord::Rejected {
+                    at: now,
+                    workflow: number,
+                    component: message.dst,
+                });
+            }
+            self.dead_letter(message.workflow);
+        }
+    }
+
+    pub(super) fn dead_letter(&mut self, workflow: WorkflowRef) {
+        let measured = self.workflows.get(workflow).measured;
+        self.metrics.dead_letter(measured);
+        self.drop_reference(workflow);
+    }
+
+    /// An answer arrived for hold `hold` at `at`: once all its calls are answered, the held
+    /// worker answers its own caller and takes the next message.
+    pub(super) fn release_hold(
+        &mut self,
+        now: SimTime,
+        at: ComponentId,
+        hold: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let station = &mut self.stations[at.index()];
+        let Some(held) = station.held.get_mut(&hold) else {
+            return;
+        };
+        held.remaining = held.remaining.saturating_sub(1);
+        if held.remaining > 0 {
+            return;
+        }
+        let held = station.held.remove(&hold).expect("just found");
+        self.answer_caller(&held.handling, held.answered, queue);
+        self.free_worker(now, at, queue);
+        self.drop_reference(held.handling.workflow);
+    }
+
+    /// If `a` and `b` are partitioned now, when the partition heals.
+    fn partition_between(&self, a: ComponentId, b: ComponentId) -> Option<SimTime> {
+        self.partitions
+            .iter()
+            .filter(|(x, y, _)| (*x == a && *y == b) || (*x == b && *y == a))
+            .map(|(_, _, end)| *end)
+            .max()
+    }
+}
