@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::coordination::{Variant, message_flows};
 use crate::report::{
-    self, SUMMARY_COLUMNS, TIMESERIES_COLUMNS, render_check, render_table, summary_rows,
-    timeseries_rows, to_csv,
+    self, FAULT_COLUMNS, SUMMARY_COLUMNS, TIMESERIES_COLUMNS, fault_rows, render_check,
+    render_failures, render_table, summary_rows, timeseries_rows, to_csv,
 };
 use crate::runner::{RunOptions, ScenarioResults, run};
 use crate::scenario::{Override, Scenario, ScenarioError, json_schema};
@@ -153,13 +153,14 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
             write_run_outputs(&out, &results)?;
             print(&match format {
-                Format::Table => render_table(&results),
+                Format::Table => format!("{}{}", render_table(&results), render_failures(&results)),
                 Format::Markdown => report::to_markdown(&results),
                 Format::Json => report::to_json(&results),
                 Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),
             })?;
             eprintln!("wrote {}", out.join("summary.csv").display());
             eprintln!("wrote {}", out.join("timeseries.csv").display());
+            eprintln!("wrote {}", out.join("faults.csv").display());
             Ok(())
         }
         Command::Check { scenario } => {
@@ -214,6 +215,7 @@ fn write_run_outputs(out: &Path, results: &ScenarioResults) -> Result<(), CliErr
             "timeseries.csv",
             to_csv(&TIMESERIES_COLUMNS, &timeseries_rows(results)),
         ),
+        ("faults.csv", to_csv(&FAULT_COLUMNS, &fault_rows(results))),
     ];
     std::fs::create_dir_all(out).map_err(|error| {
         anyhow::anyhow!("cannot create the output folder {}: {error}", out.display())

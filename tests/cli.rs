@@ -55,7 +55,8 @@ fn run_writes_summary_and_timeseries_with_the_designed_columns() {
 latency_p50_ms,latency_p95_ms,latency_p99_ms,latency_p999_ms,latency_max_ms,messages_per_workflow,\
 bytes_per_workflow,status_answered_ratio,status_latency_p50_ms,status_latency_p99_ms,\
 status_messages_per_query,status_staleness_steps_mean,coordinator_utilization,max_utilization,\
-bottleneck,coupling_edges,coupling_max_peers,events"
+bottleneck,coupling_edges,coupling_max_peers,events,inconsistent,duplicate_effects,\
+retries_per_workflow,dead_letters,time_to_consistency_p50_ms,time_to_consistency_p99_ms"
     );
     assert_eq!(
         summary.lines().count(),
@@ -82,7 +83,13 @@ bottleneck,coupling_edges,coupling_max_peers,events"
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
         .unwrap_or_default();
-    assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+    assert_eq!(leftovers.len(), 3, "no temporary files left: {leftovers:?}");
+    let faults = String::from_utf8(read(&dir.path().join("faults.csv"))).unwrap_or_default();
+    assert_eq!(
+        faults,
+        "variant,replication,fault,target,start_s,end_s,recovery_s,peak_backlog,affected_workflows\n",
+        "no faults: a header only"
+    );
 }
 
 #[test]

@@ -264,11 +264,13 @@ impl<'w, 's> Cx<'w, 's> {
     /// Mark the workflow as rolling back; `false` if it already was.
     pub fn start_compensating(&mut self, workflow: WorkflowRef, gave_up: bool) -> bool {
         let state = &mut self.world.workflow(workflow).coordinator;
-        let first = !state.compensating;
-        state.compensating = true;
         state.gave_up |= gave_up;
+        if state.compensating {
+            return false;
+        }
+        state.compensating = true;
         state.pending = None;
-        first
+        true
     }
 
     /// The message that ends a rollback: `failed` if the coordinator gave up on a step,

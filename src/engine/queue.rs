@@ -14,14 +14,14 @@ pub struct Scheduled<E> {
 }
 
 struct Entry<E> {
-    /// `time << 64 | seq`: one integer comparison orders by time, then FIFO.
-    key: u128,
+    at: u64,
+    seq: u64,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        (self.at, self.seq) == (other.at, other.seq)
     }
 }
 
@@ -37,7 +37,10 @@ impl<E> Ord for Entry<E> {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest `(at, seq)` first.
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
+        other
+            .at
+            .cmp(&self.at)
+            .then_with(|| other.seq.cmp(&self.seq))
     }
 }
 
@@ -87,7 +90,8 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry {
-            key: (u128::from(at.0) << 64) | u128::from(seq),
+            at: at.0,
+            seq,
             event,
         });
     }
@@ -99,15 +103,13 @@ impl<E> EventQueue<E> {
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap
-            .peek()
-            .map(|entry| SimTime((entry.key >> 64) as u64))
+        self.heap.peek().map(|entry| SimTime(entry.at))
     }
 
     /// Remove the earliest event and advance `now` to its time.
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
         let entry = self.heap.pop()?;
-        let at = SimTime((entry.key >> 64) as u64);
+        let at = SimTime(entry.at);
         self.now = at;
         Some(Scheduled {
             at,

@@ -70,10 +70,27 @@ impl SplitMix64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
-    /// Exponential with the given mean.
+    /// Exponential with the given mean, by the ziggurat method (Marsaglia and Tsang 2000):
+    /// 98.9 % of draws take one word and a multiplication, no logarithm.
     #[inline]
     pub fn exponential(&mut self, mean: f64) -> f64 {
-        -mean * self.next_open01().ln()
+        let tables = exponential_tables();
+        loop {
+            let bits = self.next_u64();
+            let layer = (bits & 0xff) as usize;
+            let x = ((bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)) * tables.x[layer];
+            if x < tables.x[layer + 1] {
+                return mean * x;
+            }
+            if layer == 0 {
+                return mean * (ZIGGURAT_R - self.next_open01().ln());
+            }
+            let y =
+                tables.f[layer + 1] + (tables.f[layer] - tables.f[layer + 1]) * self.next_open01();
+            if y < (-x).exp() {
+                return mean * x;
+            }
+        }
     }
 
     /// Standard normal by Box–Muller (one pair per draw, so a draw uses exactly two words).
@@ -105,6 +122,31 @@ impl SplitMix64 {
             }
         }
     }
+}
+
+/// Start of the exponential ziggurat's tail, and the area of each of its 256 layers.
+const ZIGGURAT_R: f64 = 7.697_117_470_131_05;
+const ZIGGURAT_V: f64 = 0.003_949_659_822_581_557;
+
+struct ZigguratTables {
+    /// Layer edges, decreasing from x[0] = V / e^-R to x[256] = 0.
+    x: [f64; 257],
+    /// e^-x at each edge.
+    f: [f64; 257],
+}
+
+fn exponential_tables() -> &'static ZigguratTables {
+    static TABLES: std::sync::OnceLock<ZigguratTables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut x = [0.0; 257];
+        x[0] = ZIGGURAT_V / (-ZIGGURAT_R).exp();
+        x[1] = ZIGGURAT_R;
+        for i in 2..256 {
+            x[i] = -(ZIGGURAT_V / x[i - 1] + (-x[i - 1]).exp()).ln();
+        }
+        let f = x.map(|edge: f64| (-edge).exp());
+        ZigguratTables { x, f }
+    })
 }
 
 /// Derives independent streams from one scenario seed.
@@ -191,6 +233,24 @@ mod tests {
         let (mean, variance) = mean_and_variance(&samples);
         assert!((mean - 3.0).abs() < 0.06, "mean {mean}");
         assert!((variance - 9.0).abs() < 0.5, "variance {variance}");
+    }
+
+    #[test]
+    fn exponential_tails_match_e_to_the_minus_x() {
+        // Ziggurat layers, the wedge test and the tail beyond R = 7.7 all have to be right.
+        let mut rng = SplitMix64::new(7);
+        let draws = 2_000_000;
+        let samples: Vec<f64> = (0..draws).map(|_| rng.exponential(1.0)).collect();
+        for threshold in [0.1f64, 1.0, 3.0, 6.0, 8.0, 10.0] {
+            let expected = (-threshold).exp();
+            let observed = samples.iter().filter(|&&x| x > threshold).count() as f64 / draws as f64;
+            // Binomial standard error; allow five of them.
+            let tolerance = 5.0 * (expected * (1.0 - expected) / draws as f64).sqrt();
+            assert!(
+                (observed - expected).abs() < tolerance,
+                "P(X > {threshold}) = {observed}, expected {expected}"
+            );
+        }
     }
 
     #[test]

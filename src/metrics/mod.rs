@@ -123,10 +123,6 @@ impl RunMetrics {
         outcome: Outcome,
         latency: SimDuration,
     ) {
-        if !self.faults.is_empty() {
-            self.faults
-                .workflow_lived(started_at, (outcome != Outcome::Stuck).then_some(at));
-        }
         if outcome == Outcome::Completed
             && at >= self.window.warmup
             && at < self.window.arrivals_end
@@ -175,6 +171,11 @@ impl RunMetrics {
         if measured {
             self.time_to_consistency.record(elapsed);
         }
+    }
+
+    /// A workflow was first touched by fault occurrence `index`.
+    pub fn fault_affected(&mut self, index: usize) {
+        self.faults.affected(index);
     }
 
     /// Messages waiting anywhere (inboxes and brokers) changed to `backlog`.

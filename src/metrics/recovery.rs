@@ -78,13 +78,10 @@ impl FaultTracker {
         }
     }
 
-    /// A workflow that lived over `[started, ended)` (`ended` = `None`: never ended).
-    pub fn workflow_lived(&mut self, started: SimTime, ended: Option<SimTime>) {
-        for (index, window) in self.windows.iter().enumerate() {
-            if started < window.end && ended.is_none_or(|end| end > window.start) {
-                self.affected[index] += 1;
-            }
-        }
+    /// A workflow was touched by fault `index` for the first time (a message of it lost,
+    /// parked or held back, its work lost or slowed, its coordinator state lost or resumed).
+    pub fn affected(&mut self, index: usize) {
+        self.affected[index] += 1;
     }
 
     pub fn rows(
@@ -203,20 +200,5 @@ mod tests {
             &window,
         );
         assert_eq!(never, None, "no normal window before arrivals stop");
-    }
-
-    #[test]
-    fn affected_workflows_overlap_the_window() {
-        let mut tracker = FaultTracker::new(vec![FaultWindow {
-            fault: "crash",
-            target: "x".to_string(),
-            start: SimTime(10),
-            end: SimTime(20),
-        }]);
-        tracker.workflow_lived(SimTime(0), Some(SimTime(5)));
-        tracker.workflow_lived(SimTime(5), Some(SimTime(15)));
-        tracker.workflow_lived(SimTime(15), None);
-        tracker.workflow_lived(SimTime(25), Some(SimTime(30)));
-        assert_eq!(tracker.affected, [2]);
     }
 }

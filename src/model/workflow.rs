@@ -85,6 +85,8 @@ pub struct Workflow {
     pub coordinator: CoordinatorState,
     /// Sync communication: the coordinator's worker held by the awaited request.
     pub coordinator_hold: u32,
+    /// The last fault occurrence that touched this workflow, plus one (0: none).
+    pub touched_by: u32,
 }
 
 impl Workflow {
@@ -109,6 +111,7 @@ impl Workflow {
             consistent: false,
             coordinator: CoordinatorState::default(),
             coordinator_hold: 0,
+            touched_by: 0,
         }
     }
 

@@ -7,7 +7,7 @@ mod table;
 
 pub use check::render_check;
 pub use stats::{ci95_half_width, mean, t_975};
-pub use table::{Table, render_table};
+pub use table::{Table, render_failures, render_table};
 
 use crate::metrics::{Summary, TimeBucket};
 use crate::runner::ScenarioResults;
@@ -55,7 +55,7 @@ pub fn format_number(value: f64) -> String {
 }
 
 /// `summary.csv`'s columns, in order (DESIGN §5).
-pub const SUMMARY_COLUMNS: [&str; 27] = [
+pub const SUMMARY_COLUMNS: [&str; 33] = [
     "variant",
     "replication",
     "started",
@@ -83,6 +83,12 @@ pub const SUMMARY_COLUMNS: [&str; 27] = [
     "coupling_edges",
     "coupling_max_peers",
     "events",
+    "inconsistent",
+    "duplicate_effects",
+    "retries_per_workflow",
+    "dead_letters",
+    "time_to_consistency_p50_ms",
+    "time_to_consistency_p99_ms",
 ];
 
 /// The value cells of a summary (everything after `variant, replication`).
@@ -113,6 +119,12 @@ fn summary_cells(summary: &Summary) -> Vec<Cell> {
         Cell::Count(summary.coupling_edges),
         Cell::Count(summary.coupling_max_peers),
         Cell::Count(summary.events),
+        Cell::Count(summary.inconsistent),
+        Cell::Count(summary.duplicate_effects),
+        Cell::Number(summary.retries_per_workflow),
+        Cell::Count(summary.dead_letters),
+        Cell::Number(summary.time_to_consistency_p50_ms),
+        Cell::Number(summary.time_to_consistency_p99_ms),
     ]
 }
 
@@ -203,6 +215,42 @@ pub fn timeseries_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
                 .timeseries
                 .iter()
                 .map(move |bucket| bucket_row(run.variant.name(), run.replication, bucket))
+        })
+        .collect()
+}
+
+/// `faults.csv`'s columns.
+pub const FAULT_COLUMNS: [&str; 9] = [
+    "variant",
+    "replication",
+    "fault",
+    "target",
+    "start_s",
+    "end_s",
+    "recovery_s",
+    "peak_backlog",
+    "affected_workflows",
+];
+
+/// One row per (variant, replication, fault occurrence).
+pub fn fault_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
+    results
+        .runs
+        .iter()
+        .flat_map(|run| {
+            run.result.faults.iter().map(move |fault| {
+                vec![
+                    Cell::Text(run.variant.name().to_string()),
+                    Cell::Count(u64::from(run.replication)),
+                    Cell::Text(fault.fault.to_string()),
+                    Cell::Text(fault.target.clone()),
+                    Cell::Number(Some(fault.start_s)),
+                    Cell::Number(Some(fault.end_s)),
+                    Cell::Number(fault.recovery_s),
+                    Cell::Count(fault.peak_backlog),
+                    Cell::Count(fault.affected_workflows),
+                ]
+            })
         })
         .collect()
 }

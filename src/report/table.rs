@@ -2,7 +2,7 @@
 
 use crate::runner::ScenarioResults;
 
-use super::{Cell, SUMMARY_COLUMNS, summary_rows};
+use super::{Cell, SUMMARY_COLUMNS, fault_rows, summary_rows};
 
 /// A table of already-formatted cells.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,4 +160,100 @@ fn display(cell: &Cell, column: &str, decimals: usize) -> String {
         Some(value) if column == "bytes_per_workflow" => format!("{:.decimals$}", value / 1024.0),
         Some(value) => format!("{value:.decimals$}"),
     }
+}
+
+/// Failure columns: (header, summary column, decimals).
+const FAILURE_COLUMNS: [(&str, &str, usize); 8] = [
+    ("failed", "failed", 0),
+    ("stuck", "stuck", 0),
+    ("inconsistent", "inconsistent", 0),
+    ("dup effects", "duplicate_effects", 0),
+    ("retries/wf", "retries_per_workflow", 3),
+    ("dead letters", "dead_letters", 0),
+    ("ttc p50 ms", "time_to_consistency_p50_ms", 1),
+    ("ttc p99 ms", "time_to_consistency_p99_ms", 1),
+];
+
+/// The failure section: what went wrong per variant, and per fault how long recovery took
+/// (first replication). Empty when nothing failed and no fault was injected.
+pub fn render_failures(results: &ScenarioResults) -> String {
+    let rows = summary_rows(results);
+    let index_of = |name: &str| {
+        SUMMARY_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .expect("known column")
+    };
+    let label = if results.replications > 1 {
+        "mean"
+    } else {
+        "1"
+    };
+    let mut table = Table {
+        columns: std::iter::once("variant".to_string())
+            .chain(
+                FAILURE_COLUMNS
+                    .iter()
+                    .map(|(header, _, _)| header.to_string()),
+            )
+            .collect(),
+        rows: Vec::new(),
+    };
+    let mut anything = false;
+    for row in rows.iter().filter(|row| row[1].render() == label) {
+        let mut line = vec![row[0].render()];
+        for (_, column, decimals) in FAILURE_COLUMNS {
+            let cell = &row[index_of(column)];
+            anything |= cell.as_f64().is_some_and(|v| v > 0.0)
+                && column != "time_to_consistency_p50_ms"
+                && column != "time_to_consistency_p99_ms";
+            line.push(display(cell, column, decimals));
+        }
+        table.rows.push(line);
+    }
+    let faults: Vec<Vec<Cell>> = fault_rows(results)
+        .into_iter()
+        .filter(|row| row[1] == Cell::Count(1))
+        .collect();
+    if !anything && faults.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("\nfailures\n{}", table.to_text());
+    if !faults.is_empty() {
+        let fault_table = Table {
+            columns: [
+                "variant",
+                "fault",
+                "target",
+                "start s",
+                "end s",
+                "recovery s",
+                "peak backlog",
+                "affected",
+            ]
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+            rows: faults
+                .iter()
+                .map(|row| {
+                    let recovery = row[6]
+                        .as_f64()
+                        .map_or("never".to_string(), |v| format!("{v:.1}"));
+                    vec![
+                        row[0].render(),
+                        row[2].render(),
+                        row[3].render(),
+                        format!("{:.1}", row[4].as_f64().unwrap_or_default()),
+                        format!("{:.1}", row[5].as_f64().unwrap_or_default()),
+                        recovery,
+                        row[7].render(),
+                        row[8].render(),
+                    ]
+                })
+                .collect(),
+        };
+        out.push_str(&format!("\nfaults\n{}", fault_table.to_text()));
+    }
+    out
 }

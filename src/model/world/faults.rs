@@ -12,9 +12,12 @@ impl World<'_> {
     pub fn fault_starts(&mut self, now: SimTime, index: u32, queue: &mut EventQueue<Event>) {
         let occurrence = self.occurrences[index as usize];
         match occurrence.kind {
-            FaultKind::Crash(id) => self.crash(now, id),
-            FaultKind::Partition(a, b) => self.partitions.push((a, b, occurrence.end)),
-            FaultKind::Slow(id, factor) => self.slow_factor[id.index()] *= factor,
+            FaultKind::Crash(id) => self.crash(now, id, index),
+            FaultKind::Partition(a, b) => self.partitions.push((a, b, occurrence.end, index)),
+            FaultKind::Slow(id, factor) => {
+                self.slow_factor[id.index()] *= factor;
+                self.slowed_by[id.index()] = Some(index);
+            }
         }
         let _ = queue;
     }
@@ -33,12 +36,17 @@ impl World<'_> {
                 if let Some(position) = self
                     .partitions
                     .iter()
-                    .position(|p| *p == (a, b, occurrence.end))
+                    .position(|p| *p == (a, b, occurrence.end, index))
                 {
                     self.partitions.swap_remove(position);
                 }
             }
-            FaultKind::Slow(id, factor) => self.slow_factor[id.index()] /= factor,
+            FaultKind::Slow(id, factor) => {
+                self.slow_factor[id.index()] /= factor;
+                if self.slow_factor[id.index()] == 1.0 {
+                    self.slowed_by[id.index()] = None;
+                }
+            }
         }
         Vec::new()
     }
@@ -55,15 +63,17 @@ impl World<'_> {
         }
     }
 
-    fn crash(&mut self, now: SimTime, id: ComponentId) {
+    fn crash(&mut self, now: SimTime, id: ComponentId, occurrence: u32) {
         self.down_depth[id.index()] += 1;
         if self.down_depth[id.index()] > 1 {
             return;
         }
+        self.down_by[id.index()] = Some(occurrence);
         let waiting_before = self.stations[id.index()].backlog() as i64;
         let (lost, held) = self.stations[id.index()].crash(now);
         let broker = self.spec.delivery(id) == Delivery::Broker;
         for message in lost {
+            self.touch(message.workflow, occurrence);
             if broker {
                 self.stations[id.index()].parked.push_back(message);
             } else {
@@ -71,6 +81,7 @@ impl World<'_> {
             }
         }
         for handling in held {
+            self.touch(handling.workflow, occurrence);
             self.drop_reference(handling.workflow);
         }
         let waiting_after = self.stations[id.index()].backlog() as i64;
@@ -80,6 +91,10 @@ impl World<'_> {
             for workflow in self.workflows.live_mut() {
                 let state = &mut workflow.coordinator;
                 if state.active {
+                    if workflow.touched_by != occurrence + 1 {
+                        workflow.touched_by = occurrence + 1;
+                        self.metrics.fault_affected(occurrence as usize);
+                    }
                     // Timers die with the process either way.
                     state.token = state.token.wrapping_add(1);
                     if !journaled {
@@ -102,6 +117,7 @@ impl World<'_> {
         if self.down_depth[id.index()] > 0 {
             return Vec::new();
         }
+        self.down_by[id.index()] = None;
         let station = &mut self.stations[id.index()];
         station.up = true;
         let parked: Vec<_> = station.parked.drain(..).collect();

@@ -113,10 +113,13 @@ pub struct World<'s> {
     metrics: RunMetrics,
     trace: Option<Vec<TraceRecord>>,
     occurrences: Vec<FaultOccurrence>,
-    /// Active partitions: (a, b, end).
-    partitions: Vec<(ComponentId, ComponentId, SimTime)>,
+    /// Active partitions: (a, b, end, occurrence).
+    partitions: Vec<(ComponentId, ComponentId, SimTime, u32)>,
     /// Cost multiplier per component (1 unless slowed).
     slow_factor: Vec<f64>,
+    /// The fault occurrence that took each component down, or slowed it.
+    down_by: Vec<Option<u32>>,
+    slowed_by: Vec<Option<u32>>,
     /// Messages waiting anywhere (inboxes, brokers), for backlog peaks.
     backlog: u64,
     handling: Option<Handling>,
@@ -182,6 +185,8 @@ impl<'s> World<'s> {
             occurrences,
             partitions: Vec::new(),
             slow_factor: vec![1.0; spec.component_count()],
+            down_by: vec![None; spec.component_count()],
+            slowed_by: vec![None; spec.component_count()],
             backlog: 0,
             handling: None,
             down_depth: vec![0; spec.component_count()],
@@ -286,6 +291,9 @@ impl<'s> World<'s> {
         let factor = self.slow_factor[message.dst.index()];
         if factor != 1.0 {
             duration = SimDuration::from_nanos_f64(duration.as_nanos_f64() * factor);
+            if let Some(occurrence) = self.slowed_by[message.dst.index()] {
+                self.touch(message.workflow, occurrence);
+            }
         }
         if let Some(trace) = &mut self.trace {
             trace.push(TraceRecord::WorkStarted {
@@ -494,6 +502,15 @@ impl<'s> World<'s> {
                 self.metrics.workflow_inconsistent(workflow.measured);
             }
             self.workflows.release_if_done(handle);
+        }
+    }
+
+    /// Fault occurrence `occurrence` touched a workflow: count it once per occurrence.
+    fn touch(&mut self, handle: WorkflowRef, occurrence: u32) {
+        let workflow = self.workflows.get_mut(handle);
+        if workflow.touched_by != occurrence + 1 {
+            workflow.touched_by = occurrence + 1;
+            self.metrics.fault_affected(occurrence as usize);
         }
     }
 

@@ -213,7 +213,8 @@ impl World<'_> {
             self.client_receives(now, &message);
             return;
         }
-        if let Some(heals_at) = self.partition_between(message.src, message.dst) {
+        if let Some((heals_at, occurrence)) = self.partition_between(message.src, message.dst) {
+            self.touch(message.workflow, occurrence);
             if self.spec.delivery(message.dst) == Delivery::Broker {
                 // The broker holds it until the partition heals.
                 queue.schedule_at(heals_at, Event::Deliver(message));
@@ -222,8 +223,11 @@ impl World<'_> {
             }
             return;
         }
-        let station = &mut self.stations[message.dst.index()];
-        if !station.up {
+        if !self.stations[message.dst.index()].up {
+            if let Some(occurrence) = self.down_by[message.dst.index()] {
+                self.touch(message.workflow, occurrence);
+            }
+            let station = &mut self.stations[message.dst.index()];
             if self.spec.delivery(message.dst) == Delivery::Broker {
                 station.parked.push_back(message);
                 self.backlog_changed(now, 1);
@@ -299,12 +303,16 @@ impl World<'_> {
         self.drop_reference(held.handling.workflow);
     }
 
-    /// If `a` and `b` are partitioned now, when the partition heals.
-    fn partition_between(&self, a: ComponentId, b: ComponentId) -> Option<SimTime> {
+    /// If `a` and `b` are partitioned now: when the partition heals, and which fault
+    /// occurrence it is.
+    fn partition_between(&self, a: ComponentId, b: ComponentId) -> Option<(SimTime, u32)> {
+        if self.partitions.is_empty() {
+            return None;
+        }
         self.partitions
             .iter()
-            .filter(|(x, y, _)| (*x == a && *y == b) || (*x == b && *y == a))
-            .map(|(_, _, end)| *end)
+            .filter(|(x, y, _, _)| (*x == a && *y == b) || (*x == b && *y == a))
+            .map(|(_, _, end, occurrence)| (*end, *occurrence))
             .max()
     }
 }
