@@ -92,6 +92,24 @@ const TERMINAL_COLUMNS: [(&str, &str, usize); 17] = [
     ("bottleneck", "bottleneck", 0),
 ];
 
+/// Index of a `summary.csv` column by name.
+fn column_index(name: &str) -> usize {
+    SUMMARY_COLUMNS
+        .iter()
+        .position(|c| *c == name)
+        .expect("known column")
+}
+
+/// An empty table headed `variant` and the given columns' headers.
+fn headed(columns: &[(&str, &str, usize)]) -> Table {
+    Table {
+        columns: std::iter::once("variant".to_string())
+            .chain(columns.iter().map(|(header, _, _)| header.to_string()))
+            .collect(),
+        rows: Vec::new(),
+    }
+}
+
 /// Columns shown as `mean ± ci95` when there are replications.
 const WITH_INTERVAL: [&str; 3] = ["throughput_per_s", "latency_p50_ms", "latency_p99_ms"];
 
@@ -99,23 +117,8 @@ const WITH_INTERVAL: [&str; 3] = ["throughput_per_s", "latency_p50_ms", "latency
 /// intervals on key columns, when there are replications).
 pub fn render_table(results: &ScenarioResults) -> String {
     let rows = summary_rows(results);
-    let index_of = |name: &str| {
-        SUMMARY_COLUMNS
-            .iter()
-            .position(|c| *c == name)
-            .expect("known column")
-    };
     let replicated = results.replications > 1;
-    let mut table = Table {
-        columns: std::iter::once("variant".to_string())
-            .chain(
-                TERMINAL_COLUMNS
-                    .iter()
-                    .map(|(header, _, _)| header.to_string()),
-            )
-            .collect(),
-        rows: Vec::new(),
-    };
+    let mut table = headed(&TERMINAL_COLUMNS);
     for variant in &results.variants {
         let of_variant: Vec<&Vec<Cell>> = rows
             .iter()
@@ -137,7 +140,7 @@ pub fn render_table(results: &ScenarioResults) -> String {
         let interval = if replicated { pick("ci95") } else { None };
         let mut line = vec![variant.name().to_string()];
         for (_, column, decimals) in TERMINAL_COLUMNS {
-            let at = index_of(column);
+            let at = column_index(column);
             let mut text = display(&main[at], column, decimals);
             if let (Some(interval), true) = (interval, WITH_INTERVAL.contains(&column))
                 && let Some(half) = interval[at].as_f64()
@@ -178,32 +181,17 @@ const FAILURE_COLUMNS: [(&str, &str, usize); 8] = [
 /// (first replication). Empty when nothing failed and no fault was injected.
 pub fn render_failures(results: &ScenarioResults) -> String {
     let rows = summary_rows(results);
-    let index_of = |name: &str| {
-        SUMMARY_COLUMNS
-            .iter()
-            .position(|c| *c == name)
-            .expect("known column")
-    };
     let label = if results.replications > 1 {
         "mean"
     } else {
         "1"
     };
-    let mut table = Table {
-        columns: std::iter::once("variant".to_string())
-            .chain(
-                FAILURE_COLUMNS
-                    .iter()
-                    .map(|(header, _, _)| header.to_string()),
-            )
-            .collect(),
-        rows: Vec::new(),
-    };
+    let mut table = headed(&FAILURE_COLUMNS);
     let mut anything = false;
     for row in rows.iter().filter(|row| row[1].render() == label) {
         let mut line = vec![row[0].render()];
         for (_, column, decimals) in FAILURE_COLUMNS {
-            let cell = &row[index_of(column)];
+            let cell = &row[column_index(column)];
             anything |= cell.as_f64().is_some_and(|v| v > 0.0)
                 && column != "time_to_consistency_p50_ms"
                 && column != "time_to_consistency_p99_ms";
