@@ -34,8 +34,8 @@ impl<V: Coordination> Process for Simulation<'_, V> {
                 );
             }
             Event::Deliver(message) => self.world.deliver(now, message, queue),
-            Event::WorkerDone { message, job } => {
-                if let Some(result) = self.world.finish_work(now, &message, job) {
+            Event::WorkerDone(message) => {
+                if let Some(result) = self.world.finish_work(now, &message) {
                     V::handled(
                         &mut Cx {
                             world: &mut self.world,

@@ -14,14 +14,14 @@ pub struct Scheduled<E> {
 }
 
 struct Entry<E> {
-    at: u64,
-    seq: u64,
+    /// `time << 64 | seq`: one integer comparison orders by time, then FIFO.
+    key: u128,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
+        self.key == other.key
     }
 }
 
@@ -37,10 +37,7 @@ impl<E> Ord for Entry<E> {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest `(at, seq)` first.
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .at
-            .cmp(&self.at)
-            .then_with(|| other.seq.cmp(&self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -90,8 +87,7 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry {
-            at: at.0,
-            seq,
+            key: (u128::from(at.0) << 64) | u128::from(seq),
             event,
         });
     }
@@ -103,13 +99,15 @@ impl<E> EventQueue<E> {
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|entry| SimTime(entry.at))
+        self.heap
+            .peek()
+            .map(|entry| SimTime((entry.key >> 64) as u64))
     }
 
     /// Remove the earliest event and advance `now` to its time.
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
         let entry = self.heap.pop()?;
-        let at = SimTime(entry.at);
+        let at = SimTime((entry.key >> 64) as u64);
         self.now = at;
         Some(Scheduled {
             at,

@@ -1,42 +1,67 @@
-//! A latency histogram: HdrHistogram buckets (3 significant digits) for quantiles, plus the
-//! exact count, sum and maximum, so means and maxima carry no bucketing error.
-
-use hdrhistogram::Histogram;
+//! A latency histogram: log-linear buckets with 1,024 sub-buckets per power of two (relative
+//! width at most 1/1,024, like a 3-significant-digit HdrHistogram), plus the exact count, sum
+//! and maximum, so means and maxima carry no bucketing error. Recording is a few shifts
+//! and an increment; memory grows only up to the largest value seen.
 
 use crate::engine::SimDuration;
 
-#[derive(Debug, Clone)]
+/// Values below this are counted exactly, one bucket each.
+const LINEAR: u64 = 2048;
+/// Sub-buckets per power of two above `LINEAR`.
+const HALF: usize = 1024;
+
+#[derive(Debug, Clone, Default)]
 pub struct LatencyHistogram {
-    buckets: Histogram<u64>,
+    counts: Vec<u64>,
     count: u64,
     sum_nanos: u128,
     max_nanos: u64,
+    /// Buckets counted since the last reset, in first-touch order: a reset clears only
+    /// these, and quantiles walk only these (sorted).
+    touched: Vec<u32>,
 }
 
-impl Default for LatencyHistogram {
-    fn default() -> Self {
-        Self::new()
+/// The bucket of `value`: exact below 2,048, then 1,024 buckets per doubling.
+#[inline]
+fn bucket_of(value: u64) -> usize {
+    if value < LINEAR {
+        value as usize
+    } else {
+        let exponent = 63 - value.leading_zeros() as usize; // >= 11
+        let shift = exponent - 10;
+        let sub = (value >> shift) as usize; // in [1024, 2048)
+        LINEAR as usize + (shift - 1) * HALF + (sub - HALF)
+    }
+}
+
+/// The largest value that falls in `bucket`.
+fn bucket_high(bucket: usize) -> u64 {
+    if bucket < LINEAR as usize {
+        bucket as u64
+    } else {
+        let offset = bucket - LINEAR as usize;
+        let shift = offset / HALF + 1;
+        let sub = (offset % HALF + HALF) as u64;
+        ((sub + 1) << shift) - 1
     }
 }
 
 impl LatencyHistogram {
     pub fn new() -> Self {
-        let buckets = Histogram::new(3).expect("3 significant digits is a valid precision");
-        LatencyHistogram {
-            buckets,
-            count: 0,
-            sum_nanos: 0,
-            max_nanos: 0,
-        }
+        LatencyHistogram::default()
     }
 
+    #[inline]
     pub fn record(&mut self, latency: SimDuration) {
         let nanos = latency.as_nanos();
-        // The histogram resizes itself; it only refuses values past about u64::MAX / 2,
-        // which are then clamped to the largest value it tracks.
-        if self.buckets.record(nanos).is_err() {
-            self.buckets.saturating_record(nanos);
+        let bucket = bucket_of(nanos);
+        if bucket >= self.counts.len() {
+            self.counts.resize(bucket + 1, 0);
         }
+        if self.counts[bucket] == 0 {
+            self.touched.push(bucket as u32);
+        }
+        self.counts[bucket] += 1;
         self.count += 1;
         self.sum_nanos += u128::from(nanos);
         self.max_nanos = self.max_nanos.max(nanos);
@@ -48,7 +73,10 @@ impl LatencyHistogram {
 
     pub fn reset(&mut self) {
         if self.count > 0 {
-            self.buckets.reset();
+            for &bucket in &self.touched {
+                self.counts[bucket as usize] = 0;
+            }
+            self.touched.clear();
             self.count = 0;
             self.sum_nanos = 0;
             self.max_nanos = 0;
@@ -63,18 +91,52 @@ impl LatencyHistogram {
         (self.count > 0).then(|| self.max_nanos as f64 / 1e6)
     }
 
-    /// The value at quantile `q` (0..=1) in milliseconds, never above the exact maximum.
+    /// The value at quantile `q` (0..=1) in milliseconds: the top of the bucket holding
+    /// the ⌈q·count⌉-th smallest value, never above the exact maximum.
     pub fn quantile_ms(&self, q: f64) -> Option<f64> {
-        (self.count > 0).then(|| {
-            let nanos = self.buckets.value_at_quantile(q).min(self.max_nanos);
-            nanos as f64 / 1e6
-        })
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let mut buckets = self.touched.clone();
+        buckets.sort_unstable();
+        let mut seen = 0;
+        for bucket in buckets {
+            seen += self.counts[bucket as usize];
+            if seen >= rank {
+                return Some(bucket_high(bucket as usize).min(self.max_nanos) as f64 / 1e6);
+            }
+        }
+        Some(self.max_nanos as f64 / 1e6)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buckets_are_contiguous_and_within_a_tenth_of_a_percent() {
+        let mut previous_high = None;
+        for bucket in 0..30_000 {
+            let high = bucket_high(bucket);
+            if let Some(previous) = previous_high {
+                assert_eq!(
+                    bucket_of(previous + 1),
+                    bucket,
+                    "bucket {bucket} starts right after {previous}"
+                );
+            }
+            assert_eq!(bucket_of(high), bucket);
+            let low = previous_high.map_or(0, |p| p + 1);
+            assert!(
+                (high - low) as f64 <= 0.001 * high as f64 + 1.0,
+                "bucket {bucket}: {low}..={high}"
+            );
+            previous_high = Some(high);
+        }
+        assert_eq!(bucket_of(u64::MAX), bucket_of(u64::MAX - 1));
+    }
 
     #[test]
     fn quantiles_are_within_a_tenth_of_a_percent() {
@@ -84,8 +146,21 @@ mod tests {
         }
         let p99 = histogram.quantile_ms(0.99).unwrap_or_default();
         assert!((p99 - 990.0).abs() <= 1.0, "{p99}");
+        let p50 = histogram.quantile_ms(0.5).unwrap_or_default();
+        assert!((p50 - 500.0).abs() <= 0.5, "{p50}");
+        assert_eq!(histogram.quantile_ms(1.0), Some(1000.0));
         assert_eq!(histogram.mean_ms(), Some(500.5));
         assert_eq!(histogram.max_ms(), Some(1000.0));
+    }
+
+    #[test]
+    fn reset_forgets_everything() {
+        let mut histogram = LatencyHistogram::new();
+        histogram.record(SimDuration::from_secs(5));
+        histogram.reset();
+        assert_eq!(histogram.quantile_ms(0.5), None);
+        histogram.record(SimDuration::from_millis(2));
+        assert_eq!(histogram.quantile_ms(0.99), Some(2.0));
     }
 
     #[test]

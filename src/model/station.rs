@@ -11,8 +11,8 @@ use super::message::Message;
 /// What happened to a message arriving at a station.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
-    /// A worker was free and took it, as job `job`.
-    Started { job: u32 },
+    /// A free worker took it.
+    Started,
     /// It waits in the inbox.
     Queued,
     /// The inbox was full: the message is dropped.
@@ -42,9 +42,9 @@ pub struct Station {
     window_start: SimTime,
     window_end: SimTime,
     pub up: bool,
-    /// Jobs in service, kept only when the scenario can crash this station.
-    running: Option<BTreeMap<u32, Message>>,
-    next_job: u32,
+    /// Messages in service by (workflow key, message index), kept only when the scenario
+    /// can crash this station.
+    running: Option<BTreeMap<(u64, u32), Message>>,
     /// Messages a broker holds while the station is down.
     pub parked: VecDeque<Message>,
     pub held: BTreeMap<u32, HeldWorker>,
@@ -71,7 +71,6 @@ impl Station {
             window_end: window.1,
             up: true,
             running: crashable.then(BTreeMap::new),
-            next_job: 0,
             parked: VecDeque::new(),
             held: BTreeMap::new(),
             next_hold: 0,
@@ -95,9 +94,8 @@ impl Station {
     pub fn admit(&mut self, now: SimTime, message: Message) -> Admission {
         if self.busy < self.workers {
             self.set_busy(now, self.busy + 1);
-            Admission::Started {
-                job: self.start_job(message),
-            }
+            self.start_job(message);
+            Admission::Started
         } else if self.inbox.len() < self.queue_capacity {
             self.inbox.push_back(message);
             Admission::Queued
@@ -106,31 +104,34 @@ impl Station {
         }
     }
 
-    fn start_job(&mut self, message: Message) -> u32 {
-        let job = self.next_job;
-        self.next_job = self.next_job.wrapping_add(1);
+    fn start_job(&mut self, message: Message) {
         if let Some(running) = &mut self.running {
-            running.insert(job, message);
+            running.insert((message.workflow.key(), message.index), message);
         }
-        job
     }
 
-    /// Job `job` finished. `false` if it was lost in a crash meanwhile (a stale completion).
-    pub fn finish_job(&mut self, job: u32) -> bool {
+    /// `message` finished. `false` if it was lost in a crash meanwhile (a stale completion:
+    /// a message handed back to a broker is re-indexed, so its old completion never matches).
+    pub fn finish_job(&mut self, message: &Message) -> bool {
         match &mut self.running {
-            Some(running) => running.remove(&job).is_some(),
+            Some(running) => running
+                .remove(&(message.workflow.key(), message.index))
+                .is_some(),
             None => true,
         }
     }
 
     /// A worker is free again; it takes the next waiting message, if any, as a new job.
-    pub fn release_worker(&mut self, now: SimTime) -> Option<(Message, u32)> {
+    pub fn release_worker(&mut self, now: SimTime) -> Option<Message> {
         assert!(
             self.busy > 0,
             "a worker finished at a station with none busy"
         );
         match self.inbox.pop_front() {
-            Some(next) => Some((next, self.start_job(next))),
+            Some(next) => {
+                self.start_job(next);
+                Some(next)
+            }
             None => {
                 self.set_busy(now, self.busy - 1);
                 None
@@ -217,10 +218,7 @@ mod tests {
     #[test]
     fn admits_queues_then_rejects_and_accounts_busy_time() {
         let mut station = Station::new(1, 1, (SimTime(0), SimTime(100)), false);
-        assert_eq!(
-            station.admit(SimTime(10), message()),
-            Admission::Started { job: 0 }
-        );
+        assert_eq!(station.admit(SimTime(10), message()), Admission::Started);
         assert_eq!(station.admit(SimTime(20), message()), Admission::Queued);
         assert_eq!(station.admit(SimTime(30), message()), Admission::Rejected);
         assert!(
@@ -235,12 +233,11 @@ mod tests {
     #[test]
     fn a_crash_hands_back_running_and_waiting_messages_and_stales_their_jobs() {
         let mut station = Station::new(1, 5, (SimTime(0), SimTime(100)), true);
-        let Admission::Started { job } = station.admit(SimTime(0), message()) else {
-            panic!("a free worker takes the first message");
-        };
+        let first = message();
+        assert_eq!(station.admit(SimTime(0), first), Admission::Started);
         station.admit(SimTime(1), message());
         assert_eq!(station.crash(SimTime(2)).0.len(), 2);
-        assert!(!station.finish_job(job), "the job died with the crash");
+        assert!(!station.finish_job(&first), "the job died with the crash");
         assert!(!station.up);
     }
 }

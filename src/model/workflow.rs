@@ -15,6 +15,13 @@ pub struct WorkflowRef {
     generation: u32,
 }
 
+impl WorkflowRef {
+    /// A key unique among live and recent workflows (slot and generation).
+    pub fn key(self) -> u64 {
+        (u64::from(self.slot) << 32) | u64::from(self.generation)
+    }
+}
+
 /// A status query the client is waiting on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingQuery {

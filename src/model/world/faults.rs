@@ -72,9 +72,14 @@ impl World<'_> {
         let waiting_before = self.stations[id.index()].backlog() as i64;
         let (lost, held) = self.stations[id.index()].crash(now);
         let broker = self.spec.delivery(id) == Delivery::Broker;
-        for message in lost {
+        for mut message in lost {
             self.touch(message.workflow, occurrence);
             if broker {
+                // A new delivery attempt: a fresh index, so the lost attempt's completion
+                // (still in the event queue) can never be taken for this one.
+                let workflow = self.workflows.get_mut(message.workflow);
+                message.index = workflow.next_message_index;
+                workflow.next_message_index += 1;
                 self.stations[id.index()].parked.push_back(message);
             } else {
                 self.dead_letter(message.workflow);

@@ -17,7 +17,7 @@ use crate::metrics::{
 use super::faults::{Communication, FaultKind, FaultOccurrence, occurrences};
 use super::message::{Message, MessageKind};
 use super::network::Network;
-use super::station::{Admission, Station};
+use super::station::Station;
 use super::system::{Arrivals, ComponentId, MessageSizes, SystemSpec};
 use super::trace::{Task, TraceRecord};
 use super::workflow::{Workflow, WorkflowRef, WorkflowTable};
@@ -29,8 +29,8 @@ pub enum Event {
     Arrival,
     /// A message reaches its destination.
     Deliver(Message),
-    /// A worker finished job `job` (stale if the station crashed meanwhile).
-    WorkerDone { message: Message, job: u32 },
+    /// A worker finished a message (stale if the station crashed meanwhile).
+    WorkerDone(Message),
     /// Time to poll a workflow's status.
     StatusPoll(WorkflowRef),
     /// The client's deadline for a workflow.
@@ -270,14 +270,8 @@ impl<'s> World<'s> {
         handle
     }
 
-    /// A worker starts `message` as job `job`: draw its cost and schedule its end.
-    fn start_work(
-        &mut self,
-        now: SimTime,
-        message: Message,
-        job: u32,
-        queue: &mut EventQueue<Event>,
-    ) {
+    /// A worker starts `message`: draw its cost and schedule its end.
+    fn start_work(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
         let task = task_of(&message);
         let workflow = self.workflows.get(message.workflow);
         let number = workflow.number;
@@ -305,7 +299,7 @@ impl<'s> World<'s> {
                 duration,
             });
         }
-        queue.schedule_at(now + duration, Event::WorkerDone { message, job });
+        queue.schedule_at(now + duration, Event::WorkerDone(message));
     }
 
     fn service_is_idempotent(&self, id: ComponentId) -> bool {
@@ -364,10 +358,10 @@ impl<'s> World<'s> {
         }
     }
 
-    /// A worker finished `message` as job `job`: apply the effect of its task on the
-    /// workflow. `None` if the job was lost in a crash (nothing happens).
-    pub fn finish_work(&mut self, now: SimTime, message: &Message, job: u32) -> Option<WorkResult> {
-        if !self.stations[message.dst.index()].finish_job(job) {
+    /// A worker finished `message`: apply the effect of its task on the workflow. `None`
+    /// if the work was lost in a crash (nothing happens).
+    pub fn finish_work(&mut self, now: SimTime, message: &Message) -> Option<WorkResult> {
+        if !self.stations[message.dst.index()].finish_job(message) {
             return None;
         }
         let result = match task_of(message) {
@@ -482,9 +476,9 @@ impl<'s> World<'s> {
 
     /// A worker at `at` is free: it takes the next waiting message, if any.
     fn free_worker(&mut self, now: SimTime, at: ComponentId, queue: &mut EventQueue<Event>) {
-        if let Some((next, job)) = self.stations[at.index()].release_worker(now) {
+        if let Some(next) = self.stations[at.index()].release_worker(now) {
             self.backlog_changed(now, -1);
-            self.start_work(now, next, job, queue);
+            self.start_work(now, next, queue);
         }
     }
 
@@ -602,13 +596,5 @@ pub fn task_of(message: &Message) -> Task {
         MessageKind::Compensate => Task::Compensate,
         MessageKind::StatusQuery => Task::Query,
         _ => Task::Coordinate,
-    }
-}
-
-/// Whether admission at `station` put a message to work (for callers that only care).
-fn started(admission: Admission) -> Option<u32> {
-    match admission {
-        Admission::Started { job } => Some(job),
-        _ => None,
     }
 }

@@ -9,7 +9,7 @@ use super::super::station::Admission;
 use super::super::system::ComponentId;
 use super::super::trace::{Task, TraceRecord};
 use super::super::workflow::WorkflowRef;
-use super::{Event, World, started, task_of};
+use super::{Event, World, task_of};
 
 impl World<'_> {
     fn new_message(
@@ -256,8 +256,8 @@ impl World<'_> {
 
     pub(super) fn admit(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
         let admission = self.stations[message.dst.index()].admit(now, message);
-        if let Some(job) = started(admission) {
-            self.start_work(now, message, job, queue);
+        if admission == Admission::Started {
+            self.start_work(now, message, queue);
         } else if admission == Admission::Queued {
             self.backlog_changed(now, 1);
         } else {
