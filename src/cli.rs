@@ -7,8 +7,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::coordination::{Variant, message_flows};
 use crate::report::{
-    self, FAULT_COLUMNS, SUMMARY_COLUMNS, TIMESERIES_COLUMNS, fault_rows, render_check,
-    render_failures, render_table, summary_rows, timeseries_rows, to_csv,
+    self, ChartError, FAULT_COLUMNS, MESSAGE_COLUMNS, ReportInputs, SUMMARY_COLUMNS,
+    TIMESERIES_COLUMNS, fault_rows, latency_png, message_rows, messages_png, render_check,
+    render_failures, render_report, render_table, summary_rows, timeline_png, timeseries_rows,
+    to_csv,
 };
 use crate::runner::{RunOptions, ScenarioResults, run};
 use crate::scenario::{Override, Scenario, ScenarioError, json_schema};
@@ -96,6 +98,9 @@ pub enum Command {
         /// Worker threads (default: one per core). Output is the same for any value.
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
+        /// Skip the PNG charts (latency.png, timeline.png, messages.png).
+        #[arg(long)]
+        no_charts: bool,
     },
     /// Validate a scenario, then print the model and each variant's message flow.
     #[command(
@@ -112,7 +117,27 @@ pub enum Command {
     Schema,
 }
 
-pub fn execute(cli: Cli) -> Result<(), CliError> {
+/// `args` as a shell command line, quoted where needed (for "reproduce with" lines).
+pub fn command_line(args: &[String]) -> String {
+    let quote = |arg: &String| {
+        if !arg.is_empty()
+            && arg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=,:@+".contains(c))
+        {
+            arg.clone()
+        } else {
+            format!("'{}'", arg.replace('\'', "'\\''"))
+        }
+    };
+    std::iter::once("sagasim".to_string())
+        .chain(args.iter().map(quote))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Run a parsed command line; `command` is how it was typed (for the report).
+pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
     match cli.command {
         Command::Run {
             scenario,
@@ -122,6 +147,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             replications,
             format,
             jobs,
+            no_charts,
         } => {
             let mut loaded = load(&scenario)?;
             if !variants.is_empty() {
@@ -151,16 +177,21 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             }
             let results = run(&loaded, &RunOptions { jobs, trace: false });
             let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
-            write_run_outputs(&out, &results)?;
+            let inputs = ReportInputs {
+                scenario: &loaded,
+                command,
+                charts: !no_charts,
+            };
+            let written = write_run_outputs(&out, &results, &inputs)?;
             print(&match format {
                 Format::Table => format!("{}{}", render_table(&results), render_failures(&results)),
                 Format::Markdown => report::to_markdown(&results),
                 Format::Json => report::to_json(&results),
                 Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),
             })?;
-            eprintln!("wrote {}", out.join("summary.csv").display());
-            eprintln!("wrote {}", out.join("timeseries.csv").display());
-            eprintln!("wrote {}", out.join("faults.csv").display());
+            for name in written {
+                eprintln!("wrote {}", out.join(name).display());
+            }
             Ok(())
         }
         Command::Check { scenario } => {
@@ -205,25 +236,47 @@ fn print(text: &str) -> Result<(), CliError> {
 
 /// Everything is rendered first, then each file is written to a temporary name and renamed:
 /// an interrupted run never leaves a half-written file.
-fn write_run_outputs(out: &Path, results: &ScenarioResults) -> Result<(), CliError> {
-    let files = [
+/// Everything is rendered in memory first; then each file is written to a temporary name
+/// and renamed, so an interrupted run never leaves a half-written file. Returns the names
+/// written.
+fn write_run_outputs(
+    out: &Path,
+    results: &ScenarioResults,
+    inputs: &ReportInputs<'_>,
+) -> Result<Vec<&'static str>, CliError> {
+    let mut files: Vec<(&'static str, Vec<u8>)> = vec![
         (
             "summary.csv",
-            to_csv(&SUMMARY_COLUMNS, &summary_rows(results)),
+            to_csv(&SUMMARY_COLUMNS, &summary_rows(results)).into_bytes(),
         ),
         (
             "timeseries.csv",
-            to_csv(&TIMESERIES_COLUMNS, &timeseries_rows(results)),
+            to_csv(&TIMESERIES_COLUMNS, &timeseries_rows(results)).into_bytes(),
         ),
-        ("faults.csv", to_csv(&FAULT_COLUMNS, &fault_rows(results))),
+        (
+            "faults.csv",
+            to_csv(&FAULT_COLUMNS, &fault_rows(results)).into_bytes(),
+        ),
+        (
+            "messages.csv",
+            to_csv(&MESSAGE_COLUMNS, &message_rows(results)).into_bytes(),
+        ),
+        ("report.md", render_report(results, inputs).into_bytes()),
     ];
+    if inputs.charts {
+        let title = &inputs.scenario.name;
+        let chart = |png: Result<Vec<u8>, ChartError>| png.map_err(|e| CliError::Other(e.into()));
+        files.push(("latency.png", chart(latency_png(results, title))?));
+        files.push(("timeline.png", chart(timeline_png(results, title))?));
+        files.push(("messages.png", chart(messages_png(results, title))?));
+    }
     std::fs::create_dir_all(out).map_err(|error| {
         anyhow::anyhow!("cannot create the output folder {}: {error}", out.display())
     })?;
-    for (name, contents) in files {
-        write_atomically(&out.join(name), contents.as_bytes())?;
+    for (name, contents) in &files {
+        write_atomically(&out.join(name), contents)?;
     }
-    Ok(())
+    Ok(files.into_iter().map(|(name, _)| name).collect())
 }
 
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), CliError> {

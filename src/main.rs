@@ -3,7 +3,7 @@
 
 use clap::Parser;
 
-use sagasim::cli::{Cli, execute};
+use sagasim::cli::{Cli, command_line, execute};
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -14,7 +14,8 @@ fn main() {
             std::process::exit(code);
         }
     };
-    if let Err(error) = execute(cli) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(error) = execute(cli, command_line(&args)) {
         eprintln!("error: {error}");
         std::process::exit(error.exit_code());
     }

@@ -83,7 +83,25 @@ retries_per_workflow,dead_letters,time_to_consistency_p50_ms,time_to_consistency
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
         .unwrap_or_default();
-    assert_eq!(leftovers.len(), 3, "no temporary files left: {leftovers:?}");
+    let mut names: Vec<String> = leftovers
+        .iter()
+        .map(|n| n.to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "faults.csv",
+            "latency.png",
+            "messages.csv",
+            "messages.png",
+            "report.md",
+            "summary.csv",
+            "timeline.png",
+            "timeseries.csv"
+        ],
+        "every output, and no temporary file left"
+    );
     let faults = String::from_utf8(read(&dir.path().join("faults.csv"))).unwrap_or_default();
     assert_eq!(
         faults,

@@ -14,6 +14,57 @@ use serde::Serialize;
 
 use crate::engine::{SimDuration, SimTime};
 
+/// What a message is for, in reports (`messages.csv`, `messages.png`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MessageCategory {
+    StartDone,
+    Command,
+    Reply,
+    Event,
+    Progress,
+    Compensation,
+    Status,
+    RetryDuplicate,
+}
+
+impl MessageCategory {
+    pub const ALL: [MessageCategory; 8] = [
+        MessageCategory::StartDone,
+        MessageCategory::Command,
+        MessageCategory::Reply,
+        MessageCategory::Event,
+        MessageCategory::Progress,
+        MessageCategory::Compensation,
+        MessageCategory::Status,
+        MessageCategory::RetryDuplicate,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageCategory::StartDone => "start/done",
+            MessageCategory::Command => "command",
+            MessageCategory::Reply => "reply",
+            MessageCategory::Event => "event",
+            MessageCategory::Progress => "progress",
+            MessageCategory::Compensation => "compensation",
+            MessageCategory::Status => "status",
+            MessageCategory::RetryDuplicate => "retry/duplicate",
+        }
+    }
+}
+
+/// Messages and bytes per measured workflow of one category.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CategoryShare {
+    pub category: MessageCategory,
+    pub messages_per_workflow: f64,
+    pub bytes_per_workflow: f64,
+}
+
+/// Quantiles of the latency ladder (`latency.png`).
+pub const LADDER_QUANTILES: [f64; 10] =
+    [0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999];
+
 /// How a workflow ended. Every workflow started ends in exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -59,6 +110,8 @@ pub struct RunMetrics {
     status_latency: LatencyHistogram,
     status_staleness_sum: i64,
     rejected_messages: u64,
+    category_messages: [u64; 8],
+    category_bytes: [u64; 8],
     inconsistent: u64,
     duplicate_effects: u64,
     retries: u64,
@@ -91,6 +144,8 @@ impl RunMetrics {
             status_latency: LatencyHistogram::new(),
             status_staleness_sum: 0,
             rejected_messages: 0,
+            category_messages: [0; 8],
+            category_bytes: [0; 8],
             inconsistent: 0,
             duplicate_effects: 0,
             retries: 0,
@@ -193,7 +248,7 @@ impl RunMetrics {
     pub fn message_sent(
         &mut self,
         measured: bool,
-        status: bool,
+        category: MessageCategory,
         bytes: u64,
         src: usize,
         dst: usize,
@@ -202,7 +257,9 @@ impl RunMetrics {
         if !measured {
             return;
         }
-        if status {
+        self.category_messages[category as usize] += 1;
+        self.category_bytes[category as usize] += bytes;
+        if category == MessageCategory::Status {
             self.status_messages += 1;
         } else {
             self.workflow_messages += 1;
@@ -300,6 +357,19 @@ impl RunMetrics {
             time_to_consistency_p99_ms: self.time_to_consistency.quantile_ms(0.99),
             rejected_messages: self.rejected_messages,
         };
+        let started = self.started.max(1) as f64;
+        let messages_by_category = MessageCategory::ALL
+            .iter()
+            .map(|&category| CategoryShare {
+                category,
+                messages_per_workflow: self.category_messages[category as usize] as f64 / started,
+                bytes_per_workflow: self.category_bytes[category as usize] as f64 / started,
+            })
+            .collect();
+        let latency_ladder = LADDER_QUANTILES
+            .iter()
+            .filter_map(|&q| self.latency.quantile_ms(q).map(|ms| (q, ms)))
+            .collect();
         let timeseries = self.series.finish(end);
         let faults = self.faults.rows(
             &timeseries,
@@ -311,6 +381,8 @@ impl RunMetrics {
             summary,
             timeseries,
             faults,
+            messages_by_category,
+            latency_ladder,
         }
     }
 
@@ -372,4 +444,8 @@ pub struct RunResult {
     pub timeseries: Vec<TimeBucket>,
     /// One row per fault occurrence.
     pub faults: Vec<FaultRow>,
+    /// Messages and bytes per workflow by category, status included.
+    pub messages_by_category: Vec<CategoryShare>,
+    /// (quantile, latency in ms) at `LADDER_QUANTILES`, for completed workflows.
+    pub latency_ladder: Vec<(f64, f64)>,
 }

@@ -1,5 +1,7 @@
 //! Messages between components: what they are about, and which workflow they belong to.
 
+use crate::metrics::MessageCategory;
+
 use super::system::ComponentId;
 use super::workflow::WorkflowRef;
 
@@ -61,6 +63,25 @@ impl MessageKind {
     /// Status traffic is measured apart from the workflow's own messages.
     pub fn is_status(self) -> bool {
         matches!(self, MessageKind::StatusQuery | MessageKind::StatusReply)
+    }
+
+    /// The report category of a first transmission of this kind.
+    pub fn category(self) -> MessageCategory {
+        match self {
+            MessageKind::Start
+            | MessageKind::Done
+            | MessageKind::Compensated
+            | MessageKind::Failed
+            | MessageKind::Accepted => MessageCategory::StartDone,
+            MessageKind::Command => MessageCategory::Command,
+            MessageKind::Reply | MessageKind::Failure | MessageKind::Ack => MessageCategory::Reply,
+            MessageKind::Event => MessageCategory::Event,
+            MessageKind::Progress => MessageCategory::Progress,
+            MessageKind::Compensate | MessageKind::CompensationReply => {
+                MessageCategory::Compensation
+            }
+            MessageKind::StatusQuery | MessageKind::StatusReply => MessageCategory::Status,
+        }
     }
 
     /// Answers that release a caller blocked on a call (sync communication).

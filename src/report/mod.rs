@@ -1,11 +1,15 @@
 //! Reports: the comparison as a terminal table, CSV, JSON and Markdown. Results in, text
 //! out; writing files is the caller's business.
 
+pub mod charts;
 mod check;
+mod markdown;
 mod stats;
 mod table;
 
+pub use charts::{ChartError, latency_png, messages_png, timeline_png, variant_hex};
 pub use check::render_check;
+pub use markdown::{ReportInputs, render_report, standing_out};
 pub use stats::{ci95_half_width, mean, t_975};
 pub use table::{Table, render_failures, render_table};
 
@@ -249,6 +253,32 @@ pub fn fault_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
                     Cell::Number(fault.recovery_s),
                     Cell::Count(fault.peak_backlog),
                     Cell::Count(fault.affected_workflows),
+                ]
+            })
+        })
+        .collect()
+}
+
+/// `messages.csv`'s columns.
+pub const MESSAGE_COLUMNS: [&str; 4] = [
+    "variant",
+    "kind",
+    "messages_per_workflow",
+    "bytes_per_workflow",
+];
+
+/// Per variant (first replication) and message category: messages and bytes per measured
+/// workflow. The non-status rows add up to `summary.csv`'s per-workflow figures.
+pub fn message_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
+    charts::message_bars(results)
+        .into_iter()
+        .flat_map(|(variant, shares)| {
+            shares.into_iter().map(move |share| {
+                vec![
+                    Cell::Text(variant.name().to_string()),
+                    Cell::Text(share.category.label().to_string()),
+                    Cell::Number(Some(share.messages_per_workflow)),
+                    Cell::Number(Some(share.bytes_per_workflow)),
                 ]
             })
         })

@@ -47,8 +47,15 @@ impl Table {
         out
     }
 
+    /// GitHub-flavoured Markdown; columns whose cells are all numbers are right-aligned.
     pub fn to_markdown(&self) -> String {
         let escape = |cell: &String| cell.replace('|', "\\|");
+        let numeric = |column: usize| {
+            self.rows.iter().all(|row| {
+                let cell = row[column].split(" ± ").next().unwrap_or_default();
+                cell.is_empty() || cell == "–" || cell.parse::<f64>().is_ok()
+            })
+        };
         let mut out = format!(
             "| {} |\n",
             self.columns
@@ -58,7 +65,7 @@ impl Table {
                 .join(" | ")
         );
         let rule: Vec<&str> = (0..self.columns.len())
-            .map(|c| if c == 0 { "---" } else { "---:" })
+            .map(|c| if c > 0 && numeric(c) { "---:" } else { "---" })
             .collect();
         out.push_str(&format!("| {} |\n", rule.join(" | ")));
         for row in &self.rows {

@@ -134,7 +134,9 @@ impl World<'_> {
         ) && self.stations[coordinator.index()].up
         {
             self.metrics.retry(measured);
+            self.resending = true;
             self.send_awaited(queue, workflow, coordinator, request);
+            self.resending = false;
         }
         self.drop_reference(workflow);
     }

@@ -123,6 +123,8 @@ pub struct World<'s> {
     /// Messages waiting anywhere (inboxes, brokers), for backlog peaks.
     backlog: u64,
     handling: Option<Handling>,
+    /// Sends are re-sends (retries, resumed requests): reported as retry/duplicate.
+    resending: bool,
     /// Overlapping crash windows per component: up again when it drops to 0.
     down_depth: Vec<u32>,
     sync: bool,
@@ -189,6 +191,7 @@ impl<'s> World<'s> {
             slowed_by: vec![None; spec.component_count()],
             backlog: 0,
             handling: None,
+            resending: false,
             down_depth: vec![0; spec.component_count()],
             sync: spec.failures.communication == Communication::Sync,
             all_steps: if steps >= 64 {

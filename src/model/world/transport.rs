@@ -2,6 +2,7 @@
 //! delivery into inboxes or brokers, and sync communication's held workers and answers.
 
 use crate::engine::{EventQueue, SimTime, StreamPurpose};
+use crate::metrics::MessageCategory;
 
 use super::super::faults::Delivery;
 use super::super::message::{Message, MessageKind};
@@ -64,7 +65,12 @@ impl World<'_> {
             coordinator.active = false;
             coordinator.pending = None;
         }
-        self.transmit(queue, message, number);
+        let category = if self.resending {
+            MessageCategory::RetryDuplicate
+        } else {
+            kind.category()
+        };
+        self.transmit(queue, message, number, category);
         let failures = &self.spec.failures;
         if failures.duplicate > 0.0 {
             let mut rng =
@@ -74,14 +80,25 @@ impl World<'_> {
             if rng.bernoulli(failures.duplicate) {
                 let (mut copy, _) = self.new_message(workflow, src, dst, kind, step, payload);
                 copy.hold = message.hold;
-                self.transmit(queue, copy, number);
+                let category = if kind.is_status() {
+                    MessageCategory::Status
+                } else {
+                    MessageCategory::RetryDuplicate
+                };
+                self.transmit(queue, copy, number, category);
             }
         }
         message
     }
 
     /// Count, trace, maybe lose, and schedule the arrival of one copy of a message.
-    fn transmit(&mut self, queue: &mut EventQueue<Event>, message: Message, number: u64) {
+    fn transmit(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        message: Message,
+        number: u64,
+        category: MessageCategory,
+    ) {
         let Message {
             src,
             dst,
@@ -93,7 +110,7 @@ impl World<'_> {
         let bytes = (self.config.message_size)(&self.spec.messages, &message, self.step_count());
         let measured = self.workflows.get(message.workflow).measured;
         self.metrics
-            .message_sent(measured, kind.is_status(), bytes, src.index(), dst.index());
+            .message_sent(measured, category, bytes, src.index(), dst.index());
         if let Some(trace) = &mut self.trace {
             trace.push(TraceRecord::Sent {
                 at: queue.now(),
@@ -177,7 +194,7 @@ impl World<'_> {
                 0,
             );
             ack.hold = message.hold;
-            self.transmit(queue, ack, number);
+            self.transmit(queue, ack, number, MessageCategory::Reply);
         }
     }
 

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Regenerate results/ from every bundled scenario: each scenario's default run, written to
+# results/<scenario name>/. The output is deterministic, so a clean `git status` afterwards
+# proves the committed results are what the code produces (CI checks exactly that).
+#
+#   scripts/regenerate-results.sh          # release build
+#   scripts/regenerate-results.sh --dev    # reuse the test build (what CI does)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=(--release)
+[ "${1:-}" = "--dev" ] && profile=()
+cargo build "${profile[@]}" --quiet
+binary=target/release/sagasim
+[ "${1:-}" = "--dev" ] && binary=target/debug/sagasim
+for scenario in scenarios/*.toml; do
+  name=$(basename "$scenario" .toml)
+  "$binary" run "$scenario" --out "results/$name" > /dev/null 2>&1 || {
+    echo "failed: $scenario" >&2
+    exit 1
+  }
+  echo "results/$name"
+done

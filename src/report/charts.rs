@@ -1,0 +1,461 @@
+//! Charts for a run: the data series behind each PNG (plain numbers, tested apart from the
+//! pixels) and their rendering with plotters into PNG bytes. Every variant keeps one
+//! colour in every chart and report (Okabe–Ito, safe for colour-blind readers); the font
+//! is DejaVu Sans, embedded, so rendering needs no system library and is byte-identical.
+
+use std::sync::Once;
+
+use plotters::coord::{CoordTranslate, Shift};
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::coordination::Variant;
+use crate::metrics::{CategoryShare, MessageCategory};
+use crate::runner::{ScenarioResults, VariantRun};
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 700;
+const FONT: &str = "sans-serif";
+
+/// Okabe–Ito colours, one per variant, fixed across every chart.
+pub fn variant_color(variant: Variant) -> RGBColor {
+    match variant {
+        Variant::Orchestrator => RGBColor(0, 114, 178),
+        Variant::Choreography => RGBColor(230, 159, 0),
+        Variant::FrontController => RGBColor(0, 158, 115),
+        Variant::StampCoupling => RGBColor(204, 121, 167),
+        Variant::Stateless => RGBColor(213, 94, 0),
+    }
+}
+
+/// The same colour as a `#rrggbb` string, for Markdown.
+pub fn variant_hex(variant: Variant) -> String {
+    let RGBColor(r, g, b) = variant_color(variant);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+fn category_color(category: MessageCategory) -> RGBColor {
+    match category {
+        MessageCategory::StartDone => RGBColor(0, 0, 0),
+        MessageCategory::Command => RGBColor(0, 114, 178),
+        MessageCategory::Reply => RGBColor(86, 180, 233),
+        MessageCategory::Event => RGBColor(230, 159, 0),
+        MessageCategory::Progress => RGBColor(0, 158, 115),
+        MessageCategory::Compensation => RGBColor(213, 94, 0),
+        MessageCategory::Status => RGBColor(204, 121, 167),
+        MessageCategory::RetryDuplicate => RGBColor(153, 153, 153),
+    }
+}
+
+/// A line per variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub variant: Variant,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// The charts draw each variant's first replication: one real run, not an average.
+fn first_runs(results: &ScenarioResults) -> Vec<&VariantRun> {
+    results
+        .runs
+        .iter()
+        .filter(|run| run.replication == 1)
+        .collect()
+}
+
+/// "Nines" of a quantile: 0.9 → 1, 0.99 → 2, 0.999 → 3; the latency chart's x axis.
+pub fn nines(quantile: f64) -> f64 {
+    -(1.0 - quantile).max(1e-12).log10()
+}
+
+/// Latency (ms) against percentile, per variant: x in nines, y in ms.
+pub fn latency_series(results: &ScenarioResults) -> Vec<Series> {
+    first_runs(results)
+        .into_iter()
+        .map(|run| Series {
+            variant: run.variant,
+            points: run
+                .result
+                .latency_ladder
+                .iter()
+                .map(|&(q, ms)| (nines(q), ms))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Completions per second and workflows in flight over time, and the fault windows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineData {
+    pub completed_per_s: Vec<Series>,
+    pub in_flight: Vec<Series>,
+    /// (start s, end s) of every fault occurrence.
+    pub faults: Vec<(f64, f64)>,
+}
+
+/// Most points a timeline line has: buckets are merged in groups so that one line stays
+/// readable over any run length (and per-bucket noise averages out).
+pub const TIMELINE_POINTS: usize = 150;
+
+pub fn timeline_data(results: &ScenarioResults) -> TimelineData {
+    let runs = first_runs(results);
+    let line = |run: &VariantRun, value: fn(&[crate::metrics::TimeBucket], f64) -> f64| {
+        let buckets = &run.result.timeseries;
+        let width = match buckets.as_slice() {
+            [first, second, ..] => second.start.as_secs_f64() - first.start.as_secs_f64(),
+            _ => 1.0,
+        };
+        let group = buckets.len().div_ceil(TIMELINE_POINTS).max(1);
+        Series {
+            variant: run.variant,
+            points: buckets
+                .chunks(group)
+                .map(|chunk| {
+                    let middle = chunk[0].start.as_secs_f64() + width * chunk.len() as f64 / 2.0;
+                    (middle, value(chunk, width))
+                })
+                .collect(),
+        }
+    };
+    let completed_per_s = runs
+        .iter()
+        .map(|run| {
+            line(run, |chunk, width| {
+                chunk.iter().map(|b| b.completed).sum::<u64>() as f64 / (width * chunk.len() as f64)
+            })
+        })
+        .collect();
+    let in_flight = runs
+        .iter()
+        .map(|run| {
+            line(run, |chunk, _| {
+                chunk.iter().map(|b| b.in_flight).sum::<u64>() as f64 / chunk.len() as f64
+            })
+        })
+        .collect();
+    let faults = runs
+        .first()
+        .map(|run| {
+            run.result
+                .faults
+                .iter()
+                .map(|f| (f.start_s, f.end_s))
+                .collect()
+        })
+        .unwrap_or_default();
+    TimelineData {
+        completed_per_s,
+        in_flight,
+        faults,
+    }
+}
+
+/// Messages and bytes per workflow by category, per variant.
+pub fn message_bars(results: &ScenarioResults) -> Vec<(Variant, Vec<CategoryShare>)> {
+    first_runs(results)
+        .into_iter()
+        .map(|run| (run.variant, run.result.messages_by_category.clone()))
+        .collect()
+}
+
+/// A chart that could not be drawn (never expected; reported, not panicked on).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw {chart}: {message}")]
+pub struct ChartError {
+    pub chart: &'static str,
+    pub message: String,
+}
+
+fn register_fonts() {
+    static FONTS: Once = Once::new();
+    FONTS.call_once(|| {
+        // The embedded font is valid TrueType; a failure would only mean missing labels.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// Draw into an RGB buffer with `draw`, then encode it as PNG.
+fn render(
+    chart: &'static str,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<Vec<u8>, ChartError> {
+    register_fonts();
+    let error = |message: String| ChartError { chart, message };
+    let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| error(e.to_string()))?;
+        draw(&root).map_err(error)?;
+        root.present().map_err(|e| error(e.to_string()))?;
+    }
+    encode_png(&pixels).map_err(|e| error(e.to_string()))
+}
+
+fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Balanced);
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(pixels)?;
+    }
+    Ok(bytes)
+}
+
+fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The legend box every chart uses.
+fn draw_legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font((FONT, font_size))
+        .draw()
+        .map_err(text)
+}
+
+/// Latency by percentile, one line per variant, log scale.
+pub fn latency_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, ChartError> {
+    let series = latency_series(results);
+    render("latency.png", |root| {
+        let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+        let high = values.clone().fold(1e-3_f64, f64::max) * 1.5;
+        let low = values
+            .fold(f64::INFINITY, f64::min)
+            .max(1e-3)
+            .min(high / 10.0)
+            / 1.5;
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("{title}: latency by percentile"), (FONT, 28))
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(90)
+            .build_cartesian_2d(0f64..4.2f64, (low..high).log_scale())
+            .map_err(text)?;
+        chart
+            .configure_mesh()
+            .x_desc("percentile of completed workflows (%)")
+            .y_desc("latency (ms, log scale)")
+            .x_labels(5)
+            .x_label_formatter(&|x| match x.round() as i64 {
+                0 => "0 (min)".to_string(),
+                1 => "90".to_string(),
+                2 => "99".to_string(),
+                3 => "99.9".to_string(),
+                _ => "99.99".to_string(),
+            })
+            .y_label_formatter(&|y| format!("{y}"))
+            .light_line_style(WHITE)
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .draw()
+            .map_err(text)?;
+        for line in &series {
+            let color = variant_color(line.variant);
+            chart
+                .draw_series(LineSeries::new(line.points.clone(), color.stroke_width(3)))
+                .map_err(text)?
+                .label(line.variant.name())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                });
+            chart
+                .draw_series(
+                    line.points
+                        .iter()
+                        .map(|&p| Circle::new(p, 4, color.filled())),
+                )
+                .map_err(text)?;
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 18)
+    })
+}
+
+/// Throughput and workflows in flight over simulated time, fault windows shaded.
+pub fn timeline_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, ChartError> {
+    let data = timeline_data(results);
+    render("timeline.png", |root| {
+        let panels = root.split_evenly((2, 1));
+        let end = data
+            .in_flight
+            .iter()
+            .flat_map(|s| s.points.last().map(|p| p.0))
+            .fold(1.0_f64, f64::max);
+        let bucket = data
+            .in_flight
+            .first()
+            .and_then(|s| s.points.first())
+            .map_or(1.0, |p| p.0);
+        let panel_specs = [
+            (
+                &data.completed_per_s,
+                format!("{title}: completed workflows per second"),
+                "completed per second (mean)",
+            ),
+            (
+                &data.in_flight,
+                "workflows in flight".to_string(),
+                "workflows in flight (mean)",
+            ),
+        ];
+        for (panel, (lines, caption, y_desc)) in panels.iter().zip(panel_specs) {
+            let top = lines
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.1))
+                .fold(1.0_f64, f64::max)
+                * 1.1;
+            let mut chart = ChartBuilder::on(panel)
+                .caption(caption, (FONT, 24))
+                .margin(15)
+                .x_label_area_size(45)
+                .y_label_area_size(80)
+                .build_cartesian_2d(0f64..end + bucket, 0f64..top)
+                .map_err(text)?;
+            chart
+                .configure_mesh()
+                .x_desc("simulated time (s)")
+                .y_desc(y_desc)
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| format!("{y}"))
+                .light_line_style(WHITE)
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 17))
+                .draw()
+                .map_err(text)?;
+            if !data.faults.is_empty() {
+                let shade = RGBColor(120, 120, 120).mix(0.25);
+                chart
+                    .draw_series(data.faults.iter().map(|&(start, end)| {
+                        Rectangle::new([(start, 0.0), (end, top)], shade.filled())
+                    }))
+                    .map_err(text)?
+                    .label("fault window")
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 24, y + 6)], shade.filled())
+                    });
+            }
+            for line in lines {
+                let color = variant_color(line.variant);
+                chart
+                    .draw_series(LineSeries::new(line.points.clone(), color.stroke_width(2)))
+                    .map_err(text)?
+                    .label(line.variant.name())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                    });
+            }
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
+        }
+        Ok(())
+    })
+}
+
+/// Which number of a category share a bar shows.
+type Measure = fn(&CategoryShare) -> f64;
+
+/// Messages and bytes per workflow by kind: stacked horizontal bars per variant.
+pub fn messages_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, ChartError> {
+    let bars = message_bars(results);
+    render("messages.png", |root| {
+        let panels = root.split_evenly((1, 2));
+        let n = bars.len() as u32;
+        let measures: [(&str, Measure); 2] = [
+            ("messages per workflow", |s| s.messages_per_workflow),
+            ("KiB per workflow", |s| s.bytes_per_workflow / 1024.0),
+        ];
+        let used: Vec<MessageCategory> = MessageCategory::ALL
+            .into_iter()
+            .filter(|c| {
+                bars.iter().any(|(_, shares)| {
+                    shares
+                        .iter()
+                        .any(|s| s.category == *c && s.messages_per_workflow > 0.0)
+                })
+            })
+            .collect();
+        for (index, (panel, (measure, value))) in panels.iter().zip(measures).enumerate() {
+            let widest = bars
+                .iter()
+                .map(|(_, shares)| shares.iter().map(value).sum::<f64>())
+                .fold(1e-9_f64, f64::max)
+                * 1.15;
+            let caption = if index == 0 {
+                format!("{title}: {measure}")
+            } else {
+                measure.to_string()
+            };
+            let mut chart = ChartBuilder::on(panel)
+                .caption(caption, (FONT, 22))
+                .margin(15)
+                .x_label_area_size(45)
+                .y_label_area_size(if index == 0 { 150 } else { 10 })
+                .build_cartesian_2d(0f64..widest, (0u32..n.saturating_sub(1)).into_segmented())
+                .map_err(text)?;
+            let names: Vec<&str> = bars.iter().map(|(v, _)| v.name()).collect();
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .light_line_style(WHITE)
+                .x_desc(measure)
+                .x_label_formatter(&|x| format!("{x}"))
+                .y_labels(bars.len().max(1))
+                .y_label_formatter(&|y| match y {
+                    // The first variant is drawn at the top.
+                    SegmentValue::CenterOf(i) if index == 0 => {
+                        names.get((n - 1 - i) as usize).unwrap_or(&"").to_string()
+                    }
+                    _ => String::new(),
+                })
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 17))
+                .draw()
+                .map_err(text)?;
+            for (row, (_, shares)) in bars.iter().enumerate() {
+                let mut left = 0.0;
+                let mut boxes = Vec::new();
+                for share in shares {
+                    let width = value(share);
+                    if width > 0.0 {
+                        let row = n - 1 - row as u32;
+                        let mut bar = Rectangle::new(
+                            [
+                                (left, SegmentValue::Exact(row)),
+                                (left + width, SegmentValue::Exact(row + 1)),
+                            ],
+                            category_color(share.category).filled(),
+                        );
+                        bar.set_margin(12, 12, 0, 0);
+                        boxes.push(bar);
+                        left += width;
+                    }
+                }
+                chart.draw_series(boxes).map_err(text)?;
+            }
+            if index == 1 {
+                for &category in &used {
+                    let color = category_color(category);
+                    chart
+                        .draw_series(std::iter::empty::<Rectangle<(f64, SegmentValue<u32>)>>())
+                        .map_err(text)?
+                        .label(category.label())
+                        .legend(move |(x, y)| {
+                            Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled())
+                        });
+                }
+                draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
+            }
+        }
+        Ok(())
+    })
+}
