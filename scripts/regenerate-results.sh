@@ -20,3 +20,11 @@ for scenario in scenarios/*.toml; do
   }
   echo "results/$name"
 done
+# The bundled sweep: orchestrator against choreography as load grows.
+rm -rf results/load-sweep
+"$binary" sweep scenarios/sweeps/load.toml --param workload.arrivals.poisson=25..300:25 \
+  --replications 3 --out results/load-sweep > /dev/null 2>&1 || {
+  echo "failed: the load sweep" >&2
+  exit 1
+}
+echo "results/load-sweep"

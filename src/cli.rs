@@ -7,13 +7,18 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::coordination::{Variant, message_flows};
 use crate::report::{
-    self, ChartError, FAULT_COLUMNS, MESSAGE_COLUMNS, ReportInputs, SUMMARY_COLUMNS,
-    TIMESERIES_COLUMNS, fault_rows, latency_png, message_rows, messages_png, render_check,
-    render_failures, render_report, render_table, summary_rows, timeline_png, timeseries_rows,
-    to_csv,
+    self, ChartError, DIFFERENCE_COLUMNS, FAULT_COLUMNS, MESSAGE_COLUMNS, ReportInputs,
+    SUMMARY_COLUMNS, TIMESERIES_COLUMNS, difference_rows, fault_rows, latency_png, message_rows,
+    messages_png, render_check, render_failures, render_report, render_table, summary_rows,
+    timeline_png, timeseries_rows, to_csv,
 };
+use crate::report::{Cell, Table};
 use crate::runner::{RunOptions, ScenarioResults, run};
 use crate::scenario::{Override, Scenario, ScenarioError, json_schema};
+use crate::sweep::{
+    CapacityResult, Param, PointOptions, Shard, Slo, SweepError, SweepOptions, capacity, merge,
+    owned_points, prepare, run_sweep,
+};
 
 /// What went wrong, and which exit code it gets.
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +120,70 @@ pub enum Command {
         after_help = "Example:\n  sagasim schema > sagasim.schema.json\n  # then, at the top of a scenario:  #:schema ./sagasim.schema.json"
     )]
     Schema,
+    /// Run a grid of scenario variations (in parallel, resumable, shardable) and chart each
+    /// key metric against the first swept key.
+    #[command(
+        after_help = "Examples:\n  sagasim sweep scenarios/sweeps/load.toml --param workload.arrivals.poisson=25..300:25\n  sagasim sweep scenarios/order-placement.toml --param services.payment.fail=0,0.01,0.05 --param orchestrator.workers=2,8 --replications 5\n  sagasim sweep scenarios/order-placement.toml --param workload.arrivals.poisson=10..200:10 --shard 2/8 --out shard-2\n  sagasim merge shard-1 shard-2 shard-3 shard-4 shard-5 shard-6 shard-7 shard-8 --out sweep\n\nRerunning with the same --out skips the points already finished."
+    )]
+    Sweep {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// A swept key and its values: a list (0,0.01,0.05) or an inclusive range
+        /// (10..100:10). Repeat for a grid.
+        #[arg(long = "param", value_name = "KEY=VALUES", required = true)]
+        params: Vec<String>,
+        /// Run only this slice of the grid: points K-1, K-1+N, … (K/N, 1-based).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Points run at once (default: one per core). Output is the same for any value.
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Output folder (default: results/<scenario name>-sweep/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long, value_delimiter = ',', value_name = "LIST")]
+        variants: Vec<String>,
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        #[arg(long, value_name = "N")]
+        replications: Option<u32>,
+        /// Skip the PNG charts.
+        #[arg(long)]
+        no_charts: bool,
+    },
+    /// Join the output folders of sweep shards into one sweep: byte-identical to running
+    /// the whole grid in one job.
+    #[command(after_help = "Example:\n  sagasim merge shard-1 shard-2 shard-3 --out sweep")]
+    Merge {
+        /// Shard output folders (each written by `sagasim sweep --shard K/N`).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged sweep goes (default: the first folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        no_charts: bool,
+    },
+    /// For each variant, the highest Poisson arrival rate that meets a latency SLO.
+    #[command(
+        after_help = "Examples:\n  sagasim capacity scenarios/order-placement.toml --slo 'p99<=500ms'\n  sagasim capacity scenarios/high-load.toml --slo 'p99<=1s,failed<=1%' --variants orchestrator,choreography"
+    )]
+    Capacity {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Latency bound(s): p50, p95, p99, p999 or mean, like p99<=500ms; optionally
+        /// failed<=1% (failed or stuck workflows); comma-separated.
+        #[arg(long, value_name = "EXPR")]
+        slo: String,
+        /// Relative width of the final bracket (default 0.01: within 1 %).
+        #[arg(long, default_value_t = 0.01, value_name = "FRACTION")]
+        precision: f64,
+        #[arg(long, value_delimiter = ',', value_name = "LIST")]
+        variants: Vec<String>,
+        /// Output folder for capacity.csv (default: results/<scenario name>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `args` as a shell command line, quoted where needed (for "reproduce with" lines).
@@ -207,19 +276,244 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             let text = serde_json::to_string_pretty(&json_schema()).map_err(anyhow::Error::from)?;
             print(&format!("{text}\n"))
         }
+        Command::Sweep {
+            scenario,
+            params,
+            shard,
+            jobs,
+            out,
+            variants,
+            seed,
+            replications,
+            no_charts,
+        } => {
+            let params: Vec<Param> = params
+                .iter()
+                .map(|flag| {
+                    Param::parse(flag).map_err(|e| CliError::Input(format!("--param {flag}: {e}")))
+                })
+                .collect::<Result<_, _>>()?;
+            let shard = shard
+                .map(|text| {
+                    Shard::parse(&text).map_err(|e| CliError::Input(format!("--shard {text}: {e}")))
+                })
+                .transpose()?;
+            if jobs == Some(0) {
+                return Err(CliError::Input(
+                    "--jobs: expected at least 1 thread".to_string(),
+                ));
+            }
+            let options = PointOptions {
+                variants: parse_variants(&variants)?,
+                seed,
+                replications: check_replications(replications)?,
+            };
+            let sweep = prepare(&scenario.file, &overrides(&scenario)?, &params, &options)
+                .map_err(sweep_error)?;
+            let out = out.unwrap_or_else(|| {
+                Path::new("results").join(format!("{}-sweep", sweep.manifest.scenario))
+            });
+            let owned = owned_points(sweep.manifest.points, shard).len();
+            progress::start(owned as u64, "points");
+            let outcome = run_sweep(
+                &sweep,
+                &SweepOptions {
+                    out: out.clone(),
+                    shard,
+                    jobs,
+                    charts: !no_charts,
+                    on_point_done: Some(progress::tick),
+                },
+            );
+            progress::finish();
+            let outcome = outcome.map_err(sweep_error)?;
+            eprintln!(
+                "{} points run, {} already done{}; {}",
+                outcome.ran,
+                outcome.skipped,
+                shard.map_or(String::new(), |s| format!(
+                    " (shard {}/{})",
+                    s.index + 1,
+                    s.count
+                )),
+                if outcome.complete {
+                    format!("wrote {}", out.join("sweep.csv").display())
+                } else {
+                    format!(
+                        "merge the shards with `sagasim merge` to get sweep.csv ({})",
+                        out.display()
+                    )
+                }
+            );
+            Ok(())
+        }
+        Command::Merge {
+            dirs,
+            out,
+            no_charts,
+        } => {
+            let out = out.unwrap_or_else(|| dirs[0].clone());
+            merge(&dirs, &out, !no_charts).map_err(sweep_error)?;
+            eprintln!("wrote {}", out.join("sweep.csv").display());
+            Ok(())
+        }
+        Command::Capacity {
+            scenario,
+            slo,
+            precision,
+            variants,
+            out,
+        } => {
+            let slo = Slo::parse(&slo).map_err(|e| CliError::Input(format!("--slo {slo}: {e}")))?;
+            if !(precision > 0.0 && precision < 1.0) {
+                return Err(CliError::Input(format!(
+                    "--precision: expected a fraction between 0 and 1, like 0.01, got {precision}"
+                )));
+            }
+            let mut loaded = load(&scenario)?;
+            if let Some(variants) = parse_variants(&variants)? {
+                loaded
+                    .set_variants(variants)
+                    .map_err(|e| CliError::Input(format!("--variants: {e}")))?;
+            }
+            progress::start(loaded.variants.len() as u64, "variants");
+            let found: Vec<CapacityResult> = {
+                use rayon::prelude::*;
+                loaded
+                    .variants
+                    .par_iter()
+                    .map(|&variant| {
+                        let result = capacity(&loaded, &slo, precision, variant);
+                        progress::tick();
+                        result
+                    })
+                    .collect()
+            };
+            progress::finish();
+            let rows: Vec<Vec<Cell>> = found
+                .iter()
+                .map(|c| {
+                    vec![
+                        Cell::Text(c.variant.name().to_string()),
+                        Cell::Number(c.max_arrivals_per_s),
+                        Cell::Text(slo.text.clone()),
+                    ]
+                })
+                .collect();
+            let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
+            std::fs::create_dir_all(&out).map_err(|e| {
+                anyhow::anyhow!("cannot create the output folder {}: {e}", out.display())
+            })?;
+            write_atomically(
+                &out.join("capacity.csv"),
+                to_csv(&CAPACITY_COLUMNS, &rows).as_bytes(),
+            )?;
+            let table = Table {
+                columns: vec![
+                    "variant".into(),
+                    "max arrivals/s".into(),
+                    "slo".into(),
+                    "runs".into(),
+                ],
+                rows: found
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.variant.name().to_string(),
+                            c.max_arrivals_per_s
+                                .map_or("below 0.001".to_string(), |r| format!("{r:.2}")),
+                            slo.text.clone(),
+                            c.runs.to_string(),
+                        ]
+                    })
+                    .collect(),
+            };
+            print(&table.to_text())?;
+            eprintln!("wrote {}", out.join("capacity.csv").display());
+            Ok(())
+        }
     }
 }
 
-fn load(args: &ScenarioArgs) -> Result<Scenario, CliError> {
-    let overrides: Result<Vec<Override>, CliError> = args
-        .set
+fn overrides(args: &ScenarioArgs) -> Result<Vec<Override>, CliError> {
+    args.set
         .iter()
         .map(|flag| {
             Override::parse(flag)
                 .map_err(|message| CliError::Input(format!("--set {flag}: {message}")))
         })
-        .collect();
-    Ok(Scenario::load(&args.file, &overrides?)?)
+        .collect()
+}
+
+fn load(args: &ScenarioArgs) -> Result<Scenario, CliError> {
+    Ok(Scenario::load(&args.file, &overrides(args)?)?)
+}
+
+fn parse_variants(names: &[String]) -> Result<Option<Vec<Variant>>, CliError> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let parsed: Result<Vec<Variant>, String> = names.iter().map(|v| v.trim().parse()).collect();
+    parsed
+        .map(Some)
+        .map_err(|message| CliError::Input(format!("--variants: {message}")))
+}
+
+fn check_replications(replications: Option<u32>) -> Result<Option<u32>, CliError> {
+    match replications {
+        Some(n) if !(1..=10_000).contains(&n) => Err(CliError::Input(format!(
+            "--replications: expected between 1 and 10000, got {n}"
+        ))),
+        other => Ok(other),
+    }
+}
+
+fn sweep_error(error: SweepError) -> CliError {
+    match error {
+        SweepError::Input(message) => CliError::Input(message),
+        SweepError::Io(message) => CliError::Other(anyhow::anyhow!(message)),
+    }
+}
+
+/// `capacity.csv`'s columns.
+pub const CAPACITY_COLUMNS: [&str; 3] = ["variant", "max_arrivals_per_s", "slo"];
+
+/// A progress bar on standard error for long commands; silent when stderr is not a
+/// terminal (indicatif hides itself), so logs and CI output stay clean.
+mod progress {
+    use std::sync::Mutex;
+
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+    pub fn start(total: u64, unit: &str) {
+        let bar = ProgressBar::new(total);
+        let template =
+            format!("{{bar:40}} {{pos}}/{{len}} {unit}, {{elapsed}} elapsed, about {{eta}} left");
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            bar.set_style(style);
+        }
+        if let Ok(mut slot) = BAR.lock() {
+            *slot = Some(bar);
+        }
+    }
+
+    pub fn tick() {
+        if let Ok(slot) = BAR.lock()
+            && let Some(bar) = slot.as_ref()
+        {
+            bar.inc(1);
+        }
+    }
+
+    pub fn finish() {
+        if let Ok(mut slot) = BAR.lock()
+            && let Some(bar) = slot.take()
+        {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn print(text: &str) -> Result<(), CliError> {
@@ -261,6 +555,10 @@ fn write_run_outputs(
             "messages.csv",
             to_csv(&MESSAGE_COLUMNS, &message_rows(results)).into_bytes(),
         ),
+        (
+            "differences.csv",
+            to_csv(&DIFFERENCE_COLUMNS, &difference_rows(results)).into_bytes(),
+        ),
         ("report.md", render_report(results, inputs).into_bytes()),
     ];
     if inputs.charts {
@@ -280,15 +578,7 @@ fn write_run_outputs(
 }
 
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), CliError> {
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("output");
-    let temporary = path.with_file_name(format!(".tmp-{}-{file_name}", std::process::id()));
-    let result =
-        std::fs::write(&temporary, contents).and_then(|_| std::fs::rename(&temporary, path));
-    result.map_err(|error| {
-        let _ = std::fs::remove_file(&temporary);
+    crate::files::write_atomically(path, contents).map_err(|error| {
         CliError::Other(anyhow::anyhow!("cannot write {}: {error}", path.display()))
     })
 }

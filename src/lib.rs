@@ -42,11 +42,13 @@
 pub mod cli;
 pub mod coordination;
 pub mod engine;
+pub mod files;
 pub mod metrics;
 pub mod model;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod sweep;
 
 pub use coordination::Variant;
 pub use runner::{RunOptions, ScenarioResults, VariantRun, run};

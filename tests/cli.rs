@@ -91,6 +91,7 @@ retries_per_workflow,dead_letters,time_to_consistency_p50_ms,time_to_consistency
     assert_eq!(
         names,
         [
+            "differences.csv",
             "faults.csv",
             "latency.png",
             "messages.csv",
@@ -288,18 +289,27 @@ fn every_command_has_help_with_an_example() {
 
 #[test]
 fn bundled_scenarios_all_check_and_open_with_a_comment() {
-    let entries = std::fs::read_dir("scenarios").unwrap_or_else(|e| panic!("{e}"));
-    let mut count = 0;
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut files = Vec::new();
+    for folder in ["scenarios", "scenarios/sweeps"] {
+        let entries = std::fs::read_dir(folder).unwrap_or_else(|e| panic!("{e}"));
+        files.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml")),
+        );
+    }
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
         assert!(
             text.starts_with("# "),
             "{} opens with a comment",
             path.display()
         );
         ok(&["check", &path.to_string_lossy()]);
-        count += 1;
     }
-    assert!(count >= 3, "order-placement, ticket-workflow, high-load");
+    assert!(
+        files.len() >= 8,
+        "the core three, four failure scenarios and a sweep: {files:?}"
+    );
 }

@@ -26,7 +26,7 @@ pub use choreography::Choreography;
 pub use flows::{FlowMessage, VariantFlows, message_flows};
 pub use front_controller::FrontController;
 pub use orchestrator::Orchestrator;
-pub use simulation::{RunOutput, simulate};
+pub use simulation::{RunOutput, simulate, simulate_bounded};
 pub use stamp_coupling::StampCoupling;
 pub use stateless::Stateless;
 

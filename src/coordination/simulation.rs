@@ -16,6 +16,9 @@ use super::{
 struct Simulation<'s, V> {
     world: World<'s>,
     rules: PhantomData<V>,
+    /// Stop (and report overload) once more workflows than this are held.
+    max_in_flight: Option<usize>,
+    overloaded: bool,
 }
 
 impl<V: Coordination> Process for Simulation<'_, V> {
@@ -32,6 +35,12 @@ impl<V: Coordination> Process for Simulation<'_, V> {
                     },
                     workflow,
                 );
+                if self
+                    .max_in_flight
+                    .is_some_and(|max| self.world.live_workflows() > max)
+                {
+                    self.overloaded = true;
+                }
             }
             Event::Deliver(message) => self.world.deliver(now, message, queue),
             Event::WorkerDone(message) => {
@@ -70,6 +79,10 @@ impl<V: Coordination> Process for Simulation<'_, V> {
             }
         }
     }
+
+    fn stopped(&self) -> bool {
+        self.overloaded
+    }
 }
 
 /// Everything one simulated run produced.
@@ -84,16 +97,36 @@ pub struct RunOutput {
 
 /// Run `spec` under `variant` with `seed`.
 pub fn simulate(spec: &SystemSpec, variant: Variant, seed: u64, trace: bool) -> RunOutput {
+    simulate_bounded(spec, variant, seed, trace, None).expect("an unbounded run always finishes")
+}
+
+/// Like `simulate`, but give up (`None`) as soon as more than `max_in_flight` workflows are
+/// held at once: the system is overloaded and its figures would only get worse. Capacity
+/// searches use it to skip the slow, hopeless runs far above capacity.
+pub fn simulate_bounded(
+    spec: &SystemSpec,
+    variant: Variant,
+    seed: u64,
+    trace: bool,
+    max_in_flight: Option<usize>,
+) -> Option<RunOutput> {
     match variant {
-        Variant::Orchestrator => simulate_with::<Orchestrator>(spec, seed, trace),
-        Variant::Choreography => simulate_with::<Choreography>(spec, seed, trace),
-        Variant::FrontController => simulate_with::<FrontController>(spec, seed, trace),
-        Variant::StampCoupling => simulate_with::<StampCoupling>(spec, seed, trace),
-        Variant::Stateless => simulate_with::<Stateless>(spec, seed, trace),
+        Variant::Orchestrator => simulate_with::<Orchestrator>(spec, seed, trace, max_in_flight),
+        Variant::Choreography => simulate_with::<Choreography>(spec, seed, trace, max_in_flight),
+        Variant::FrontController => {
+            simulate_with::<FrontController>(spec, seed, trace, max_in_flight)
+        }
+        Variant::StampCoupling => simulate_with::<StampCoupling>(spec, seed, trace, max_in_flight),
+        Variant::Stateless => simulate_with::<Stateless>(spec, seed, trace, max_in_flight),
     }
 }
 
-fn simulate_with<V: Coordination>(spec: &SystemSpec, seed: u64, trace: bool) -> RunOutput {
+fn simulate_with<V: Coordination>(
+    spec: &SystemSpec,
+    seed: u64,
+    trace: bool,
+    max_in_flight: Option<usize>,
+) -> Option<RunOutput> {
     let coordinator = V::COORDINATOR.map(|coordinator| match coordinator {
         Coordinator::Orchestrator => ComponentId::ORCHESTRATOR,
         Coordinator::FirstService => spec.step_component(0),
@@ -108,16 +141,21 @@ fn simulate_with<V: Coordination>(spec: &SystemSpec, seed: u64, trace: bool) -> 
     let mut simulation = Simulation::<V> {
         world: World::new(spec, seed, config),
         rules: PhantomData,
+        max_in_flight,
+        overloaded: false,
     };
     let mut queue = EventQueue::new();
     simulation.world.begin(&mut queue);
     let end = SimTime::ZERO + spec.window.duration + spec.window.drain;
     let stats = run_until(&mut simulation, &mut queue, end);
+    if simulation.overloaded {
+        return None;
+    }
     let workflow_slots = simulation.world.workflow_slots();
     let (result, trace) = simulation.world.finish(end, stats.events);
-    RunOutput {
+    Some(RunOutput {
         result,
         trace,
         workflow_slots,
-    }
+    })
 }

@@ -15,6 +15,11 @@ pub trait Process {
 
     /// Handle `event`, which fires at `now`; new events go into `queue`.
     fn handle(&mut self, now: SimTime, event: Self::Event, queue: &mut EventQueue<Self::Event>);
+
+    /// Whether the model asks to stop early (checked after every event).
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// What a run loop did, for the `events` column and for benchmarks.
@@ -25,8 +30,8 @@ pub struct RunStats {
     pub last_event_at: SimTime,
 }
 
-/// Fire events in `(time, seq)` order until the queue is empty or the next event is later
-/// than `stop_at`. Events scheduled exactly at `stop_at` still fire.
+/// Fire events in `(time, seq)` order until the queue is empty, the next event is later
+/// than `stop_at`, or the process asks to stop. Events scheduled exactly at `stop_at` fire.
 pub fn run_until<P: Process>(
     process: &mut P,
     queue: &mut EventQueue<P::Event>,
@@ -42,6 +47,9 @@ pub fn run_until<P: Process>(
         events += 1;
         last_event_at = scheduled.at;
         process.handle(scheduled.at, scheduled.event, queue);
+        if process.stopped() {
+            break;
+        }
     }
     RunStats {
         events,

@@ -136,10 +136,12 @@ struct Slot {
 pub struct WorkflowTable {
     slots: Vec<Slot>,
     free: Vec<u32>,
+    live: usize,
 }
 
 impl WorkflowTable {
     pub fn insert(&mut self, workflow: Workflow) -> WorkflowRef {
+        self.live += 1;
         if let Some(slot) = self.free.pop() {
             let entry = &mut self.slots[slot as usize];
             entry.generation = entry.generation.wrapping_add(1);
@@ -186,6 +188,7 @@ impl WorkflowTable {
         {
             entry.workflow = None;
             self.free.push(handle.slot);
+            self.live -= 1;
         }
     }
 
@@ -209,6 +212,11 @@ impl WorkflowTable {
             };
             entry.workflow.as_ref().map(|workflow| (handle, workflow))
         })
+    }
+
+    /// Workflows held now.
+    pub fn live_count(&self) -> usize {
+        self.live
     }
 
     /// Slots allocated so far: the high-water mark of workflows held at once.

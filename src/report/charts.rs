@@ -459,3 +459,95 @@ pub fn messages_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, C
         Ok(())
     })
 }
+
+/// One line of a sweep chart: (x, y, 95 % half-width if there are replications).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepLine {
+    pub label: String,
+    pub variant: Variant,
+    pub points: Vec<(f64, f64, Option<f64>)>,
+}
+
+/// A metric against the swept parameter, one line per variant, with CI bands.
+/// `categories` names the x positions when the swept values are not numbers.
+pub fn sweep_png(
+    title: &str,
+    x_label: &str,
+    categories: Option<&[String]>,
+    metric: &str,
+    lines: &[SweepLine],
+) -> Result<Vec<u8>, ChartError> {
+    render("sweep chart", |root| {
+        let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+        let (x_low, x_high) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+        let (x_low, x_high) = if x_low.is_finite() {
+            (x_low, x_high.max(x_low + 1e-9))
+        } else {
+            (0.0, 1.0)
+        };
+        let top = lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.1 + p.2.unwrap_or(0.0)))
+            .fold(1e-9_f64, f64::max)
+            * 1.1;
+        let pad = (x_high - x_low) * 0.03;
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("{title}: {metric} against {x_label}"), (FONT, 26))
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(90)
+            .build_cartesian_2d(x_low - pad..x_high + pad, 0f64..top)
+            .map_err(text)?;
+        let names = categories.map(<[String]>::to_vec);
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(metric)
+            .light_line_style(WHITE)
+            .x_label_formatter(&|x| match &names {
+                Some(names) => {
+                    let index = x.round();
+                    if (x - index).abs() < 1e-6 && index >= 0.0 {
+                        names.get(index as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                }
+                None => format!("{x}"),
+            })
+            .y_label_formatter(&|y| format!("{y}"))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .draw()
+            .map_err(text)?;
+        for line in lines {
+            let color = variant_color(line.variant);
+            if line.points.iter().any(|p| p.2.is_some()) {
+                let upper = line.points.iter().map(|p| (p.0, p.1 + p.2.unwrap_or(0.0)));
+                let lower = line
+                    .points
+                    .iter()
+                    .rev()
+                    .map(|p| (p.0, (p.1 - p.2.unwrap_or(0.0)).max(0.0)));
+                let band: Vec<(f64, f64)> = upper.chain(lower).collect();
+                chart
+                    .draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))
+                    .map_err(text)?;
+            }
+            let points: Vec<(f64, f64)> = line.points.iter().map(|p| (p.0, p.1)).collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))
+                .map_err(text)?
+                .label(line.label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                });
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))
+                .map_err(text)?;
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)
+    })
+}

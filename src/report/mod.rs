@@ -259,6 +259,86 @@ pub fn fault_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
         .collect()
 }
 
+/// `differences.csv`'s columns.
+pub const DIFFERENCE_COLUMNS: [&str; 5] = [
+    "metric",
+    "variant_a",
+    "variant_b",
+    "mean_difference",
+    "ci95",
+];
+
+/// Metrics compared pairwise across replications.
+pub const DIFFERENCE_METRICS: [&str; 7] = [
+    "throughput_per_s",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p99_ms",
+    "messages_per_workflow",
+    "bytes_per_workflow",
+    "status_latency_p99_ms",
+];
+
+/// A paired difference between two variants on one metric: with common random numbers
+/// the replications pair up, so the per-replication differences have a tight interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    pub metric: &'static str,
+    pub a: crate::coordination::Variant,
+    pub b: crate::coordination::Variant,
+    /// Mean over replications of (a − b).
+    pub mean: f64,
+    /// Half-width of its 95 % Student-t interval (`None` with one replication).
+    pub ci95: Option<f64>,
+}
+
+/// Every metric × every pair (a before b in the scenario's order).
+pub fn differences(results: &ScenarioResults) -> Vec<Difference> {
+    let value = |variant, replication: u32, metric: &str| {
+        let column = SUMMARY_COLUMNS.iter().position(|c| *c == metric)? - 2;
+        let run = results
+            .runs
+            .iter()
+            .find(|r| r.variant == variant && r.replication == replication)?;
+        summary_cells(&run.result.summary)[column].as_f64()
+    };
+    let mut out = Vec::new();
+    for metric in DIFFERENCE_METRICS {
+        for (i, &a) in results.variants.iter().enumerate() {
+            for &b in &results.variants[i + 1..] {
+                let paired: Option<Vec<f64>> = (1..=results.replications)
+                    .map(|r| Some(value(a, r, metric)? - value(b, r, metric)?))
+                    .collect();
+                if let Some(paired) = paired.filter(|p| !p.is_empty()) {
+                    out.push(Difference {
+                        metric,
+                        a,
+                        b,
+                        mean: mean(&paired).unwrap_or(0.0),
+                        ci95: ci95_half_width(&paired),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn difference_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
+    differences(results)
+        .into_iter()
+        .map(|d| {
+            vec![
+                Cell::Text(d.metric.to_string()),
+                Cell::Text(d.a.name().to_string()),
+                Cell::Text(d.b.name().to_string()),
+                Cell::Number(Some(d.mean)),
+                Cell::Number(d.ci95),
+            ]
+        })
+        .collect()
+}
+
 /// `messages.csv`'s columns.
 pub const MESSAGE_COLUMNS: [&str; 4] = [
     "variant",

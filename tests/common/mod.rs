@@ -75,3 +75,15 @@ pub fn sagasim(args: &[&str]) -> Output {
         Err(error) => panic!("no sagasim binary: {error}"),
     }
 }
+
+/// Run the `sagasim` binary and insist that it succeeds.
+pub fn ok(args: &[&str]) -> Output {
+    let output = sagasim(args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "sagasim {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}

@@ -518,6 +518,11 @@ impl<'s> World<'s> {
         }
     }
 
+    /// Workflows held now (in flight, or ended with messages still about them).
+    pub fn live_workflows(&self) -> usize {
+        self.workflows.live_count()
+    }
+
     /// Slots allocated for workflows: the most held at once.
     pub fn workflow_slots(&self) -> usize {
         self.workflows.capacity()

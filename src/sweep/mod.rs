@@ -1,0 +1,454 @@
+//! Parameter sweeps: a grid of scenario variations run in parallel, each point written to
+//! its own file as soon as it is done (so memory stays bounded and an interrupted sweep
+//! resumes), sharded across CI jobs and merged back into exactly the bytes one job writes.
+//! Also the capacity search, a sweep over the arrival rate.
+
+mod capacity;
+mod grid;
+
+pub use capacity::{CapacityResult, Slo, SloBound, capacity};
+pub use grid::{Param, Shard, points};
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::coordination::Variant;
+use crate::files::write_atomically;
+use crate::report::charts::{SweepLine, sweep_png};
+use crate::report::{Cell, SUMMARY_COLUMNS, summary_rows};
+use crate::runner::{RunOptions, run};
+use crate::scenario::{Override, Scenario};
+
+/// Why a sweep cannot run (bad input, exit code 2) or failed (I/O, exit code 1).
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("{0}")]
+    Input(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// What defines a sweep; recorded in `sweep.json` so that shards can be checked to belong
+/// together before they are merged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub scenario: String,
+    pub file: String,
+    pub sets: Vec<String>,
+    pub params: Vec<(String, Vec<String>)>,
+    pub variants: Vec<String>,
+    pub seed: u64,
+    pub replications: u32,
+    pub points: usize,
+}
+
+/// A validated sweep: every point's scenario, ready to run.
+pub struct Sweep {
+    pub manifest: Manifest,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// Command-line choices that apply to every point.
+#[derive(Debug, Clone, Default)]
+pub struct PointOptions {
+    pub variants: Option<Vec<Variant>>,
+    pub seed: Option<u64>,
+    pub replications: Option<u32>,
+}
+
+/// Load the scenario once per point with `sets` then the point's values applied, and
+/// validate them all before anything runs.
+pub fn prepare(
+    file: &Path,
+    sets: &[Override],
+    params: &[Param],
+    options: &PointOptions,
+) -> Result<Sweep, SweepError> {
+    if params.is_empty() {
+        return Err(SweepError::Input(
+            "sweep: expected at least one --param KEY=VALUES".to_string(),
+        ));
+    }
+    let grid = points(params);
+    let mut scenarios = Vec::with_capacity(grid.len());
+    for values in &grid {
+        let mut overrides = sets.to_vec();
+        overrides.extend(params.iter().zip(values).map(|(param, value)| Override {
+            key: param.key.clone(),
+            value: value.clone(),
+        }));
+        let mut scenario =
+            Scenario::load(file, &overrides).map_err(|e| SweepError::Input(e.to_string()))?;
+        if let Some(variants) = &options.variants {
+            scenario
+                .set_variants(variants.clone())
+                .map_err(|e| SweepError::Input(format!("--variants: {e}")))?;
+        }
+        if let Some(seed) = options.seed {
+            scenario.seed = seed;
+        }
+        if let Some(replications) = options.replications {
+            scenario.replications = replications;
+        }
+        scenarios.push(scenario);
+    }
+    let first = &scenarios[0];
+    let manifest = Manifest {
+        scenario: first.name.clone(),
+        file: file.display().to_string(),
+        sets: sets.iter().map(Override::flag).collect(),
+        params: params
+            .iter()
+            .map(|p| (p.key.clone(), p.values.clone()))
+            .collect(),
+        variants: first
+            .variants
+            .iter()
+            .map(|v| v.name().to_string())
+            .collect(),
+        seed: first.seed,
+        replications: first.replications,
+        points: grid.len(),
+    };
+    Ok(Sweep {
+        manifest,
+        scenarios,
+    })
+}
+
+/// How to run a sweep.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    pub out: PathBuf,
+    pub shard: Option<Shard>,
+    pub jobs: Option<usize>,
+    pub charts: bool,
+    /// Called once per point finished (progress bars).
+    pub on_point_done: Option<fn()>,
+}
+
+/// What a sweep run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepOutcome {
+    pub ran: usize,
+    pub skipped: usize,
+    /// Whether every point was present, so `sweep.csv` and the charts were written.
+    pub complete: bool,
+}
+
+fn io(context: &str, path: &Path, error: impl std::fmt::Display) -> SweepError {
+    SweepError::Io(format!("{context} {}: {error}", path.display()))
+}
+
+fn point_file(out: &Path, index: usize) -> PathBuf {
+    out.join("points").join(format!("{index:06}.csv"))
+}
+
+/// The points this job owns, in index order.
+pub fn owned_points(total: usize, shard: Option<Shard>) -> Vec<usize> {
+    (0..total)
+        .filter(|&i| shard.is_none_or(|s| s.owns(i)))
+        .collect()
+}
+
+/// Run the points this job owns that are not done yet, each written atomically when it
+/// finishes; then, if every point of the grid is present, assemble the sweep's outputs.
+pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
+    let points_dir = options.out.join("points");
+    std::fs::create_dir_all(&points_dir).map_err(|e| io("cannot create", &points_dir, e))?;
+    write_manifest(&options.out, &sweep.manifest)?;
+    let owned = owned_points(sweep.scenarios.len(), options.shard);
+    let todo: Vec<usize> = owned
+        .iter()
+        .copied()
+        .filter(|&i| !point_file(&options.out, i).exists())
+        .collect();
+    let execute = |&index: &usize| -> Result<(), SweepError> {
+        let results = run(
+            &sweep.scenarios[index],
+            &RunOptions {
+                jobs: Some(1),
+                trace: false,
+            },
+        );
+        let text = point_rows(&sweep.manifest, index, &summary_rows(&results));
+        let path = point_file(&options.out, index);
+        write_atomically(&path, text.as_bytes()).map_err(|e| io("cannot write", &path, e))?;
+        if let Some(done) = options.on_point_done {
+            done();
+        }
+        Ok(())
+    };
+    let outcome = match options.jobs {
+        Some(1) => todo.iter().try_for_each(execute),
+        Some(threads) => rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| SweepError::Io(format!("cannot start {threads} threads: {e}")))?
+            .install(|| todo.par_iter().try_for_each(execute)),
+        None => todo.par_iter().try_for_each(execute),
+    };
+    outcome?;
+    let complete = (0..sweep.manifest.points).all(|i| point_file(&options.out, i).exists());
+    if complete {
+        assemble(
+            &options.out,
+            &sweep.manifest,
+            std::slice::from_ref(&options.out),
+            options.charts,
+        )?;
+    }
+    Ok(SweepOutcome {
+        ran: todo.len(),
+        skipped: owned.len() - todo.len(),
+        complete,
+    })
+}
+
+fn write_manifest(out: &Path, manifest: &Manifest) -> Result<(), SweepError> {
+    let path = out.join("sweep.json");
+    let text =
+        serde_json::to_string_pretty(manifest).map_err(|e| SweepError::Io(e.to_string()))? + "\n";
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing != text
+    {
+        return Err(SweepError::Input(format!(
+            "--out {}: holds the results of a different sweep (its sweep.json differs); use another --out or remove it",
+            out.display()
+        )));
+    }
+    write_atomically(&path, text.as_bytes()).map_err(|e| io("cannot write", &path, e))
+}
+
+fn read_manifest(dir: &Path) -> Result<Manifest, SweepError> {
+    let path = dir.join("sweep.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        SweepError::Input(format!(
+            "{}: not a sweep output folder ({e})",
+            dir.display()
+        ))
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| SweepError::Input(format!("{}: unreadable sweep.json: {e}", path.display())))
+}
+
+/// `sweep.csv`'s header: the swept keys, then the summary columns.
+fn header(manifest: &Manifest) -> String {
+    let mut columns: Vec<String> = manifest.params.iter().map(|(key, _)| key.clone()).collect();
+    columns.extend(SUMMARY_COLUMNS.iter().map(|c| c.to_string()));
+    crate::report::to_csv(&columns.iter().map(String::as_str).collect::<Vec<_>>(), &[])
+}
+
+/// A point's rows of `sweep.csv` (no header): its parameter values, then each summary row.
+fn point_rows(manifest: &Manifest, index: usize, rows: &[Vec<Cell>]) -> String {
+    let values = &points(
+        &manifest
+            .params
+            .iter()
+            .map(|(key, values)| Param {
+                key: key.clone(),
+                values: values.clone(),
+            })
+            .collect::<Vec<_>>(),
+    )[index];
+    let prefixed: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|row| {
+            values
+                .iter()
+                .map(|v| Cell::Text(v.clone()))
+                .chain(row.iter().cloned())
+                .collect()
+        })
+        .collect();
+    let text = crate::report::to_csv(&[], &prefixed);
+    text.strip_prefix('\n').unwrap_or(&text).to_string()
+}
+
+/// `sagasim merge`: join shard folders into `out` (which may be one of them).
+pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> Result<(), SweepError> {
+    let Some(first) = dirs.first() else {
+        return Err(SweepError::Input(
+            "merge: expected at least one sweep output folder".to_string(),
+        ));
+    };
+    let manifest = read_manifest(first)?;
+    for dir in &dirs[1..] {
+        if read_manifest(dir)? != manifest {
+            return Err(SweepError::Input(format!(
+                "merge: {} and {} come from different sweeps (their sweep.json differ)",
+                first.display(),
+                dir.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(out.join("points")).map_err(|e| io("cannot create", out, e))?;
+    write_manifest(out, &manifest)?;
+    assemble(out, &manifest, dirs, charts)
+}
+
+/// Write `sweep.csv` (points in grid order) and the charts into `out`, reading each point
+/// from whichever of `dirs` has it (and copying it into `out/points`).
+fn assemble(
+    out: &Path,
+    manifest: &Manifest,
+    dirs: &[PathBuf],
+    charts: bool,
+) -> Result<(), SweepError> {
+    let mut csv = header(manifest);
+    let mut missing = Vec::new();
+    for index in 0..manifest.points {
+        let found = dirs
+            .iter()
+            .map(|dir| point_file(dir, index))
+            .find(|path| path.exists());
+        match found {
+            None => missing.push(index + 1),
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| io("cannot read", &path, e))?;
+                let target = point_file(out, index);
+                if target != path {
+                    write_atomically(&target, text.as_bytes())
+                        .map_err(|e| io("cannot write", &target, e))?;
+                }
+                csv.push_str(&text);
+            }
+        }
+    }
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing.iter().take(10).map(|i| i.to_string()).collect();
+        return Err(SweepError::Input(format!(
+            "merge: {} of {} points are missing (points {}{}); run the missing shards first",
+            missing.len(),
+            manifest.points,
+            shown.join(", "),
+            if missing.len() > 10 { ", …" } else { "" }
+        )));
+    }
+    let path = out.join("sweep.csv");
+    write_atomically(&path, csv.as_bytes()).map_err(|e| io("cannot write", &path, e))?;
+    if charts {
+        for (name, png) in sweep_charts(manifest, &csv)? {
+            let path = out.join(name);
+            write_atomically(&path, &png).map_err(|e| io("cannot write", &path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Metrics charted against the first swept key: (column, axis label, file name).
+const SWEEP_METRICS: [(&str, &str, &str); 6] = [
+    (
+        "throughput_per_s",
+        "throughput (workflows/s)",
+        "sweep-throughput.png",
+    ),
+    (
+        "latency_p50_ms",
+        "p50 latency (ms)",
+        "sweep-latency-p50.png",
+    ),
+    (
+        "latency_p99_ms",
+        "p99 latency (ms)",
+        "sweep-latency-p99.png",
+    ),
+    (
+        "messages_per_workflow",
+        "messages per workflow",
+        "sweep-messages.png",
+    ),
+    (
+        "coordinator_utilization",
+        "coordinator utilization",
+        "sweep-coordinator-utilization.png",
+    ),
+    ("stuck", "stuck workflows", "sweep-stuck.png"),
+];
+
+/// The lines of one sweep chart: per variant (and combination of the other swept keys),
+/// the metric against the first key, with the 95 % interval when there are replications.
+pub fn sweep_lines(manifest: &Manifest, csv: &str, metric: &str) -> Vec<SweepLine> {
+    let keys = manifest.params.len();
+    let metric_at = keys
+        + SUMMARY_COLUMNS
+            .iter()
+            .position(|c| *c == metric)
+            .unwrap_or(0);
+    let label_row = if manifest.replications > 1 {
+        "mean"
+    } else {
+        "1"
+    };
+    let x_values = &manifest.params[0].1;
+    let numeric = x_values.iter().all(|v| v.parse::<f64>().is_ok());
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').collect())
+        .collect();
+    let mut lines: Vec<SweepLine> = Vec::new();
+    for row in rows
+        .iter()
+        .filter(|row| row.get(keys + 1) == Some(&label_row))
+    {
+        let Ok(variant) = row[keys].parse::<Variant>() else {
+            continue;
+        };
+        let others: Vec<String> = (1..keys)
+            .map(|k| format!("{}={}", manifest.params[k].0, row[k]))
+            .collect();
+        let label = if others.is_empty() {
+            variant.name().to_string()
+        } else {
+            format!("{variant}, {}", others.join(", "))
+        };
+        let x = if numeric {
+            row[0].parse::<f64>().unwrap_or(0.0)
+        } else {
+            x_values.iter().position(|v| v == row[0]).unwrap_or(0) as f64
+        };
+        let Ok(y) = row[metric_at].parse::<f64>() else {
+            continue;
+        };
+        let half = rows
+            .iter()
+            .find(|r| {
+                r[..keys] == row[..keys] && r[keys] == row[keys] && r.get(keys + 1) == Some(&"ci95")
+            })
+            .and_then(|r| r[metric_at].parse::<f64>().ok());
+        match lines.iter_mut().find(|line| line.label == label) {
+            Some(line) => line.points.push((x, y, half)),
+            None => lines.push(SweepLine {
+                label,
+                variant,
+                points: vec![(x, y, half)],
+            }),
+        }
+    }
+    lines
+}
+
+fn sweep_charts(
+    manifest: &Manifest,
+    csv: &str,
+) -> Result<Vec<(&'static str, Vec<u8>)>, SweepError> {
+    let x_label = &manifest.params[0].0;
+    let categories: Option<&[String]> = (!manifest.params[0]
+        .1
+        .iter()
+        .all(|v| v.parse::<f64>().is_ok()))
+    .then_some(&manifest.params[0].1);
+    SWEEP_METRICS
+        .iter()
+        .map(|&(metric, label, file)| {
+            let lines = sweep_lines(manifest, csv, metric);
+            sweep_png(&manifest.scenario, x_label, categories, label, &lines)
+                .map(|png| (file, png))
+                .map_err(|e| SweepError::Io(e.to_string()))
+        })
+        .collect()
+}
