@@ -244,7 +244,15 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                     "--jobs: expected at least 1 thread".to_string(),
                 ));
             }
-            let results = run(&loaded, &RunOptions { jobs, trace: false });
+            let total = loaded.variants.len() as u64 * u64::from(loaded.replications);
+            progress::start(total, "runs");
+            let options = RunOptions {
+                jobs,
+                trace: false,
+                on_run_done: Some(progress::tick),
+            };
+            let results = run(&loaded, &options);
+            progress::finish();
             let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
             let inputs = ReportInputs {
                 scenario: &loaded,

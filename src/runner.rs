@@ -15,6 +15,8 @@ pub struct RunOptions {
     pub jobs: Option<usize>,
     /// Keep every event of every run (for `check` and tests; costs memory).
     pub trace: bool,
+    /// Called once per variant run finished (progress bars).
+    pub on_run_done: Option<fn()>,
 }
 
 /// One variant in one replication.
@@ -49,6 +51,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
     let execute = |&(variant, replication): &(Variant, u32)| {
         let seed = KeyedStreams::replication_seed(scenario.seed, u64::from(replication - 1));
         let output = simulate(&scenario.system, variant, seed, options.trace);
+        if let Some(done) = options.on_run_done {
+            done();
+        }
         VariantRun {
             variant,
             replication,

@@ -62,6 +62,7 @@ fn run_traced(text: &str) -> ScenarioResults {
         &RunOptions {
             jobs: None,
             trace: true,
+            on_run_done: None,
         },
     )
 }
@@ -471,6 +472,7 @@ fn conservation_and_determinism_hold_under_every_fault_for_every_variant() {
             &RunOptions {
                 jobs: Some(2),
                 trace: false,
+                on_run_done: None,
             },
         );
         let serial = run(
@@ -478,6 +480,7 @@ fn conservation_and_determinism_hold_under_every_fault_for_every_variant() {
             &RunOptions {
                 jobs: Some(1),
                 trace: false,
+                on_run_done: None,
             },
         );
         for (a, b) in parallel.runs.iter().zip(&serial.runs) {

@@ -171,6 +171,7 @@ pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, 
             &RunOptions {
                 jobs: Some(1),
                 trace: false,
+                on_run_done: None,
             },
         );
         let text = point_rows(&sweep.manifest, index, &summary_rows(&results));
