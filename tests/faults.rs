@@ -493,3 +493,51 @@ fn conservation_and_determinism_hold_under_every_fault_for_every_variant() {
         }
     }
 }
+
+#[test]
+fn with_a_policy_the_client_re_asks_lost_status_queries() {
+    // 5 % of messages are lost; polling every 20 ms. Without a policy a lost query or
+    // answer stays unanswered; with one, the client re-asks after the timeout.
+    let lossy = "delivery = \"direct\"\nloss = 0.05";
+    let polled = |extra: &str| {
+        scenario(lossy, extra)
+            .replace(
+                "[workload]\n",
+                "[workload]\nstatus_queries = { every = \"20ms\" }\n",
+            )
+            .replace(
+                "[scenario]\n",
+                "[scenario]\nvariants = [\"orchestrator\", \"stateless\"]\n",
+            )
+    };
+    let without = run_plain(&polled(""));
+    let with = run_plain(&polled(
+        "\n[policy]\ntimeout = \"30ms\"\nretries = 3\nbackoff = \"1ms\"\n",
+    ));
+    for variant in [Variant::Orchestrator, Variant::Stateless] {
+        let before = summary_of(&without, variant)
+            .status_answered_ratio
+            .unwrap_or(0.0);
+        let after = summary_of(&with, variant)
+            .status_answered_ratio
+            .unwrap_or(0.0);
+        assert!(
+            before < 0.95,
+            "{variant}: losses leave queries unanswered ({before})"
+        );
+        assert!(
+            after > before,
+            "{variant}: re-asking answers more ({before} → {after})"
+        );
+        let per_query = summary_of(&with, variant)
+            .status_messages_per_query
+            .unwrap_or(0.0);
+        let plain = summary_of(&without, variant)
+            .status_messages_per_query
+            .unwrap_or(0.0);
+        assert!(
+            per_query > plain,
+            "{variant}: re-asking costs messages ({plain} → {per_query})"
+        );
+    }
+}

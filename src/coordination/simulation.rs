@@ -58,6 +58,11 @@ impl<V: Coordination> Process for Simulation<'_, V> {
             }
             Event::StatusPoll(workflow) => self.world.poll(now, workflow, queue),
             Event::ClientTimeout(workflow) => self.world.client_timeout(now, workflow),
+            Event::StatusTimeout {
+                workflow,
+                id,
+                resend,
+            } => self.world.status_timeout(workflow, id, resend, queue),
             Event::ReplyTimeout { workflow, token } => {
                 if self.world.reply_timeout(now, workflow, token, queue) == TimeoutOutcome::GiveUp {
                     V::give_up(

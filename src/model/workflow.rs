@@ -31,6 +31,8 @@ pub struct PendingQuery {
     pub awaiting: u8,
     /// Steps reported so far (summed over replies).
     pub reported: u8,
+    /// Times the client re-asked after a timeout (`[policy]`).
+    pub attempt: u32,
 }
 
 /// A request the coordinator waits on, re-sent on a timeout or after a restart.

@@ -1,7 +1,7 @@
 //! The client's side: outcomes, eventual-consistency acceptance, status polls and the
 //! client's own deadline.
 
-use crate::engine::{EventQueue, SimTime};
+use crate::engine::{EventQueue, SimTime, StreamPurpose};
 use crate::metrics::Outcome;
 
 use super::super::message::{Message, MessageKind};
@@ -71,40 +71,7 @@ impl World<'_> {
         if workflow.outcome.is_none() {
             let measured = workflow.measured;
             self.metrics.status_issued(measured);
-            let id = workflow.next_query_id;
-            workflow.next_query_id += 1;
-            let targets: Vec<ComponentId> = match self.config.status_route {
-                StatusRoute::Unsupported => Vec::new(),
-                StatusRoute::Component(component) => vec![component],
-                StatusRoute::FirstService => vec![self.spec.step_component(0)],
-                StatusRoute::EveryStep => (0..self.step_count())
-                    .map(|s| self.spec.step_component(s))
-                    .collect(),
-            };
-            if !targets.is_empty() {
-                let awaiting = u8::try_from(targets.len()).expect("at most 64 steps");
-                let pending = &mut self.workflows.get_mut(handle).pending_queries;
-                if pending.len() >= MAX_PENDING_QUERIES {
-                    pending.remove(0);
-                }
-                pending.push(PendingQuery {
-                    id,
-                    sent_at: now,
-                    awaiting,
-                    reported: 0,
-                });
-            }
-            for target in targets {
-                self.send(
-                    queue,
-                    handle,
-                    ComponentId::CLIENT,
-                    target,
-                    MessageKind::StatusQuery,
-                    0,
-                    id,
-                );
-            }
+            self.ask_status(handle, now, 0, queue);
             let every = self
                 .spec
                 .workload
@@ -112,6 +79,105 @@ impl World<'_> {
                 .expect("polls are scheduled only with status_queries");
             self.workflows.get_mut(handle).outstanding += 1;
             queue.schedule_in(every, Event::StatusPoll(handle));
+        }
+        self.drop_reference(handle);
+    }
+
+    /// Send one status query (first asked at `first_sent`; `attempt` re-asks so far) to
+    /// whoever the variant says answers, and arm the policy's timeout for it.
+    fn ask_status(
+        &mut self,
+        handle: WorkflowRef,
+        first_sent: SimTime,
+        attempt: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let targets: Vec<ComponentId> = match self.config.status_route {
+            StatusRoute::Unsupported => return,
+            StatusRoute::Component(component) => vec![component],
+            StatusRoute::FirstService => vec![self.spec.step_component(0)],
+            StatusRoute::EveryStep => (0..self.step_count())
+                .map(|s| self.spec.step_component(s))
+                .collect(),
+        };
+        let workflow = self.workflows.get_mut(handle);
+        let id = workflow.next_query_id;
+        workflow.next_query_id += 1;
+        let awaiting = u8::try_from(targets.len()).expect("at most 64 steps");
+        if workflow.pending_queries.len() >= MAX_PENDING_QUERIES {
+            workflow.pending_queries.remove(0);
+        }
+        workflow.pending_queries.push(PendingQuery {
+            id,
+            sent_at: first_sent,
+            awaiting,
+            reported: 0,
+            attempt,
+        });
+        for target in targets {
+            self.send(
+                queue,
+                handle,
+                ComponentId::CLIENT,
+                target,
+                MessageKind::StatusQuery,
+                0,
+                id,
+            );
+        }
+        if let Some(policy) = self.spec.failures.policy {
+            self.workflows.get_mut(handle).outstanding += 1;
+            queue.schedule_in(
+                policy.timeout,
+                Event::StatusTimeout {
+                    workflow: handle,
+                    id,
+                    resend: false,
+                },
+            );
+        }
+    }
+
+    /// A status query timed out (or its backoff ended): re-ask, with a fresh id so that
+    /// late answers to the old one are ignored, until the policy's retries run out; then
+    /// it stays unanswered.
+    pub fn status_timeout(
+        &mut self,
+        handle: WorkflowRef,
+        id: u32,
+        resend: bool,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let policy = self
+            .spec
+            .failures
+            .policy
+            .expect("status timeouts need a policy");
+        let workflow = self.workflows.get_mut(handle);
+        if let Some(position) = workflow.pending_queries.iter().position(|q| q.id == id) {
+            let query = workflow.pending_queries[position];
+            if !resend && query.attempt < policy.retries && workflow.outcome.is_none() {
+                let mut rng = self.streams.stream(
+                    StreamPurpose::Jitter,
+                    workflow.number,
+                    u64::from(id) | 1 << 40,
+                );
+                let backoff = policy.backoff_before(query.attempt + 1, rng.next_open01());
+                workflow.outstanding += 1;
+                queue.schedule_in(
+                    backoff,
+                    Event::StatusTimeout {
+                        workflow: handle,
+                        id,
+                        resend: true,
+                    },
+                );
+            } else {
+                workflow.pending_queries.remove(position);
+                if resend && workflow.outcome.is_none() {
+                    self.ask_status(handle, query.sent_at, query.attempt + 1, queue);
+                }
+            }
         }
         self.drop_reference(handle);
     }

@@ -39,6 +39,12 @@ pub enum Event {
     ReplyTimeout { workflow: WorkflowRef, token: u32 },
     /// The backoff before a retry is over.
     Retry { workflow: WorkflowRef, token: u32 },
+    /// The client's wait for status query `id` expired (`resend`: its backoff is over).
+    StatusTimeout {
+        workflow: WorkflowRef,
+        id: u32,
+        resend: bool,
+    },
     /// Fault occurrence `index` begins.
     FaultStarts(u32),
     /// Fault occurrence `index` ends.
