@@ -379,13 +379,15 @@ impl<'s> World<'s> {
             Task::Query => WorkResult::Answered,
             Task::Coordinate => WorkResult::Applied,
         };
-        let hold = self.stations[message.dst.index()].next_hold_id();
-        self.handling = Some(Handling {
-            message: *message,
-            hold,
-            calls: 0,
-            answered: false,
-        });
+        if self.sync {
+            let hold = self.stations[message.dst.index()].next_hold_id();
+            self.handling = Some(Handling {
+                message: *message,
+                hold,
+                calls: 0,
+                answered: false,
+            });
+        }
         Some(result)
     }
 
@@ -398,6 +400,8 @@ impl<'s> World<'s> {
         let repeat = workflow.done_mask & bit != 0;
         let committed = if repeat {
             workflow.completed_mask & bit != 0
+        } else if service.fail == 0.0 {
+            true
         } else {
             let mut rng = self.streams.stream(
                 StreamPurpose::Failure,
@@ -467,19 +471,21 @@ impl<'s> World<'s> {
     /// After the variant reacted to a finished message: keep the worker held if it made
     /// blocking calls, otherwise answer its caller if needed and take the next message.
     pub fn after_work(&mut self, now: SimTime, message: &Message, queue: &mut EventQueue<Event>) {
-        let handling = self
-            .handling
-            .take()
-            .expect("after_work follows finish_work");
-        if handling.calls > 0 {
-            // The held worker keeps the message's reference until its calls are answered.
-            let station = &mut self.stations[message.dst.index()];
-            let hold = station.hold_worker(*message, handling.calls, handling.answered);
-            debug_assert_eq!(hold, handling.hold);
-        } else {
-            self.answer_caller(message, handling.answered, queue);
-            self.free_worker(now, message.dst, queue);
-            self.drop_reference(message.workflow);
+        // Only sync communication tracks the handling (async workers never wait).
+        match self.handling.take() {
+            Some(handling) if handling.calls > 0 => {
+                // The held worker keeps the message's reference until its calls are answered.
+                let station = &mut self.stations[message.dst.index()];
+                let hold = station.hold_worker(*message, handling.calls, handling.answered);
+                debug_assert_eq!(hold, handling.hold);
+            }
+            handling => {
+                if let Some(handling) = handling {
+                    self.answer_caller(message, handling.answered, queue);
+                }
+                self.free_worker(now, message.dst, queue);
+                self.drop_reference(message.workflow);
+            }
         }
     }
 
