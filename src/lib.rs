@@ -6,10 +6,10 @@
 //! coupling, stateless) and reports what each costs.
 //!
 //! ```text
-//!   cli ──▶ runner ──▶ scenario ──▶ coordination ──▶ model ──▶ engine
-//!                         │              │              │
-//!                         │              │              └──▶ metrics
-//!   report ◀── results ◀──┴──────────────┘
+//!   cli ──▶ sweep ──▶ runner ──▶ scenario ──▶ coordination ──▶ model ──▶ engine
+//!                                    │              │              │
+//!                                    │              │              └──▶ metrics
+//!   report ◀────────── results ◀─────┴──────────────┘
 //! ```
 //!
 //! - [`engine`]: integer time, the `(time, seq)` event queue, keyed random streams, the loop.
@@ -18,6 +18,7 @@
 //! - [`scenario`]: TOML → raw structs → validated [`Scenario`].
 //! - [`metrics`]: streaming counters, histograms and the time series.
 //! - [`runner`]: variants × replications in parallel, results in input order.
+//! - [`sweep`]: parameter grids, shards, merging, capacity search.
 //! - [`report`]: table, CSV, JSON and Markdown: results in, bytes out.
 //!
 //! ```
