@@ -397,6 +397,10 @@ fn bad_flags_are_bad_input() {
             "--replications: expected between 1 and 10000, got 0",
         ),
         (&["--jobs", "0"], "--jobs: expected at least 1 thread"),
+        (
+            &["--set", "network.links.0.latency=5ms"],
+            "--set network.links.0.latency=5ms: network.links.0.latency: `network.links` is not in the scenario, so it has no element 0",
+        ),
         (&["--format", "xml"], "invalid value 'xml' for '--format"),
         (&["--seed", "abc"], "invalid value 'abc' for '--seed"),
         (&["--frobnicate"], "unexpected argument '--frobnicate'"),

@@ -68,10 +68,22 @@ fn set_in<'i>(
 ) -> Result<(), String> {
     let mut node = document;
     let mut path = String::new();
-    for segment in parents {
+    for (depth, segment) in parents.iter().enumerate() {
         node = match node {
             DeValue::Table(table) => {
                 if !table.contains_key(*segment) {
+                    // A missing table can be created; a missing array cannot be indexed.
+                    let next = parents.get(depth + 1).copied().unwrap_or(last);
+                    if next.parse::<usize>().is_ok() {
+                        let missing = if path.is_empty() {
+                            segment.to_string()
+                        } else {
+                            format!("{path}.{segment}")
+                        };
+                        return Err(format!(
+                            "`{missing}` is not in the scenario, so it has no element {next}; define it in the file first"
+                        ));
+                    }
                     let key = Spanned::new(span.clone(), Cow::Borrowed(*segment));
                     table.insert(
                         key,
