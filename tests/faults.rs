@@ -541,3 +541,62 @@ fn with_a_policy_the_client_re_asks_lost_status_queries() {
         );
     }
 }
+
+#[test]
+fn duplicated_answers_are_counted_once() {
+    // Every message is duplicated one time in five: a stateless status answer or a stamp
+    // compensation report that arrives twice must not count twice.
+    let text = scenario("delivery = \"direct\"\nduplicate = 0.2", "")
+        .replace(
+            "[workload]\n",
+            "[workload]\nstatus_queries = { every = \"5ms\" }\n",
+        )
+        .replace("fail = 0.05", "fail = 0.3\nidempotent = true");
+    let results = run_plain(&text);
+    let stateless = summary_of(&results, Variant::Stateless);
+    let staleness = stateless.status_staleness_steps_mean.unwrap_or(-1.0);
+    assert!(
+        staleness >= 0.0,
+        "an answer never reports more steps than completed: {staleness}"
+    );
+    for run in &results.runs {
+        assert_conserved(&run.result.summary, run.variant.name());
+    }
+    let stamp = summary_of(&results, Variant::StampCoupling);
+    assert_eq!(
+        stamp.inconsistent, 0,
+        "compensated only once every step reported: {stamp:?}"
+    );
+}
+
+#[test]
+fn with_a_broker_answers_to_the_client_are_not_lost_either() {
+    let results = run_plain(&scenario("delivery = \"broker\"\nloss = 0.05", ""));
+    for run in &results.runs {
+        let summary = &run.result.summary;
+        assert_eq!(
+            (summary.stuck, summary.dead_letters),
+            (0, 0),
+            "{}: {summary:?}",
+            run.variant
+        );
+    }
+}
+
+#[test]
+fn check_shows_the_designed_flow_whatever_faults_the_scenario_injects() {
+    let output = common::ok(&[
+        "check",
+        "scenarios/lossy-network.toml",
+        "--set",
+        "network.loss=0.5",
+        "--set",
+        "network.duplicate=0.5",
+    ]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("  success: 10 messages"), "{text}");
+    assert!(
+        text.contains("  failure at step 4 (shipping): 16 messages"),
+        "{text}"
+    );
+}

@@ -3,8 +3,8 @@
 
 use crate::engine::SimDuration;
 use crate::model::{
-    Arrivals, ComponentId, DurationDistribution, LinkSpec, MessageKind, NetworkSpec, RunWindow,
-    SystemSpec, TraceRecord,
+    Arrivals, ComponentId, DurationDistribution, FailureModel, LinkSpec, MessageKind, NetworkSpec,
+    RunWindow, SystemSpec, TraceRecord,
 };
 
 use super::{Variant, simulate};
@@ -83,6 +83,8 @@ fn flow(system: &SystemSpec, variant: Variant, fail_at: Option<usize>) -> Vec<(F
         },
         links: Vec::new(),
     };
+    // The flow of one workflow as designed: no faults, no loss, no retries, async, atomic.
+    spec.failures = FailureModel::default();
     spec.workload.arrivals = Arrivals::Constant { per_second: 1.0 };
     spec.workload.max_workflows = Some(1);
     spec.workload.status_every = Some(SimDuration::from_nanos(500_000));

@@ -148,6 +148,9 @@ pub struct FailureModel {
     pub policy: Option<Policy>,
     pub communication: Communication,
     pub consistency: Consistency,
+    /// How answers reach the client: the network's delivery mode (a broker-based system
+    /// answers its clients through the broker too).
+    pub client_delivery: Delivery,
 }
 
 impl Default for FailureModel {
@@ -159,6 +162,7 @@ impl Default for FailureModel {
             policy: None,
             communication: Communication::Async,
             consistency: Consistency::Atomic,
+            client_delivery: Delivery::Direct,
         }
     }
 }
@@ -194,10 +198,10 @@ impl SystemSpec {
         }
     }
 
-    /// How messages reach `id` (the client is always reached directly).
+    /// How messages reach `id` (the client: as the network delivers by default).
     pub fn delivery(&self, id: ComponentId) -> Delivery {
         match id {
-            ComponentId::CLIENT => Delivery::Direct,
+            ComponentId::CLIENT => self.failures.client_delivery,
             ComponentId::ORCHESTRATOR => self
                 .orchestrator
                 .as_ref()

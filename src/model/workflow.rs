@@ -33,6 +33,9 @@ pub struct PendingQuery {
     pub reported: u8,
     /// Times the client re-asked after a timeout (`[policy]`).
     pub attempt: u32,
+    /// Which answerers (by step, bit 0 for a single answerer) have replied: a duplicated
+    /// reply is not counted twice.
+    pub answered_mask: u64,
 }
 
 /// A request the coordinator waits on, re-sent on a timeout or after a restart.
@@ -76,8 +79,8 @@ pub struct Workflow {
     pub committed_mask: u64,
     /// Steps the coordinator (orchestrator or front controller) knows completed.
     pub coordinator_known: u8,
-    /// Stamp coupling: compensation reports the client has received.
-    pub reports_received: u8,
+    /// Stamp coupling: the steps whose compensation reports the client has received.
+    pub reports_mask: u64,
     /// Messages, local tasks and timers that still refer to this workflow.
     pub outstanding: u32,
     pub next_message_index: u32,
@@ -109,7 +112,7 @@ impl Workflow {
             completed_mask: 0,
             committed_mask: 0,
             coordinator_known: 0,
-            reports_received: 0,
+            reports_mask: 0,
             outstanding: 0,
             next_message_index: 0,
             next_query_id: 0,

@@ -504,7 +504,16 @@ fn failures(
         }
         Ok(Policy {
             timeout,
-            retries: policy.retries.unwrap_or(3).min(1_000),
+            retries: match policy.retries {
+                Some(retries) if retries > 1_000 => {
+                    return Err(source.error(
+                        Some(policy.timeout.span()),
+                        "policy.retries",
+                        format!("expected at most 1000 retries, got {retries}"),
+                    ));
+                }
+                other => other.unwrap_or(3),
+            },
             backoff: policy
                 .backoff
                 .map_or(SimDuration::from_millis(100), |b| b.0),
@@ -532,6 +541,7 @@ fn failures(
             Some(RawConsistency::Eventual) => Consistency::Eventual,
             _ => Consistency::Atomic,
         },
+        client_delivery: network_delivery(raw),
     })
 }
 

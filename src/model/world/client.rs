@@ -24,22 +24,34 @@ impl World<'_> {
                 workflow.accepted_at.get_or_insert(now);
             }
             MessageKind::CompensationReply => {
-                workflow.reports_received += 1;
-                if u32::from(workflow.reports_received) == message.payload {
+                // Count each step's report once: a duplicated report is not a new one.
+                workflow.reports_mask |= 1u64 << message.step;
+                if workflow.reports_mask.count_ones() == message.payload {
                     self.end(now, handle, Outcome::Compensated);
                 }
             }
             MessageKind::StatusReply => {
                 let measured = workflow.measured;
                 let completed = i64::from(workflow.steps_completed());
+                let answerer = match self.config.status_route {
+                    StatusRoute::EveryStep => (0..self.spec.steps.len())
+                        .find(|&s| self.spec.step_component(s) == message.src)
+                        .unwrap_or(0),
+                    _ => 0,
+                };
+                let workflow = self.workflows.get_mut(handle);
                 if let Some(position) = workflow
                     .pending_queries
                     .iter()
                     .position(|q| q.id == message.payload)
                 {
                     let query = &mut workflow.pending_queries[position];
-                    query.awaiting = query.awaiting.saturating_sub(1);
-                    query.reported += message.step;
+                    let bit = 1u64 << answerer;
+                    if query.answered_mask & bit == 0 {
+                        query.answered_mask |= bit;
+                        query.awaiting = query.awaiting.saturating_sub(1);
+                        query.reported += message.step;
+                    }
                     if query.awaiting == 0 {
                         let query = workflow.pending_queries.swap_remove(position);
                         let staleness = completed - i64::from(query.reported);
@@ -113,6 +125,7 @@ impl World<'_> {
             awaiting,
             reported: 0,
             attempt,
+            answered_mask: 0,
         });
         for target in targets {
             self.send(

@@ -148,7 +148,11 @@ impl World<'_> {
         if let (Some(coordinator), Some(request)) =
             (self.config.coordinator, state.coordinator.pending)
         {
+            let measured = state.measured;
+            self.metrics.retry(measured);
+            self.resending = true;
             self.send_awaited(queue, workflow, coordinator, request);
+            self.resending = false;
         }
     }
 }

@@ -14,9 +14,9 @@ impl World<'_> {
         match occurrence.kind {
             FaultKind::Crash(id) => self.crash(now, id, index),
             FaultKind::Partition(a, b) => self.partitions.push((a, b, occurrence.end, index)),
-            FaultKind::Slow(id, factor) => {
-                self.slow_factor[id.index()] *= factor;
-                self.slowed_by[id.index()] = Some(index);
+            FaultKind::Slow(id, _) => {
+                self.slowdowns.push(index);
+                self.recompute_slowdown(id);
             }
         }
         let _ = queue;
@@ -41,14 +41,29 @@ impl World<'_> {
                     self.partitions.swap_remove(position);
                 }
             }
-            FaultKind::Slow(id, factor) => {
-                self.slow_factor[id.index()] /= factor;
-                if self.slow_factor[id.index()] == 1.0 {
-                    self.slowed_by[id.index()] = None;
-                }
+            FaultKind::Slow(id, _) => {
+                self.slowdowns.retain(|&active| active != index);
+                self.recompute_slowdown(id);
             }
         }
         Vec::new()
+    }
+
+    /// A component's cost factor is the product of its active slowdowns (recomputed, not
+    /// divided back, so no rounding drift), attributed to the latest of them.
+    fn recompute_slowdown(&mut self, id: ComponentId) {
+        let mut factor = 1.0;
+        let mut latest = None;
+        for &index in &self.slowdowns {
+            if let FaultKind::Slow(target, by) = self.occurrences[index as usize].kind
+                && target == id
+            {
+                factor *= by;
+                latest = Some(index);
+            }
+        }
+        self.slow_factor[id.index()] = factor;
+        self.slowed_by[id.index()] = latest;
     }
 
     /// Whether the coordinator at `id` writes its state to a journal.

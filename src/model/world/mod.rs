@@ -123,6 +123,8 @@ pub struct World<'s> {
     partitions: Vec<(ComponentId, ComponentId, SimTime, u32)>,
     /// Cost multiplier per component (1 unless slowed).
     slow_factor: Vec<f64>,
+    /// Active slowdowns (fault occurrence indices).
+    slowdowns: Vec<u32>,
     /// The fault occurrence that took each component down, or slowed it.
     down_by: Vec<Option<u32>>,
     slowed_by: Vec<Option<u32>>,
@@ -193,6 +195,7 @@ impl<'s> World<'s> {
             occurrences,
             partitions: Vec::new(),
             slow_factor: vec![1.0; spec.component_count()],
+            slowdowns: Vec::new(),
             down_by: vec![None; spec.component_count()],
             slowed_by: vec![None; spec.component_count()],
             backlog: 0,
