@@ -219,31 +219,18 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             no_charts,
         } => {
             let mut loaded = load(&scenario)?;
-            if !variants.is_empty() {
-                let parsed: Result<Vec<Variant>, String> =
-                    variants.iter().map(|v| v.trim().parse()).collect();
-                let parsed =
-                    parsed.map_err(|message| CliError::Input(format!("--variants: {message}")))?;
+            if let Some(variants) = parse_variants(&variants)? {
                 loaded
-                    .set_variants(parsed)
+                    .set_variants(variants)
                     .map_err(|message| CliError::Input(format!("--variants: {message}")))?;
             }
             if let Some(seed) = seed {
                 loaded.seed = seed;
             }
-            if let Some(replications) = replications {
-                if !(1..=10_000).contains(&replications) {
-                    return Err(CliError::Input(format!(
-                        "--replications: expected between 1 and 10000, got {replications}"
-                    )));
-                }
+            if let Some(replications) = check_replications(replications)? {
                 loaded.replications = replications;
             }
-            if jobs == Some(0) {
-                return Err(CliError::Input(
-                    "--jobs: expected at least 1 thread".to_string(),
-                ));
-            }
+            check_jobs(jobs)?;
             let total = loaded.variants.len() as u64 * u64::from(loaded.replications);
             progress::start(total, "runs");
             let options = RunOptions {
@@ -306,11 +293,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                     Shard::parse(&text).map_err(|e| CliError::Input(format!("--shard {text}: {e}")))
                 })
                 .transpose()?;
-            if jobs == Some(0) {
-                return Err(CliError::Input(
-                    "--jobs: expected at least 1 thread".to_string(),
-                ));
-            }
+            check_jobs(jobs)?;
             let options = PointOptions {
                 variants: parse_variants(&variants)?,
                 seed,
@@ -474,6 +457,15 @@ fn check_replications(replications: Option<u32>) -> Result<Option<u32>, CliError
         ))),
         other => Ok(other),
     }
+}
+
+fn check_jobs(jobs: Option<usize>) -> Result<(), CliError> {
+    if jobs == Some(0) {
+        return Err(CliError::Input(
+            "--jobs: expected at least 1 thread".to_string(),
+        ));
+    }
+    Ok(())
 }
 
 fn sweep_error(error: SweepError) -> CliError {

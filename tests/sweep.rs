@@ -158,14 +158,6 @@ fn an_interrupted_sweep_resumes_where_it_stopped() {
         skipped >= 2,
         "the rerun skipped the finished points: {stderr}"
     );
-    let temporary = std::fs::read_dir(&points)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
-                .count()
-        })
-        .unwrap_or(0);
-    let _ = temporary; // a kill can leave a temporary file; it is never taken for a point
     let clean = dir.path().join("clean").to_string_lossy().to_string();
     ok(&[
         "sweep",

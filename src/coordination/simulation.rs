@@ -96,8 +96,6 @@ pub struct RunOutput {
     pub result: RunResult,
     /// Empty unless tracing was asked for.
     pub trace: Vec<TraceRecord>,
-    /// The most workflows held in memory at once.
-    pub workflow_slots: usize,
 }
 
 /// Run `spec` under `variant` with `seed`.
@@ -156,11 +154,6 @@ fn simulate_with<V: Coordination>(
     if simulation.overloaded {
         return None;
     }
-    let workflow_slots = simulation.world.workflow_slots();
     let (result, trace) = simulation.world.finish(end, stats.events);
-    Some(RunOutput {
-        result,
-        trace,
-        workflow_slots,
-    })
+    Some(RunOutput { result, trace })
 }

@@ -42,24 +42,6 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 15] = [
-        MessageKind::Start,
-        MessageKind::Command,
-        MessageKind::Reply,
-        MessageKind::Event,
-        MessageKind::Progress,
-        MessageKind::Failure,
-        MessageKind::Compensate,
-        MessageKind::CompensationReply,
-        MessageKind::Done,
-        MessageKind::Compensated,
-        MessageKind::StatusQuery,
-        MessageKind::StatusReply,
-        MessageKind::Accepted,
-        MessageKind::Failed,
-        MessageKind::Ack,
-    ];
-
     /// Status traffic is measured apart from the workflow's own messages.
     pub fn is_status(self) -> bool {
         matches!(self, MessageKind::StatusQuery | MessageKind::StatusReply)
@@ -136,10 +118,4 @@ pub struct Message {
     /// The workflow step the message concerns (0-based); for a status reply, the number
     /// of steps reported.
     pub step: u8,
-}
-
-impl Message {
-    pub fn is_local(&self) -> bool {
-        self.src == self.dst
-    }
 }

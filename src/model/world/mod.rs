@@ -538,11 +538,6 @@ impl<'s> World<'s> {
         self.workflows.live_count()
     }
 
-    /// Slots allocated for workflows: the most held at once.
-    pub fn workflow_slots(&self) -> usize {
-        self.workflows.capacity()
-    }
-
     /// Close the run at `end`: whatever has no outcome is stuck.
     pub fn finish(mut self, end: SimTime, events: u64) -> (RunResult, Vec<TraceRecord>) {
         let remaining: Vec<(SimTime, bool, bool, bool)> = self
