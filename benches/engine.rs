@@ -9,9 +9,10 @@ use std::collections::BinaryHeap;
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 
+use sagasim::coordination::Design;
 use sagasim::coordination::simulate;
 use sagasim::engine::{EventQueue, Process, SimDuration, SimTime, SplitMix64, run_until};
-use sagasim::{Scenario, Variant};
+use sagasim::{Coordination, Scenario};
 
 fn main() {
     divan::main();
@@ -88,9 +89,10 @@ fn scenario(path: &str, overrides: &[&str]) -> Scenario {
 #[divan::bench]
 fn mm1_visits(bencher: Bencher) {
     let scenario = scenario("benches/scenarios/mm1.toml", &["workload.workflows=100000"]);
+    let design = Design::style(Coordination::Choreography, &scenario.system);
     bencher.counter(ItemsCount::new(100_000u64)).bench(|| {
         black_box(
-            simulate(&scenario.system, Variant::Choreography, 1, false)
+            simulate(&scenario.system, &design, 1, false)
                 .result
                 .summary
                 .events,
@@ -109,14 +111,15 @@ fn order_placement_events(bencher: Bencher, variant: &str) {
             "scenario.drain=30s",
         ],
     );
-    let variant: Variant = variant.parse().unwrap_or_else(|e| panic!("{e}"));
-    let events = simulate(&scenario.system, variant, 7, false)
+    let variant = Coordination::from_name(variant).unwrap_or_else(|| panic!("{variant}"));
+    let variant = Design::style(variant, &scenario.system);
+    let events = simulate(&scenario.system, &variant, 7, false)
         .result
         .summary
         .events;
     bencher.counter(ItemsCount::new(events)).bench(|| {
         black_box(
-            simulate(&scenario.system, variant, 7, false)
+            simulate(&scenario.system, &variant, 7, false)
                 .result
                 .summary
                 .events,

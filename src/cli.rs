@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::coordination::{Variant, message_flows};
+use crate::coordination::message_flows;
 use crate::report::{
     self, ChartError, DIFFERENCE_COLUMNS, FAULT_COLUMNS, MESSAGE_COLUMNS, ReportInputs,
     SUMMARY_COLUMNS, TIMESERIES_COLUMNS, difference_rows, fault_rows, latency_png, message_rows,
@@ -77,7 +77,7 @@ pub struct ScenarioArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run every requested variant, print the comparison and write summary.csv and
+    /// Run every requested design, print the comparison and write summary.csv and
     /// timeseries.csv.
     #[command(
         after_help = "Examples:\n  sagasim run scenarios/order-placement.toml\n  sagasim run scenarios/order-placement.toml --variants orchestrator,choreography --seed 11\n  sagasim run scenarios/order-placement.toml --set services.payment.fail=0.05 --format markdown\n  sagasim run scenarios/high-load.toml --replications 5 --out /tmp/high-load"
@@ -85,7 +85,8 @@ pub enum Command {
     Run {
         #[command(flatten)]
         scenario: ScenarioArgs,
-        /// Variants to run, comma-separated (default: the scenario's `variants`).
+        /// Designs to run, comma-separated: coordination styles, saga patterns (`epic`, …;
+        /// `patterns` for all eight) or the scenario's own (default: the scenario's `variants`).
         #[arg(long, value_delimiter = ',', value_name = "LIST")]
         variants: Vec<String>,
         /// Output folder (default: results/<scenario name>/).
@@ -107,7 +108,7 @@ pub enum Command {
         #[arg(long)]
         no_charts: bool,
     },
-    /// Validate a scenario, then print the model and each variant's message flow.
+    /// Validate a scenario, then print the model and each design's message flow.
     #[command(
         after_help = "Example:\n  sagasim check scenarios/order-placement.toml --set workflow.steps='[\"order\",\"payment\"]'"
     )]
@@ -141,6 +142,7 @@ pub enum Command {
         /// Output folder (default: results/<scenario name>-sweep/).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Designs to run at every point, comma-separated (default: the scenario's).
         #[arg(long, value_delimiter = ',', value_name = "LIST")]
         variants: Vec<String>,
         #[arg(long, value_name = "N")]
@@ -164,7 +166,7 @@ pub enum Command {
         #[arg(long)]
         no_charts: bool,
     },
-    /// For each variant, the highest Poisson arrival rate that meets a latency SLO.
+    /// For each design, the highest Poisson arrival rate that meets a latency SLO.
     #[command(
         after_help = "Examples:\n  sagasim capacity scenarios/order-placement.toml --slo 'p99<=500ms'\n  sagasim capacity scenarios/high-load.toml --slo 'p99<=1s,failed<=1%' --variants orchestrator,choreography"
     )]
@@ -178,6 +180,7 @@ pub enum Command {
         /// Relative width of the final bracket (default 0.01: within 1 %).
         #[arg(long, default_value_t = 0.01, value_name = "FRACTION")]
         precision: f64,
+        /// Designs to search, comma-separated (default: the scenario's).
         #[arg(long, value_delimiter = ',', value_name = "LIST")]
         variants: Vec<String>,
         /// Output folder for capacity.csv (default: results/<scenario name>/).
@@ -219,11 +222,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             no_charts,
         } => {
             let mut loaded = load(&scenario)?;
-            if let Some(variants) = parse_variants(&variants)? {
-                loaded
-                    .set_variants(variants)
-                    .map_err(|message| CliError::Input(format!("--variants: {message}")))?;
-            }
+            choose_designs(&mut loaded, &variants)?;
             if let Some(seed) = seed {
                 loaded.seed = seed;
             }
@@ -231,39 +230,20 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 loaded.replications = replications;
             }
             check_jobs(jobs)?;
-            let total = loaded.variants.len() as u64 * u64::from(loaded.replications);
-            progress::start(total, "runs");
-            let options = RunOptions {
+            let choices = RunChoices {
+                out,
+                format,
                 jobs,
-                trace: false,
-                on_run_done: Some(progress::tick),
-            };
-            let results = run(&loaded, &options);
-            progress::finish();
-            let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
-            let inputs = ReportInputs {
-                scenario: &loaded,
-                command,
                 charts: !no_charts,
             };
-            let written = write_run_outputs(&out, &results, &inputs)?;
-            print(&match format {
-                Format::Table => format!("{}{}", render_table(&results), render_failures(&results)),
-                Format::Markdown => report::to_markdown(&results),
-                Format::Json => report::to_json(&results),
-                Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),
-            })?;
-            for name in written {
-                eprintln!("wrote {}", out.join(name).display());
-            }
-            Ok(())
+            run_command(&loaded, &choices, command)
         }
         Command::Check { scenario } => {
             let loaded = load(&scenario)?;
             let flows: Vec<_> = loaded
-                .variants
+                .designs
                 .iter()
-                .map(|&v| (v, message_flows(&loaded.system, v)))
+                .map(|design| (design.clone(), message_flows(&loaded.system, design)))
                 .collect();
             print(&render_check(&loaded, &flows))
         }
@@ -295,48 +275,13 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 .transpose()?;
             check_jobs(jobs)?;
             let options = PointOptions {
-                variants: parse_variants(&variants)?,
+                variants: design_names(&variants),
                 seed,
                 replications: check_replications(replications)?,
             };
             let sweep = prepare(&scenario.file, &overrides(&scenario)?, &params, &options)
                 .map_err(sweep_error)?;
-            let out = out.unwrap_or_else(|| {
-                Path::new("results").join(format!("{}-sweep", sweep.manifest.scenario))
-            });
-            let owned = owned_points(sweep.manifest.points, shard).len();
-            progress::start(owned as u64, "points");
-            let outcome = run_sweep(
-                &sweep,
-                &SweepOptions {
-                    out: out.clone(),
-                    shard,
-                    jobs,
-                    charts: !no_charts,
-                    on_point_done: Some(progress::tick),
-                },
-            );
-            progress::finish();
-            let outcome = outcome.map_err(sweep_error)?;
-            eprintln!(
-                "{} points run, {} already done{}; {}",
-                outcome.ran,
-                outcome.skipped,
-                shard.map_or(String::new(), |s| format!(
-                    " (shard {}/{})",
-                    s.index + 1,
-                    s.count
-                )),
-                if outcome.complete {
-                    format!("wrote {}", out.join("sweep.csv").display())
-                } else {
-                    format!(
-                        "merge the shards with `sagasim merge` to get sweep.csv ({})",
-                        out.display()
-                    )
-                }
-            );
-            Ok(())
+            sweep_command(&sweep, out, shard, jobs, !no_charts)
         }
         Command::Merge {
             dirs,
@@ -362,68 +307,156 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 )));
             }
             let mut loaded = load(&scenario)?;
-            if let Some(variants) = parse_variants(&variants)? {
-                loaded
-                    .set_variants(variants)
-                    .map_err(|e| CliError::Input(format!("--variants: {e}")))?;
-            }
-            progress::start(loaded.variants.len() as u64, "variants");
-            let found: Vec<CapacityResult> = {
-                use rayon::prelude::*;
-                loaded
-                    .variants
-                    .par_iter()
-                    .map(|&variant| {
-                        let result = capacity(&loaded, &slo, precision, variant);
-                        progress::tick();
-                        result
-                    })
-                    .collect()
-            };
-            progress::finish();
-            let rows: Vec<Vec<Cell>> = found
-                .iter()
-                .map(|c| {
-                    vec![
-                        Cell::Text(c.variant.name().to_string()),
-                        Cell::Number(c.max_arrivals_per_s),
-                        Cell::Text(slo.text.clone()),
-                    ]
-                })
-                .collect();
-            let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
-            std::fs::create_dir_all(&out).map_err(|e| {
-                anyhow::anyhow!("cannot create the output folder {}: {e}", out.display())
-            })?;
-            write_atomically(
-                &out.join("capacity.csv"),
-                to_csv(&CAPACITY_COLUMNS, &rows).as_bytes(),
-            )?;
-            let table = Table {
-                columns: vec![
-                    "variant".into(),
-                    "max arrivals/s".into(),
-                    "slo".into(),
-                    "runs".into(),
-                ],
-                rows: found
-                    .iter()
-                    .map(|c| {
-                        vec![
-                            c.variant.name().to_string(),
-                            c.max_arrivals_per_s
-                                .map_or("below 0.001".to_string(), |r| format!("{r:.2}")),
-                            slo.text.clone(),
-                            c.runs.to_string(),
-                        ]
-                    })
-                    .collect(),
-            };
-            print(&table.to_text())?;
-            eprintln!("wrote {}", out.join("capacity.csv").display());
-            Ok(())
+            choose_designs(&mut loaded, &variants)?;
+            capacity_command(&loaded, &slo, precision, out)
         }
     }
+}
+
+/// What `run` was asked for beyond the scenario.
+struct RunChoices {
+    out: Option<PathBuf>,
+    format: Format,
+    jobs: Option<usize>,
+    charts: bool,
+}
+
+fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Result<(), CliError> {
+    let total = loaded.designs.len() as u64 * u64::from(loaded.replications);
+    progress::start(total, "runs");
+    let options = RunOptions {
+        jobs: choices.jobs,
+        trace: false,
+        on_run_done: Some(progress::tick),
+    };
+    let results = run(loaded, &options);
+    progress::finish();
+    let out = choices
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(&loaded.name));
+    let inputs = ReportInputs {
+        scenario: loaded,
+        command,
+        charts: choices.charts,
+    };
+    let written = write_run_outputs(&out, &results, &inputs)?;
+    print(&match choices.format {
+        Format::Table => format!("{}{}", render_table(&results), render_failures(&results)),
+        Format::Markdown => report::to_markdown(&results),
+        Format::Json => report::to_json(&results),
+        Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),
+    })?;
+    for name in written {
+        eprintln!("wrote {}", out.join(name).display());
+    }
+    Ok(())
+}
+
+fn sweep_command(
+    sweep: &crate::sweep::Sweep,
+    out: Option<PathBuf>,
+    shard: Option<Shard>,
+    jobs: Option<usize>,
+    charts: bool,
+) -> Result<(), CliError> {
+    let out = out
+        .unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", sweep.manifest.scenario)));
+    let owned = owned_points(sweep.manifest.points, shard).len();
+    progress::start(owned as u64, "points");
+    let outcome = run_sweep(
+        sweep,
+        &SweepOptions {
+            out: out.clone(),
+            shard,
+            jobs,
+            charts,
+            on_point_done: Some(progress::tick),
+        },
+    );
+    progress::finish();
+    let outcome = outcome.map_err(sweep_error)?;
+    eprintln!(
+        "{} points run, {} already done{}; {}",
+        outcome.ran,
+        outcome.skipped,
+        shard.map_or(String::new(), |s| format!(
+            " (shard {}/{})",
+            s.index + 1,
+            s.count
+        )),
+        if outcome.complete {
+            format!("wrote {}", out.join("sweep.csv").display())
+        } else {
+            format!(
+                "merge the shards with `sagasim merge` to get sweep.csv ({})",
+                out.display()
+            )
+        }
+    );
+    Ok(())
+}
+
+fn capacity_command(
+    loaded: &Scenario,
+    slo: &Slo,
+    precision: f64,
+    out: Option<PathBuf>,
+) -> Result<(), CliError> {
+    progress::start(loaded.designs.len() as u64, "designs");
+    let found: Vec<CapacityResult> = {
+        use rayon::prelude::*;
+        loaded
+            .designs
+            .par_iter()
+            .map(|design| {
+                let result = capacity(loaded, slo, precision, design);
+                progress::tick();
+                result
+            })
+            .collect()
+    };
+    progress::finish();
+    let rows: Vec<Vec<Cell>> = found
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Text(c.design.label.clone()),
+                Cell::Number(c.max_arrivals_per_s),
+                Cell::Text(slo.text.clone()),
+            ]
+        })
+        .collect();
+    let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
+    std::fs::create_dir_all(&out)
+        .map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", out.display()))?;
+    write_atomically(
+        &out.join("capacity.csv"),
+        to_csv(&CAPACITY_COLUMNS, &rows).as_bytes(),
+    )?;
+    let table = Table {
+        columns: vec![
+            "variant".into(),
+            "max arrivals/s".into(),
+            "slo".into(),
+            "runs".into(),
+        ],
+        rows: found
+            .iter()
+            .map(|c| {
+                vec![
+                    c.design.label.clone(),
+                    c.max_arrivals_per_s
+                        .map_or("below 0.001".to_string(), |r| format!("{r:.2}")),
+                    slo.text.clone(),
+                    c.runs.to_string(),
+                ]
+            })
+            .collect(),
+    };
+    print(&table.to_text())?;
+    eprintln!("wrote {}", out.join("capacity.csv").display());
+    Ok(())
 }
 
 fn overrides(args: &ScenarioArgs) -> Result<Vec<Override>, CliError> {
@@ -440,14 +473,25 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, CliError> {
     Ok(Scenario::load(&args.file, &overrides(args)?)?)
 }
 
-fn parse_variants(names: &[String]) -> Result<Option<Vec<Variant>>, CliError> {
-    if names.is_empty() {
-        return Ok(None);
+/// The design names given with `--variants` (comma-separated, repeatable), if any.
+fn design_names(flags: &[String]) -> Option<Vec<String>> {
+    let names: Vec<String> = flags
+        .iter()
+        .flat_map(|flag| flag.split(','))
+        .map(|name| name.trim().to_string())
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
+/// Apply `--variants` to a loaded scenario.
+fn choose_designs(scenario: &mut Scenario, flags: &[String]) -> Result<(), CliError> {
+    if let Some(names) = design_names(flags) {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        scenario
+            .set_designs(&names)
+            .map_err(|message| CliError::Input(format!("--variants: {message}")))?;
     }
-    let parsed: Result<Vec<Variant>, String> = names.iter().map(|v| v.trim().parse()).collect();
-    parsed
-        .map(Some)
-        .map_err(|message| CliError::Input(format!("--variants: {message}")))
+    Ok(())
 }
 
 fn check_replications(replications: Option<u32>) -> Result<Option<u32>, CliError> {

@@ -51,6 +51,6 @@ pub mod runner;
 pub mod scenario;
 pub mod sweep;
 
-pub use coordination::Variant;
-pub use runner::{RunOptions, ScenarioResults, VariantRun, run};
+pub use coordination::{Coordination, Design};
+pub use runner::{DesignRun, RunOptions, ScenarioResults, run};
 pub use scenario::{Scenario, ScenarioError};

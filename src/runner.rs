@@ -1,9 +1,9 @@
-//! Runs a validated scenario: every variant × replication, in parallel, with results in a
-//! fixed order (variant order of the scenario, then replication) whatever the thread count.
+//! Runs a validated scenario: every design × replication, in parallel, with results in a
+//! fixed order (design order of the scenario, then replication) whatever the thread count.
 
 use rayon::prelude::*;
 
-use crate::coordination::{Variant, simulate};
+use crate::coordination::{Design, simulate};
 use crate::engine::KeyedStreams;
 use crate::metrics::RunResult;
 use crate::model::TraceRecord;
@@ -15,14 +15,14 @@ pub struct RunOptions {
     pub jobs: Option<usize>,
     /// Keep every event of every run (for `check` and tests; costs memory).
     pub trace: bool,
-    /// Called once per variant run finished (progress bars).
+    /// Called once per design run finished (progress bars).
     pub on_run_done: Option<fn()>,
 }
 
-/// One variant in one replication.
+/// One design in one replication.
 #[derive(Debug, Clone)]
-pub struct VariantRun {
-    pub variant: Variant,
+pub struct DesignRun {
+    pub design: Design,
     /// 1-based.
     pub replication: u32,
     pub seed: u64,
@@ -35,27 +35,27 @@ pub struct ScenarioResults {
     pub scenario: String,
     pub seed: u64,
     pub replications: u32,
-    pub variants: Vec<Variant>,
-    /// Variant-major: all replications of the first variant, then the next variant's.
-    pub runs: Vec<VariantRun>,
+    pub designs: Vec<Design>,
+    /// Design-major: all replications of the first design, then the next design's.
+    pub runs: Vec<DesignRun>,
 }
 
 pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
-    let jobs: Vec<(Variant, u32)> = scenario
-        .variants
+    let jobs: Vec<(&Design, u32)> = scenario
+        .designs
         .iter()
-        .flat_map(|&variant| {
-            (1..=scenario.replications).map(move |replication| (variant, replication))
+        .flat_map(|design| {
+            (1..=scenario.replications).map(move |replication| (design, replication))
         })
         .collect();
-    let execute = |&(variant, replication): &(Variant, u32)| {
+    let execute = |&(design, replication): &(&Design, u32)| {
         let seed = KeyedStreams::replication_seed(scenario.seed, u64::from(replication - 1));
-        let output = simulate(&scenario.system, variant, seed, options.trace);
+        let output = simulate(&scenario.system, design, seed, options.trace);
         if let Some(done) = options.on_run_done {
             done();
         }
-        VariantRun {
-            variant,
+        DesignRun {
+            design: design.clone(),
             replication,
             seed,
             result: output.result,
@@ -74,7 +74,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
         scenario: scenario.name.clone(),
         seed: scenario.seed,
         replications: scenario.replications,
-        variants: scenario.variants.clone(),
+        designs: scenario.designs.clone(),
         runs,
     }
 }

@@ -56,7 +56,8 @@ latency_p50_ms,latency_p95_ms,latency_p99_ms,latency_p999_ms,latency_max_ms,mess
 bytes_per_workflow,status_answered_ratio,status_latency_p50_ms,status_latency_p99_ms,\
 status_messages_per_query,status_staleness_steps_mean,coordinator_utilization,max_utilization,\
 bottleneck,coupling_edges,coupling_max_peers,events,inconsistent,duplicate_effects,\
-retries_per_workflow,dead_letters,time_to_consistency_p50_ms,time_to_consistency_p99_ms"
+retries_per_workflow,dead_letters,time_to_consistency_p50_ms,time_to_consistency_p99_ms,\
+coordination,communication,consistency"
     );
     assert_eq!(
         summary.lines().count(),
@@ -230,7 +231,10 @@ fn check_prints_the_model_and_each_message_flow() {
         text.contains("workflow: order → payment → inventory → shipping"),
         "{text}"
     );
-    assert!(text.contains("orchestrator: a central orchestrator"));
+    assert!(
+        text.contains("orchestrator (orchestrator · async · atomic): a central orchestrator"),
+        "{text}"
+    );
     assert!(
         text.contains("  success: 10 messages"),
         "orchestrator: 2n+2"

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use common::{parse, run_all, summary_of};
 use sagasim::model::{Task, TraceRecord};
-use sagasim::{RunOptions, Variant, run};
+use sagasim::{Coordination, RunOptions, run};
 
 /// One step, no network delay, no coordination cost: coordination can add nothing, so every
 /// variant must report exactly the same latencies.
@@ -40,12 +40,12 @@ steps = ["only"]
 #[test]
 fn with_nothing_to_coordinate_all_variants_report_identical_latencies() {
     let results = run_all(&parse(ONE_STEP));
-    let reference = summary_of(&results, Variant::Choreography);
+    let reference = summary_of(&results, Coordination::Choreography);
     assert!(
         reference.completed > 5_000 && reference.compensated > 500,
         "{reference:?}"
     );
-    for variant in Variant::ALL {
+    for variant in Coordination::ALL {
         let summary = summary_of(&results, variant);
         let figures = |s: &sagasim::metrics::Summary| {
             (
@@ -131,13 +131,13 @@ fn each_workflow_step_draws_the_same_work_and_outcome_in_every_variant() {
             draws.len(),
             reference.len(),
             "{}: same steps reached",
-            run.variant
+            run.design
         );
         assert!(
             draws == reference,
             "{}: per-step draws differ from {}",
-            run.variant,
-            results.runs[0].variant
+            run.design,
+            results.runs[0].design
         );
     }
     // And arrivals: the same start times in every variant.
@@ -161,7 +161,7 @@ fn each_workflow_step_draws_the_same_work_and_outcome_in_every_variant() {
             starts(&run.trace),
             reference_starts,
             "{}: arrival times",
-            run.variant
+            run.design
         );
     }
 }

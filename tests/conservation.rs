@@ -7,7 +7,7 @@ mod common;
 use proptest::prelude::*;
 
 use common::{assert_conserved, parse, run_all};
-use sagasim::Variant;
+use sagasim::Coordination;
 
 #[derive(Debug, Clone)]
 struct Shape {
@@ -108,10 +108,10 @@ proptest! {
     fn every_workflow_ends_in_exactly_one_outcome(shape in shapes()) {
         let text = scenario_text(&shape);
         let results = run_all(&parse(&text));
-        prop_assert_eq!(results.runs.len(), Variant::ALL.len());
+        prop_assert_eq!(results.runs.len(), Coordination::ALL.len());
         for run in &results.runs {
             let summary = &run.result.summary;
-            assert_conserved(summary, &format!("{} on\n{text}", run.variant));
+            assert_conserved(summary, &format!("{} on\n{text}", run.design));
             // The time series closes the same books: started minus ended is in flight.
             let series = &run.result.timeseries;
             let started: u64 = series.iter().map(|b| b.started).sum();
@@ -158,13 +158,13 @@ fn overload_strands_workflows_and_they_are_counted_as_stuck() {
     let results = run_all(&parse(&scenario_text(&shape)));
     for run in &results.runs {
         let summary = &run.result.summary;
-        assert_conserved(summary, run.variant.name());
+        assert_conserved(summary, &run.design.label);
         assert!(
             summary.stuck > summary.started / 3,
             "{}: {summary:?}",
-            run.variant
+            run.design
         );
-        assert!(summary.rejected_messages > 0, "{}", run.variant);
+        assert!(summary.rejected_messages > 0, "{}", run.design);
     }
 }
 
@@ -177,17 +177,17 @@ fn a_client_timeout_turns_slow_workflows_into_failures() {
     let results = run_all(&parse(&scenario_text(&shape)));
     for run in &results.runs {
         let summary = &run.result.summary;
-        assert_conserved(summary, run.variant.name());
+        assert_conserved(summary, &run.design.label);
         assert!(
             summary.failed > 0 && summary.completed > 0,
             "{}: {summary:?}",
-            run.variant
+            run.design
         );
         let max = summary.latency_max_ms.unwrap_or(f64::INFINITY);
         assert!(
             max <= 100.0,
             "{}: a completed workflow took {max} ms, past the timeout",
-            run.variant
+            run.design
         );
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use common::{assert_conserved, parse, summary_of};
 use sagasim::model::{ComponentId, MessageKind, TraceRecord};
-use sagasim::{RunOptions, Scenario, ScenarioResults, Variant, run};
+use sagasim::{Coordination, RunOptions, Scenario, ScenarioResults, run};
 
 /// Three services, 50 workflows/s for 20 s, with `extra` appended (sections, faults) and
 /// `network` lines added to `[network]`.
@@ -113,7 +113,7 @@ fn an_in_memory_orchestrator_crash_strands_exactly_the_workflows_in_flight_at_it
         );
     let results = run_traced(&text);
     let expected = in_flight_at_orchestrator(&results.runs[0].trace, 10_000_000_000);
-    let summary = summary_of(&results, Variant::Orchestrator);
+    let summary = summary_of(&results, Coordination::Orchestrator);
     assert!(
         expected >= 3,
         "the crash catches workflows in flight: {expected}"
@@ -136,9 +136,9 @@ fn a_journaled_orchestrator_loses_no_workflow() {
             (summary.stuck, summary.failed, summary.inconsistent),
             (0, 0, 0),
             "{}: {summary:?}",
-            run.variant
+            run.design
         );
-        assert_conserved(summary, run.variant.name());
+        assert_conserved(summary, &run.design.label);
     }
     let orchestrator = &results.runs[0].result;
     assert_eq!(orchestrator.faults.len(), 1);
@@ -165,7 +165,7 @@ fn with_a_broker_a_participant_crash_loses_nothing_and_the_system_recovers() {
     let results = run_plain(&scenario("delivery = \"broker\"", PAYMENT_CRASH));
     for run in &results.runs {
         let summary = &run.result.summary;
-        let context = format!("{}: {summary:?}", run.variant);
+        let context = format!("{}: {summary:?}", run.design);
         assert_eq!(
             (summary.stuck, summary.failed, summary.dead_letters),
             (0, 0, 0),
@@ -198,10 +198,10 @@ fn with_direct_delivery_choreography_strands_while_waiting_coordinators_recover(
     ));
     for run in &results.runs {
         let summary = &run.result.summary;
-        let context = format!("{}: {summary:?}", run.variant);
+        let context = format!("{}: {summary:?}", run.design);
         assert_conserved(summary, &context);
-        match run.variant {
-            Variant::Orchestrator | Variant::FrontController => {
+        match run.design.coordination {
+            Coordination::Orchestrator | Coordination::FrontController => {
                 assert_eq!(summary.stuck, 0, "{context}: every workflow ends cleanly");
                 assert!(
                     summary.retries_per_workflow.unwrap_or(0.0) > 0.0,
@@ -237,9 +237,9 @@ fn exhausted_retries_compensate_and_fail() {
     let results = run_plain(&text);
     for run in &results.runs {
         let summary = &run.result.summary;
-        assert!(summary.failed > 50, "{}: {summary:?}", run.variant);
-        assert_eq!(summary.stuck, 0, "{}: {summary:?}", run.variant);
-        assert_conserved(summary, run.variant.name());
+        assert!(summary.failed > 50, "{}: {summary:?}", run.design);
+        assert_eq!(summary.stuck, 0, "{}: {summary:?}", run.design);
+        assert_conserved(summary, &run.design.label);
     }
 }
 
@@ -249,7 +249,7 @@ fn duplicate_effects_appear_only_where_services_are_not_idempotent() {
     let plain = run_plain(&scenario(duplicates, ""));
     let idempotent =
         run_plain(&scenario(duplicates, "").replace("\nwork = {", "\nidempotent = true\nwork = {"));
-    for variant in Variant::ALL {
+    for variant in Coordination::ALL {
         let without = summary_of(&plain, variant);
         let with = summary_of(&idempotent, variant);
         assert!(
@@ -312,7 +312,7 @@ steps = ["a", "b", "c"]
 /// (throughput per second, orchestrator utilization).
 fn throughput_and_utilization(text: &str) -> (f64, f64) {
     let results = run_plain(text);
-    let summary = summary_of(&results, Variant::Orchestrator);
+    let summary = summary_of(&results, Coordination::Orchestrator);
     (
         summary.throughput_per_s.unwrap_or(0.0),
         summary.coordinator_utilization.unwrap_or(0.0),
@@ -365,12 +365,12 @@ fn sync_choreography_sends_an_ack_per_call() {
     let results = run_plain(&text);
     // n+1 messages plus an ack for each of the n-1 service-to-service events.
     assert_eq!(
-        summary_of(&results, Variant::Choreography).messages_per_workflow,
+        summary_of(&results, Coordination::Choreography).messages_per_workflow,
         Some(8.0)
     );
     // The orchestrator's replies are its answers: no acks.
     assert_eq!(
-        summary_of(&results, Variant::Orchestrator).messages_per_workflow,
+        summary_of(&results, Coordination::Orchestrator).messages_per_workflow,
         Some(10.0)
     );
 }
@@ -390,11 +390,11 @@ fn random_crashes_with_the_same_seed_are_reproducible() {
             "several random crashes: {:?}",
             a.result.faults
         );
-        assert_eq!(a.result, b.result, "{}: same seed, same run", a.variant);
+        assert_eq!(a.result, b.result, "{}: same seed, same run", a.design);
         assert_ne!(
             a.result.faults, c.result.faults,
             "{}: another seed, other crashes",
-            a.variant
+            a.design
         );
     }
 }
@@ -404,7 +404,7 @@ fn eventual_consistency_answers_after_the_first_step() {
     let text = common::chain_scenario(4, None, "");
     let atomic = run_plain(&text);
     let eventual = run_plain(&text.replace("seed = 3\n", "seed = 3\nconsistency = \"eventual\"\n"));
-    for variant in Variant::ALL {
+    for variant in Coordination::ALL {
         let atomic = summary_of(&atomic, variant);
         let eventual = summary_of(&eventual, variant);
         assert!(
@@ -484,11 +484,11 @@ fn conservation_and_determinism_hold_under_every_fault_for_every_variant() {
             },
         );
         for (a, b) in parallel.runs.iter().zip(&serial.runs) {
-            assert_conserved(&a.result.summary, &format!("{} on\n{text}", a.variant));
+            assert_conserved(&a.result.summary, &format!("{} on\n{text}", a.design));
             assert_eq!(
                 a.result, b.result,
                 "{}: thread count changed the result on\n{text}",
-                a.variant
+                a.design
             );
         }
     }
@@ -514,7 +514,7 @@ fn with_a_policy_the_client_re_asks_lost_status_queries() {
     let with = run_plain(&polled(
         "\n[policy]\ntimeout = \"30ms\"\nretries = 3\nbackoff = \"1ms\"\n",
     ));
-    for variant in [Variant::Orchestrator, Variant::Stateless] {
+    for variant in [Coordination::Orchestrator, Coordination::Stateless] {
         let before = summary_of(&without, variant)
             .status_answered_ratio
             .unwrap_or(0.0);
@@ -553,16 +553,16 @@ fn duplicated_answers_are_counted_once() {
         )
         .replace("fail = 0.05", "fail = 0.3\nidempotent = true");
     let results = run_plain(&text);
-    let stateless = summary_of(&results, Variant::Stateless);
+    let stateless = summary_of(&results, Coordination::Stateless);
     let staleness = stateless.status_staleness_steps_mean.unwrap_or(-1.0);
     assert!(
         staleness >= 0.0,
         "an answer never reports more steps than completed: {staleness}"
     );
     for run in &results.runs {
-        assert_conserved(&run.result.summary, run.variant.name());
+        assert_conserved(&run.result.summary, &run.design.label);
     }
-    let stamp = summary_of(&results, Variant::StampCoupling);
+    let stamp = summary_of(&results, Coordination::StampCoupling);
     assert_eq!(
         stamp.inconsistent, 0,
         "compensated only once every step reported: {stamp:?}"
@@ -578,7 +578,7 @@ fn with_a_broker_answers_to_the_client_are_not_lost_either() {
             (summary.stuck, summary.dead_letters),
             (0, 0),
             "{}: {summary:?}",
-            run.variant
+            run.design
         );
     }
 }

@@ -148,7 +148,7 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         4,
         29,
         "scenario.variants[1]",
-        "the orchestrator variant needs",
+        "`orchestrator` is orchestrated: it needs an [orchestrator] section",
     ),
     (
         "policy-zero-timeout.toml",
@@ -246,7 +246,7 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         4,
         13,
         "scenario.variants[0]",
-        "unknown variant `orchestra`; e",
+        "unknown design `orchestra`; e",
     ),
     (
         "unterminated-string.toml",
@@ -390,7 +390,7 @@ fn bad_flags_are_bad_input() {
         ),
         (
             &["--variants", "orchestrator,chaos"],
-            "--variants: unknown variant `chaos`",
+            "--variants: unknown design `chaos`",
         ),
         (
             &["--replications", "0"],

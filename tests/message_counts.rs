@@ -4,31 +4,31 @@
 mod common;
 
 use common::{chain_scenario, parse, run_all, summary_of, with_workload};
-use sagasim::Variant;
+use sagasim::Coordination;
 
 const BASE: f64 = 1024.0;
 const STATE_PER_STEP: f64 = 2048.0;
 
 /// Messages per workflow: `fail_at` is the 1-based failing step, `None` for success.
-fn expected_messages(variant: Variant, n: usize, fail_at: Option<usize>) -> usize {
+fn expected_messages(variant: Coordination, n: usize, fail_at: Option<usize>) -> usize {
     match (variant, fail_at) {
-        (Variant::Orchestrator, None) => 2 * n + 2,
-        (Variant::Orchestrator, Some(k)) => 4 * k,
-        (Variant::Choreography | Variant::Stateless, None) => n + 1,
-        (Variant::Choreography | Variant::Stateless, Some(k)) => 2 * k,
-        (Variant::FrontController, None) => 2 * n,
-        (Variant::FrontController, Some(1)) => 2,
-        (Variant::FrontController, Some(k)) => 4 * k - 4,
-        (Variant::StampCoupling, None) => n + 1,
-        (Variant::StampCoupling, Some(1)) => 2,
-        (Variant::StampCoupling, Some(k)) => 3 * k - 2,
+        (Coordination::Orchestrator, None) => 2 * n + 2,
+        (Coordination::Orchestrator, Some(k)) => 4 * k,
+        (Coordination::Choreography | Coordination::Stateless, None) => n + 1,
+        (Coordination::Choreography | Coordination::Stateless, Some(k)) => 2 * k,
+        (Coordination::FrontController, None) => 2 * n,
+        (Coordination::FrontController, Some(1)) => 2,
+        (Coordination::FrontController, Some(k)) => 4 * k - 4,
+        (Coordination::StampCoupling, None) => n + 1,
+        (Coordination::StampCoupling, Some(1)) => 2,
+        (Coordination::StampCoupling, Some(k)) => 3 * k - 2,
     }
 }
 
 /// Bytes per workflow: every message is `base`, except stamp coupling's, which carry
 /// `base + (steps completed per the stamp) × state_per_step`.
-fn expected_bytes(variant: Variant, n: usize, fail_at: Option<usize>) -> f64 {
-    if variant != Variant::StampCoupling {
+fn expected_bytes(variant: Coordination, n: usize, fail_at: Option<usize>) -> f64 {
+    if variant != Coordination::StampCoupling {
         return expected_messages(variant, n, fail_at) as f64 * BASE;
     }
     let stamp = |steps: usize| BASE + steps as f64 * STATE_PER_STEP;
@@ -48,7 +48,7 @@ fn success_and_every_failure_step_match_the_oracles_for_every_variant() {
         for fail_at in std::iter::once(None).chain((1..=n).map(Some)) {
             let scenario = parse(&chain_scenario(n, fail_at, ""));
             let results = run_all(&scenario);
-            for variant in Variant::ALL {
+            for variant in Coordination::ALL {
                 let summary = summary_of(&results, variant);
                 let context = format!("{variant}, n = {n}, failure at {fail_at:?}");
                 // Constant arrivals at 0.1 s, 0.2 s, … up to (not including) 20 s.
@@ -85,12 +85,12 @@ fn status_queries_cost_what_each_variant_promises() {
     );
     let scenario = parse(&text);
     let results = run_all(&scenario);
-    for variant in Variant::ALL {
+    for variant in Coordination::ALL {
         let summary = summary_of(&results, variant);
         let (answered, per_query) = match variant {
-            Variant::Orchestrator | Variant::FrontController => (1.0, 2.0),
-            Variant::Stateless => (1.0, 2.0 * n as f64),
-            Variant::Choreography | Variant::StampCoupling => (0.0, 0.0),
+            Coordination::Orchestrator | Coordination::FrontController => (1.0, 2.0),
+            Coordination::Stateless => (1.0, 2.0 * n as f64),
+            Coordination::Choreography | Coordination::StampCoupling => (0.0, 0.0),
         };
         assert_eq!(summary.status_answered_ratio, Some(answered), "{variant}");
         assert_eq!(
@@ -120,13 +120,13 @@ fn coupling_is_measured_from_the_messages_sent() {
     // (distinct src→dst edges, most peers of one sender) on the success path.
     let expected = [
         // client→O, O→each Si, each Si→O, O→client
-        (Variant::Orchestrator, (2 * n as u64 + 2, n as u64 + 1)),
+        (Coordination::Orchestrator, (2 * n as u64 + 2, n as u64 + 1)),
         // client→S1, Si→Si+1, Sn→client
-        (Variant::Choreography, (n as u64 + 1, 1)),
+        (Coordination::Choreography, (n as u64 + 1, 1)),
         // the chain, plus S2..Sn→S1 (Sn's progress replaces its done), S1→client
-        (Variant::FrontController, (2 * n as u64, 2)),
-        (Variant::StampCoupling, (n as u64 + 1, 1)),
-        (Variant::Stateless, (n as u64 + 1, 1)),
+        (Coordination::FrontController, (2 * n as u64, 2)),
+        (Coordination::StampCoupling, (n as u64 + 1, 1)),
+        (Coordination::Stateless, (n as u64 + 1, 1)),
     ];
     for (variant, (edges, peers)) in expected {
         let summary = summary_of(&results, variant);

@@ -14,7 +14,7 @@ mod common;
 
 use std::path::Path;
 
-use sagasim::{RunOptions, Scenario, Variant, run};
+use sagasim::{Coordination, RunOptions, Scenario, run};
 
 const T_999_DF9: f64 = 4.781;
 const MAX_RELATIVE_ERROR: f64 = 0.03;
@@ -27,7 +27,7 @@ fn replication_means(file: &str) -> Vec<f64> {
         .runs
         .iter()
         .map(|run| {
-            assert_eq!(run.variant, Variant::Choreography);
+            assert_eq!(run.design.coordination, Coordination::Choreography);
             common::assert_conserved(&run.result.summary, file);
             assert_eq!(
                 run.result.summary.stuck, 0,

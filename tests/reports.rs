@@ -15,7 +15,7 @@ use sagasim::report::{
     FAULT_COLUMNS, MESSAGE_COLUMNS, ReportInputs, SUMMARY_COLUMNS, fault_rows, latency_png,
     message_rows, messages_png, render_report, standing_out, summary_rows, timeline_png, to_csv,
 };
-use sagasim::{RunOptions, Scenario, ScenarioResults, Variant, run};
+use sagasim::{Coordination, RunOptions, Scenario, ScenarioResults, run};
 
 /// A small, fully deterministic scenario that exercises every report section: business
 /// failures, status queries, a fault, and two replications.
@@ -130,7 +130,7 @@ fn charts_decode_have_the_designed_size_and_are_byte_identical() {
 fn the_latency_series_is_the_percentile_ladder() {
     let (_, results) = results();
     let series = latency_series(&results);
-    assert_eq!(series.len(), Variant::ALL.len());
+    assert_eq!(series.len(), Coordination::ALL.len());
     for line in &series {
         assert_eq!(
             line.points.first().map(|p| p.0),
@@ -147,7 +147,7 @@ fn the_latency_series_is_the_percentile_ladder() {
         let summary = &results
             .runs
             .iter()
-            .find(|r| r.variant == line.variant && r.replication == 1)
+            .find(|r| r.design.label == line.label && r.replication == 1)
             .map(|r| &r.result.summary);
         let p99 = line
             .points
@@ -158,7 +158,7 @@ fn the_latency_series_is_the_percentile_ladder() {
             p99,
             summary.and_then(|s| s.latency_p99_ms),
             "{}: the p99 point is the summary's",
-            line.variant
+            line.label
         );
     }
 }
@@ -188,7 +188,7 @@ fn the_timeline_aggregates_buckets_without_losing_completions() {
         assert!(
             (total - completed as f64).abs() < 1e-6,
             "{}: {total} vs {completed}",
-            run.variant
+            run.design
         );
     }
 }
@@ -200,7 +200,7 @@ fn the_message_bars_add_up_to_the_summary() {
         let summary = &results
             .runs
             .iter()
-            .find(|r| r.variant == variant && r.replication == 1)
+            .find(|r| r.design == *variant && r.replication == 1)
             .map(|r| r.result.summary.clone());
         let workflow: f64 = shares
             .iter()
@@ -234,7 +234,7 @@ fn the_message_bars_add_up_to_the_summary() {
             .map_or(0.0, |s| s.messages_per_workflow);
         assert_eq!(
             commands > 0.0,
-            variant == Variant::Orchestrator,
+            variant.coordination == Coordination::Orchestrator,
             "{variant}: only the orchestrator commands"
         );
     }

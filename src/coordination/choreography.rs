@@ -7,15 +7,20 @@
 //!   Sn ──done──▶ C                         S1 (compensates) ──compensated──▶ C
 //! status: unsupported — no component knows the workflow's state (counted unanswered)
 //! ```
+//! Sync: each event is a blocking call; Sn's `done` is a one-way callback to the client and
+//! acks travel back up the chain, releasing each held worker. A failure's compensation
+//! travels back as the answer to each call (no acks). A call that times out for good (with
+//! `[policy]`) makes its caller undo its own step and pass the rollback back: `failed`.
 
-use crate::model::{ComponentId, Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
+use crate::model::{
+    ComponentId, Message, MessageKind, ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef,
+};
 
-use super::{Coordination, Coordinator, Cx, Variant};
+use super::{Coordinator, Cx, Rules};
 
 pub struct Choreography;
 
-impl Coordination for Choreography {
-    const VARIANT: Variant = Variant::Choreography;
+impl Rules for Choreography {
     const STATUS: StatusRoute = StatusRoute::Unsupported;
     const COORDINATOR: Option<Coordinator> = None;
 
@@ -25,6 +30,10 @@ impl Coordination for Choreography {
 
     fn handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult) {
         chain_handled(cx, message, result);
+    }
+
+    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
+        chain_call_failed(cx, request);
     }
 }
 
@@ -55,19 +64,19 @@ pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: Work
         }
         WorkResult::Committed => {
             let next = cx.at_step(step + 1);
-            cx.send(workflow, message.dst, next, MessageKind::Event, step + 1, 0);
+            cx.call(workflow, message.dst, next, MessageKind::Event, step + 1);
         }
-        WorkResult::StepFailed | WorkResult::Compensated => {
-            pass_back(cx, workflow, message.dst, step)
-        }
+        WorkResult::StepFailed => pass_back(cx, workflow, message.dst, step, 0),
+        WorkResult::Compensated => pass_back(cx, workflow, message.dst, step, message.payload),
         WorkResult::Answered | WorkResult::Applied => {
             unreachable!("a chain sends no {} messages", message.kind.label())
         }
     }
 }
 
-/// Hand the failure to the previous step's service, or tell the client it is all undone.
-fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step: u8) {
+/// Hand the failure to the previous step's service (in sync communication, as the answer
+/// to its call), or tell the client it is all undone.
+fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step: u8, flag: u32) {
     match step.checked_sub(1) {
         Some(previous) => {
             let service = cx.at_step(previous);
@@ -77,9 +86,30 @@ fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step
                 service,
                 MessageKind::Compensate,
                 previous,
-                0,
+                flag,
             );
         }
-        None => cx.to_client(workflow, from, MessageKind::Compensated, 0, 0),
+        None => {
+            let outcome = if flag & ROLLBACK_GAVE_UP != 0 {
+                MessageKind::Failed
+            } else {
+                MessageKind::Compensated
+            };
+            cx.to_client(workflow, from, outcome, 0, 0);
+        }
     }
+}
+
+/// Sync: a service's call to the next one timed out for good. Its own step committed, so
+/// it undoes it (on the same worker) and passes the rollback back along the chain; the
+/// steps after it, if the call did reach them, stay committed (nobody knows of them).
+pub(super) fn chain_call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
+    let here = request.dst;
+    cx.local(
+        request.workflow,
+        here,
+        MessageKind::Compensate,
+        request.step,
+        ROLLBACK_GAVE_UP,
+    );
 }

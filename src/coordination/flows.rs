@@ -1,13 +1,13 @@
-//! The message flow of one workflow under a variant, found by simulating it: one workflow,
+//! The message flow of one workflow under a design, found by simulating it: one workflow,
 //! no network delay, 1 ms of work per step, so every message appears in causal order.
 
 use crate::engine::SimDuration;
 use crate::model::{
-    Arrivals, ComponentId, DurationDistribution, FailureModel, LinkSpec, MessageKind, NetworkSpec,
-    RunWindow, SystemSpec, TraceRecord,
+    Arrivals, CallLink, ComponentId, DurationDistribution, FailureModel, LinkSpec, MessageKind,
+    NetworkSpec, RunWindow, SystemSpec, TraceRecord,
 };
 
-use super::{Variant, simulate};
+use super::{Design, simulate};
 
 /// One message of a flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,11 +20,13 @@ pub struct FlowMessage {
     pub bytes: u64,
     /// A component giving itself work: no message crosses the network.
     pub local: bool,
+    /// Sync communication: whether the sender waits (a call), or the message answers one.
+    pub link: CallLink,
 }
 
-/// The flows `check` prints for a variant.
+/// The flows `check` prints for a design.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VariantFlows {
+pub struct DesignFlows {
     pub success: Vec<FlowMessage>,
     /// Failure at the last step, which exercises the longest compensation.
     pub failure_at_last_step: Vec<FlowMessage>,
@@ -32,11 +34,11 @@ pub struct VariantFlows {
     pub status: Vec<FlowMessage>,
 }
 
-pub fn message_flows(system: &SystemSpec, variant: Variant) -> VariantFlows {
+pub fn message_flows(system: &SystemSpec, design: &Design) -> DesignFlows {
     let last = system.steps.len() - 1;
-    let success = flow(system, variant, None);
-    let failure = flow(system, variant, Some(last));
-    VariantFlows {
+    let success = flow(system, design, None);
+    let failure = flow(system, design, Some(last));
+    DesignFlows {
         success: success
             .iter()
             .filter(|m| !m.0.kind.is_status())
@@ -56,7 +58,7 @@ pub fn message_flows(system: &SystemSpec, variant: Variant) -> VariantFlows {
 }
 
 /// Messages (with their payload) of one workflow that fails at `fail_at`, if given.
-fn flow(system: &SystemSpec, variant: Variant, fail_at: Option<usize>) -> Vec<(FlowMessage, u32)> {
+fn flow(system: &SystemSpec, design: &Design, fail_at: Option<usize>) -> Vec<(FlowMessage, u32)> {
     let mut spec = system.clone();
     let one_ms = DurationDistribution::Constant(SimDuration::from_millis(1));
     for (index, service) in spec.services.iter_mut().enumerate() {
@@ -83,7 +85,8 @@ fn flow(system: &SystemSpec, variant: Variant, fail_at: Option<usize>) -> Vec<(F
         },
         links: Vec::new(),
     };
-    // The flow of one workflow as designed: no faults, no loss, no retries, async, atomic.
+    // The flow of one workflow as designed: no faults, no loss, no retries (the design
+    // brings its own communication and consistency).
     spec.failures = FailureModel::default();
     spec.workload.arrivals = Arrivals::Constant { per_second: 1.0 };
     spec.workload.max_workflows = Some(1);
@@ -95,7 +98,7 @@ fn flow(system: &SystemSpec, variant: Variant, fail_at: Option<usize>) -> Vec<(F
         warmup: SimDuration::ZERO,
         bucket: SimDuration::from_secs(60),
     };
-    let output = simulate(&spec, variant, 0, true);
+    let output = simulate(&spec, design, 0, true);
     output
         .trace
         .into_iter()
@@ -108,6 +111,7 @@ fn flow(system: &SystemSpec, variant: Variant, fail_at: Option<usize>) -> Vec<(F
                 bytes,
                 payload,
                 local,
+                link,
                 ..
             } => Some((
                 FlowMessage {
@@ -117,6 +121,7 @@ fn flow(system: &SystemSpec, variant: Variant, fail_at: Option<usize>) -> Vec<(F
                     step,
                     bytes,
                     local,
+                    link,
                 },
                 payload,
             )),

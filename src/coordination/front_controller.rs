@@ -13,16 +13,22 @@
 //! own `journal`. It waits for the next progress: with a `[policy]`, on timeout it re-sends
 //! the event for the step after the last it knows of, and when retries run out it
 //! compensates what it knows of (and the step it gave up on) and tells the client `failed`.
+//!
+//! Sync: S1's own event to S2 is its awaited request and each later event a participant's
+//! blocking call, so every worker along the chain is held until the acks travel back.
+//! Progress and failure reports are one-way notifications: S1 applies them on its other
+//! workers, never inside the chain it waits on, so the chain cannot deadlock on S1's pool.
+//! S1's compensation commands are calls answered by the compensation replies, and S1
+//! undoes its own step on the same worker.
 
-use crate::model::{Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
+use crate::model::{Message, MessageKind, ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef};
 
 use super::choreography::start_chain;
-use super::{Coordination, Coordinator, Cx, Variant};
+use super::{Coordinator, Cx, Rules};
 
 pub struct FrontController;
 
-impl Coordination for FrontController {
-    const VARIANT: Variant = Variant::FrontController;
+impl Rules for FrontController {
     const STATUS: StatusRoute = StatusRoute::FirstService;
     const COORDINATOR: Option<Coordinator> = Some(Coordinator::FirstService);
 
@@ -56,12 +62,12 @@ impl Coordination for FrontController {
                 // The event goes first: progress reporting is off the critical path.
                 if !cx.is_last(step) {
                     let next = cx.at_step(step + 1);
-                    cx.send(workflow, here, next, MessageKind::Event, step + 1, 0);
+                    cx.call(workflow, here, next, MessageKind::Event, step + 1);
                 }
-                cx.send(workflow, here, controller, MessageKind::Progress, step, 0);
+                cx.notify(workflow, here, controller, MessageKind::Progress, step, 0);
             }
             (MessageKind::Event, WorkResult::StepFailed) => {
-                cx.send(workflow, here, controller, MessageKind::Failure, step, 0)
+                cx.notify(workflow, here, controller, MessageKind::Failure, step, 0)
             }
             (MessageKind::Progress, _) => {
                 cx.learn_steps(workflow, step + 1);
@@ -80,8 +86,16 @@ impl Coordination for FrontController {
                 }
             }
             (MessageKind::Failure, _) => {
-                if cx.start_compensating(workflow, false) {
-                    compensate_from(cx, workflow, step.checked_sub(1));
+                // A participant that gave up on its call reports the step it called: that
+                // step may have been applied, so it is undone too.
+                let gave_up = message.payload & ROLLBACK_GAVE_UP != 0;
+                if cx.start_compensating(workflow, gave_up) {
+                    let from = if gave_up {
+                        Some(step)
+                    } else {
+                        step.checked_sub(1)
+                    };
+                    compensate_from(cx, workflow, from);
                 }
             }
             (MessageKind::Compensate, _) if here == controller => {
@@ -111,6 +125,20 @@ impl Coordination for FrontController {
             // later steps); any other combination is a bug.
             (kind, _) => unreachable!("the front controller never sends {}", kind.label()),
         }
+    }
+
+    /// Sync: a participant's call to the next service timed out for good: it tells the
+    /// controller, which rolls the workflow back (`failed`).
+    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
+        let controller = cx.first_service();
+        cx.notify(
+            request.workflow,
+            request.dst,
+            controller,
+            MessageKind::Failure,
+            request.step + 1,
+            ROLLBACK_GAVE_UP,
+        );
     }
 
     fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {

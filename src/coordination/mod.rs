@@ -1,8 +1,10 @@
-//! Coordination styles: one trait, one file per variant, and the driver that runs a variant
-//! over the model's world. Each variant decides only what to send after a component
-//! finishes a message; the world does the rest.
+//! Coordination: the designs a scenario runs, one `Rules` trait with one file per
+//! coordination style, and the driver that runs a design over the model's world. Each
+//! style decides only what to send after a component finishes a message; the world does
+//! the rest.
 
 mod choreography;
+mod design;
 mod flows;
 mod front_controller;
 mod orchestrator;
@@ -10,107 +12,27 @@ mod simulation;
 mod stamp_coupling;
 mod stateless;
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::Serialize;
-
 use crate::engine::EventQueue;
 use crate::engine::SimTime;
 use crate::model::{
-    ComponentId, Consistency, Event, Message, MessageKind, MessageSizes, Request, StatusRoute,
-    WorkResult, WorkflowRef, World,
+    Communication, ComponentId, Consistency, Event, Message, MessageKind, MessageSizes, Request,
+    SendMode, StatusRoute, WorkResult, WorkflowRef, World,
 };
 
 pub use choreography::Choreography;
-pub use flows::{FlowMessage, VariantFlows, message_flows};
+pub use design::{
+    ALL_PATTERNS, Coordination, Design, PATTERNS, Pattern, StyleInfo, communication_label,
+    consistency_label,
+};
+pub use flows::{DesignFlows, FlowMessage, message_flows};
 pub use front_controller::FrontController;
 pub use orchestrator::Orchestrator;
 pub use simulation::{RunOutput, simulate, simulate_bounded};
 pub use stamp_coupling::StampCoupling;
 pub use stateless::Stateless;
 
-/// The coordination variants sagasim runs, in their canonical (report) order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Variant {
-    Orchestrator,
-    Choreography,
-    FrontController,
-    StampCoupling,
-    Stateless,
-}
-
-impl Variant {
-    pub const ALL: [Variant; 5] = [
-        Variant::Orchestrator,
-        Variant::Choreography,
-        Variant::FrontController,
-        Variant::StampCoupling,
-        Variant::Stateless,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Orchestrator => "orchestrator",
-            Variant::Choreography => "choreography",
-            Variant::FrontController => "front-controller",
-            Variant::StampCoupling => "stamp-coupling",
-            Variant::Stateless => "stateless",
-        }
-    }
-
-    /// Whether the variant needs the `[orchestrator]` section.
-    pub fn uses_orchestrator(self) -> bool {
-        self == Variant::Orchestrator
-    }
-
-    /// One line on what the variant is, for `check` and the README.
-    pub fn summary(self) -> &'static str {
-        match self {
-            Variant::Orchestrator => {
-                "a central orchestrator commands each step and drives compensation"
-            }
-            Variant::Choreography => {
-                "services pass events along the chain; failures travel back the chain"
-            }
-            Variant::FrontController => {
-                "choreography, with the first service tracking progress and answering status"
-            }
-            Variant::StampCoupling => {
-                "choreography, with the workflow state carried in every message"
-            }
-            Variant::Stateless => "choreography; status is assembled by asking every service",
-        }
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Variant {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Variant::ALL
-            .into_iter()
-            .find(|variant| variant.name() == text)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
-                format!(
-                    "unknown variant `{text}`; expected one of {}",
-                    names.join(", ")
-                )
-            })
-    }
-}
-
 /// The rules of one coordination style.
-pub trait Coordination {
-    const VARIANT: Variant;
+pub trait Rules {
     /// Where status queries go.
     const STATUS: StatusRoute;
     /// The component that holds the workflow's state, if any.
@@ -124,6 +46,11 @@ pub trait Coordination {
 
     /// The coordinator's retries for the awaited request are exhausted.
     fn give_up(_cx: &mut Cx<'_, '_>, _workflow: WorkflowRef) {}
+
+    /// Sync: a participant's blocking call, made while handling `request`, timed out with
+    /// its retries exhausted; the participant's worker acts on it now. By default it just
+    /// returns (its caller gets an ack).
+    fn call_failed(_cx: &mut Cx<'_, '_>, _request: &Message) {}
 
     /// Bytes on the wire; only stamp coupling carries more than the base size.
     fn message_size(sizes: &MessageSizes, _message: &Message, _steps: usize) -> u64 {
@@ -167,6 +94,8 @@ impl<'w, 's> Cx<'w, 's> {
         self.at_step(0)
     }
 
+    /// Send a message: in sync communication it is the answer to the request being handled
+    /// when it goes back to that request's caller, and one-way otherwise.
     pub fn send(
         &mut self,
         workflow: WorkflowRef,
@@ -176,8 +105,53 @@ impl<'w, 's> Cx<'w, 's> {
         step: u8,
         payload: u32,
     ) {
+        self.send_as(workflow, src, dst, kind, step, payload, SendMode::Auto);
+    }
+
+    /// A one-way notification: nobody waits for it, in sync communication too.
+    pub fn notify(
+        &mut self,
+        workflow: WorkflowRef,
+        src: ComponentId,
+        dst: ComponentId,
+        kind: MessageKind,
+        step: u8,
+        payload: u32,
+    ) {
+        self.send_as(workflow, src, dst, kind, step, payload, SendMode::Notify);
+    }
+
+    /// A participant's call: in sync communication the sender's worker blocks until the
+    /// callee's handler answers (or the call times out under `[policy]`).
+    pub fn call(
+        &mut self,
+        workflow: WorkflowRef,
+        src: ComponentId,
+        dst: ComponentId,
+        kind: MessageKind,
+        step: u8,
+    ) {
+        self.send_as(workflow, src, dst, kind, step, 0, SendMode::Call);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send_as(
+        &mut self,
+        workflow: WorkflowRef,
+        src: ComponentId,
+        dst: ComponentId,
+        kind: MessageKind,
+        step: u8,
+        payload: u32,
+        mode: SendMode,
+    ) {
         self.world
-            .send(self.queue, workflow, src, dst, kind, step, payload);
+            .send(self.queue, workflow, src, dst, kind, step, payload, mode);
+    }
+
+    /// Whether callers block on their calls (sync communication).
+    pub fn is_sync(&self) -> bool {
+        self.world.spec().failures.communication == Communication::Sync
     }
 
     /// Send `kind` from `from` to the client.
@@ -192,9 +166,18 @@ impl<'w, 's> Cx<'w, 's> {
         self.send(workflow, from, ComponentId::CLIENT, kind, step, payload);
     }
 
-    /// Work a component gives itself, without a message.
-    pub fn local(&mut self, workflow: WorkflowRef, at: ComponentId, kind: MessageKind, step: u8) {
-        self.world.local(self.queue, workflow, at, kind, step);
+    /// Work a component gives itself, without a message (in sync communication the same
+    /// worker does it next).
+    pub fn local(
+        &mut self,
+        workflow: WorkflowRef,
+        at: ComponentId,
+        kind: MessageKind,
+        step: u8,
+        payload: u32,
+    ) {
+        self.world
+            .local(self.queue, workflow, at, kind, step, payload);
     }
 
     /// Answer a status query with `reported` steps.

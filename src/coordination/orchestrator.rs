@@ -16,14 +16,13 @@
 
 use crate::model::{ComponentId, Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
 
-use super::{Coordination, Coordinator, Cx, Variant};
+use super::{Coordinator, Cx, Rules};
 
 pub struct Orchestrator;
 
 const O: ComponentId = ComponentId::ORCHESTRATOR;
 
-impl Coordination for Orchestrator {
-    const VARIANT: Variant = Variant::Orchestrator;
+impl Rules for Orchestrator {
     const STATUS: StatusRoute = StatusRoute::Component(ComponentId::ORCHESTRATOR);
     const COORDINATOR: Option<Coordinator> = Some(Coordinator::Orchestrator);
 

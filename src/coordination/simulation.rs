@@ -5,13 +5,11 @@ use std::marker::PhantomData;
 use crate::engine::{EventQueue, Process, SimTime, run_until};
 use crate::metrics::RunResult;
 use crate::model::{
-    ComponentId, Event, SystemSpec, TimeoutOutcome, TraceRecord, World, WorldConfig,
+    CallTimeoutOutcome, ComponentId, Event, MessageKind, SystemSpec, TimeoutOutcome, TraceRecord,
+    World, WorldConfig,
 };
 
-use super::{
-    Choreography, Coordination, Coordinator, Cx, FrontController, Orchestrator, StampCoupling,
-    Stateless, Variant,
-};
+use super::{Coordinator, Cx, Design, Rules};
 
 struct Simulation<'s, V> {
     world: World<'s>,
@@ -21,7 +19,7 @@ struct Simulation<'s, V> {
     overloaded: bool,
 }
 
-impl<V: Coordination> Process for Simulation<'_, V> {
+impl<V: Rules> Process for Simulation<'_, V> {
     type Event = Event;
 
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
@@ -45,14 +43,18 @@ impl<V: Coordination> Process for Simulation<'_, V> {
             Event::Deliver(message) => self.world.deliver(now, message, queue),
             Event::WorkerDone(message) => {
                 if let Some(result) = self.world.finish_work(now, &message) {
-                    V::handled(
-                        &mut Cx {
-                            world: &mut self.world,
-                            queue,
-                        },
-                        &message,
-                        result,
-                    );
+                    // An ack only hands the held worker back to its job: the job then ends
+                    // (answering its own caller), with nothing for the variant to decide.
+                    if message.kind != MessageKind::Ack {
+                        V::handled(
+                            &mut Cx {
+                                world: &mut self.world,
+                                queue,
+                            },
+                            &message,
+                            result,
+                        );
+                    }
                     self.world.after_work(now, &message, queue);
                 }
             }
@@ -65,6 +67,7 @@ impl<V: Coordination> Process for Simulation<'_, V> {
             } => self.world.status_timeout(workflow, id, resend, queue),
             Event::ReplyTimeout { workflow, token } => {
                 if self.world.reply_timeout(now, workflow, token, queue) == TimeoutOutcome::GiveUp {
+                    let resumed = self.world.resume_coordinator_worker(now, workflow);
                     V::give_up(
                         &mut Cx {
                             world: &mut self.world,
@@ -72,8 +75,31 @@ impl<V: Coordination> Process for Simulation<'_, V> {
                         },
                         workflow,
                     );
+                    if resumed {
+                        self.world.after_resumed(now, queue);
+                    }
                 }
                 self.world.timer_done(workflow);
+            }
+            Event::CallTimeout {
+                workflow,
+                at,
+                call,
+                retry,
+            } => {
+                if let CallTimeoutOutcome::Exhausted { request } = self
+                    .world
+                    .call_timeout(now, workflow, at, call, retry, queue)
+                {
+                    V::call_failed(
+                        &mut Cx {
+                            world: &mut self.world,
+                            queue,
+                        },
+                        &request,
+                    );
+                    self.world.after_resumed(now, queue);
+                }
             }
             Event::Retry { workflow, token } => self.world.retry(workflow, token, queue),
             Event::FaultStarts(index) => self.world.fault_starts(now, index, queue),
@@ -98,9 +124,12 @@ pub struct RunOutput {
     pub trace: Vec<TraceRecord>,
 }
 
-/// Run `spec` under `variant` with `seed`.
-pub fn simulate(spec: &SystemSpec, variant: Variant, seed: u64, trace: bool) -> RunOutput {
-    simulate_bounded(spec, variant, seed, trace, None).expect("an unbounded run always finishes")
+/// Runs a simulation under one style's rules (see `design::StyleInfo`).
+pub(super) type Runner = fn(&SystemSpec, u64, bool, Option<usize>) -> Option<RunOutput>;
+
+/// Run `spec` as `design` with `seed`.
+pub fn simulate(spec: &SystemSpec, design: &Design, seed: u64, trace: bool) -> RunOutput {
+    simulate_bounded(spec, design, seed, trace, None).expect("an unbounded run always finishes")
 }
 
 /// Like `simulate`, but give up (`None`) as soon as more than `max_in_flight` workflows are
@@ -108,23 +137,16 @@ pub fn simulate(spec: &SystemSpec, variant: Variant, seed: u64, trace: bool) -> 
 /// searches use it to skip the slow, hopeless runs far above capacity.
 pub fn simulate_bounded(
     spec: &SystemSpec,
-    variant: Variant,
+    design: &Design,
     seed: u64,
     trace: bool,
     max_in_flight: Option<usize>,
 ) -> Option<RunOutput> {
-    match variant {
-        Variant::Orchestrator => simulate_with::<Orchestrator>(spec, seed, trace, max_in_flight),
-        Variant::Choreography => simulate_with::<Choreography>(spec, seed, trace, max_in_flight),
-        Variant::FrontController => {
-            simulate_with::<FrontController>(spec, seed, trace, max_in_flight)
-        }
-        Variant::StampCoupling => simulate_with::<StampCoupling>(spec, seed, trace, max_in_flight),
-        Variant::Stateless => simulate_with::<Stateless>(spec, seed, trace, max_in_flight),
-    }
+    let system = design.system(spec);
+    (design.coordination.info().runner)(&system, seed, trace, max_in_flight)
 }
 
-fn simulate_with<V: Coordination>(
+pub(super) fn simulate_with<V: Rules>(
     spec: &SystemSpec,
     seed: u64,
     trace: bool,
@@ -138,7 +160,7 @@ fn simulate_with<V: Coordination>(
         status_route: V::STATUS,
         message_size: V::message_size,
         coordinator,
-        uses_orchestrator: V::VARIANT.uses_orchestrator(),
+        uses_orchestrator: V::COORDINATOR == Some(Coordinator::Orchestrator),
         trace,
     };
     let mut simulation = Simulation::<V> {

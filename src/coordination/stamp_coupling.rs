@@ -9,16 +9,21 @@
 //! size of a message = base + (steps completed per its stamp) × state_per_step
 //! status: unsupported for outside callers (no just-in-time status)
 //! ```
+//! Sync: each event is a blocking call, acks travel back up the chain; the compensations
+//! and the reports are one-way. A call that times out for good makes its caller undo
+//! every step its stamp lists, its own included, the same way: `failed`.
 
-use crate::model::{Message, MessageKind, MessageSizes, StatusRoute, WorkResult, WorkflowRef};
+use crate::model::{
+    ComponentId, Message, MessageKind, MessageSizes, ROLLBACK_GAVE_UP, StatusRoute, WorkResult,
+    WorkflowRef,
+};
 
 use super::choreography::start_chain;
-use super::{Coordination, Coordinator, Cx, Variant};
+use super::{Coordinator, Cx, Rules};
 
 pub struct StampCoupling;
 
-impl Coordination for StampCoupling {
-    const VARIANT: Variant = Variant::StampCoupling;
+impl Rules for StampCoupling {
     const STATUS: StatusRoute = StatusRoute::Unsupported;
     const COORDINATOR: Option<Coordinator> = None;
 
@@ -39,25 +44,12 @@ impl Coordination for StampCoupling {
             }
             WorkResult::Committed => {
                 let next = cx.at_step(step + 1);
-                cx.send(workflow, here, next, MessageKind::Event, step + 1, 0);
+                cx.call(workflow, here, next, MessageKind::Event, step + 1);
             }
             WorkResult::StepFailed if step == 0 => {
                 cx.to_client(workflow, here, MessageKind::Compensated, 0, 0)
             }
-            WorkResult::StepFailed => {
-                // The stamp says steps 0..step committed: undo them all in parallel.
-                for done in 0..step {
-                    let service = cx.at_step(done);
-                    cx.send(
-                        workflow,
-                        here,
-                        service,
-                        MessageKind::Compensate,
-                        done,
-                        u32::from(step),
-                    );
-                }
-            }
+            WorkResult::StepFailed => compensate_all(cx, workflow, here, step, 0),
             WorkResult::Compensated => cx.to_client(
                 workflow,
                 here,
@@ -71,13 +63,54 @@ impl Coordination for StampCoupling {
         }
     }
 
+    /// Sync: the call to the next service timed out for good. The stamp says steps
+    /// 0..=step committed (this one included): undo them all at once, ending `failed`.
+    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
+        let step = request.step;
+        let here = request.dst;
+        compensate_all(cx, request.workflow, here, step + 1, ROLLBACK_GAVE_UP);
+        cx.local(
+            request.workflow,
+            here,
+            MessageKind::Compensate,
+            step,
+            u32::from(step + 1) | ROLLBACK_GAVE_UP,
+        );
+    }
+
     fn message_size(sizes: &MessageSizes, message: &Message, steps: usize) -> u64 {
         let stamp_steps = match message.kind {
             MessageKind::Start | MessageKind::Event => u64::from(message.step),
             MessageKind::Done => steps as u64,
-            MessageKind::Compensate | MessageKind::CompensationReply => u64::from(message.payload),
+            MessageKind::Compensate | MessageKind::CompensationReply => {
+                u64::from(message.payload & !ROLLBACK_GAVE_UP)
+            }
             _ => 0,
         };
         sizes.base_bytes + stamp_steps * sizes.state_per_step_bytes
+    }
+}
+
+/// The stamp says steps `0..committed` are done: tell the services of all of them except
+/// `from`'s own step at once (one-way), each to compensate and report to the client.
+fn compensate_all(
+    cx: &mut Cx<'_, '_>,
+    workflow: WorkflowRef,
+    from: ComponentId,
+    committed: u8,
+    flag: u32,
+) {
+    for done in 0..committed {
+        let service = cx.at_step(done);
+        if service != from {
+            cx.notify(
+                workflow,
+                from,
+                service,
+                MessageKind::Compensate,
+                done,
+                u32::from(committed) | flag,
+            );
+        }
     }
 }

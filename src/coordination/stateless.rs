@@ -10,13 +10,12 @@
 
 use crate::model::{Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
 
-use super::choreography::{chain_handled, start_chain};
-use super::{Coordination, Coordinator, Cx, Variant};
+use super::choreography::{chain_call_failed, chain_handled, start_chain};
+use super::{Coordinator, Cx, Rules};
 
 pub struct Stateless;
 
-impl Coordination for Stateless {
-    const VARIANT: Variant = Variant::Stateless;
+impl Rules for Stateless {
     const STATUS: StatusRoute = StatusRoute::EveryStep;
     const COORDINATOR: Option<Coordinator> = None;
 
@@ -32,6 +31,10 @@ impl Coordination for Stateless {
         } else {
             chain_handled(cx, message, result);
         }
+    }
+
+    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
+        chain_call_failed(cx, request);
     }
 }
 

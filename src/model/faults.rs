@@ -16,7 +16,7 @@ pub enum Delivery {
     Direct,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Communication {
     /// A caller's worker is freed as soon as the message is sent.
     Async,
@@ -24,7 +24,7 @@ pub enum Communication {
     Sync,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Consistency {
     /// The client is answered when every step committed or every compensation finished.
     Atomic,

@@ -66,17 +66,6 @@ impl MessageKind {
         }
     }
 
-    /// Answers that release a caller blocked on a call (sync communication).
-    pub fn is_answer(self) -> bool {
-        matches!(
-            self,
-            MessageKind::Reply
-                | MessageKind::Failure
-                | MessageKind::CompensationReply
-                | MessageKind::Ack
-        )
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             MessageKind::Start => "start",
@@ -109,8 +98,8 @@ pub struct Message {
     /// Kind-specific: status query id; expected compensation reports; committed steps
     /// carried by a stamp.
     pub payload: u32,
-    /// Sync communication: on a call, the sender's held worker; on an answer (reply or
-    /// ack), the held worker it releases at its destination. 0: none.
+    /// Sync communication: which blocking call this message makes or answers (see
+    /// [`Message::call_id`] and [`Message::answered_call`]). 0: neither (a one-way message).
     pub hold: u32,
     pub src: ComponentId,
     pub dst: ComponentId,
@@ -118,4 +107,73 @@ pub struct Message {
     /// The workflow step the message concerns (0-based); for a status reply, the number
     /// of steps reported.
     pub step: u8,
+}
+
+/// A rollback's payload bit: it was caused by a call that timed out for good, so the
+/// workflow ends `failed` rather than `compensated`. Below it, stamp coupling's reports
+/// carry how many reports complete the rollback.
+pub const ROLLBACK_GAVE_UP: u32 = 1 << 16;
+
+/// Marks `Message::hold` as the answer to a call rather than the call itself.
+const ANSWER_BIT: u32 = 1 << 31;
+
+/// Most call ids a station hands out before they wrap (the top bit marks answers).
+pub const CALL_ID_MASK: u32 = ANSWER_BIT - 1;
+
+/// How a message relates to a blocking call (sync communication).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CallLink {
+    /// Nobody's worker waits for it.
+    OneWay,
+    /// The sender's worker waits for the answer.
+    Call,
+    /// It answers a call: the caller's held worker continues with it.
+    Answer,
+}
+
+impl CallLink {
+    pub fn label(self) -> &'static str {
+        match self {
+            CallLink::OneWay => "one-way",
+            CallLink::Call => "call",
+            CallLink::Answer => "answer",
+        }
+    }
+}
+
+impl Message {
+    /// How this message relates to a blocking call.
+    pub fn link(&self) -> CallLink {
+        if self.answered_call().is_some() {
+            CallLink::Answer
+        } else if self.call_id().is_some() {
+            CallLink::Call
+        } else {
+            CallLink::OneWay
+        }
+    }
+
+    /// Sync communication: the id of the blocking call this message makes (its caller's
+    /// worker waits for the answer), if it is one.
+    pub fn call_id(&self) -> Option<u32> {
+        (self.hold != 0 && self.hold & ANSWER_BIT == 0).then_some(self.hold)
+    }
+
+    /// Sync communication: the id of the call this message answers (at its destination),
+    /// if it is an answer.
+    pub fn answered_call(&self) -> Option<u32> {
+        (self.hold & ANSWER_BIT != 0).then_some(self.hold & CALL_ID_MASK)
+    }
+
+    /// Make this message blocking call `id`.
+    pub fn mark_call(&mut self, id: u32) {
+        debug_assert!(id != 0 && id & ANSWER_BIT == 0);
+        self.hold = id;
+    }
+
+    /// Make this message the answer to call `id`.
+    pub fn mark_answer(&mut self, id: u32) {
+        debug_assert!(id != 0 && id & ANSWER_BIT == 0);
+        self.hold = id | ANSWER_BIT;
+    }
 }

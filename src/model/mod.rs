@@ -17,7 +17,7 @@ pub use faults::{
     Communication, Consistency, Delivery, FaultKind, FaultOccurrence, FaultSpec, FaultTiming,
     Policy, occurrences,
 };
-pub use message::{Message, MessageKind};
+pub use message::{CallLink, Message, MessageKind, ROLLBACK_GAVE_UP};
 pub use network::Network;
 pub use station::{Admission, Station};
 pub use system::{
@@ -28,5 +28,6 @@ pub use system::{
 pub use trace::{Task, TraceRecord};
 pub use workflow::{CoordinatorState, PendingQuery, Request, Workflow, WorkflowRef, WorkflowTable};
 pub use world::{
-    Event, MessageSizeRule, StatusRoute, TimeoutOutcome, WorkResult, World, WorldConfig, task_of,
+    CallTimeoutOutcome, Event, MessageSizeRule, SendMode, StatusRoute, TimeoutOutcome, WorkResult,
+    World, WorldConfig, task_of,
 };

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::SimTime;
 
-use super::message::Message;
+use super::message::{CALL_ID_MASK, Message};
 
 /// What happened to a message arriving at a station.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,15 +19,35 @@ pub enum Admission {
     Rejected,
 }
 
-/// A worker kept busy by blocking calls it made (sync communication).
+/// Where a worker held by a blocking call stands (sync communication).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldState {
+    /// Blocked until the call is answered or times out.
+    Waiting,
+    /// The call timed out: backing off before a retry, or about to give up. An answer
+    /// that arrives now is too late and is dropped, as an RPC client drops the response
+    /// to a call it abandoned.
+    Sleeping,
+    /// The answer arrived: the worker handles it as a continuation of the same job.
+    Continuing,
+}
+
+/// A worker kept by a blocking call it made (sync communication), with what it needs to
+/// carry on once the call is answered.
 #[derive(Debug, Clone, Copy)]
 pub struct HeldWorker {
-    /// Calls still unanswered.
-    pub remaining: u32,
-    /// The message the worker was handling when it made the calls.
-    pub handling: Message,
-    /// Whether `handling`'s caller has already been answered.
+    /// The request that occupies the worker: its caller gets the worker's answer.
+    pub request: Message,
+    /// Whether `request`'s caller has already been answered.
     pub answered: bool,
+    /// The outstanding call, re-sent on a participant's retry.
+    pub call: Message,
+    /// Retries of `call` made so far.
+    pub attempt: u32,
+    /// A coordinator's awaited request (its timeouts are the coordinator's), rather than a
+    /// participant's call.
+    pub coordinator_call: bool,
+    pub state: HoldState,
 }
 
 #[derive(Debug)]
@@ -47,8 +67,16 @@ pub struct Station {
     running: Option<BTreeMap<(u64, u32), Message>>,
     /// Messages a broker holds while the station is down.
     pub parked: VecDeque<Message>,
-    pub held: BTreeMap<u32, HeldWorker>,
-    next_hold: u32,
+    /// Workers held by blocking calls, by call id.
+    held: BTreeMap<u32, HeldWorker>,
+    next_call: u32,
+    /// Workers blocked on a call (waiting or backing off), and their worker-nanoseconds
+    /// inside the measurement window.
+    blocked: u32,
+    blocked_nanos: u128,
+    /// Inbox statistics: the longest it got, and messages refused because it was full.
+    max_queue: usize,
+    rejected: u64,
 }
 
 impl Station {
@@ -73,7 +101,11 @@ impl Station {
             running: crashable.then(BTreeMap::new),
             parked: VecDeque::new(),
             held: BTreeMap::new(),
-            next_hold: 0,
+            next_call: 0,
+            blocked: 0,
+            blocked_nanos: 0,
+            max_queue: 0,
+            rejected: 0,
         }
     }
 
@@ -83,6 +115,21 @@ impl Station {
 
     pub fn busy_nanos(&self) -> u128 {
         self.busy_nanos
+    }
+
+    /// Worker-nanoseconds spent blocked on calls inside the measurement window.
+    pub fn blocked_nanos(&self) -> u128 {
+        self.blocked_nanos
+    }
+
+    /// The longest the inbox got.
+    pub fn max_queue(&self) -> usize {
+        self.max_queue
+    }
+
+    /// Messages refused by a full inbox.
+    pub fn rejected(&self) -> u64 {
+        self.rejected
     }
 
     /// Messages waiting: in the inbox and held by a broker while the station is down.
@@ -98,13 +145,16 @@ impl Station {
             Admission::Started
         } else if self.inbox.len() < self.queue_capacity {
             self.inbox.push_back(message);
+            self.max_queue = self.max_queue.max(self.inbox.len());
             Admission::Queued
         } else {
+            self.rejected += 1;
             Admission::Rejected
         }
     }
 
-    fn start_job(&mut self, message: Message) {
+    /// Track `message` as in service (so that a crash can hand it back to a broker).
+    pub fn start_job(&mut self, message: Message) {
         if let Some(running) = &mut self.running {
             running.insert((message.workflow.key(), message.index), message);
         }
@@ -139,24 +189,59 @@ impl Station {
         }
     }
 
-    /// Keep the current worker busy until `calls` blocking calls are answered.
-    pub fn hold_worker(&mut self, handling: Message, calls: u32, answered: bool) -> u32 {
-        self.next_hold = self.next_hold.wrapping_add(1).max(1);
-        let hold = self.next_hold;
-        self.held.insert(
-            hold,
-            HeldWorker {
-                remaining: calls,
-                handling,
-                answered,
-            },
-        );
-        hold
+    /// A fresh id for a blocking call made by one of this station's workers.
+    pub fn fresh_call_id(&mut self) -> u32 {
+        self.next_call = (self.next_call.wrapping_add(1) & CALL_ID_MASK).max(1);
+        self.next_call
     }
 
-    /// The id the next `hold_worker` call will return.
-    pub fn next_hold_id(&self) -> u32 {
-        self.next_hold.wrapping_add(1).max(1)
+    /// Keep the current worker busy under call id `id`.
+    pub fn hold(&mut self, now: SimTime, id: u32, held: HeldWorker) {
+        if held.state != HoldState::Continuing {
+            self.set_blocked(now, self.blocked + 1);
+        }
+        let previous = self.held.insert(id, held);
+        assert!(previous.is_none(), "call id {id} is already held");
+    }
+
+    /// The held worker under `id`, if any.
+    pub fn held(&self, id: u32) -> Option<&HeldWorker> {
+        self.held.get(&id)
+    }
+
+    /// Take the held worker under `id` out of the table (to continue, re-key or free it).
+    pub fn take_held(&mut self, now: SimTime, id: u32) -> Option<HeldWorker> {
+        let held = self.held.remove(&id)?;
+        if held.state != HoldState::Continuing {
+            self.set_blocked(now, self.blocked - 1);
+        }
+        Some(held)
+    }
+
+    /// The answer to call `id` arrived: the waiting worker continues with it. `false` if
+    /// no worker waits for it any more (timed out, crashed, or a duplicate answer).
+    pub fn continue_held(&mut self, now: SimTime, id: u32) -> bool {
+        match self.held.get_mut(&id) {
+            Some(held) if held.state == HoldState::Waiting => {
+                held.state = HoldState::Continuing;
+                self.set_blocked(now, self.blocked - 1);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Call `id` timed out: its worker stops waiting for it (a late answer is dropped) and
+    /// sleeps under a new id until it retries or gives up. `None` if it was not waiting.
+    pub fn sleep_held(&mut self, now: SimTime, id: u32) -> Option<u32> {
+        if self.held.get(&id)?.state != HoldState::Waiting {
+            return None;
+        }
+        let mut held = self.take_held(now, id).expect("just found");
+        held.state = HoldState::Sleeping;
+        let sleeping = self.fresh_call_id();
+        self.hold(now, sleeping, held);
+        Some(sleeping)
     }
 
     /// The station crashes: every worker stops. Returns the messages in service and in the
@@ -164,10 +249,11 @@ impl Station {
     /// whose workers were held by calls (their callers' answers will find no one).
     pub fn crash(&mut self, now: SimTime) -> (Vec<Message>, Vec<Message>) {
         self.set_busy(now, 0);
+        self.set_blocked(now, 0);
         self.up = false;
         let held = std::mem::take(&mut self.held)
             .into_values()
-            .map(|h| h.handling)
+            .map(|h| h.request)
             .collect();
         let mut lost: Vec<Message> = self
             .running
@@ -183,12 +269,19 @@ impl Station {
         self.busy = busy;
     }
 
-    /// Add the busy area since the last change, clipped to the window.
+    fn set_blocked(&mut self, now: SimTime, blocked: u32) {
+        self.account_until(now);
+        self.blocked = blocked;
+    }
+
+    /// Add the busy and blocked areas since the last change, clipped to the window.
     pub fn account_until(&mut self, now: SimTime) {
         let from = self.last_change.max(self.window_start);
         let to = now.min(self.window_end);
         if to > from {
-            self.busy_nanos += u128::from(self.busy) * u128::from(to.since(from).as_nanos());
+            let span = u128::from(to.since(from).as_nanos());
+            self.busy_nanos += u128::from(self.busy) * span;
+            self.blocked_nanos += u128::from(self.blocked) * span;
         }
         self.last_change = now;
     }

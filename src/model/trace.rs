@@ -3,7 +3,7 @@
 
 use crate::engine::{SimDuration, SimTime};
 
-use super::message::MessageKind;
+use super::message::{CallLink, MessageKind};
 use super::system::ComponentId;
 
 /// What a worker did with a message.
@@ -17,6 +17,8 @@ pub enum Task {
     Query,
     /// Coordinator bookkeeping: orchestrator work + journal, or front-controller progress.
     Coordinate,
+    /// Sync: reading an ack (an RPC response with no body) on the held worker: no cost.
+    Resume,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +33,7 @@ pub enum TraceRecord {
         bytes: u64,
         payload: u32,
         local: bool,
+        link: CallLink,
     },
     WorkStarted {
         at: SimTime,

@@ -1,6 +1,6 @@
 //! Charts for a run: the data series behind each PNG (plain numbers, tested apart from the
-//! pixels) and their rendering with plotters into PNG bytes. Every variant keeps one
-//! colour in every chart and report (Okabe–Ito, safe for colour-blind readers); the font
+//! pixels) and their rendering with plotters into PNG bytes. Every design keeps one
+//! colour in every chart and report (Okabe–Ito first, safe for colour-blind readers); the font
 //! is DejaVu Sans, embedded, so rendering needs no system library and is byte-identical.
 
 use std::sync::Once;
@@ -9,28 +9,43 @@ use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::coordination::Variant;
+use crate::coordination::Design;
 use crate::metrics::{CategoryShare, MessageCategory};
-use crate::runner::{ScenarioResults, VariantRun};
+use crate::runner::{DesignRun, ScenarioResults};
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 700;
 const FONT: &str = "sans-serif";
 
-/// Okabe–Ito colours, one per variant, fixed across every chart.
-pub fn variant_color(variant: Variant) -> RGBColor {
-    match variant {
-        Variant::Orchestrator => RGBColor(0, 114, 178),
-        Variant::Choreography => RGBColor(230, 159, 0),
-        Variant::FrontController => RGBColor(0, 158, 115),
-        Variant::StampCoupling => RGBColor(204, 121, 167),
-        Variant::Stateless => RGBColor(213, 94, 0),
-    }
+/// Design colours by palette slot (`Design::palette_slot`): the five styles in Okabe–Ito,
+/// the eight patterns in Paul Tol's muted and vibrant schemes, then the scenario's own.
+const PALETTE: [RGBColor; 16] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(213, 94, 0),
+    RGBColor(51, 34, 136),
+    RGBColor(136, 204, 238),
+    RGBColor(68, 170, 153),
+    RGBColor(17, 119, 51),
+    RGBColor(153, 153, 51),
+    RGBColor(221, 204, 119),
+    RGBColor(204, 102, 119),
+    RGBColor(136, 34, 85),
+    RGBColor(0, 0, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(153, 153, 153),
+];
+
+/// The colour of a design's palette slot, fixed across every chart.
+pub fn design_color(palette_slot: usize) -> RGBColor {
+    PALETTE[palette_slot % PALETTE.len()]
 }
 
 /// The same colour as a `#rrggbb` string, for Markdown.
-pub fn variant_hex(variant: Variant) -> String {
-    let RGBColor(r, g, b) = variant_color(variant);
+pub fn design_hex(palette_slot: usize) -> String {
+    let RGBColor(r, g, b) = design_color(palette_slot);
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
@@ -47,15 +62,16 @@ fn category_color(category: MessageCategory) -> RGBColor {
     }
 }
 
-/// A line per variant.
+/// A line per design.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    pub variant: Variant,
+    pub label: String,
+    pub palette_slot: usize,
     pub points: Vec<(f64, f64)>,
 }
 
-/// The charts draw each variant's first replication: one real run, not an average.
-fn first_runs(results: &ScenarioResults) -> Vec<&VariantRun> {
+/// The charts draw each design's first replication: one real run, not an average.
+fn first_runs(results: &ScenarioResults) -> Vec<&DesignRun> {
     results
         .runs
         .iter()
@@ -68,12 +84,13 @@ pub fn nines(quantile: f64) -> f64 {
     -(1.0 - quantile).max(1e-12).log10()
 }
 
-/// Latency (ms) against percentile, per variant: x in nines, y in ms.
+/// Latency (ms) against percentile, per design: x in nines, y in ms.
 pub fn latency_series(results: &ScenarioResults) -> Vec<Series> {
     first_runs(results)
         .into_iter()
         .map(|run| Series {
-            variant: run.variant,
+            label: run.design.label.clone(),
+            palette_slot: run.design.palette_slot,
             points: run
                 .result
                 .latency_ladder
@@ -99,7 +116,7 @@ pub const TIMELINE_POINTS: usize = 150;
 
 pub fn timeline_data(results: &ScenarioResults) -> TimelineData {
     let runs = first_runs(results);
-    let line = |run: &VariantRun, value: fn(&[crate::metrics::TimeBucket], f64) -> f64| {
+    let line = |run: &DesignRun, value: fn(&[crate::metrics::TimeBucket], f64) -> f64| {
         let buckets = &run.result.timeseries;
         let width = match buckets.as_slice() {
             [first, second, ..] => second.start.as_secs_f64() - first.start.as_secs_f64(),
@@ -107,7 +124,8 @@ pub fn timeline_data(results: &ScenarioResults) -> TimelineData {
         };
         let group = buckets.len().div_ceil(TIMELINE_POINTS).max(1);
         Series {
-            variant: run.variant,
+            label: run.design.label.clone(),
+            palette_slot: run.design.palette_slot,
             points: buckets
                 .chunks(group)
                 .map(|chunk| {
@@ -150,11 +168,11 @@ pub fn timeline_data(results: &ScenarioResults) -> TimelineData {
     }
 }
 
-/// Messages and bytes per workflow by category, per variant.
-pub fn message_bars(results: &ScenarioResults) -> Vec<(Variant, Vec<CategoryShare>)> {
+/// Messages and bytes per workflow by category, per design.
+pub fn message_bars(results: &ScenarioResults) -> Vec<(&Design, Vec<CategoryShare>)> {
     first_runs(results)
         .into_iter()
-        .map(|run| (run.variant, run.result.messages_by_category.clone()))
+        .map(|run| (&run.design, run.result.messages_by_category.clone()))
         .collect()
 }
 
@@ -225,7 +243,7 @@ fn draw_legend<'a, CT: CoordTranslate>(
         .map_err(text)
 }
 
-/// Latency by percentile, one line per variant, log scale.
+/// Latency by percentile, one line per design, log scale.
 pub fn latency_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, ChartError> {
     let series = latency_series(results);
     render("latency.png", |root| {
@@ -262,11 +280,11 @@ pub fn latency_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, Ch
             .draw()
             .map_err(text)?;
         for line in &series {
-            let color = variant_color(line.variant);
+            let color = design_color(line.palette_slot);
             chart
                 .draw_series(LineSeries::new(line.points.clone(), color.stroke_width(3)))
                 .map_err(text)?
-                .label(line.variant.name())
+                .label(line.label.as_str())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
                 });
@@ -346,11 +364,11 @@ pub fn timeline_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, C
                     });
             }
             for line in lines {
-                let color = variant_color(line.variant);
+                let color = design_color(line.palette_slot);
                 chart
                     .draw_series(LineSeries::new(line.points.clone(), color.stroke_width(2)))
                     .map_err(text)?
-                    .label(line.variant.name())
+                    .label(line.label.as_str())
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
                     });
@@ -364,7 +382,7 @@ pub fn timeline_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, C
 /// Which number of a category share a bar shows.
 type Measure = fn(&CategoryShare) -> f64;
 
-/// Messages and bytes per workflow by kind: stacked horizontal bars per variant.
+/// Messages and bytes per workflow by kind: stacked horizontal bars per design.
 pub fn messages_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, ChartError> {
     let bars = message_bars(results);
     render("messages.png", |root| {
@@ -402,7 +420,7 @@ pub fn messages_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, C
                 .y_label_area_size(if index == 0 { 150 } else { 10 })
                 .build_cartesian_2d(0f64..widest, (0u32..n.saturating_sub(1)).into_segmented())
                 .map_err(text)?;
-            let names: Vec<&str> = bars.iter().map(|(v, _)| v.name()).collect();
+            let names: Vec<&str> = bars.iter().map(|(d, _)| d.label.as_str()).collect();
             chart
                 .configure_mesh()
                 .disable_y_mesh()
@@ -411,7 +429,7 @@ pub fn messages_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, C
                 .x_label_formatter(&|x| format!("{x}"))
                 .y_labels(bars.len().max(1))
                 .y_label_formatter(&|y| match y {
-                    // The first variant is drawn at the top.
+                    // The first design is drawn at the top.
                     SegmentValue::CenterOf(i) if index == 0 => {
                         names.get((n - 1 - i) as usize).unwrap_or(&"").to_string()
                     }
@@ -464,11 +482,11 @@ pub fn messages_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, C
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepLine {
     pub label: String,
-    pub variant: Variant,
+    pub palette_slot: usize,
     pub points: Vec<(f64, f64, Option<f64>)>,
 }
 
-/// A metric against the swept parameter, one line per variant, with CI bands.
+/// A metric against the swept parameter, one line per design, with CI bands.
 /// `categories` names the x positions when the swept values are not numbers.
 pub fn sweep_png(
     title: &str,
@@ -523,7 +541,7 @@ pub fn sweep_png(
             .draw()
             .map_err(text)?;
         for line in lines {
-            let color = variant_color(line.variant);
+            let color = design_color(line.palette_slot);
             if line.points.iter().any(|p| p.2.is_some()) {
                 let upper = line.points.iter().map(|p| (p.0, p.1 + p.2.unwrap_or(0.0)));
                 let lower = line

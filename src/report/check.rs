@@ -1,14 +1,15 @@
-//! `sagasim check`: the validated model and each variant's message flow, as text.
+//! `sagasim check`: the validated model and each design's message flow, as text, with
+//! sync communication's blocking calls, their answers and one-way messages marked.
 
 use std::fmt::Write;
 
-use crate::coordination::{FlowMessage, Variant, VariantFlows};
-use crate::model::{Arrivals, ComponentId, SystemSpec};
+use crate::coordination::{Design, DesignFlows, FlowMessage};
+use crate::model::{Arrivals, CallLink, Communication, ComponentId, SystemSpec};
 use crate::scenario::Scenario;
 
 use super::Table;
 
-pub fn render_check(scenario: &Scenario, flows: &[(Variant, VariantFlows)]) -> String {
+pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> String {
     let system = &scenario.system;
     let window = system.window;
     let mut out = String::new();
@@ -101,25 +102,57 @@ pub fn render_check(scenario: &Scenario, flows: &[(Variant, VariantFlows)]) -> S
         .collect();
     let _ = writeln!(out, "\nworkflow: {}", steps.join(" → "));
     let last = steps.len();
-    for (variant, flow) in flows {
-        let _ = writeln!(out, "\n{variant}: {}", variant.summary());
-        write_flow(&mut out, system, "success", &flow.success);
+    for (design, flow) in flows {
+        let sync = design.communication == Communication::Sync;
+        let _ = writeln!(
+            out,
+            "\n{design} ({}): {}",
+            design.coordinates(),
+            design.coordination.summary()
+        );
+        if sync {
+            let _ = writeln!(
+                out,
+                "  ⇒ call: the sender's worker waits for the answer   ⇐ answer: the held caller goes on with it   → one-way"
+            );
+        } else {
+            let _ = writeln!(out, "  async: every message is one-way; no worker waits");
+        }
+        write_flow(&mut out, system, "success", &flow.success, sync);
         write_flow(
             &mut out,
             system,
             &format!("failure at step {last} ({})", steps[last - 1]),
             &flow.failure_at_last_step,
+            sync,
         );
         if flow.status.is_empty() {
             let _ = writeln!(out, "  status query: unsupported (counted as unanswered)");
         } else {
-            write_flow(&mut out, system, "status query", &flow.status);
+            write_flow(&mut out, system, "status query", &flow.status, sync);
         }
     }
     out
 }
 
-fn write_flow(out: &mut String, system: &SystemSpec, title: &str, messages: &[FlowMessage]) {
+/// The arrow `check` draws for a message in a sync design.
+fn link_arrow(message: &FlowMessage) -> &'static str {
+    match message.link {
+        CallLink::Call => "⇒",
+        CallLink::Answer => "⇐",
+        // The client holds no worker, but it does wait for its answer.
+        CallLink::OneWay if message.src == ComponentId::CLIENT => "⇒",
+        CallLink::OneWay => "→",
+    }
+}
+
+fn write_flow(
+    out: &mut String,
+    system: &SystemSpec,
+    title: &str,
+    messages: &[FlowMessage],
+    sync: bool,
+) {
     let count = messages.iter().filter(|m| !m.local).count();
     let bytes: u64 = messages.iter().map(|m| m.bytes).sum();
     let _ = writeln!(out, "  {title}: {count} messages, {bytes} bytes");
@@ -139,7 +172,8 @@ fn write_flow(out: &mut String, system: &SystemSpec, title: &str, messages: &[Fl
             );
         } else {
             number += 1;
-            let route = format!("{} → {}", name(message.src), name(message.dst));
+            let arrow = if sync { link_arrow(message) } else { "→" };
+            let route = format!("{} {arrow} {}", name(message.src), name(message.dst));
             let _ = writeln!(
                 out,
                 "    {number:>3}. {route:<32} {what:<28} {} B",

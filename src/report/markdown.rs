@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::coordination::Variant;
+use crate::coordination::Design;
 use crate::model::{Arrivals, Delivery, FaultKind, FaultTiming, SystemSpec};
 use crate::runner::ScenarioResults;
 use crate::scenario::Scenario;
@@ -27,8 +27,8 @@ fn column(name: &str) -> usize {
         .expect("known column")
 }
 
-/// Per variant, the row the report speaks for: the mean with replications, else the run.
-fn main_rows(results: &ScenarioResults) -> Vec<(Variant, Vec<Cell>)> {
+/// Per design, the row the report speaks for: the mean with replications, else the run.
+fn main_rows(results: &ScenarioResults) -> Vec<(&Design, Vec<Cell>)> {
     let label = if results.replications > 1 {
         "mean"
     } else {
@@ -36,12 +36,12 @@ fn main_rows(results: &ScenarioResults) -> Vec<(Variant, Vec<Cell>)> {
     };
     let rows = summary_rows(results);
     results
-        .variants
+        .designs
         .iter()
-        .filter_map(|&variant| {
+        .filter_map(|design| {
             rows.iter()
-                .find(|row| row[0].render() == variant.name() && row[1].render() == label)
-                .map(|row| (variant, row.clone()))
+                .find(|row| row[0].render() == design.label && row[1].render() == label)
+                .map(|row| (design, row.clone()))
         })
         .collect()
 }
@@ -56,8 +56,8 @@ pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> St
     let _ = writeln!(out, "# sagasim report: {}\n", scenario.name);
     let _ = writeln!(
         out,
-        "{} coordination variants run on the same workload (seed {}, {} replication{}), by sagasim {}.\n",
-        results.variants.len(),
+        "{} designs run on the same workload (seed {}, {} replication{}), by sagasim {}.\n",
+        results.designs.len(),
         results.seed,
         results.replications,
         if results.replications == 1 { "" } else { "s" },
@@ -151,7 +151,10 @@ fn parameters(scenario: &Scenario) -> Table {
     }
     if let (Some(o), true) = (
         &system.orchestrator,
-        scenario.variants.contains(&Variant::Orchestrator),
+        scenario
+            .designs
+            .iter()
+            .any(|d| d.coordination.uses_orchestrator()),
     ) {
         rows.push((
             "orchestrator".into(),
@@ -286,11 +289,11 @@ fn comparison(results: &ScenarioResults) -> Table {
             .collect(),
         rows: Vec::new(),
     };
-    for (variant, row) in main_rows(results) {
+    for (design, row) in main_rows(results) {
         let interval = rows
             .iter()
-            .find(|r| r[0].render() == variant.name() && r[1].render() == "ci95");
-        let mut line = vec![format!("**{variant}**")];
+            .find(|r| r[0].render() == design.label && r[1].render() == "ci95");
+        let mut line = vec![format!("**{design}**")];
         for (_, name, decimals) in COMPARISON {
             let cell = &row[column(name)];
             let mut text = match (cell.as_f64(), name) {
@@ -337,14 +340,14 @@ pub fn standing_out(results: &ScenarioResults) -> Vec<String> {
         ),
     ];
     for (name, label, higher_is_better, unit) in metrics {
-        let mut values: Vec<(Variant, f64)> = rows
+        let mut values: Vec<(&Design, f64)> = rows
             .iter()
-            .filter_map(|(v, row)| value(row, name).map(|x| (*v, x)))
+            .filter_map(|(d, row)| value(row, name).map(|x| (*d, x)))
             .collect();
         if values.len() < 2 {
             continue;
         }
-        // Stable sorts: ties keep the scenario's variant order.
+        // Stable sorts: ties keep the scenario's design order.
         if higher_is_better {
             values.sort_by(|a, b| b.1.total_cmp(&a.1));
         } else {
@@ -410,7 +413,7 @@ pub fn standing_out(results: &ScenarioResults) -> Vec<String> {
         // speak for the first replication.
         let first = all_rows
             .iter()
-            .find(|r| r[0].render() == variant.name() && r[1].render() == "1");
+            .find(|r| r[0].render() == variant.label && r[1].render() == "1");
         let row = if row[column("bottleneck")].render().is_empty() {
             first.unwrap_or(row)
         } else {
@@ -519,7 +522,7 @@ fn failures(results: &ScenarioResults) -> String {
 /// "choreography's p99 latency is 41 ± 6 ms lower than orchestrator's", for the key
 /// latency and throughput metrics, every variant against the first.
 pub fn paired_sentences(results: &ScenarioResults) -> Vec<String> {
-    let Some(&first) = results.variants.first() else {
+    let Some(first) = results.designs.first() else {
         return Vec::new();
     };
     let described = [
@@ -528,7 +531,7 @@ pub fn paired_sentences(results: &ScenarioResults) -> Vec<String> {
         ("throughput_per_s", "throughput", "workflows/s"),
     ];
     let mut lines = Vec::new();
-    for difference in differences(results).into_iter().filter(|d| d.a == first) {
+    for difference in differences(results).into_iter().filter(|d| d.a == *first) {
         let Some(&(_, label, unit)) = described.iter().find(|m| m.0 == difference.metric) else {
             continue;
         };

@@ -7,12 +7,13 @@ mod markdown;
 mod stats;
 mod table;
 
-pub use charts::{ChartError, latency_png, messages_png, timeline_png, variant_hex};
+pub use charts::{ChartError, design_hex, latency_png, messages_png, timeline_png};
 pub use check::render_check;
 pub use markdown::{ReportInputs, render_report, standing_out};
 pub use stats::{ci95_half_width, mean, t_975};
 pub use table::{Table, render_failures, render_table};
 
+use crate::coordination::{Design, communication_label, consistency_label};
 use crate::metrics::{Summary, TimeBucket};
 use crate::runner::ScenarioResults;
 
@@ -59,7 +60,7 @@ pub fn format_number(value: f64) -> String {
 }
 
 /// `summary.csv`'s columns, in order (DESIGN §5).
-pub const SUMMARY_COLUMNS: [&str; 33] = [
+pub const SUMMARY_COLUMNS: [&str; 36] = [
     "variant",
     "replication",
     "started",
@@ -93,6 +94,9 @@ pub const SUMMARY_COLUMNS: [&str; 33] = [
     "dead_letters",
     "time_to_consistency_p50_ms",
     "time_to_consistency_p99_ms",
+    "coordination",
+    "communication",
+    "consistency",
 ];
 
 /// The value cells of a summary (everything after `variant, replication`).
@@ -132,20 +136,33 @@ fn summary_cells(summary: &Summary) -> Vec<Cell> {
     ]
 }
 
-/// The rows of `summary.csv`: per variant, one row per replication, then `mean` and `ci95`
+/// The design's own columns, after the figures: its point in the coupling space.
+fn design_cells(design: &Design) -> [Cell; 3] {
+    [
+        Cell::Text(design.coordination.name().to_string()),
+        Cell::Text(communication_label(design.communication).to_string()),
+        Cell::Text(consistency_label(design.consistency).to_string()),
+    ]
+}
+
+/// The rows of `summary.csv`: per design, one row per replication, then `mean` and `ci95`
 /// rows when there is more than one replication.
 pub fn summary_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
-    for &variant in &results.variants {
+    for design in &results.designs {
         let runs: Vec<Vec<Cell>> = results
             .runs
             .iter()
-            .filter(|run| run.variant == variant)
-            .map(|run| summary_cells(&run.result.summary))
+            .filter(|run| run.design == *design)
+            .map(|run| {
+                let mut cells = summary_cells(&run.result.summary);
+                cells.extend(design_cells(design));
+                cells
+            })
             .collect();
         for (index, cells) in runs.iter().enumerate() {
             let mut row = vec![
-                Cell::Text(variant.name().to_string()),
+                Cell::Text(design.label.clone()),
                 Cell::Count(index as u64 + 1),
             ];
             row.extend(cells.iter().cloned());
@@ -157,7 +174,7 @@ pub fn summary_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
                 ("ci95", ci95_half_width),
             ] {
                 let mut row = vec![
-                    Cell::Text(variant.name().to_string()),
+                    Cell::Text(design.label.clone()),
                     Cell::Text(label.to_string()),
                 ];
                 row.extend(aggregate_columns(&runs, aggregate));
@@ -218,7 +235,7 @@ pub fn timeseries_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
             run.result
                 .timeseries
                 .iter()
-                .map(move |bucket| bucket_row(run.variant.name(), run.replication, bucket))
+                .map(move |bucket| bucket_row(&run.design.label, run.replication, bucket))
         })
         .collect()
 }
@@ -244,7 +261,7 @@ pub fn fault_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
         .flat_map(|run| {
             run.result.faults.iter().map(move |fault| {
                 vec![
-                    Cell::Text(run.variant.name().to_string()),
+                    Cell::Text(run.design.label.clone()),
                     Cell::Count(u64::from(run.replication)),
                     Cell::Text(fault.fault.to_string()),
                     Cell::Text(fault.target.clone()),
@@ -279,13 +296,13 @@ pub const DIFFERENCE_METRICS: [&str; 7] = [
     "status_latency_p99_ms",
 ];
 
-/// A paired difference between two variants on one metric: with common random numbers
+/// A paired difference between two designs on one metric: with common random numbers
 /// the replications pair up, so the per-replication differences have a tight interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
     pub metric: &'static str,
-    pub a: crate::coordination::Variant,
-    pub b: crate::coordination::Variant,
+    pub a: Design,
+    pub b: Design,
     /// Mean over replications of (a − b).
     pub mean: f64,
     /// Half-width of its 95 % Student-t interval (`None` with one replication).
@@ -294,26 +311,26 @@ pub struct Difference {
 
 /// Every metric × every pair (a before b in the scenario's order).
 pub fn differences(results: &ScenarioResults) -> Vec<Difference> {
-    let value = |variant, replication: u32, metric: &str| {
+    let value = |design: &Design, replication: u32, metric: &str| {
         let column = SUMMARY_COLUMNS.iter().position(|c| *c == metric)? - 2;
         let run = results
             .runs
             .iter()
-            .find(|r| r.variant == variant && r.replication == replication)?;
+            .find(|r| r.design == *design && r.replication == replication)?;
         summary_cells(&run.result.summary)[column].as_f64()
     };
     let mut out = Vec::new();
     for metric in DIFFERENCE_METRICS {
-        for (i, &a) in results.variants.iter().enumerate() {
-            for &b in &results.variants[i + 1..] {
+        for (i, a) in results.designs.iter().enumerate() {
+            for b in &results.designs[i + 1..] {
                 let paired: Option<Vec<f64>> = (1..=results.replications)
                     .map(|r| Some(value(a, r, metric)? - value(b, r, metric)?))
                     .collect();
                 if let Some(paired) = paired.filter(|p| !p.is_empty()) {
                     out.push(Difference {
                         metric,
-                        a,
-                        b,
+                        a: a.clone(),
+                        b: b.clone(),
                         mean: mean(&paired).unwrap_or(0.0),
                         ci95: ci95_half_width(&paired),
                     });
@@ -330,8 +347,8 @@ pub fn difference_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
         .map(|d| {
             vec![
                 Cell::Text(d.metric.to_string()),
-                Cell::Text(d.a.name().to_string()),
-                Cell::Text(d.b.name().to_string()),
+                Cell::Text(d.a.label.clone()),
+                Cell::Text(d.b.label.clone()),
                 Cell::Number(Some(d.mean)),
                 Cell::Number(d.ci95),
             ]
@@ -352,10 +369,10 @@ pub const MESSAGE_COLUMNS: [&str; 4] = [
 pub fn message_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
     charts::message_bars(results)
         .into_iter()
-        .flat_map(|(variant, shares)| {
+        .flat_map(|(design, shares)| {
             shares.into_iter().map(move |share| {
                 vec![
-                    Cell::Text(variant.name().to_string()),
+                    Cell::Text(design.label.clone()),
                     Cell::Text(share.category.label().to_string()),
                     Cell::Number(Some(share.messages_per_workflow)),
                     Cell::Number(Some(share.bytes_per_workflow)),

@@ -120,16 +120,16 @@ fn headed(columns: &[(&str, &str, usize)]) -> Table {
 /// Columns shown as `mean ± ci95` when there are replications.
 const WITH_INTERVAL: [&str; 3] = ["throughput_per_s", "latency_p50_ms", "latency_p99_ms"];
 
-/// The comparison table for the terminal: one line per variant (the mean, with 95 %
+/// The comparison table for the terminal: one line per design (the mean, with 95 %
 /// intervals on key columns, when there are replications).
 pub fn render_table(results: &ScenarioResults) -> String {
     let rows = summary_rows(results);
     let replicated = results.replications > 1;
     let mut table = headed(&TERMINAL_COLUMNS);
-    for variant in &results.variants {
+    for design in &results.designs {
         let of_variant: Vec<&Vec<Cell>> = rows
             .iter()
-            .filter(|row| row[0] == Cell::Text(variant.name().to_string()))
+            .filter(|row| row[0] == Cell::Text(design.label.clone()))
             .collect();
         let pick = |label: &str| {
             of_variant
@@ -145,7 +145,7 @@ pub fn render_table(results: &ScenarioResults) -> String {
             continue;
         };
         let interval = if replicated { pick("ci95") } else { None };
-        let mut line = vec![variant.name().to_string()];
+        let mut line = vec![design.label.clone()];
         for (_, column, decimals) in TERMINAL_COLUMNS {
             let at = column_index(column);
             let mut text = display(&main[at], column, decimals);

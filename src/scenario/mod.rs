@@ -1,6 +1,7 @@
 //! Scenario files: TOML text → raw serde structs → a validated `Scenario`. Also `--set`
 //! overrides and the JSON Schema of the format.
 
+mod designs;
 mod error;
 mod overrides;
 mod raw;
@@ -12,7 +13,7 @@ use std::path::Path;
 
 use toml::de::DeTable;
 
-use crate::coordination::Variant;
+use crate::coordination::Design;
 use crate::model::SystemSpec;
 
 pub use error::{Origin, ScenarioError, Source, line_column};
@@ -24,8 +25,10 @@ pub use units::{parse_duration, parse_size};
 pub struct Scenario {
     pub name: String,
     pub seed: u64,
-    /// In the order the scenario lists them.
-    pub variants: Vec<Variant>,
+    /// The designs to run, in the order the scenario (or `--variants`) lists them.
+    pub designs: Vec<Design>,
+    /// The scenario's own `[[designs]]`, runnable by name.
+    pub declared_designs: Vec<Design>,
     pub replications: u32,
     pub system: SystemSpec,
 }
@@ -106,18 +109,10 @@ impl Scenario {
         validate::validate(&source, raw)
     }
 
-    /// Replace the variants to run (from `--variants`), with the same checks as the file's.
-    pub fn set_variants(&mut self, variants: Vec<Variant>) -> Result<(), String> {
-        if variants.is_empty() {
-            return Err("expected at least one variant".to_string());
-        }
-        if variants.iter().any(|v| v.uses_orchestrator()) && self.system.orchestrator.is_none() {
-            return Err(
-                "the orchestrator variant needs an [orchestrator] section in the scenario"
-                    .to_string(),
-            );
-        }
-        self.variants = variants;
+    /// Replace the designs to run (from `--variants`), with the same checks as the file's.
+    pub fn set_designs(&mut self, names: &[&str]) -> Result<(), String> {
+        self.designs = designs::resolve(names, &self.declared_designs, &self.system)
+            .map_err(|(_, message)| message)?;
         Ok(())
     }
 }

@@ -29,6 +29,30 @@ pub struct RawScenarioFile {
     #[serde(default)]
     #[schemars(with = "Vec<RawFault>")]
     pub faults: Vec<Spanned<RawFault>>,
+    #[serde(default)]
+    #[schemars(with = "Vec<RawDesign>")]
+    pub designs: Vec<Spanned<RawDesign>>,
+}
+
+/// `[[designs]]`: a design of the scenario's own, run by its name like the predefined
+/// ones. Either `coordination` (the scenario's communication and consistency apply unless
+/// given), or a `pattern` with any of the three overridden.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDesign {
+    /// The label the reports use; not a predefined style or pattern name.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// A saga pattern to start from: `epic`, `phone-tag`, `fairy-tale`, `time-travel`,
+    /// `fantasy-fiction`, `horror-story`, `parallel` or `anthology`.
+    #[schemars(with = "Option<String>")]
+    pub pattern: Option<Spanned<String>>,
+    /// A coordination style: `orchestrator`, `choreography`, `front-controller`,
+    /// `stamp-coupling` or `stateless`.
+    #[schemars(with = "Option<String>")]
+    pub coordination: Option<Spanned<String>>,
+    pub communication: Option<RawCommunication>,
+    pub consistency: Option<RawConsistency>,
 }
 
 /// `"broker"` (a durable queue in front of the component) or `"direct"`.
@@ -122,7 +146,9 @@ pub struct RawScenario {
     /// Width of a `timeseries.csv` bucket (default: a round value giving 400–1,000 buckets).
     #[schemars(with = "Option<DurationValue>")]
     pub bucket: Option<Spanned<DurationValue>>,
-    /// Variants to run, by name (default: all five).
+    /// Designs to run, by name: the five coordination styles, the eight saga patterns,
+    /// `patterns` for all eight, and the scenario's own `[[designs]]` (default: the five
+    /// styles, then the scenario's own designs).
     #[schemars(with = "Option<Vec<String>>")]
     pub variants: Option<Spanned<Vec<Spanned<String>>>>,
     /// `"async"` (default) or `"sync"`: whether a caller's worker waits for the callee.

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use crate::coordination::Variant;
 use crate::engine::SimDuration;
 use crate::model::{
     Arrivals, Communication, ComponentId, Consistency, Delivery, DurationDistribution,
@@ -14,13 +13,13 @@ use crate::model::{
     WorkloadSpec, default_bucket,
 };
 
-use super::Scenario;
 use super::error::{ScenarioError, Source};
 use super::raw::{
     RawArrivals, RawCommunication, RawConsistency, RawDefaults, RawDelivery, RawFault,
     RawScenarioFile, RawService,
 };
 use super::values::DistributionValue;
+use super::{Scenario, designs};
 
 /// Built-in defaults for what neither a service nor `[defaults]` sets.
 const DEFAULT_WORKERS: u32 = 1;
@@ -154,57 +153,35 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
         steps,
         window,
     };
-    let mut scenario = Scenario {
+    let declared = designs::declared(source, &raw, &system)?;
+    let designs = match &raw.scenario.variants {
+        None => designs::default_designs(&system, &declared),
+        Some(list) => {
+            let names: Vec<&str> = list
+                .get_ref()
+                .iter()
+                .map(|n| n.get_ref().as_str())
+                .collect();
+            designs::resolve(&names, &declared, &system).map_err(|(index, message)| {
+                match list.get_ref().get(index) {
+                    Some(item) => source.error(
+                        Some(item.span()),
+                        format!("scenario.variants[{index}]"),
+                        message,
+                    ),
+                    None => source.error(Some(list.span()), "scenario.variants", message),
+                }
+            })?
+        }
+    };
+    Ok(Scenario {
         name,
         seed: raw.scenario.seed.unwrap_or(1),
-        variants: Variant::ALL.to_vec(),
+        designs,
+        declared_designs: declared,
         replications,
         system,
-    };
-    match &raw.scenario.variants {
-        None => {
-            if scenario.system.orchestrator.is_none() {
-                // Without `[orchestrator]`, "all variants" means all that can run.
-                scenario
-                    .variants
-                    .retain(|variant| !variant.uses_orchestrator());
-            }
-        }
-        Some(list) => {
-            let mut variants = Vec::new();
-            for (index, item) in list.get_ref().iter().enumerate() {
-                let key = format!("scenario.variants[{index}]");
-                let variant: Variant = item
-                    .get_ref()
-                    .parse()
-                    .map_err(|message| source.error(Some(item.span()), &key, message))?;
-                if variants.contains(&variant) {
-                    return Err(source.error(
-                        Some(item.span()),
-                        &key,
-                        format!("`{variant}` is listed twice"),
-                    ));
-                }
-                if variant.uses_orchestrator() && scenario.system.orchestrator.is_none() {
-                    return Err(source.error(
-                        Some(item.span()),
-                        &key,
-                        "the orchestrator variant needs an [orchestrator] section (workers, work, journal)",
-                    ));
-                }
-                variants.push(variant);
-            }
-            if variants.is_empty() {
-                return Err(source.error(
-                    Some(list.span()),
-                    "scenario.variants",
-                    "expected at least one variant",
-                ));
-            }
-            scenario.variants = variants;
-        }
-    }
-    Ok(scenario)
+    })
 }
 
 fn defaults_workers(

@@ -1,7 +1,7 @@
-//! Capacity search: for each variant, the highest Poisson arrival rate that still meets a
+//! Capacity search: for each design, the highest Poisson arrival rate that still meets a
 //! service-level objective, found by bracketing then bisection on simulated runs.
 
-use crate::coordination::{Variant, simulate_bounded};
+use crate::coordination::{Design, simulate_bounded};
 use crate::metrics::Summary;
 use crate::model::Arrivals;
 use crate::scenario::{Scenario, parse_duration};
@@ -119,10 +119,10 @@ impl Slo {
     }
 }
 
-/// The capacity of one variant.
+/// The capacity of one design.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapacityResult {
-    pub variant: Variant,
+    pub design: Design,
     /// Highest rate found to meet the SLO (`None`: not even the lowest rate tried).
     pub max_arrivals_per_s: Option<f64>,
     /// Simulated runs the search took.
@@ -132,15 +132,10 @@ pub struct CapacityResult {
 const LOWEST_RATE: f64 = 1e-3;
 const HIGHEST_RATE: f64 = 1e7;
 
-/// For each variant: bracket the largest rate meeting `slo` by doubling (or halving) from
+/// For one design: bracket the largest rate meeting `slo` by doubling (or halving) from
 /// the scenario's own rate, then bisect until the bracket is narrower than `precision`
 /// (relative). Every run uses the scenario's seed: the search is deterministic.
-pub fn capacity(
-    scenario: &Scenario,
-    slo: &Slo,
-    precision: f64,
-    variant: Variant,
-) -> CapacityResult {
+pub fn capacity(scenario: &Scenario, slo: &Slo, precision: f64, design: &Design) -> CapacityResult {
     let mut runs = 0;
     let worst_ms = slo.latency_bound_ms();
     let mut meets = |rate: f64| {
@@ -150,7 +145,7 @@ pub fn capacity(
         // By Little's law a system meeting the bound holds about rate × bound workflows;
         // fifty times that (and at least 10,000) means it is drowning: stop early.
         let limit = (rate * worst_ms / 1000.0 * 50.0).max(10_000.0) as usize;
-        simulate_bounded(&spec, variant, scenario.seed, false, Some(limit))
+        simulate_bounded(&spec, design, scenario.seed, false, Some(limit))
             .is_some_and(|output| slo.met_by(&output.result.summary))
     };
     let start = scenario.system.workload.arrivals.per_second();
@@ -169,7 +164,7 @@ pub fn capacity(
             let next = high / 2.0;
             if next < LOWEST_RATE {
                 return CapacityResult {
-                    variant,
+                    design: design.clone(),
                     max_arrivals_per_s: None,
                     runs,
                 };
@@ -189,7 +184,7 @@ pub fn capacity(
         }
     }
     CapacityResult {
-        variant,
+        design: design.clone(),
         max_arrivals_per_s: Some(low),
         runs,
     }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::coordination::Variant;
+use crate::coordination::Design;
 use crate::files::write_atomically;
 use crate::report::charts::{SweepLine, sweep_png};
 use crate::report::{Cell, SUMMARY_COLUMNS, summary_rows};
@@ -53,7 +53,8 @@ pub struct Sweep {
 /// Command-line choices that apply to every point.
 #[derive(Debug, Clone, Default)]
 pub struct PointOptions {
-    pub variants: Option<Vec<Variant>>,
+    /// Design names from `--variants` (checked against every point's scenario).
+    pub variants: Option<Vec<String>>,
     pub seed: Option<u64>,
     pub replications: Option<u32>,
 }
@@ -82,8 +83,9 @@ pub fn prepare(
         let mut scenario =
             Scenario::load(file, &overrides).map_err(|e| SweepError::Input(e.to_string()))?;
         if let Some(variants) = &options.variants {
+            let names: Vec<&str> = variants.iter().map(String::as_str).collect();
             scenario
-                .set_variants(variants.clone())
+                .set_designs(&names)
                 .map_err(|e| SweepError::Input(format!("--variants: {e}")))?;
         }
         if let Some(seed) = options.seed {
@@ -103,11 +105,7 @@ pub fn prepare(
             .iter()
             .map(|p| (p.key.clone(), p.values.clone()))
             .collect(),
-        variants: first
-            .variants
-            .iter()
-            .map(|v| v.name().to_string())
-            .collect(),
+        variants: first.designs.iter().map(|d| d.label.clone()).collect(),
         seed: first.seed,
         replications: first.replications,
         points: grid.len(),
@@ -370,7 +368,7 @@ const SWEEP_METRICS: [(&str, &str, &str); 6] = [
     ("stuck", "stuck workflows", "sweep-stuck.png"),
 ];
 
-/// The lines of one sweep chart: per variant (and combination of the other swept keys),
+/// The lines of one sweep chart: per design (and combination of the other swept keys),
 /// the metric against the first key, with the 95 % interval when there are replications.
 pub fn sweep_lines(manifest: &Manifest, csv: &str, metric: &str) -> Vec<SweepLine> {
     let keys = manifest.params.len();
@@ -396,16 +394,18 @@ pub fn sweep_lines(manifest: &Manifest, csv: &str, metric: &str) -> Vec<SweepLin
         .iter()
         .filter(|row| row.get(keys + 1) == Some(&label_row))
     {
-        let Ok(variant) = row[keys].parse::<Variant>() else {
+        let design = row[keys];
+        let Some(position) = manifest.variants.iter().position(|d| d == design) else {
             continue;
         };
+        let palette_slot = Design::palette_slot_of(design, position);
         let others: Vec<String> = (1..keys)
             .map(|k| format!("{}={}", manifest.params[k].0, row[k]))
             .collect();
         let label = if others.is_empty() {
-            variant.name().to_string()
+            design.to_string()
         } else {
-            format!("{variant}, {}", others.join(", "))
+            format!("{design}, {}", others.join(", "))
         };
         let x = if numeric {
             row[0].parse::<f64>().unwrap_or(0.0)
@@ -425,7 +425,7 @@ pub fn sweep_lines(manifest: &Manifest, csv: &str, metric: &str) -> Vec<SweepLin
             Some(line) => line.points.push((x, y, half)),
             None => lines.push(SweepLine {
                 label,
-                variant,
+                palette_slot,
                 points: vec![(x, y, half)],
             }),
         }

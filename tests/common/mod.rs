@@ -6,7 +6,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 use sagasim::metrics::Summary;
-use sagasim::{RunOptions, Scenario, ScenarioResults, Variant, run};
+use sagasim::{RunOptions, Scenario, ScenarioResults, run};
 
 /// A scenario of `steps` services with 1 ms of constant work each, no network delay, no
 /// coordination cost, many workers (so no queueing), and `extra` appended verbatim.
@@ -46,13 +46,15 @@ pub fn run_all(scenario: &Scenario) -> ScenarioResults {
     run(scenario, &RunOptions::default())
 }
 
-/// The summary of `variant` (first replication).
-pub fn summary_of(results: &ScenarioResults, variant: Variant) -> &Summary {
+/// The summary of the design labelled `label` (first replication): a style
+/// (`Coordination::Orchestrator`), a pattern (`"epic"`) or the scenario's own design.
+pub fn summary_of(results: &ScenarioResults, label: impl std::fmt::Display) -> &Summary {
+    let label = label.to_string();
     &results
         .runs
         .iter()
-        .find(|run| run.variant == variant)
-        .unwrap_or_else(|| panic!("{variant} did not run"))
+        .find(|run| run.design.label == label)
+        .unwrap_or_else(|| panic!("{label} did not run"))
         .result
         .summary
 }

@@ -4,10 +4,10 @@
 use crate::engine::{EventQueue, SimTime, StreamPurpose};
 use crate::metrics::Outcome;
 
-use super::super::message::{Message, MessageKind};
+use super::super::message::{Message, MessageKind, ROLLBACK_GAVE_UP};
 use super::super::system::ComponentId;
 use super::super::workflow::{PendingQuery, WorkflowRef};
-use super::{Event, StatusRoute, World};
+use super::{Event, SendMode, StatusRoute, World};
 
 /// Status queries a client keeps waiting on per workflow; older ones are given up.
 const MAX_PENDING_QUERIES: usize = 64;
@@ -26,8 +26,13 @@ impl World<'_> {
             MessageKind::CompensationReply => {
                 // Count each step's report once: a duplicated report is not a new one.
                 workflow.reports_mask |= 1u64 << message.step;
-                if workflow.reports_mask.count_ones() == message.payload {
-                    self.end(now, handle, Outcome::Compensated);
+                if workflow.reports_mask.count_ones() == message.payload & !ROLLBACK_GAVE_UP {
+                    let outcome = if message.payload & ROLLBACK_GAVE_UP != 0 {
+                        Outcome::Failed
+                    } else {
+                        Outcome::Compensated
+                    };
+                    self.end(now, handle, outcome);
                 }
             }
             MessageKind::StatusReply => {
@@ -136,6 +141,7 @@ impl World<'_> {
                 MessageKind::StatusQuery,
                 0,
                 id,
+                SendMode::Notify,
             );
         }
         if let Some(policy) = self.spec.failures.policy {

@@ -6,7 +6,7 @@ use crate::engine::{EventQueue, SimTime, StreamPurpose};
 use super::super::message::MessageKind;
 use super::super::system::ComponentId;
 use super::super::workflow::{Request, WorkflowRef};
-use super::{Event, World};
+use super::{Event, SendMode, World};
 
 /// What a reply timeout leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ impl World<'_> {
         request: Request,
     ) {
         if request.dst == from {
-            self.local(queue, workflow, from, request.kind, request.step);
+            self.local(queue, workflow, from, request.kind, request.step, 0);
         } else {
             let sent = self.send(
                 queue,
@@ -37,8 +37,9 @@ impl World<'_> {
                 request.kind,
                 request.step,
                 0,
+                SendMode::CoordinatorCall,
             );
-            self.workflows.get_mut(workflow).coordinator_hold = sent.hold;
+            self.workflows.get_mut(workflow).coordinator_hold = sent.call_id().unwrap_or(0);
         }
         self.expect_reply(queue, workflow, request);
     }
@@ -104,9 +105,12 @@ impl World<'_> {
         {
             return TimeoutOutcome::Nothing;
         }
-        let hold = std::mem::take(&mut self.workflows.get_mut(workflow).coordinator_hold);
+        // Sync: the worker stops waiting for this call; it sleeps through the backoff (a
+        // thread retrying in a loop), then calls again or gives up.
+        let hold = self.workflows.get(workflow).coordinator_hold;
         if hold != 0 {
-            self.release_hold(now, coordinator, hold, queue);
+            let sleeping = self.stations[coordinator.index()].sleep_held(now, hold);
+            self.workflows.get_mut(workflow).coordinator_hold = sleeping.unwrap_or(0);
         }
         let state = self.workflows.get_mut(workflow);
         state.coordinator.attempt += 1;
@@ -123,7 +127,8 @@ impl World<'_> {
         TimeoutOutcome::Nothing
     }
 
-    /// The backoff is over: re-send the awaited request.
+    /// The backoff is over: re-send the awaited request (in sync, from the worker that
+    /// slept through the backoff).
     pub fn retry(&mut self, workflow: WorkflowRef, token: u32, queue: &mut EventQueue<Event>) {
         let state = self.workflows.get(workflow);
         let measured = state.measured;
@@ -133,12 +138,27 @@ impl World<'_> {
             state.coordinator.token == token,
         ) && self.stations[coordinator.index()].up
         {
+            let resumed = self.resume_coordinator_worker(queue.now(), workflow);
             self.metrics.retry(measured);
             self.resending = true;
             self.send_awaited(queue, workflow, coordinator, request);
             self.resending = false;
+            if resumed {
+                self.after_resumed(queue.now(), queue);
+            }
         }
         self.drop_reference(workflow);
+    }
+
+    /// Sync: act as the coordinator's worker that sleeps after a timed-out request (to
+    /// retry or give up). `false` if there is none (async, or it died in a crash): the
+    /// coordinator then acts without holding a worker.
+    pub fn resume_coordinator_worker(&mut self, now: SimTime, workflow: WorkflowRef) -> bool {
+        let hold = std::mem::take(&mut self.workflows.get_mut(workflow).coordinator_hold);
+        match self.config.coordinator {
+            Some(coordinator) if hold != 0 => self.resume_held(now, coordinator, hold).is_some(),
+            _ => false,
+        }
     }
 
     /// A journaled coordinator restarted: re-issue the request it was waiting on (the

@@ -2,11 +2,13 @@
 //! client's bookkeeping, status polls and timeouts, faults and recovery. What to send next
 //! is the coordination variant's decision; the world carries it out and measures it.
 
+mod calls;
 mod client;
 mod coordinator;
 mod faults;
 mod transport;
 
+pub use calls::CallTimeoutOutcome;
 pub use coordinator::TimeoutOutcome;
 
 use crate::engine::{EventQueue, KeyedStreams, SimDuration, SimTime, SplitMix64, StreamPurpose};
@@ -44,6 +46,14 @@ pub enum Event {
         workflow: WorkflowRef,
         id: u32,
         resend: bool,
+    },
+    /// Sync: a participant's blocking call `call` at `at` timed out (`retry`: the worker's
+    /// backoff is over and it calls again).
+    CallTimeout {
+        workflow: WorkflowRef,
+        at: ComponentId,
+        call: u32,
+        retry: bool,
     },
     /// Fault occurrence `index` begins.
     FaultStarts(u32),
@@ -94,17 +104,42 @@ pub struct WorldConfig {
     pub trace: bool,
 }
 
-/// The message a worker is handling while the variant decides what to send (sync
-/// communication needs to know which sends are calls and which answer the caller).
-#[derive(Debug, Clone, Copy)]
-struct Handling {
-    message: Message,
-    /// The id the worker's hold will get if it makes calls.
-    hold: u32,
-    calls: u32,
-    answered: bool,
+/// How a message relates to the worker that sends it (sync communication; in async every
+/// send is one-way and the sender's worker is free at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendMode {
+    /// The answer to the request being handled if it goes back to that request's caller,
+    /// otherwise a one-way message.
+    Auto,
+    /// A one-way notification: nobody waits for it.
+    Notify,
+    /// A participant's blocking call: the worker waits for the answer, under `[policy]`'s
+    /// timeout and retries.
+    Call,
+    /// A coordinator's awaited request: a blocking call whose timeouts and retries are the
+    /// coordinator's (`Event::ReplyTimeout`).
+    CoordinatorCall,
 }
 
+/// The job a worker is doing while the variant decides what to send (sync communication):
+/// which request occupies it, whether that request's caller is answered, and the call or
+/// local continuation it makes.
+#[derive(Debug, Clone, Copy)]
+struct Handling {
+    at: ComponentId,
+    /// The request that took the worker from the inbox; its caller gets the answer.
+    request: Message,
+    answered: bool,
+    /// Handling an answer (or a local task) as a continuation of a held job.
+    continuation: bool,
+    /// The blocking call made now, with its id.
+    call: Option<(Message, u32)>,
+    coordinator_call: bool,
+    /// Retries made so far of the call this job is about (a participant's retry).
+    attempt: u32,
+    /// A local task the same worker does next (sync: no trip through its own inbox).
+    local: Option<Message>,
+}
 pub struct World<'s> {
     spec: &'s SystemSpec,
     config: WorldConfig,
@@ -324,6 +359,9 @@ impl<'s> World<'s> {
         let at = message.dst;
         let step = u64::from(message.step);
         let index = u64::from(message.index);
+        if task == Task::Resume {
+            return SimDuration::ZERO;
+        }
         if at == ComponentId::ORCHESTRATOR {
             let orchestrator = self
                 .spec
@@ -361,7 +399,7 @@ impl<'s> World<'s> {
                     .query
                     .sample(&mut self.streams.stream(StreamPurpose::Query, number, index))
             }
-            Task::Coordinate => {
+            Task::Coordinate | Task::Resume => {
                 let mut rng = self
                     .streams
                     .stream(StreamPurpose::Coordination, number, index);
@@ -380,16 +418,10 @@ impl<'s> World<'s> {
             Task::Step => self.apply_step(now, message),
             Task::Compensate => self.apply_compensation(now, message),
             Task::Query => WorkResult::Answered,
-            Task::Coordinate => WorkResult::Applied,
+            Task::Coordinate | Task::Resume => WorkResult::Applied,
         };
         if self.sync {
-            let hold = self.stations[message.dst.index()].next_hold_id();
-            self.handling = Some(Handling {
-                message: *message,
-                hold,
-                calls: 0,
-                answered: false,
-            });
+            self.handling = Some(self.handling_of(now, message));
         }
         Some(result)
     }
@@ -469,27 +501,6 @@ impl<'s> World<'s> {
             }
         }
         WorkResult::Compensated
-    }
-
-    /// After the variant reacted to a finished message: keep the worker held if it made
-    /// blocking calls, otherwise answer its caller if needed and take the next message.
-    pub fn after_work(&mut self, now: SimTime, message: &Message, queue: &mut EventQueue<Event>) {
-        // Only sync communication tracks the handling (async workers never wait).
-        match self.handling.take() {
-            Some(handling) if handling.calls > 0 => {
-                // The held worker keeps the message's reference until its calls are answered.
-                let station = &mut self.stations[message.dst.index()];
-                let hold = station.hold_worker(*message, handling.calls, handling.answered);
-                debug_assert_eq!(hold, handling.hold);
-            }
-            handling => {
-                if let Some(handling) = handling {
-                    self.answer_caller(message, handling.answered, queue);
-                }
-                self.free_worker(now, message.dst, queue);
-                self.drop_reference(message.workflow);
-            }
-        }
     }
 
     /// A worker at `at` is free: it takes the next waiting message, if any.
@@ -613,6 +624,7 @@ pub fn task_of(message: &Message) -> Task {
         MessageKind::Start | MessageKind::Command | MessageKind::Event => Task::Step,
         MessageKind::Compensate => Task::Compensate,
         MessageKind::StatusQuery => Task::Query,
+        MessageKind::Ack => Task::Resume,
         _ => Task::Coordinate,
     }
 }

@@ -1,19 +1,19 @@
-//! Moving messages: sending over the network (loss, duplicates, latency, bandwidth),
-//! delivery into inboxes or brokers, and sync communication's held workers and answers.
+//! Moving messages: sending over the network (loss, duplicates, latency, bandwidth) and
+//! delivery into inboxes or brokers.
 
 use crate::engine::{EventQueue, SimTime, StreamPurpose};
 use crate::metrics::MessageCategory;
 
 use super::super::faults::Delivery;
-use super::super::message::{Message, MessageKind};
+use super::super::message::{CallLink, Message, MessageKind};
 use super::super::station::Admission;
 use super::super::system::ComponentId;
 use super::super::trace::{Task, TraceRecord};
 use super::super::workflow::WorkflowRef;
-use super::{Event, World, task_of};
+use super::{Event, SendMode, World, task_of};
 
 impl World<'_> {
-    fn new_message(
+    pub(super) fn new_message(
         &mut self,
         workflow: WorkflowRef,
         src: ComponentId,
@@ -39,7 +39,8 @@ impl World<'_> {
         (message, state.number)
     }
 
-    /// Send a message over the network; returns it as sent (with its sync hold).
+    /// Send a message over the network; returns it as sent (marked as a call or an answer
+    /// in sync communication, per `mode`).
     #[allow(clippy::too_many_arguments)]
     pub fn send(
         &mut self,
@@ -50,10 +51,11 @@ impl World<'_> {
         kind: MessageKind,
         step: u8,
         payload: u32,
+        mode: SendMode,
     ) -> Message {
         let (mut message, number) = self.new_message(workflow, src, dst, kind, step, payload);
         if self.sync {
-            self.mark_call_or_answer(&mut message);
+            self.mark_call_or_answer(&mut message, mode);
         }
         if src == self.config.coordinator.unwrap_or(ComponentId::CLIENT)
             && matches!(
@@ -92,7 +94,7 @@ impl World<'_> {
     }
 
     /// Count, trace, maybe lose, and schedule the arrival of one copy of a message.
-    fn transmit(
+    pub(super) fn transmit(
         &mut self,
         queue: &mut EventQueue<Event>,
         message: Message,
@@ -122,6 +124,7 @@ impl World<'_> {
                 bytes,
                 payload,
                 local: false,
+                link: message.link(),
             });
         }
         let streams = self.streams;
@@ -146,58 +149,6 @@ impl World<'_> {
         }
     }
 
-    /// Sync communication: a message from the worker being handled is either the answer
-    /// to its caller (releasing the caller's held worker) or a call (holding this worker).
-    fn mark_call_or_answer(&mut self, message: &mut Message) {
-        let Some(handling) = &mut self.handling else {
-            return;
-        };
-        let caller = handling.message;
-        if message.kind.is_answer() {
-            if caller.hold != 0
-                && !caller.kind.is_answer()
-                && message.dst == caller.src
-                && !handling.answered
-            {
-                message.hold = caller.hold;
-                handling.answered = true;
-            }
-        } else if message.src != message.dst
-            && message.dst != ComponentId::CLIENT
-            && !message.kind.is_status()
-            && message.src == caller.dst
-        {
-            message.hold = handling.hold;
-            handling.calls += 1;
-        }
-    }
-
-    /// A worker that handled `message` returns: if `message` was a blocking call not yet
-    /// answered, send its caller an ack.
-    pub(super) fn answer_caller(
-        &mut self,
-        message: &Message,
-        answered: bool,
-        queue: &mut EventQueue<Event>,
-    ) {
-        if message.hold != 0
-            && !message.kind.is_answer()
-            && !answered
-            && message.src != ComponentId::CLIENT
-        {
-            let (mut ack, number) = self.new_message(
-                message.workflow,
-                message.dst,
-                message.src,
-                MessageKind::Ack,
-                message.step,
-                0,
-            );
-            ack.hold = message.hold;
-            self.transmit(queue, ack, number, MessageCategory::Reply);
-        }
-    }
-
     /// Give a component work of its own (no network, not counted as a message).
     pub fn local(
         &mut self,
@@ -206,8 +157,9 @@ impl World<'_> {
         at: ComponentId,
         kind: MessageKind,
         step: u8,
+        payload: u32,
     ) {
-        let (message, number) = self.new_message(workflow, at, at, kind, step, 0);
+        let (message, number) = self.new_message(workflow, at, at, kind, step, payload);
         if let Some(trace) = &mut self.trace {
             trace.push(TraceRecord::Sent {
                 at: queue.now(),
@@ -217,11 +169,14 @@ impl World<'_> {
                 kind,
                 step,
                 bytes: 0,
-                payload: 0,
+                payload,
                 local: true,
+                link: CallLink::OneWay,
             });
         }
-        self.deliver(queue.now(), message, queue);
+        if !(self.sync && self.continue_locally(message)) {
+            self.deliver(queue.now(), message, queue);
+        }
     }
 
     /// A message arrives at its destination.
@@ -253,19 +208,16 @@ impl World<'_> {
             }
             return;
         }
-        if message.kind.is_answer() && message.hold != 0 {
-            self.release_hold(now, message.dst, message.hold, queue);
-            if message.kind == MessageKind::Ack {
-                self.drop_reference(message.workflow);
-                return;
-            }
-        }
         if self.config.coordinator == Some(message.dst)
             && matches!(task_of(&message), Task::Coordinate | Task::Query)
             && self.workflows.get(message.workflow).coordinator.lost
         {
             // The coordinator lost this workflow's state in a crash: it cannot act on it.
             self.dead_letter(message.workflow);
+            return;
+        }
+        if let Some(id) = message.answered_call() {
+            self.deliver_answer(now, message, id, queue);
             return;
         }
         self.admit(now, message, queue);
@@ -295,29 +247,6 @@ impl World<'_> {
         let measured = self.workflows.get(workflow).measured;
         self.metrics.dead_letter(measured);
         self.drop_reference(workflow);
-    }
-
-    /// An answer arrived for hold `hold` at `at`: once all its calls are answered, the held
-    /// worker answers its own caller and takes the next message.
-    pub(super) fn release_hold(
-        &mut self,
-        now: SimTime,
-        at: ComponentId,
-        hold: u32,
-        queue: &mut EventQueue<Event>,
-    ) {
-        let station = &mut self.stations[at.index()];
-        let Some(held) = station.held.get_mut(&hold) else {
-            return;
-        };
-        held.remaining = held.remaining.saturating_sub(1);
-        if held.remaining > 0 {
-            return;
-        }
-        let held = station.held.remove(&hold).expect("just found");
-        self.answer_caller(&held.handling, held.answered, queue);
-        self.free_worker(now, at, queue);
-        self.drop_reference(held.handling.workflow);
     }
 
     /// If `a` and `b` are partitioned now: when the partition heals, and which fault
