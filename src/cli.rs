@@ -7,10 +7,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::coordination::message_flows;
 use crate::report::{
-    self, ChartError, DIFFERENCE_COLUMNS, FAULT_COLUMNS, MESSAGE_COLUMNS, ReportInputs,
-    SUMMARY_COLUMNS, TIMESERIES_COLUMNS, difference_rows, fault_rows, latency_png, message_rows,
-    messages_png, render_check, render_failures, render_report, render_table, summary_rows,
-    timeline_png, timeseries_rows, to_csv,
+    self, COMPONENT_COLUMNS, ChartError, DIFFERENCE_COLUMNS, FAULT_COLUMNS, MESSAGE_COLUMNS,
+    ReportInputs, SUMMARY_COLUMNS, TIMESERIES_COLUMNS, component_rows, difference_rows, fault_rows,
+    latency_png, message_rows, messages_png, render_check, render_failures, render_report,
+    render_table, summary_rows, timeline_png, timeseries_rows, to_csv,
 };
 use crate::report::{Cell, Table};
 use crate::runner::{RunOptions, ScenarioResults, run};
@@ -598,6 +598,10 @@ fn write_run_outputs(
         (
             "messages.csv",
             to_csv(&MESSAGE_COLUMNS, &message_rows(results)).into_bytes(),
+        ),
+        (
+            "components.csv",
+            to_csv(&COMPONENT_COLUMNS, &component_rows(results)).into_bytes(),
         ),
         (
             "differences.csv",

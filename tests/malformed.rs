@@ -11,6 +11,34 @@ use common::sagasim;
 /// (file in tests/malformed, line, column, key, start of the message).
 const CASES: &[(&str, usize, usize, &str, &str)] = &[
     (
+        "design-listed-twice.toml",
+        4,
+        21,
+        "scenario.variants[1]",
+        "`epic` is listed twice",
+    ),
+    (
+        "design-shadows-pattern.toml",
+        19,
+        8,
+        "designs[0].name",
+        "`epic` is a predefined design;",
+    ),
+    (
+        "design-unknown-pattern.toml",
+        20,
+        11,
+        "designs[0].pattern",
+        "unknown pattern `soap-opera`; ",
+    ),
+    (
+        "design-without-coordination.toml",
+        18,
+        1,
+        "designs[0]",
+        "expected `coordination` (a st",
+    ),
+    (
         "bandwidth-in-bytes.toml",
         9,
         13,

@@ -2,10 +2,12 @@
 //! message and byte counts, status-query quality, coupling and the time series. Memory is
 //! independent of the number of workflows run.
 
+mod components;
 mod histogram;
 mod recovery;
 mod timeseries;
 
+pub use components::{ComponentLoad, ComponentRole, ComponentRow};
 pub use histogram::LatencyHistogram;
 pub use recovery::{FaultRow, FaultTracker, FaultWindow};
 pub use timeseries::{SeriesEvent, TimeBucket, TimeSeries};
@@ -82,16 +84,6 @@ pub struct MeasurementWindow {
     /// End of arrivals; throughput counts completions in `[warmup, arrivals_end)`.
     pub arrivals_end: SimTime,
     pub bucket: SimDuration,
-}
-
-/// Busy time of one component, for utilization.
-#[derive(Debug, Clone)]
-pub struct ComponentLoad {
-    pub name: String,
-    pub workers: u32,
-    /// Worker-nanoseconds busy inside `[warmup, arrivals_end)`.
-    pub busy_nanos: u128,
-    pub is_coordinator: bool,
 }
 
 /// Collects everything `summary.csv` and `timeseries.csv` report about one run.
@@ -298,10 +290,7 @@ impl RunMetrics {
             .arrivals_end
             .since(self.window.warmup)
             .as_nanos_f64();
-        let utilization = |load: &ComponentLoad| {
-            (window_nanos > 0.0)
-                .then(|| load.busy_nanos as f64 / (window_nanos * f64::from(load.workers)))
-        };
+        let utilization = |load: &ComponentLoad| load.utilization(window_nanos);
         let coordinator_utilization = loads
             .iter()
             .find(|l| l.is_coordinator)
@@ -383,6 +372,10 @@ impl RunMetrics {
             faults,
             messages_by_category,
             latency_ladder,
+            components: loads
+                .iter()
+                .map(|load| ComponentRow::new(load, window_nanos))
+                .collect(),
         }
     }
 
@@ -448,4 +441,6 @@ pub struct RunResult {
     pub messages_by_category: Vec<CategoryShare>,
     /// (quantile, latency in ms) at `LADDER_QUANTILES`, for completed workflows.
     pub latency_ladder: Vec<(f64, f64)>,
+    /// The client, then every component with workers, in component order.
+    pub components: Vec<ComponentRow>,
 }

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::SimTime;
+use crate::metrics::LatencyHistogram;
 
 use super::message::{CALL_ID_MASK, Message};
 
@@ -55,7 +56,8 @@ pub struct Station {
     workers: u32,
     busy: u32,
     queue_capacity: usize,
-    inbox: VecDeque<Message>,
+    /// Waiting messages, with when each joined the inbox.
+    inbox: VecDeque<(SimTime, Message)>,
     /// Worker-nanoseconds busy inside the measurement window.
     busy_nanos: u128,
     last_change: SimTime,
@@ -77,6 +79,11 @@ pub struct Station {
     /// Inbox statistics: the longest it got, and messages refused because it was full.
     max_queue: usize,
     rejected: u64,
+    /// Time from joining the inbox to a worker taking the message, for the messages taken
+    /// inside the measurement window (0 when a worker was free).
+    queue_wait: LatencyHistogram,
+    /// Messages addressed here that were lost (measured workflows only, like the summary's).
+    pub dead_letters: u64,
 }
 
 impl Station {
@@ -106,6 +113,8 @@ impl Station {
             blocked_nanos: 0,
             max_queue: 0,
             rejected: 0,
+            queue_wait: LatencyHistogram::new(),
+            dead_letters: 0,
         }
     }
 
@@ -132,6 +141,17 @@ impl Station {
         self.rejected
     }
 
+    /// The 99th percentile of the time messages waited in the inbox, in milliseconds.
+    pub fn queue_wait_p99_ms(&self) -> Option<f64> {
+        self.queue_wait.quantile_ms(0.99)
+    }
+
+    fn record_wait(&mut self, now: SimTime, since: SimTime) {
+        if now >= self.window_start && now < self.window_end {
+            self.queue_wait.record(now.since(since));
+        }
+    }
+
     /// Messages waiting: in the inbox and held by a broker while the station is down.
     pub fn backlog(&self) -> usize {
         self.inbox.len() + self.parked.len()
@@ -141,10 +161,11 @@ impl Station {
     pub fn admit(&mut self, now: SimTime, message: Message) -> Admission {
         if self.busy < self.workers {
             self.set_busy(now, self.busy + 1);
+            self.record_wait(now, now);
             self.start_job(message);
             Admission::Started
         } else if self.inbox.len() < self.queue_capacity {
-            self.inbox.push_back(message);
+            self.inbox.push_back((now, message));
             self.max_queue = self.max_queue.max(self.inbox.len());
             Admission::Queued
         } else {
@@ -178,7 +199,8 @@ impl Station {
             "a worker finished at a station with none busy"
         );
         match self.inbox.pop_front() {
-            Some(next) => {
+            Some((since, next)) => {
+                self.record_wait(now, since);
                 self.start_job(next);
                 Some(next)
             }
@@ -260,7 +282,7 @@ impl Station {
             .as_mut()
             .map(|r| std::mem::take(r).into_values().collect())
             .unwrap_or_default();
-        lost.extend(self.inbox.drain(..));
+        lost.extend(self.inbox.drain(..).map(|(_, message)| message));
         (lost, held)
     }
 

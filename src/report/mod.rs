@@ -356,6 +356,47 @@ pub fn difference_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
         .collect()
 }
 
+/// `components.csv`'s columns.
+pub const COMPONENT_COLUMNS: [&str; 11] = [
+    "variant",
+    "replication",
+    "component",
+    "role",
+    "workers",
+    "utilization",
+    "held_fraction",
+    "queue_wait_p99_ms",
+    "max_queue",
+    "rejected",
+    "dead_letters",
+];
+
+/// One row per (design, replication, component): the client first, then the components
+/// with workers. `held_fraction` is the part of `utilization` spent blocked on calls.
+pub fn component_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
+    results
+        .runs
+        .iter()
+        .flat_map(|run| {
+            run.result.components.iter().map(move |component| {
+                vec![
+                    Cell::Text(run.design.label.clone()),
+                    Cell::Count(u64::from(run.replication)),
+                    Cell::Text(component.component.clone()),
+                    Cell::Text(component.role.label().to_string()),
+                    Cell::Count(u64::from(component.workers)),
+                    Cell::Number(component.utilization),
+                    Cell::Number(component.held_fraction),
+                    Cell::Number(component.queue_wait_p99_ms),
+                    Cell::Count(component.max_queue),
+                    Cell::Count(component.rejected),
+                    Cell::Count(component.dead_letters),
+                ]
+            })
+        })
+        .collect()
+}
+
 /// `messages.csv`'s columns.
 pub const MESSAGE_COLUMNS: [&str; 4] = [
     "variant",

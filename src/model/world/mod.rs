@@ -13,7 +13,7 @@ pub use coordinator::TimeoutOutcome;
 
 use crate::engine::{EventQueue, KeyedStreams, SimDuration, SimTime, SplitMix64, StreamPurpose};
 use crate::metrics::{
-    ComponentLoad, FaultWindow, MeasurementWindow, Outcome, RunMetrics, RunResult,
+    ComponentLoad, ComponentRole, FaultWindow, MeasurementWindow, Outcome, RunMetrics, RunResult,
 };
 
 use super::faults::{Communication, FaultKind, FaultOccurrence, occurrences};
@@ -574,17 +574,30 @@ impl<'s> World<'s> {
             }
         }
         let mut loads = Vec::new();
-        for (index, station) in self.stations.iter_mut().enumerate().skip(1) {
+        for (index, station) in self.stations.iter_mut().enumerate() {
             let id = ComponentId(u16::try_from(index).expect("component count is validated"));
             if id == ComponentId::ORCHESTRATOR && !self.config.uses_orchestrator {
                 continue;
             }
             station.account_until(end);
+            let is_coordinator = self.config.coordinator == Some(id);
+            let role = match id {
+                ComponentId::CLIENT => ComponentRole::Client,
+                ComponentId::ORCHESTRATOR => ComponentRole::Orchestrator,
+                _ if is_coordinator => ComponentRole::FrontController,
+                _ => ComponentRole::Participant,
+            };
             loads.push(ComponentLoad {
                 name: self.spec.component_name(id).to_string(),
+                role,
                 workers: station.workers(),
                 busy_nanos: station.busy_nanos(),
-                is_coordinator: self.config.coordinator == Some(id),
+                blocked_nanos: station.blocked_nanos(),
+                is_coordinator,
+                queue_wait_p99_ms: station.queue_wait_p99_ms(),
+                max_queue: station.max_queue(),
+                rejected: station.rejected(),
+                dead_letters: station.dead_letters,
             });
         }
         let result = self.metrics.finish(end, events, &loads);

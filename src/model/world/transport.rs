@@ -133,8 +133,7 @@ impl World<'_> {
         if loss > 0.0 && self.spec.delivery(dst) == Delivery::Direct {
             let mut rng = streams.stream(StreamPurpose::Transport, number, index);
             if rng.bernoulli(loss) {
-                self.metrics.dead_letter(measured);
-                self.drop_reference(message.workflow);
+                self.dead_letter(message.workflow, dst);
                 return;
             }
         }
@@ -191,7 +190,7 @@ impl World<'_> {
                 // The broker holds it until the partition heals.
                 queue.schedule_at(heals_at, Event::Deliver(message));
             } else {
-                self.dead_letter(message.workflow);
+                self.dead_letter(message.workflow, message.dst);
             }
             return;
         }
@@ -204,7 +203,7 @@ impl World<'_> {
                 station.parked.push_back(message);
                 self.backlog_changed(now, 1);
             } else {
-                self.dead_letter(message.workflow);
+                self.dead_letter(message.workflow, message.dst);
             }
             return;
         }
@@ -213,7 +212,7 @@ impl World<'_> {
             && self.workflows.get(message.workflow).coordinator.lost
         {
             // The coordinator lost this workflow's state in a crash: it cannot act on it.
-            self.dead_letter(message.workflow);
+            self.dead_letter(message.workflow, message.dst);
             return;
         }
         if let Some(id) = message.answered_call() {
@@ -239,13 +238,15 @@ impl World<'_> {
                     component: message.dst,
                 });
             }
-            self.dead_letter(message.workflow);
+            self.dead_letter(message.workflow, message.dst);
         }
     }
 
-    pub(super) fn dead_letter(&mut self, workflow: WorkflowRef) {
+    /// A message for `at` was lost: counted for the run and for `at`.
+    pub(super) fn dead_letter(&mut self, workflow: WorkflowRef, at: ComponentId) {
         let measured = self.workflows.get(workflow).measured;
         self.metrics.dead_letter(measured);
+        self.stations[at.index()].dead_letters += u64::from(measured);
         self.drop_reference(workflow);
     }
 

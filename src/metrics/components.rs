@@ -1,0 +1,89 @@
+//! Per-component figures of one run (`components.csv`): what each component is in the
+//! design, how busy its workers were and how much of that was spent blocked on calls, how
+//! long messages waited in its inbox, and what it lost.
+
+use serde::Serialize;
+
+/// What a component is in a design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComponentRole {
+    /// The source and sink of workflows: no workers, no inbox.
+    Client,
+    Orchestrator,
+    /// The first service of a front-controller design: a participant that also owns the
+    /// workflow state.
+    FrontController,
+    Participant,
+}
+
+impl ComponentRole {
+    pub fn label(self) -> &'static str {
+        match self {
+            ComponentRole::Client => "client",
+            ComponentRole::Orchestrator => "orchestrator",
+            ComponentRole::FrontController => "front-controller",
+            ComponentRole::Participant => "participant",
+        }
+    }
+}
+
+/// What a station measured about itself over a run.
+#[derive(Debug, Clone)]
+pub struct ComponentLoad {
+    pub name: String,
+    pub role: ComponentRole,
+    pub workers: u32,
+    /// Worker-nanoseconds busy inside `[warmup, arrivals_end)`, blocked ones included.
+    pub busy_nanos: u128,
+    /// Worker-nanoseconds blocked on calls (sync) inside the same window.
+    pub blocked_nanos: u128,
+    pub is_coordinator: bool,
+    pub queue_wait_p99_ms: Option<f64>,
+    pub max_queue: usize,
+    pub rejected: u64,
+    pub dead_letters: u64,
+}
+
+impl ComponentLoad {
+    /// Busy share of the workers over a window of `window_nanos`; `None` without workers.
+    pub fn utilization(&self, window_nanos: f64) -> Option<f64> {
+        self.share(self.busy_nanos, window_nanos)
+    }
+
+    fn share(&self, nanos: u128, window_nanos: f64) -> Option<f64> {
+        (window_nanos > 0.0 && self.workers > 0)
+            .then(|| nanos as f64 / (window_nanos * f64::from(self.workers)))
+    }
+}
+
+/// One row of `components.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComponentRow {
+    pub component: String,
+    pub role: ComponentRole,
+    pub workers: u32,
+    pub utilization: Option<f64>,
+    /// Share of worker time spent blocked on calls (part of `utilization`).
+    pub held_fraction: Option<f64>,
+    pub queue_wait_p99_ms: Option<f64>,
+    pub max_queue: u64,
+    pub rejected: u64,
+    pub dead_letters: u64,
+}
+
+impl ComponentRow {
+    pub fn new(load: &ComponentLoad, window_nanos: f64) -> Self {
+        ComponentRow {
+            component: load.name.clone(),
+            role: load.role,
+            workers: load.workers,
+            utilization: load.utilization(window_nanos),
+            held_fraction: load.share(load.blocked_nanos, window_nanos),
+            queue_wait_p99_ms: load.queue_wait_p99_ms,
+            max_queue: load.max_queue as u64,
+            rejected: load.rejected,
+            dead_letters: load.dead_letters,
+        }
+    }
+}
