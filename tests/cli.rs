@@ -92,6 +92,7 @@ coordination,communication,consistency"
     assert_eq!(
         names,
         [
+            "components.csv",
             "differences.csv",
             "faults.csv",
             "latency.png",
@@ -316,4 +317,46 @@ fn bundled_scenarios_all_check_and_open_with_a_comment() {
         files.len() >= 8,
         "the core three, four failure scenarios and a sweep: {files:?}"
     );
+}
+
+#[test]
+fn check_marks_each_patterns_calls_answers_and_one_way_messages() {
+    let text = ok(&["check", "scenarios/saga-patterns.toml"]);
+    for heading in [
+        "epic (orchestrator · sync · atomic)",
+        "phone-tag (front-controller · sync · atomic)",
+        "fairy-tale (orchestrator · sync · eventual)",
+        "time-travel (choreography · sync · eventual)",
+        "fantasy-fiction (orchestrator · async · atomic)",
+        "horror-story (choreography · async · atomic)",
+        "parallel (orchestrator · async · eventual)",
+        "anthology (choreography · async · eventual)",
+    ] {
+        assert!(text.contains(heading), "{heading}:\n{text}");
+    }
+    let section = |name: &str| {
+        let start = text.find(&format!("\n{name} (")).unwrap_or(0);
+        let rest = &text[start + 1..];
+        let end = rest.find("\n\n").unwrap_or(rest.len());
+        rest[..end].to_string()
+    };
+    let epic = section("epic");
+    assert!(epic.contains("orchestrator ⇒ order "), "{epic}");
+    assert!(epic.contains("order ⇢ orchestrator "), "{epic}");
+    assert!(epic.contains("orchestrator ⇢ client "), "{epic}");
+    let phone_tag = section("phone-tag");
+    assert!(
+        phone_tag.contains("payment → order "),
+        "progress is one-way: {phone_tag}"
+    );
+    assert!(
+        phone_tag.contains("payment ⇢ order "),
+        "the chain's ack: {phone_tag}"
+    );
+    let horror = section("horror-story");
+    assert!(
+        horror.contains("async: every message is one-way"),
+        "{horror}"
+    );
+    assert!(!horror.contains('⇒') && !horror.contains('⇢'), "{horror}");
 }

@@ -15,11 +15,13 @@
 //! compensates what it knows of (and the step it gave up on) and tells the client `failed`.
 //!
 //! Sync: S1's own event to S2 is its awaited request and each later event a participant's
-//! blocking call, so every worker along the chain is held until the acks travel back.
-//! Progress and failure reports are one-way notifications: S1 applies them on its other
-//! workers, never inside the chain it waits on, so the chain cannot deadlock on S1's pool.
-//! S1's compensation commands are calls answered by the compensation replies, and S1
-//! undoes its own step on the same worker.
+//! blocking call, so every worker along the chain is held until the answers travel back:
+//! acks when every step committed (S1 then answers the client `done`), or the failure,
+//! passed back hop by hop to S1's held worker, which drives the rollback. Progress reports
+//! are one-way notifications that only keep S1's status answers current: S1 applies them
+//! on its other workers, never inside the chain it waits on, so the chain cannot deadlock
+//! on S1's pool. S1's compensation commands are calls answered by the compensation
+//! replies, and S1 undoes its own step on the same worker.
 
 use crate::model::{Message, MessageKind, ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef};
 
@@ -66,11 +68,19 @@ impl Rules for FrontController {
                 }
                 cx.notify(workflow, here, controller, MessageKind::Progress, step, 0);
             }
-            (MessageKind::Event, WorkResult::StepFailed) => {
-                cx.notify(workflow, here, controller, MessageKind::Failure, step, 0)
+            (MessageKind::Event, WorkResult::StepFailed) => report_failure(cx, message, step, 0),
+            // Sync: a failure travelling back up the chain of calls, through a service that
+            // only passes it on (the controller drives the rollback).
+            (MessageKind::Failure, _) if here != controller => {
+                report_failure(cx, message, step, message.payload)
             }
             (MessageKind::Progress, _) => {
                 cx.learn_steps(workflow, step + 1);
+                if cx.is_sync() {
+                    // The answer to the controller's own call ends its wait; progress only
+                    // keeps its status answers current.
+                    return;
+                }
                 // Progress may overtake: any progress at or past the awaited step ends the wait.
                 let Some(awaited) = cx
                     .pending(workflow)
@@ -127,18 +137,22 @@ impl Rules for FrontController {
         }
     }
 
-    /// Sync: a participant's call to the next service timed out for good: it tells the
-    /// controller, which rolls the workflow back (`failed`).
+    /// Sync: the chain returned: every step committed (a failure would have come back
+    /// instead), so the controller knows the workflow is done.
+    fn acked(cx: &mut Cx<'_, '_>, ack: &Message) {
+        let workflow = ack.workflow;
+        if ack.dst == cx.first_service() && cx.take_reply(workflow, MessageKind::Event, 1) {
+            let last = u8::try_from(cx.steps() - 1).expect("at most 64 steps");
+            cx.learn_steps(workflow, last + 1);
+            cx.to_client(workflow, ack.dst, MessageKind::Done, last, 0);
+        }
+    }
+
+    /// Sync: a participant's call to the next service timed out for good: it reports the
+    /// step it called back up the chain, and the controller rolls the workflow back
+    /// (`failed`).
     fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
-        let controller = cx.first_service();
-        cx.notify(
-            request.workflow,
-            request.dst,
-            controller,
-            MessageKind::Failure,
-            request.step + 1,
-            ROLLBACK_GAVE_UP,
-        );
+        report_failure(cx, request, request.step + 1, ROLLBACK_GAVE_UP);
     }
 
     fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
@@ -151,6 +165,36 @@ impl Rules for FrontController {
             _ => pending.step.checked_sub(1),
         };
         compensate_from(cx, workflow, from);
+    }
+}
+
+/// A step failed (or a call from its service gave up on the next): tell the controller.
+/// Async: one notification straight to it. Sync: the answer to this service's caller,
+/// passed back up the chain of calls to the controller's held worker; a notification
+/// could be overtaken by the chain's acks and look like success.
+fn report_failure(cx: &mut Cx<'_, '_>, handled: &Message, failed_step: u8, flag: u32) {
+    let here = handled.dst;
+    let workflow = handled.workflow;
+    if cx.is_sync() {
+        let caller = cx.at_step(cx.step_of(here) - 1);
+        cx.send(
+            workflow,
+            here,
+            caller,
+            MessageKind::Failure,
+            failed_step,
+            flag,
+        );
+    } else {
+        let controller = cx.first_service();
+        cx.notify(
+            workflow,
+            here,
+            controller,
+            MessageKind::Failure,
+            failed_step,
+            flag,
+        );
     }
 }
 

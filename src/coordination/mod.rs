@@ -47,6 +47,10 @@ pub trait Rules {
     /// The coordinator's retries for the awaited request are exhausted.
     fn give_up(_cx: &mut Cx<'_, '_>, _workflow: WorkflowRef) {}
 
+    /// Sync: an ack (the callee returned without an answer of its own) reached the held
+    /// worker that made the call. By default the worker's job just goes on.
+    fn acked(_cx: &mut Cx<'_, '_>, _ack: &Message) {}
+
     /// Sync: a participant's blocking call, made while handling `request`, timed out with
     /// its retries exhausted; the participant's worker acts on it now. By default it just
     /// returns (its caller gets an ack).
@@ -92,6 +96,14 @@ impl<'w, 's> Cx<'w, 's> {
 
     pub fn first_service(&self) -> ComponentId {
         self.at_step(0)
+    }
+
+    /// The step `service` performs (each service performs at most one step).
+    pub fn step_of(&self, service: ComponentId) -> u8 {
+        let steps = u8::try_from(self.steps()).expect("at most 64 steps");
+        (0..steps)
+            .find(|&step| self.at_step(step) == service)
+            .expect("the service performs a step of the workflow")
     }
 
     /// Send a message: in sync communication it is the answer to the request being handled

@@ -43,17 +43,14 @@ impl<V: Rules> Process for Simulation<'_, V> {
             Event::Deliver(message) => self.world.deliver(now, message, queue),
             Event::WorkerDone(message) => {
                 if let Some(result) = self.world.finish_work(now, &message) {
-                    // An ack only hands the held worker back to its job: the job then ends
-                    // (answering its own caller), with nothing for the variant to decide.
-                    if message.kind != MessageKind::Ack {
-                        V::handled(
-                            &mut Cx {
-                                world: &mut self.world,
-                                queue,
-                            },
-                            &message,
-                            result,
-                        );
+                    let mut cx = Cx {
+                        world: &mut self.world,
+                        queue,
+                    };
+                    if message.kind == MessageKind::Ack {
+                        V::acked(&mut cx, &message);
+                    } else {
+                        V::handled(&mut cx, &message, result);
                     }
                     self.world.after_work(now, &message, queue);
                 }

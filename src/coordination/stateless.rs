@@ -25,7 +25,7 @@ impl Rules for Stateless {
 
     fn handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult) {
         if message.kind == MessageKind::StatusQuery {
-            let step = step_of(cx, message);
+            let step = cx.step_of(message.dst);
             let done = cx.step_completed(message.workflow, step);
             cx.answer_status(message, u8::from(done));
         } else {
@@ -36,12 +36,4 @@ impl Rules for Stateless {
     fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
         chain_call_failed(cx, request);
     }
-}
-
-/// The step the answering service performs (each service performs at most one step).
-fn step_of(cx: &Cx<'_, '_>, query: &Message) -> u8 {
-    let steps = u8::try_from(cx.steps()).expect("at most 64 steps");
-    (0..steps)
-        .find(|&step| cx.at_step(step) == query.dst)
-        .expect("status queries go to the workflow's services")
 }

@@ -113,7 +113,7 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
         if sync {
             let _ = writeln!(
                 out,
-                "  ⇒ call: the sender's worker waits for the answer   ⇐ answer: the held caller goes on with it   → one-way"
+                "  ⇒ call: the sender's worker waits   ⇢ answer: the waiting caller goes on with it   → one-way"
             );
         } else {
             let _ = writeln!(out, "  async: every message is one-way; no worker waits");
@@ -135,15 +135,31 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
     out
 }
 
-/// The arrow `check` draws for a message in a sync design.
-fn link_arrow(message: &FlowMessage) -> &'static str {
-    match message.link {
-        CallLink::Call => "⇒",
-        CallLink::Answer => "⇐",
-        // The client holds no worker, but it does wait for its answer.
-        CallLink::OneWay if message.src == ComponentId::CLIENT => "⇒",
-        CallLink::OneWay => "→",
-    }
+/// The arrows `check` draws for a flow's messages in a sync design. The client holds no
+/// worker, so its messages carry no call id, but it does wait: its start is a call, and
+/// the first message back from the component it called is the answer.
+fn link_arrows(messages: &[FlowMessage]) -> Vec<&'static str> {
+    let called = messages
+        .iter()
+        .find(|m| m.src == ComponentId::CLIENT)
+        .map(|m| m.dst);
+    let mut client_answered = false;
+    messages
+        .iter()
+        .map(|message| match message.link {
+            CallLink::Call => "⇒",
+            CallLink::Answer => "⇢",
+            CallLink::OneWay if message.src == ComponentId::CLIENT => "⇒",
+            CallLink::OneWay
+                if message.dst == ComponentId::CLIENT
+                    && Some(message.src) == called
+                    && !std::mem::replace(&mut client_answered, true) =>
+            {
+                "⇢"
+            }
+            CallLink::OneWay => "→",
+        })
+        .collect()
 }
 
 fn write_flow(
@@ -158,7 +174,8 @@ fn write_flow(
     let _ = writeln!(out, "  {title}: {count} messages, {bytes} bytes");
     let name = |id: ComponentId| system.component_name(id).to_string();
     let mut number = 0;
-    for message in messages {
+    let arrows = link_arrows(messages);
+    for (message, arrow) in messages.iter().zip(arrows) {
         let what = if message.kind.is_status() {
             message.kind.label().to_string()
         } else {
@@ -172,7 +189,7 @@ fn write_flow(
             );
         } else {
             number += 1;
-            let arrow = if sync { link_arrow(message) } else { "→" };
+            let arrow = if sync { arrow } else { "→" };
             let route = format!("{} {arrow} {}", name(message.src), name(message.dst));
             let _ = writeln!(
                 out,

@@ -214,10 +214,10 @@ fn parameters(scenario: &Scenario) -> Table {
             ),
         ));
     }
-    rows.push((
-        "communication, consistency".into(),
-        format!("{:?}, {:?}", failures.communication, failures.consistency).to_lowercase(),
-    ));
+    // Each design runs at its own point of the coupling space.
+    for design in &scenario.designs {
+        rows.push((format!("design `{}`", design.label), design.coordinates()));
+    }
     if failures.loss > 0.0 || failures.duplicate > 0.0 {
         rows.push((
             "message loss, duplication".into(),
