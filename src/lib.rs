@@ -14,10 +14,12 @@
 //!
 //! - [`engine`]: integer time, the `(time, seq)` event queue, keyed random streams, the loop.
 //! - [`model`]: services, orchestrator, network, workflows; the world's mechanics.
-//! - [`coordination`]: one trait and one file per variant: who sends what, when.
+//! - [`coordination`]: designs (style × communication × consistency; the book's eight saga
+//!   patterns), and one `Rules` trait with one file per coordination style: who sends what,
+//!   when, and which sends are blocking calls.
 //! - [`scenario`]: TOML → raw structs → validated [`Scenario`].
 //! - [`metrics`]: streaming counters, histograms and the time series.
-//! - [`runner`]: variants × replications in parallel, results in input order.
+//! - [`runner`]: designs × replications in parallel, results in input order.
 //! - [`sweep`]: parameter grids, shards, merging, capacity search.
 //! - [`report`]: table, CSV, JSON and Markdown: results in, bytes out.
 //!

@@ -26,6 +26,7 @@
 use crate::model::{Message, MessageKind, ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef};
 
 use super::choreography::start_chain;
+use super::coordinator::{compensate_from, compensation_replied, give_up};
 use super::{Coordinator, Cx, Rules};
 
 pub struct FrontController;
@@ -105,7 +106,7 @@ impl Rules for FrontController {
                     } else {
                         step.checked_sub(1)
                     };
-                    compensate_from(cx, workflow, from);
+                    compensate_from(cx, workflow, controller, from);
                 }
             }
             (MessageKind::Compensate, _) if here == controller => {
@@ -122,11 +123,7 @@ impl Rules for FrontController {
                 step,
                 0,
             ),
-            (MessageKind::CompensationReply, _) => {
-                if cx.take_reply(workflow, MessageKind::Compensate, step) {
-                    compensate_from(cx, workflow, step.checked_sub(1));
-                }
-            }
+            (MessageKind::CompensationReply, _) => compensation_replied(cx, message, controller),
             (MessageKind::StatusQuery, _) => {
                 let known = cx.known_steps(workflow);
                 cx.answer_status(message, known);
@@ -156,15 +153,8 @@ impl Rules for FrontController {
     }
 
     fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
-        let Some(pending) = cx.pending(workflow) else {
-            return;
-        };
-        cx.start_compensating(workflow, true);
-        let from = match pending.kind {
-            MessageKind::Event => Some(pending.step),
-            _ => pending.step.checked_sub(1),
-        };
-        compensate_from(cx, workflow, from);
+        let controller = cx.first_service();
+        give_up(cx, workflow, controller);
     }
 }
 
@@ -195,17 +185,5 @@ fn report_failure(cx: &mut Cx<'_, '_>, handled: &Message, failed_step: u8, flag:
             failed_step,
             flag,
         );
-    }
-}
-
-/// S1 compensates `step` (remotely for steps 2.., itself for step 1), waiting for it.
-fn compensate_from(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, step: Option<u8>) {
-    let controller = cx.first_service();
-    match step {
-        Some(step) => cx.request(workflow, controller, MessageKind::Compensate, step),
-        None => {
-            let outcome = cx.rollback_outcome(workflow);
-            cx.to_client(workflow, controller, outcome, 0, 0);
-        }
     }
 }

@@ -4,6 +4,7 @@
 //! the rest.
 
 mod choreography;
+mod coordinator;
 mod design;
 mod flows;
 mod front_controller;
@@ -15,8 +16,8 @@ mod stateless;
 use crate::engine::EventQueue;
 use crate::engine::SimTime;
 use crate::model::{
-    Communication, ComponentId, Consistency, Event, Message, MessageKind, MessageSizes, Request,
-    SendMode, StatusRoute, WorkResult, WorkflowRef, World,
+    Communication, ComponentId, Consistency, Event, Message, MessageKind, MessageSizes, SendMode,
+    StatusRoute, WorkResult, WorkflowRef, World,
 };
 
 pub use choreography::Choreography;
@@ -202,80 +203,6 @@ impl<'w, 's> Cx<'w, 's> {
             reported,
             query.payload,
         );
-    }
-
-    /// Steps the coordinator knows completed.
-    pub fn known_steps(&mut self, workflow: WorkflowRef) -> u8 {
-        self.world.workflow(workflow).coordinator_known
-    }
-
-    /// The coordinator learns that `steps` steps completed (knowledge only grows).
-    pub fn learn_steps(&mut self, workflow: WorkflowRef, steps: u8) {
-        let state = self.world.workflow(workflow);
-        state.coordinator_known = state.coordinator_known.max(steps);
-    }
-
-    /// The coordinator sees the workflow's start; `false` if it already had (a duplicate).
-    pub fn begin(&mut self, workflow: WorkflowRef) -> bool {
-        let state = &mut self.world.workflow(workflow).coordinator;
-        let first = !state.began;
-        state.began = true;
-        state.active |= first;
-        first
-    }
-
-    /// The coordinator at `from` sends a request and waits for its reply (with the
-    /// scenario's timeout and retries).
-    pub fn request(
-        &mut self,
-        workflow: WorkflowRef,
-        from: ComponentId,
-        kind: MessageKind,
-        step: u8,
-    ) {
-        let dst = self.at_step(step);
-        self.world
-            .send_awaited(self.queue, workflow, from, Request { kind, dst, step });
-    }
-
-    /// Wait for the reply to a `kind` request for `step` that someone else sent.
-    pub fn expect(&mut self, workflow: WorkflowRef, kind: MessageKind, step: u8) {
-        let dst = self.at_step(step);
-        self.world
-            .expect_reply(self.queue, workflow, Request { kind, dst, step });
-    }
-
-    /// Whether a reply is the one awaited (the wait then ends); duplicates and late
-    /// replies are not.
-    pub fn take_reply(&mut self, workflow: WorkflowRef, kind: MessageKind, step: u8) -> bool {
-        self.world.take_reply(workflow, kind, step)
-    }
-
-    /// The request the coordinator awaits, if any.
-    pub fn pending(&mut self, workflow: WorkflowRef) -> Option<Request> {
-        self.world.workflow(workflow).coordinator.pending
-    }
-
-    /// Mark the workflow as rolling back; `false` if it already was.
-    pub fn start_compensating(&mut self, workflow: WorkflowRef, gave_up: bool) -> bool {
-        let state = &mut self.world.workflow(workflow).coordinator;
-        state.gave_up |= gave_up;
-        if state.compensating {
-            return false;
-        }
-        state.compensating = true;
-        state.pending = None;
-        true
-    }
-
-    /// The message that ends a rollback: `failed` if the coordinator gave up on a step,
-    /// `compensated` after a business failure.
-    pub fn rollback_outcome(&mut self, workflow: WorkflowRef) -> MessageKind {
-        if self.world.workflow(workflow).coordinator.gave_up {
-            MessageKind::Failed
-        } else {
-            MessageKind::Compensated
-        }
     }
 
     /// Eventual consistency: tell the client the workflow is accepted (after step 1).

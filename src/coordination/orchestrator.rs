@@ -16,6 +16,7 @@
 
 use crate::model::{ComponentId, Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
 
+use super::coordinator::{compensate_from, compensation_replied, give_up};
 use super::{Coordinator, Cx, Rules};
 
 pub struct Orchestrator;
@@ -63,7 +64,7 @@ impl Rules for Orchestrator {
                 if cx.take_reply(workflow, MessageKind::Command, step)
                     && cx.start_compensating(workflow, false)
                 {
-                    compensate_from(cx, workflow, step.checked_sub(1));
+                    compensate_from(cx, workflow, O, step.checked_sub(1));
                 }
             }
             (MessageKind::Compensate, _) => cx.send(
@@ -74,11 +75,7 @@ impl Rules for Orchestrator {
                 step,
                 0,
             ),
-            (MessageKind::CompensationReply, _) => {
-                if cx.take_reply(workflow, MessageKind::Compensate, step) {
-                    compensate_from(cx, workflow, step.checked_sub(1));
-                }
-            }
+            (MessageKind::CompensationReply, _) => compensation_replied(cx, message, O),
             (MessageKind::StatusQuery, _) => {
                 let known = cx.known_steps(workflow);
                 cx.answer_status(message, known);
@@ -88,27 +85,6 @@ impl Rules for Orchestrator {
     }
 
     fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
-        let Some(pending) = cx.pending(workflow) else {
-            return;
-        };
-        cx.start_compensating(workflow, true);
-        let from = match pending.kind {
-            // The step may have been applied before its reply was lost: undo it too.
-            MessageKind::Command => Some(pending.step),
-            _ => pending.step.checked_sub(1),
-        };
-        compensate_from(cx, workflow, from);
-    }
-}
-
-/// Compensate `step` (waiting for its reply), or, with nothing left, tell the client how
-/// the rollback ended.
-fn compensate_from(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, step: Option<u8>) {
-    match step {
-        Some(step) => cx.request(workflow, O, MessageKind::Compensate, step),
-        None => {
-            let outcome = cx.rollback_outcome(workflow);
-            cx.to_client(workflow, O, outcome, 0, 0);
-        }
+        give_up(cx, workflow, O);
     }
 }
