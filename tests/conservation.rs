@@ -1,6 +1,7 @@
 //! Conservation of workflows on random scenarios: every workflow started ends in exactly
-//! one outcome, `started = completed + compensated + failed + stuck`, for every variant —
-//! including overloaded systems whose full inboxes drop messages and strand workflows.
+//! one outcome, `started = completed + compensated + failed + stuck`, for every design (the
+//! five styles, sync or async, and the eight patterns) — including overloaded systems
+//! whose full inboxes drop messages and strand workflows, and sync calls that time out.
 
 mod common;
 
@@ -22,6 +23,9 @@ struct Shape {
     status_every_ms: Option<u32>,
     timeout_ms: Option<u32>,
     latency_ms: Option<u32>,
+    sync: bool,
+    /// `[policy]`: (timeout ms, retries).
+    policy: Option<(u32, u32)>,
 }
 
 fn shapes() -> impl Strategy<Value = Shape> {
@@ -38,6 +42,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
             prop::option::of(5u32..=500),
             prop::option::of(10u32..=1_000),
             prop::option::of(0u32..=20),
+            (any::<bool>(), prop::option::of((20u32..=400, 0u32..=3))),
         )
             .prop_map(
                 |(
@@ -52,6 +57,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
                     status_every_ms,
                     timeout_ms,
                     latency_ms,
+                    (sync, policy),
                 )| {
                     Shape {
                         steps,
@@ -65,6 +71,8 @@ fn shapes() -> impl Strategy<Value = Shape> {
                         status_every_ms,
                         timeout_ms,
                         latency_ms,
+                        sync,
+                        policy,
                     }
                 },
             )
@@ -73,8 +81,13 @@ fn shapes() -> impl Strategy<Value = Shape> {
 
 fn scenario_text(shape: &Shape) -> String {
     let mut text = format!(
-        "[scenario]\nname = \"random\"\nseed = 5\nduration = \"{}s\"\ndrain = \"{}ms\"\n\n[workload]\narrivals = {{ poisson = {} }}\n",
-        shape.duration_s, shape.drain_ms, shape.rate
+        "[scenario]\nname = \"random\"\nseed = 5\nduration = \"{}s\"\ndrain = \"{}ms\"\ncommunication = \"{}\"\n\
+         variants = [\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\", \"patterns\"]\n\n\
+         [workload]\narrivals = {{ poisson = {} }}\n",
+        shape.duration_s,
+        shape.drain_ms,
+        if shape.sync { "sync" } else { "async" },
+        shape.rate
     );
     if let Some(every) = shape.status_every_ms {
         text.push_str(&format!("status_queries = {{ every = \"{every}ms\" }}\n"));
@@ -85,6 +98,11 @@ fn scenario_text(shape: &Shape) -> String {
     if let Some(latency) = shape.latency_ms {
         text.push_str(&format!(
             "\n[network]\nlatency = {{ exponential = \"{latency}ms\" }}\n"
+        ));
+    }
+    if let Some((timeout, retries)) = shape.policy {
+        text.push_str(&format!(
+            "\n[policy]\ntimeout = \"{timeout}ms\"\nretries = {retries}\nbackoff = \"5ms\"\n"
         ));
     }
     text.push_str(
@@ -108,10 +126,21 @@ proptest! {
     fn every_workflow_ends_in_exactly_one_outcome(shape in shapes()) {
         let text = scenario_text(&shape);
         let results = run_all(&parse(&text));
-        prop_assert_eq!(results.runs.len(), Coordination::ALL.len());
+        prop_assert_eq!(results.runs.len(), Coordination::ALL.len() + 8);
         for run in &results.runs {
             let summary = &run.result.summary;
             assert_conserved(summary, &format!("{} on\n{text}", run.design));
+            // Per-component books close too, and nobody is blocked longer than busy.
+            let components = &run.result.components;
+            let lost: u64 = components.iter().map(|c| c.dead_letters).sum();
+            prop_assert_eq!(lost, summary.dead_letters);
+            let rejected: u64 = components.iter().map(|c| c.rejected).sum();
+            prop_assert_eq!(rejected, summary.rejected_messages);
+            for component in components {
+                let busy = component.utilization.unwrap_or(0.0);
+                let held = component.held_fraction.unwrap_or(0.0);
+                prop_assert!(busy <= 1.0 + 1e-9 && held <= busy + 1e-9, "{}: {component:?}", run.design);
+            }
             // The time series closes the same books: started minus ended is in flight.
             let series = &run.result.timeseries;
             let started: u64 = series.iter().map(|b| b.started).sum();
@@ -135,6 +164,8 @@ fn two_steps() -> Shape {
         status_every_ms: None,
         timeout_ms: None,
         latency_ms: None,
+        sync: false,
+        policy: None,
     }
 }
 
@@ -154,6 +185,8 @@ fn overload_strands_workflows_and_they_are_counted_as_stuck() {
         status_every_ms: None,
         timeout_ms: None,
         latency_ms: None,
+        sync: false,
+        policy: None,
     };
     let results = run_all(&parse(&scenario_text(&shape)));
     for run in &results.runs {
