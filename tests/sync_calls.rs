@@ -259,3 +259,52 @@ fn the_sync_vs_async_scenario_keeps_its_promises() {
         assert!(p99 < 100.0, "async {}: p99 {p99} ms", run.design);
     }
 }
+
+/// No design can deadlock on its own workers: in every sync design the blocking calls
+/// (success, failure at every step, status) only go forward along the workflow or from a
+/// coordinator to a participant, so the graph of who calls whom has no cycle. A cycle
+/// (nested calls back into a pool whose workers wait on the same chain, like the old
+/// front controller's progress calls) would fail this test.
+#[test]
+fn the_blocking_calls_of_every_design_form_no_cycle() {
+    use sagasim::coordination::message_flows;
+    use sagasim::model::CallLink;
+    let n = 4;
+    for fail_at in std::iter::once(None).chain((1..=n).map(Some)) {
+        let text = chain_scenario(n, fail_at, "").replace(
+            "seed = 3\n",
+            "seed = 3\ncommunication = \"sync\"\nvariants = [\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\", \"patterns\"]\n",
+        );
+        let scenario = parse(&text);
+        for design in &scenario.designs {
+            let flows = message_flows(&scenario.system, design);
+            let mut edges: Vec<(u16, u16)> = flows
+                .success
+                .iter()
+                .chain(&flows.failure_at_last_step)
+                .chain(&flows.status)
+                .filter(|m| m.link == CallLink::Call && m.src != m.dst)
+                .map(|m| (m.src.0, m.dst.0))
+                .collect();
+            edges.sort_unstable();
+            edges.dedup();
+            // Kahn's algorithm: repeatedly remove components nobody calls any more.
+            let mut remaining = edges.clone();
+            loop {
+                let before = remaining.len();
+                let called: Vec<u16> = remaining.iter().map(|e| e.1).collect();
+                remaining.retain(|e| called.contains(&e.0));
+                if remaining.len() == before {
+                    break;
+                }
+            }
+            assert!(
+                remaining.is_empty(),
+                "{design}: calls form a cycle: {remaining:?} (all calls: {edges:?})"
+            );
+            if design.communication == sagasim::model::Communication::Sync {
+                assert!(!edges.is_empty(), "{design}: a sync design makes calls");
+            }
+        }
+    }
+}
