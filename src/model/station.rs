@@ -2,7 +2,7 @@
 //! utilization, crash state (what a crash loses, what a broker keeps), and workers held by
 //! blocking calls in sync communication.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::engine::SimTime;
 use crate::metrics::LatencyHistogram;
@@ -71,6 +71,9 @@ pub struct Station {
     pub parked: VecDeque<Message>,
     /// Workers held by blocking calls, by call id.
     held: BTreeMap<u32, HeldWorker>,
+    /// Calls made with no worker held (a coordinator resuming after a restart): their
+    /// answers queue in the inbox.
+    unheld_calls: BTreeSet<u32>,
     next_call: u32,
     /// Workers blocked on a call (waiting or backing off), and their worker-nanoseconds
     /// inside the measurement window.
@@ -108,6 +111,7 @@ impl Station {
             running: crashable.then(BTreeMap::new),
             parked: VecDeque::new(),
             held: BTreeMap::new(),
+            unheld_calls: BTreeSet::new(),
             next_call: 0,
             blocked: 0,
             blocked_nanos: 0,
@@ -209,6 +213,17 @@ impl Station {
                 None
             }
         }
+    }
+
+    /// Call `id` was made with no worker held: its answer is to queue in the inbox.
+    pub fn expect_unheld_answer(&mut self, id: u32) {
+        self.unheld_calls.insert(id);
+    }
+
+    /// Whether an answer to call `id` is the awaited answer to a call made with no worker
+    /// held (only the first one is: later copies are duplicates).
+    pub fn take_unheld_answer(&mut self, id: u32) -> bool {
+        self.unheld_calls.remove(&id)
     }
 
     /// A fresh id for a blocking call made by one of this station's workers.

@@ -150,12 +150,21 @@ impl World<'_> {
     /// Sync: mark a message sent by the worker being handled as a call, as the answer to
     /// the request that worker handles, or leave it one-way.
     pub(super) fn mark_call_or_answer(&mut self, message: &mut Message, mode: SendMode) {
-        let Some(handling) = &mut self.handling else {
-            return;
+        let handling = match &mut self.handling {
+            Some(handling) if handling.at == message.src => handling,
+            _ => {
+                // A call made with no worker of the sender's at hand: a journaled coordinator
+                // resuming its workflows after a restart (or retrying after its sleeping
+                // worker died). Its answer will queue in the inbox for any worker to take.
+                if matches!(mode, SendMode::Call | SendMode::CoordinatorCall) {
+                    let station = &mut self.stations[message.src.index()];
+                    let id = station.fresh_call_id();
+                    station.expect_unheld_answer(id);
+                    message.mark_call(id);
+                }
+                return;
+            }
         };
-        if message.src != handling.at {
-            return;
-        }
         match mode {
             SendMode::Notify => {}
             SendMode::Auto => {
@@ -221,9 +230,10 @@ impl World<'_> {
         }
     }
 
-    /// An answer reached its caller's station: the held worker continues with it. An answer
-    /// nobody waits for any more (the call timed out, the caller crashed, a duplicate) is
-    /// dropped, as an RPC client drops a response to a call it abandoned.
+    /// An answer reached its caller's station: the held worker continues with it. The answer
+    /// to a call made without a worker (a resumed request) queues like any message. An
+    /// answer nobody waits for any more (the call timed out, the caller crashed, a
+    /// duplicate) is dropped, as an RPC client drops a response to a call it abandoned.
     pub(super) fn deliver_answer(
         &mut self,
         now: SimTime,
@@ -235,6 +245,10 @@ impl World<'_> {
         if station.continue_held(now, id) {
             station.start_job(message);
             self.start_work(now, message, queue);
+        } else if station.take_unheld_answer(id) {
+            let mut answer = message;
+            answer.hold = 0;
+            self.admit(now, answer, queue);
         } else {
             self.drop_reference(message.workflow);
         }

@@ -85,7 +85,10 @@ impl World<'_> {
         }
         self.down_by[id.index()] = Some(occurrence);
         let waiting_before = self.stations[id.index()].backlog() as i64;
-        let (lost, held) = self.stations[id.index()].crash(now);
+        let (mut lost, held) = self.stations[id.index()].crash(now);
+        // A request whose worker was blocked on a call died with it, as one being worked on
+        // did: a broker redelivers it after the restart; direct delivery loses it.
+        lost.extend(held);
         let broker = self.spec.delivery(id) == Delivery::Broker;
         for mut message in lost {
             self.touch(message.workflow, occurrence);
@@ -99,10 +102,6 @@ impl World<'_> {
             } else {
                 self.dead_letter(message.workflow, id);
             }
-        }
-        for handling in held {
-            self.touch(handling.workflow, occurrence);
-            self.drop_reference(handling.workflow);
         }
         let waiting_after = self.stations[id.index()].backlog() as i64;
         self.backlog_changed(now, waiting_after - waiting_before);
