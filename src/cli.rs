@@ -7,10 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::coordination::message_flows;
 use crate::report::{
-    self, COMPONENT_COLUMNS, ChartError, DIFFERENCE_COLUMNS, FAULT_COLUMNS, MESSAGE_COLUMNS,
-    ReportInputs, SUMMARY_COLUMNS, TIMESERIES_COLUMNS, component_rows, difference_rows, fault_rows,
-    latency_png, message_rows, messages_png, render_check, render_failures, render_report,
-    render_table, summary_rows, timeline_png, timeseries_rows, to_csv,
+    self, ReportInputs, SUMMARY_COLUMNS, render_check, render_failures, render_table, summary_rows,
+    to_csv,
 };
 use crate::report::{Cell, Table};
 use crate::runner::{RunOptions, ScenarioResults, run};
@@ -522,43 +520,7 @@ fn sweep_error(error: SweepError) -> CliError {
 /// `capacity.csv`'s columns.
 pub const CAPACITY_COLUMNS: [&str; 3] = ["variant", "max_arrivals_per_s", "slo"];
 
-/// A progress bar on standard error for long commands; silent when stderr is not a
-/// terminal (indicatif hides itself), so logs and CI output stay clean.
-mod progress {
-    use std::sync::Mutex;
-
-    use indicatif::{ProgressBar, ProgressStyle};
-
-    static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
-
-    pub fn start(total: u64, unit: &str) {
-        let bar = ProgressBar::new(total);
-        let template =
-            format!("{{bar:40}} {{pos}}/{{len}} {unit}, {{elapsed}} elapsed, about {{eta}} left");
-        if let Ok(style) = ProgressStyle::with_template(&template) {
-            bar.set_style(style);
-        }
-        if let Ok(mut slot) = BAR.lock() {
-            *slot = Some(bar);
-        }
-    }
-
-    pub fn tick() {
-        if let Ok(slot) = BAR.lock()
-            && let Some(bar) = slot.as_ref()
-        {
-            bar.inc(1);
-        }
-    }
-
-    pub fn finish() {
-        if let Ok(mut slot) = BAR.lock()
-            && let Some(bar) = slot.take()
-        {
-            bar.finish_and_clear();
-        }
-    }
-}
+mod progress;
 
 fn print(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
@@ -572,8 +534,6 @@ fn print(text: &str) -> Result<(), CliError> {
     }
 }
 
-/// Everything is rendered first, then each file is written to a temporary name and renamed:
-/// an interrupted run never leaves a half-written file.
 /// Everything is rendered in memory first; then each file is written to a temporary name
 /// and renamed, so an interrupted run never leaves a half-written file. Returns the names
 /// written.
@@ -582,40 +542,7 @@ fn write_run_outputs(
     results: &ScenarioResults,
     inputs: &ReportInputs<'_>,
 ) -> Result<Vec<&'static str>, CliError> {
-    let mut files: Vec<(&'static str, Vec<u8>)> = vec![
-        (
-            "summary.csv",
-            to_csv(&SUMMARY_COLUMNS, &summary_rows(results)).into_bytes(),
-        ),
-        (
-            "timeseries.csv",
-            to_csv(&TIMESERIES_COLUMNS, &timeseries_rows(results)).into_bytes(),
-        ),
-        (
-            "faults.csv",
-            to_csv(&FAULT_COLUMNS, &fault_rows(results)).into_bytes(),
-        ),
-        (
-            "messages.csv",
-            to_csv(&MESSAGE_COLUMNS, &message_rows(results)).into_bytes(),
-        ),
-        (
-            "components.csv",
-            to_csv(&COMPONENT_COLUMNS, &component_rows(results)).into_bytes(),
-        ),
-        (
-            "differences.csv",
-            to_csv(&DIFFERENCE_COLUMNS, &difference_rows(results)).into_bytes(),
-        ),
-        ("report.md", render_report(results, inputs).into_bytes()),
-    ];
-    if inputs.charts {
-        let title = &inputs.scenario.name;
-        let chart = |png: Result<Vec<u8>, ChartError>| png.map_err(|e| CliError::Other(e.into()));
-        files.push(("latency.png", chart(latency_png(results, title))?));
-        files.push(("timeline.png", chart(timeline_png(results, title))?));
-        files.push(("messages.png", chart(messages_png(results, title))?));
-    }
+    let files = report::run_files(results, inputs).map_err(|e| CliError::Other(e.into()))?;
     std::fs::create_dir_all(out).map_err(|error| {
         anyhow::anyhow!("cannot create the output folder {}: {error}", out.display())
     })?;

@@ -423,6 +423,40 @@ pub fn message_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
         .collect()
 }
 
+/// Every file a run writes, rendered: the CSV files, `report.md` and, unless turned off,
+/// the charts, in the order they are written.
+pub fn run_files(
+    results: &ScenarioResults,
+    inputs: &ReportInputs<'_>,
+) -> Result<Vec<(&'static str, Vec<u8>)>, ChartError> {
+    let csv = |columns: &[&str], rows: Vec<Vec<Cell>>| to_csv(columns, &rows).into_bytes();
+    let mut files: Vec<(&'static str, Vec<u8>)> = vec![
+        ("summary.csv", csv(&SUMMARY_COLUMNS, summary_rows(results))),
+        (
+            "timeseries.csv",
+            csv(&TIMESERIES_COLUMNS, timeseries_rows(results)),
+        ),
+        ("faults.csv", csv(&FAULT_COLUMNS, fault_rows(results))),
+        ("messages.csv", csv(&MESSAGE_COLUMNS, message_rows(results))),
+        (
+            "components.csv",
+            csv(&COMPONENT_COLUMNS, component_rows(results)),
+        ),
+        (
+            "differences.csv",
+            csv(&DIFFERENCE_COLUMNS, difference_rows(results)),
+        ),
+        ("report.md", render_report(results, inputs).into_bytes()),
+    ];
+    if inputs.charts {
+        let title = &inputs.scenario.name;
+        files.push(("latency.png", latency_png(results, title)?));
+        files.push(("timeline.png", timeline_png(results, title)?));
+        files.push(("messages.png", messages_png(results, title)?));
+    }
+    Ok(files)
+}
+
 /// RFC 4180 CSV: a header line, then one line per row; fields quoted only when needed.
 pub fn to_csv(columns: &[&str], rows: &[Vec<Cell>]) -> String {
     let mut out = String::new();

@@ -7,9 +7,11 @@ mod client;
 mod coordinator;
 mod faults;
 mod transport;
+mod work;
 
 pub use calls::CallTimeoutOutcome;
 pub use coordinator::TimeoutOutcome;
+pub use work::task_of;
 
 use crate::engine::{EventQueue, KeyedStreams, SimDuration, SimTime, SplitMix64, StreamPurpose};
 use crate::metrics::{
@@ -17,11 +19,11 @@ use crate::metrics::{
 };
 
 use super::faults::{Communication, FaultKind, FaultOccurrence, occurrences};
-use super::message::{Message, MessageKind};
+use super::message::Message;
 use super::network::Network;
 use super::station::Station;
 use super::system::{Arrivals, ComponentId, MessageSizes, SystemSpec};
-use super::trace::{Task, TraceRecord};
+use super::trace::TraceRecord;
 use super::workflow::{Workflow, WorkflowRef, WorkflowTable};
 
 /// Everything that can happen in the simulated world.
@@ -317,192 +319,6 @@ impl<'s> World<'s> {
         handle
     }
 
-    /// A worker starts `message`: draw its cost and schedule its end.
-    fn start_work(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
-        let task = task_of(&message);
-        let workflow = self.workflows.get(message.workflow);
-        let number = workflow.number;
-        let repeat = task == Task::Step && workflow.done_mask & (1u64 << message.step) != 0;
-        let idempotent_repeat = repeat && self.service_is_idempotent(message.dst);
-        let mut duration = self.cost(
-            &message,
-            if idempotent_repeat { Task::Query } else { task },
-            number,
-        );
-        let factor = self.slow_factor[message.dst.index()];
-        if factor != 1.0 {
-            duration = SimDuration::from_nanos_f64(duration.as_nanos_f64() * factor);
-            if let Some(occurrence) = self.slowed_by[message.dst.index()] {
-                self.touch(message.workflow, occurrence);
-            }
-        }
-        if let Some(trace) = &mut self.trace {
-            trace.push(TraceRecord::WorkStarted {
-                at: now,
-                workflow: number,
-                component: message.dst,
-                task,
-                step: message.step,
-                duration,
-            });
-        }
-        queue.schedule_at(now + duration, Event::WorkerDone(message));
-    }
-
-    fn service_is_idempotent(&self, id: ComponentId) -> bool {
-        id.service_index()
-            .is_some_and(|index| self.spec.services[index].idempotent)
-    }
-
-    /// How long a worker at `message.dst` holds this message.
-    fn cost(&self, message: &Message, task: Task, number: u64) -> SimDuration {
-        let at = message.dst;
-        let step = u64::from(message.step);
-        let index = u64::from(message.index);
-        if task == Task::Resume {
-            return SimDuration::ZERO;
-        }
-        if at == ComponentId::ORCHESTRATOR {
-            let orchestrator = self
-                .spec
-                .orchestrator
-                .as_ref()
-                .expect("validated: orchestrator present");
-            return match task {
-                Task::Query => orchestrator.query.sample(&mut self.streams.stream(
-                    StreamPurpose::Query,
-                    number,
-                    index,
-                )),
-                _ => {
-                    let mut rng = self
-                        .streams
-                        .stream(StreamPurpose::Coordination, number, index);
-                    orchestrator.work.sample(&mut rng) + orchestrator.journal.sample(&mut rng)
-                }
-            };
-        }
-        let service = &self.spec.services[at.service_index().expect("work happens at a service")];
-        match task {
-            Task::Step => {
-                service
-                    .work
-                    .sample(&mut self.streams.stream(StreamPurpose::Work, number, step))
-            }
-            Task::Compensate => service.compensate.sample(&mut self.streams.stream(
-                StreamPurpose::Compensation,
-                number,
-                step,
-            )),
-            Task::Query => {
-                service
-                    .query
-                    .sample(&mut self.streams.stream(StreamPurpose::Query, number, index))
-            }
-            Task::Coordinate | Task::Resume => {
-                let mut rng = self
-                    .streams
-                    .stream(StreamPurpose::Coordination, number, index);
-                service.progress.sample(&mut rng) + service.journal.sample(&mut rng)
-            }
-        }
-    }
-
-    /// A worker finished `message`: apply the effect of its task on the workflow. `None`
-    /// if the work was lost in a crash (nothing happens).
-    pub fn finish_work(&mut self, now: SimTime, message: &Message) -> Option<WorkResult> {
-        if !self.stations[message.dst.index()].finish_job(message) {
-            return None;
-        }
-        let result = match task_of(message) {
-            Task::Step => self.apply_step(now, message),
-            Task::Compensate => self.apply_compensation(now, message),
-            Task::Query => WorkResult::Answered,
-            Task::Coordinate | Task::Resume => WorkResult::Applied,
-        };
-        if self.sync {
-            self.handling = Some(self.handling_of(now, message));
-        }
-        Some(result)
-    }
-
-    fn apply_step(&mut self, now: SimTime, message: &Message) -> WorkResult {
-        let bit = 1u64 << message.step;
-        let service =
-            &self.spec.services[message.dst.service_index().expect("steps run at services")];
-        let all_steps = self.all_steps;
-        let workflow = self.workflows.get_mut(message.workflow);
-        let repeat = workflow.done_mask & bit != 0;
-        let committed = if repeat {
-            workflow.completed_mask & bit != 0
-        } else if service.fail == 0.0 {
-            true
-        } else {
-            let mut rng = self.streams.stream(
-                StreamPurpose::Failure,
-                workflow.number,
-                u64::from(message.step),
-            );
-            !rng.bernoulli(service.fail)
-        };
-        workflow.done_mask |= bit;
-        let measured = workflow.measured;
-        if repeat && !service.idempotent {
-            self.metrics.duplicate_effect(measured);
-        }
-        if committed && !(repeat && service.idempotent) {
-            workflow.completed_mask |= bit;
-            workflow.committed_mask |= bit;
-        }
-        let (number, started, consistent_now) = (
-            workflow.number,
-            workflow.started_at,
-            !workflow.consistent
-                && (workflow.committed_mask == all_steps
-                    || !committed && workflow.committed_mask == 0),
-        );
-        if consistent_now {
-            workflow.consistent = true;
-            self.metrics
-                .time_to_consistency(measured, now.since(started));
-        }
-        if let Some(trace) = &mut self.trace {
-            trace.push(TraceRecord::StepFinished {
-                at: now,
-                workflow: number,
-                step: message.step,
-                committed,
-            });
-        }
-        if committed {
-            WorkResult::Committed
-        } else {
-            WorkResult::StepFailed
-        }
-    }
-
-    fn apply_compensation(&mut self, now: SimTime, message: &Message) -> WorkResult {
-        let bit = 1u64 << message.step;
-        let idempotent = self.service_is_idempotent(message.dst);
-        let workflow = self.workflows.get_mut(message.workflow);
-        let measured = workflow.measured;
-        if workflow.compensated_mask & bit != 0 {
-            if !idempotent {
-                self.metrics.duplicate_effect(measured);
-            }
-        } else {
-            workflow.compensated_mask |= bit;
-            workflow.committed_mask &= !bit;
-            if workflow.committed_mask == 0 && !workflow.consistent {
-                workflow.consistent = true;
-                let started = workflow.started_at;
-                self.metrics
-                    .time_to_consistency(measured, now.since(started));
-            }
-        }
-        WorkResult::Compensated
-    }
-
     /// A worker at `at` is free: it takes the next waiting message, if any.
     fn free_worker(&mut self, now: SimTime, at: ComponentId, queue: &mut EventQueue<Event>) {
         if let Some(next) = self.stations[at.index()].release_worker(now) {
@@ -627,17 +443,5 @@ fn fault_window(spec: &SystemSpec, occurrence: &FaultOccurrence) -> FaultWindow 
         target,
         start: occurrence.start,
         end: occurrence.end,
-    }
-}
-
-/// What a worker does with a message, from its kind and where it arrives.
-pub fn task_of(message: &Message) -> Task {
-    match message.kind {
-        MessageKind::Start if message.dst == ComponentId::ORCHESTRATOR => Task::Coordinate,
-        MessageKind::Start | MessageKind::Command | MessageKind::Event => Task::Step,
-        MessageKind::Compensate => Task::Compensate,
-        MessageKind::StatusQuery => Task::Query,
-        MessageKind::Ack => Task::Resume,
-        _ => Task::Coordinate,
     }
 }
