@@ -9,29 +9,24 @@ mod common;
 use std::path::Path;
 
 use common::{assert_conserved, chain_scenario, parse, run_all, summary_of};
+use sagasim::scenario::Override;
 use sagasim::{Coordination, Scenario};
 
-/// A sync orchestrator with `workers` workers and two constant 100 ms steps, no latency
-/// and no other cost: each workflow holds one worker for exactly 200 ms, so the bound is
-/// workers / 0.2 s.
-fn bounded_orchestrator(workers: u32, offered_per_s: f64) -> String {
-    format!(
-        "[scenario]\nname = \"bound\"\nseed = 11\nduration = \"300s\"\ndrain = \"1s\"\n\
-         warmup = \"30s\"\ncommunication = \"sync\"\nvariants = [\"orchestrator\"]\n\n\
-         [workload]\narrivals = {{ poisson = {offered_per_s} }}\n\n\
-         [orchestrator]\nworkers = {workers}\nwork = \"0ms\"\njournal = \"0ms\"\nqueue = 1000000\n\n\
-         [defaults]\nworkers = 64\n\n\
-         [[services]]\nname = \"a\"\nwork = \"100ms\"\n\n\
-         [[services]]\nname = \"b\"\nwork = \"100ms\"\n\n\
-         [workflow]\nsteps = [\"a\", \"b\"]\n"
-    )
+/// `tests/scenarios/sync-bound.toml`: a sync orchestrator with 4 workers and two constant
+/// 100 ms steps, no latency and no other cost: each workflow holds one worker for exactly
+/// 200 ms, so the bound is 4 / 0.2 s = 20 workflows/s. Offered `offered_per_s`.
+fn bounded_orchestrator(offered_per_s: f64) -> Scenario {
+    let rate = Override::parse(&format!("workload.arrivals.poisson={offered_per_s}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    Scenario::load(Path::new("tests/scenarios/sync-bound.toml"), &[rate])
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn a_sync_orchestrator_sustains_its_bound_under_overload() {
     let bound = 4.0 / 0.2;
     for load in [1.25, 2.0] {
-        let results = run_all(&parse(&bounded_orchestrator(4, load * bound)));
+        let results = run_all(&bounded_orchestrator(load * bound));
         let summary = summary_of(&results, Coordination::Orchestrator);
         let throughput = summary.throughput_per_s.unwrap_or(0.0);
         // Before answers went straight to the held worker, 25/s offered gave 15.9/s and
@@ -51,7 +46,7 @@ fn a_sync_orchestrator_sustains_its_bound_under_overload() {
 #[test]
 fn below_its_bound_a_sync_orchestrator_completes_what_is_offered() {
     let offered = 10.0;
-    let results = run_all(&parse(&bounded_orchestrator(4, offered)));
+    let results = run_all(&bounded_orchestrator(offered));
     let summary = summary_of(&results, Coordination::Orchestrator);
     assert_conserved(summary, "orchestrator");
     assert_eq!(summary.stuck, 0);
