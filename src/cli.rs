@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::coordination::message_flows;
+use crate::coordination::{Design, DesignFlows, message_flows};
 use crate::report::{
     self, ReportInputs, SUMMARY_COLUMNS, render_check, render_failures, render_table, summary_rows,
     to_csv,
@@ -64,6 +64,12 @@ pub enum Format {
     Csv,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Mermaid,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ScenarioArgs {
     /// The scenario file (TOML).
@@ -113,6 +119,12 @@ pub enum Command {
     Check {
         #[command(flatten)]
         scenario: ScenarioArgs,
+        /// `text` (default) or `mermaid`: one sequence diagram per design, as Markdown.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// The step (1-based) whose business failure the failure flow shows (default: the last).
+        #[arg(long, value_name = "STEP")]
+        fail_at: Option<usize>,
     },
     /// Print the JSON Schema of the scenario format (for taplo / Even Better TOML).
     #[command(
@@ -236,14 +248,24 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             };
             run_command(&loaded, &choices, command)
         }
-        Command::Check { scenario } => {
+        Command::Check {
+            scenario,
+            format,
+            fail_at,
+        } => {
             let loaded = load(&scenario)?;
-            let flows: Vec<_> = loaded
-                .designs
-                .iter()
-                .map(|design| (design.clone(), message_flows(&loaded.system, design)))
-                .collect();
-            print(&render_check(&loaded, &flows))
+            let steps = loaded.system.steps.len();
+            if fail_at.is_some_and(|k| !(1..=steps).contains(&k)) {
+                return Err(CliError::Input(format!(
+                    "--fail-at: expected a step from 1 to {steps}, got {}",
+                    fail_at.unwrap_or_default()
+                )));
+            }
+            let flows = design_flows(&loaded, fail_at.map(|k| k - 1));
+            print(&match format {
+                CheckFormat::Text => render_check(&loaded, &flows),
+                CheckFormat::Mermaid => report::render_mermaid(&loaded.system, &flows),
+            })
         }
         Command::Schema => {
             let text = serde_json::to_string_pretty(&json_schema()).map_err(anyhow::Error::from)?;
@@ -311,6 +333,18 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
     }
 }
 
+/// Every design's message flows, with a business failure at `failed_step` (0-based).
+fn design_flows(scenario: &Scenario, failed_step: Option<usize>) -> Vec<(Design, DesignFlows)> {
+    scenario
+        .designs
+        .iter()
+        .map(|design| {
+            let flows = message_flows(&scenario.system, design, failed_step);
+            (design.clone(), flows)
+        })
+        .collect()
+}
+
 /// What `run` was asked for beyond the scenario.
 struct RunChoices {
     out: Option<PathBuf>,
@@ -333,10 +367,12 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&loaded.name));
+    let flows = design_flows(loaded, None);
     let inputs = ReportInputs {
         scenario: loaded,
         command,
         charts: choices.charts,
+        flows: &flows,
     };
     let written = write_run_outputs(&out, &results, &inputs)?;
     print(&match choices.format {

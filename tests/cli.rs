@@ -360,3 +360,31 @@ fn check_marks_each_patterns_calls_answers_and_one_way_messages() {
     );
     assert!(!horror.contains('⇒') && !horror.contains('⇢'), "{horror}");
 }
+
+#[test]
+fn check_draws_mermaid_sequence_diagrams_for_a_chosen_failure() {
+    let text = ok(&[
+        "check",
+        "scenarios/saga-patterns.toml",
+        "--format",
+        "mermaid",
+        "--fail-at",
+        "2",
+    ]);
+    assert_eq!(
+        text.matches("sequenceDiagram").count(),
+        16,
+        "two per pattern"
+    );
+    assert!(
+        text.contains("## epic (orchestrator · sync · atomic)"),
+        "{text}"
+    );
+    assert!(text.contains("### Failure at step 2 (payment)"), "{text}");
+    let bad = sagasim(&["check", "scenarios/saga-patterns.toml", "--fail-at", "5"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("--fail-at: expected a step from 1 to 4, got 5")
+    );
+}

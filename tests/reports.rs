@@ -5,6 +5,7 @@
 mod common;
 
 use common::{chain_scenario, parse, sagasim, with_workload};
+use sagasim::coordination::message_flows;
 use sagasim::engine::SimDuration;
 use sagasim::metrics::MessageCategory;
 use sagasim::model::DurationDistribution;
@@ -12,8 +13,9 @@ use sagasim::report::charts::{
     HEIGHT, TIMELINE_POINTS, WIDTH, latency_series, message_bars, nines, timeline_data,
 };
 use sagasim::report::{
-    FAULT_COLUMNS, MESSAGE_COLUMNS, ReportInputs, SUMMARY_COLUMNS, fault_rows, latency_png,
-    message_rows, messages_png, render_report, standing_out, summary_rows, timeline_png, to_csv,
+    FAULT_COLUMNS, MESSAGE_COLUMNS, ReportInputs, SUMMARY_COLUMNS, design_diagrams, fault_rows,
+    latency_png, message_rows, messages_png, render_report, sequence_diagram, standing_out,
+    summary_rows, timeline_png, to_csv,
 };
 use sagasim::{Coordination, RunOptions, Scenario, ScenarioResults, run};
 
@@ -58,10 +60,21 @@ fn csv_reports_match_their_snapshots() {
 #[test]
 fn the_markdown_report_matches_its_snapshot() {
     let (scenario, results) = results();
+    let flows: Vec<_> = scenario
+        .designs
+        .iter()
+        .map(|design| {
+            (
+                design.clone(),
+                message_flows(&scenario.system, design, None),
+            )
+        })
+        .collect();
     let inputs = ReportInputs {
         scenario: &scenario,
         command: "sagasim run chain.toml".to_string(),
         charts: true,
+        flows: &flows,
     };
     insta::assert_snapshot!("report_md", render_report(&results, &inputs));
 }
@@ -279,4 +292,38 @@ fn the_binary_links_no_font_library() {
             binary.display()
         );
     }
+}
+
+#[test]
+fn sequence_diagrams_draw_the_flows_check_prints() {
+    let text = chain_scenario(3, None, "").replace(
+        "seed = 3\n",
+        "seed = 3\nvariants = [\"epic\", \"phone-tag\", \"horror-story\"]\n",
+    );
+    let scenario = parse(&text);
+    for design in &scenario.designs {
+        for failed_step in 0..3 {
+            let flows = message_flows(&scenario.system, design, Some(failed_step));
+            for messages in [&flows.success, &flows.failure] {
+                let diagram = sequence_diagram(&scenario.system, design, messages);
+                let arrows: Vec<&str> = diagram.lines().filter(|l| l.contains(": ")).collect();
+                let sent = messages.iter().filter(|m| !m.local).count();
+                let notes = diagram.lines().filter(|l| l.contains("Note over")).count();
+                assert_eq!(arrows.len() - notes, sent, "{design}:\n{diagram}");
+                let answers = arrows.iter().filter(|l| l.contains("-->>")).count();
+                let calls = arrows.iter().filter(|l| l.contains("->>")).count() - answers;
+                if design.label == "horror-story" {
+                    assert_eq!(calls + answers, 0, "async: every arrow one-way:\n{diagram}");
+                } else {
+                    assert!(calls > 0 && answers > 0, "{design}:\n{diagram}");
+                }
+            }
+        }
+    }
+    let epic = &scenario.designs[0];
+    let flows = message_flows(&scenario.system, epic, Some(1));
+    insta::assert_snapshot!(
+        "mermaid_epic",
+        design_diagrams(&scenario.system, epic, &flows, 3)
+    );
 }

@@ -272,11 +272,11 @@ fn the_blocking_calls_of_every_design_form_no_cycle() {
         );
         let scenario = parse(&text);
         for design in &scenario.designs {
-            let flows = message_flows(&scenario.system, design);
+            let flows = message_flows(&scenario.system, design, fail_at.map(|k| k - 1));
             let mut edges: Vec<(u16, u16)> = flows
                 .success
                 .iter()
-                .chain(&flows.failure_at_last_step)
+                .chain(&flows.failure)
                 .chain(&flows.status)
                 .filter(|m| m.link == CallLink::Call && m.src != m.dst)
                 .map(|m| (m.src.0, m.dst.0))

@@ -28,27 +28,37 @@ pub struct FlowMessage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesignFlows {
     pub success: Vec<FlowMessage>,
-    /// Failure at the last step, which exercises the longest compensation.
-    pub failure_at_last_step: Vec<FlowMessage>,
+    /// A business failure at step `failed_step` (by default the last, which exercises the
+    /// longest compensation).
+    pub failure: Vec<FlowMessage>,
+    /// The failing step of `failure`, 0-based.
+    pub failed_step: usize,
     /// One status query made while the first step runs (empty if unsupported).
     pub status: Vec<FlowMessage>,
 }
 
-pub fn message_flows(system: &SystemSpec, design: &Design) -> DesignFlows {
-    let last = system.steps.len() - 1;
+/// The flows of one workflow of `design`: on success, with a business failure at step
+/// `failed_step` (0-based; the last one when `None`), and for one status query.
+pub fn message_flows(
+    system: &SystemSpec,
+    design: &Design,
+    failed_step: Option<usize>,
+) -> DesignFlows {
+    let failed_step = failed_step.unwrap_or(system.steps.len() - 1);
     let success = flow(system, design, None);
-    let failure = flow(system, design, Some(last));
+    let failure = flow(system, design, Some(failed_step));
     DesignFlows {
         success: success
             .iter()
             .filter(|m| !m.0.kind.is_status())
             .map(|m| m.0.clone())
             .collect(),
-        failure_at_last_step: failure
+        failure: failure
             .iter()
             .filter(|m| !m.0.kind.is_status())
             .map(|m| m.0.clone())
             .collect(),
+        failed_step,
         status: success
             .into_iter()
             .filter(|m| m.0.kind.is_status() && m.1 == 0)

@@ -101,7 +101,6 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
         .map(|&s| system.services[s].name.as_str())
         .collect();
     let _ = writeln!(out, "\nworkflow: {}", steps.join(" → "));
-    let last = steps.len();
     for (design, flow) in flows {
         let sync = design.communication == Communication::Sync;
         let _ = writeln!(
@@ -122,8 +121,12 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
         write_flow(
             &mut out,
             system,
-            &format!("failure at step {last} ({})", steps[last - 1]),
-            &flow.failure_at_last_step,
+            &format!(
+                "failure at step {} ({})",
+                flow.failed_step + 1,
+                steps[flow.failed_step]
+            ),
+            &flow.failure,
             sync,
         );
         if flow.status.is_empty() {
@@ -135,10 +138,10 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
     out
 }
 
-/// The arrows `check` draws for a flow's messages in a sync design. The client holds no
-/// worker, so its messages carry no call id, but it does wait: its start is a call, and
-/// the first message back from the component it called is the answer.
-fn link_arrows(messages: &[FlowMessage]) -> Vec<&'static str> {
+/// How a flow's messages relate to calls, as a reader sees them in a sync design. The
+/// client holds no worker, so its messages carry no call id, but it does wait: its start is
+/// a call, and the first message back from the component it called is the answer.
+pub(super) fn shown_links(messages: &[FlowMessage]) -> Vec<CallLink> {
     let called = messages
         .iter()
         .find(|m| m.src == ComponentId::CLIENT)
@@ -147,17 +150,15 @@ fn link_arrows(messages: &[FlowMessage]) -> Vec<&'static str> {
     messages
         .iter()
         .map(|message| match message.link {
-            CallLink::Call => "⇒",
-            CallLink::Answer => "⇢",
-            CallLink::OneWay if message.src == ComponentId::CLIENT => "⇒",
+            CallLink::OneWay if message.src == ComponentId::CLIENT => CallLink::Call,
             CallLink::OneWay
                 if message.dst == ComponentId::CLIENT
                     && Some(message.src) == called
                     && !std::mem::replace(&mut client_answered, true) =>
             {
-                "⇢"
+                CallLink::Answer
             }
-            CallLink::OneWay => "→",
+            link => link,
         })
         .collect()
 }
@@ -174,8 +175,8 @@ fn write_flow(
     let _ = writeln!(out, "  {title}: {count} messages, {bytes} bytes");
     let name = |id: ComponentId| system.component_name(id).to_string();
     let mut number = 0;
-    let arrows = link_arrows(messages);
-    for (message, arrow) in messages.iter().zip(arrows) {
+    let links = shown_links(messages);
+    for (message, link) in messages.iter().zip(links) {
         let what = if message.kind.is_status() {
             message.kind.label().to_string()
         } else {
@@ -189,7 +190,11 @@ fn write_flow(
             );
         } else {
             number += 1;
-            let arrow = if sync { arrow } else { "→" };
+            let arrow = match link {
+                CallLink::Call if sync => "⇒",
+                CallLink::Answer if sync => "⇢",
+                _ => "→",
+            };
             let route = format!("{} {arrow} {}", name(message.src), name(message.dst));
             let _ = writeln!(
                 out,

@@ -4,11 +4,12 @@
 
 use std::fmt::Write;
 
-use crate::coordination::Design;
+use crate::coordination::{Design, DesignFlows};
 use crate::model::{Arrivals, Delivery, FaultKind, FaultTiming, SystemSpec};
 use crate::runner::ScenarioResults;
 use crate::scenario::Scenario;
 
+use super::mermaid::design_diagrams;
 use super::{Cell, SUMMARY_COLUMNS, Table, differences, fault_rows, format_number, summary_rows};
 
 /// What the report needs besides the results.
@@ -18,6 +19,8 @@ pub struct ReportInputs<'a> {
     pub command: String,
     /// Whether the PNG charts were written next to the report.
     pub charts: bool,
+    /// Each design's message flows, drawn as sequence diagrams (none: no such section).
+    pub flows: &'a [(Design, DesignFlows)],
 }
 
 fn column(name: &str) -> usize {
@@ -103,6 +106,21 @@ pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> St
     if !failures.is_empty() {
         out.push_str("\n## Failures\n\n");
         out.push_str(&failures);
+    }
+    if !inputs.flows.is_empty() {
+        out.push_str(
+            "\n## Message flows\n\nOne workflow of each design, on success and with a business \
+             failure at the last step (`sagasim check` prints the same). In sync designs a solid \
+             arrow is a blocking call, a dotted one its answer, an open one a one-way message.\n\n",
+        );
+        for (design, flow) in inputs.flows {
+            let _ = write!(
+                out,
+                "<details>\n<summary>{design} ({})</summary>\n\n{}</details>\n\n",
+                design.coordinates(),
+                design_diagrams(&scenario.system, design, flow, 4)
+            );
+        }
     }
     out
 }

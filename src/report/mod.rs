@@ -4,12 +4,14 @@
 pub mod charts;
 mod check;
 mod markdown;
+mod mermaid;
 mod stats;
 mod table;
 
 pub use charts::{ChartError, design_hex, latency_png, messages_png, timeline_png};
 pub use check::render_check;
 pub use markdown::{ReportInputs, render_report, standing_out};
+pub use mermaid::{design_diagrams, render_mermaid, sequence_diagram};
 pub use stats::{ci95_half_width, mean, t_975};
 pub use table::{Table, render_failures, render_table};
 
