@@ -10,7 +10,7 @@ use crate::runner::ScenarioResults;
 use crate::scenario::Scenario;
 
 use super::mermaid::design_diagrams;
-use super::{Cell, SUMMARY_COLUMNS, Table, differences, fault_rows, format_number, summary_rows};
+use super::{Cell, Column, Table, differences, fault_rows, format_number, summary_rows};
 
 /// What the report needs besides the results.
 pub struct ReportInputs<'a> {
@@ -21,13 +21,6 @@ pub struct ReportInputs<'a> {
     pub charts: bool,
     /// Each design's message flows, drawn as sequence diagrams (none: no such section).
     pub flows: &'a [(Design, DesignFlows)],
-}
-
-fn column(name: &str) -> usize {
-    SUMMARY_COLUMNS
-        .iter()
-        .position(|c| *c == name)
-        .expect("known column")
 }
 
 /// Per design, the row the report speaks for: the mean with replications, else the run.
@@ -49,8 +42,8 @@ fn main_rows(results: &ScenarioResults) -> Vec<(&Design, Vec<Cell>)> {
         .collect()
 }
 
-fn value(row: &[Cell], name: &str) -> Option<f64> {
-    row[column(name)].as_f64()
+fn value(row: &[Cell], column: Column) -> Option<f64> {
+    row[column.index()].as_f64()
 }
 
 pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> String {
@@ -281,21 +274,21 @@ fn describe_fault(system: &SystemSpec, kind: FaultKind, timing: FaultTiming) -> 
 }
 
 /// Key columns: (header, summary column, decimals).
-const COMPARISON: [(&str, &str, usize); 14] = [
-    ("completed", "completed", 0),
-    ("compensated", "compensated", 0),
-    ("failed", "failed", 0),
-    ("stuck", "stuck", 0),
-    ("throughput /s", "throughput_per_s", 2),
-    ("p50 ms", "latency_p50_ms", 1),
-    ("p99 ms", "latency_p99_ms", 1),
-    ("messages /wf", "messages_per_workflow", 2),
-    ("KiB /wf", "bytes_per_workflow", 1),
-    ("status answered", "status_answered_ratio", 2),
-    ("status p99 ms", "status_latency_p99_ms", 1),
-    ("staleness (steps)", "status_staleness_steps_mean", 2),
-    ("coordinator busy", "coordinator_utilization", 2),
-    ("bottleneck", "bottleneck", 0),
+const COMPARISON: [(&str, Column, usize); 14] = [
+    ("completed", Column::Completed, 0),
+    ("compensated", Column::Compensated, 0),
+    ("failed", Column::Failed, 0),
+    ("stuck", Column::Stuck, 0),
+    ("throughput /s", Column::ThroughputPerS, 2),
+    ("p50 ms", Column::LatencyP50Ms, 1),
+    ("p99 ms", Column::LatencyP99Ms, 1),
+    ("messages /wf", Column::MessagesPerWorkflow, 2),
+    ("KiB /wf", Column::BytesPerWorkflow, 1),
+    ("status answered", Column::StatusAnsweredRatio, 2),
+    ("status p99 ms", Column::StatusLatencyP99Ms, 1),
+    ("staleness (steps)", Column::StatusStalenessStepsMean, 2),
+    ("coordinator busy", Column::CoordinatorUtilization, 2),
+    ("bottleneck", Column::Bottleneck, 0),
 ];
 
 fn comparison(results: &ScenarioResults) -> Table {
@@ -313,13 +306,13 @@ fn comparison(results: &ScenarioResults) -> Table {
             .find(|r| r[0].render() == design.label && r[1].render() == "ci95");
         let mut line = vec![format!("**{design}**")];
         for (_, name, decimals) in COMPARISON {
-            let cell = &row[column(name)];
+            let cell = &row[name.index()];
             let mut text = match (cell.as_f64(), name) {
                 (None, _) => match cell {
                     Cell::Text(t) if !t.is_empty() => t.clone(),
                     _ => "–".to_string(),
                 },
-                (Some(v), "bytes_per_workflow") => format!("{:.decimals$}", v / 1024.0),
+                (Some(v), Column::BytesPerWorkflow) => format!("{:.decimals$}", v / 1024.0),
                 (Some(v), _) => format!("{v:.decimals$}"),
             };
             if let (true, Some(interval), true) = (
@@ -327,9 +320,9 @@ fn comparison(results: &ScenarioResults) -> Table {
                 interval,
                 matches!(
                     name,
-                    "throughput_per_s" | "latency_p50_ms" | "latency_p99_ms"
+                    Column::ThroughputPerS | Column::LatencyP50Ms | Column::LatencyP99Ms
                 ),
-            ) && let Some(half) = interval[column(name)].as_f64()
+            ) && let Some(half) = interval[name.index()].as_f64()
             {
                 let _ = write!(text, " ± {half:.decimals$}");
             }
@@ -344,14 +337,19 @@ fn comparison(results: &ScenarioResults) -> Table {
 pub fn standing_out(results: &ScenarioResults) -> Vec<String> {
     let rows = main_rows(results);
     let mut lines = Vec::new();
-    let metrics: [(&str, &str, bool, &str); 6] = [
-        ("latency_p50_ms", "median latency", false, "ms"),
-        ("latency_p99_ms", "p99 latency", false, "ms"),
-        ("throughput_per_s", "throughput", true, "workflows/s"),
-        ("messages_per_workflow", "messages per workflow", false, ""),
-        ("bytes_per_workflow", "bytes per workflow", false, "B"),
+    let metrics: [(Column, &str, bool, &str); 6] = [
+        (Column::LatencyP50Ms, "median latency", false, "ms"),
+        (Column::LatencyP99Ms, "p99 latency", false, "ms"),
+        (Column::ThroughputPerS, "throughput", true, "workflows/s"),
         (
-            "status_latency_p99_ms",
+            Column::MessagesPerWorkflow,
+            "messages per workflow",
+            false,
+            "",
+        ),
+        (Column::BytesPerWorkflow, "bytes per workflow", false, "B"),
+        (
+            Column::StatusLatencyP99Ms,
             "p99 status-query latency",
             false,
             "ms",
@@ -412,13 +410,13 @@ pub fn standing_out(results: &ScenarioResults) -> Vec<String> {
     }
     let unanswered: Vec<String> = rows
         .iter()
-        .filter(|(_, row)| value(row, "status_answered_ratio") == Some(0.0))
+        .filter(|(_, row)| value(row, Column::StatusAnsweredRatio) == Some(0.0))
         .map(|(v, _)| v.to_string())
         .collect();
     if !unanswered.is_empty()
         && rows
             .iter()
-            .any(|(_, row)| value(row, "status_answered_ratio").is_some())
+            .any(|(_, row)| value(row, Column::StatusAnsweredRatio).is_some())
     {
         lines.push(format!(
             "**cannot answer status queries**: {} (no component owns the workflow's state).",
@@ -432,13 +430,13 @@ pub fn standing_out(results: &ScenarioResults) -> Vec<String> {
         let first = all_rows
             .iter()
             .find(|r| r[0].render() == variant.label && r[1].render() == "1");
-        let row = if row[column("bottleneck")].render().is_empty() {
+        let row = if row[Column::Bottleneck.index()].render().is_empty() {
             first.unwrap_or(row)
         } else {
             row
         };
-        let bottleneck = row[column("bottleneck")].render();
-        if let (Some(busy), false) = (value(row, "max_utilization"), bottleneck.is_empty()) {
+        let bottleneck = row[Column::Bottleneck.index()].render();
+        if let (Some(busy), false) = (value(row, Column::MaxUtilization), bottleneck.is_empty()) {
             lines.push(format!(
                 "**bottleneck of {variant}**: {bottleneck}, busy {:.1} % of the time.",
                 busy * 100.0
@@ -446,8 +444,8 @@ pub fn standing_out(results: &ScenarioResults) -> Vec<String> {
         }
     }
     for (variant, row) in &rows {
-        let stuck = value(row, "stuck").unwrap_or(0.0);
-        let inconsistent = value(row, "inconsistent").unwrap_or(0.0);
+        let stuck = value(row, Column::Stuck).unwrap_or(0.0);
+        let inconsistent = value(row, Column::Inconsistent).unwrap_or(0.0);
         if stuck > 0.0 || inconsistent > 0.0 {
             lines.push(format!("**{variant} loses workflows**: {stuck:.0} stuck, {inconsistent:.0} left inconsistent."));
         }
@@ -467,32 +465,32 @@ fn round(value: f64) -> String {
 
 fn failures(results: &ScenarioResults) -> String {
     let interesting = [
-        "failed",
-        "stuck",
-        "inconsistent",
-        "duplicate_effects",
-        "retries_per_workflow",
-        "dead_letters",
+        Column::Failed,
+        Column::Stuck,
+        Column::Inconsistent,
+        Column::DuplicateEffects,
+        Column::RetriesPerWorkflow,
+        Column::DeadLetters,
     ];
     let rows = main_rows(results);
     let faults = fault_rows(results);
     let any = rows.iter().any(|(_, row)| {
         interesting
             .iter()
-            .any(|c| value(row, c).is_some_and(|v| v > 0.0))
+            .any(|&c| value(row, c).is_some_and(|v| v > 0.0))
     });
     if !any && faults.is_empty() {
         return String::new();
     }
     let mut out = Table {
         columns: std::iter::once("variant".to_string())
-            .chain(interesting.iter().map(|c| c.replace('_', " ")))
+            .chain(interesting.iter().map(|c| c.name().replace('_', " ")))
             .collect(),
         rows: rows
             .iter()
             .map(|(variant, row)| {
                 std::iter::once(format!("**{variant}**"))
-                    .chain(interesting.iter().map(|c| row[column(c)].render()))
+                    .chain(interesting.iter().map(|c| row[c.index()].render()))
                     .collect()
             })
             .collect(),
@@ -544,9 +542,9 @@ pub fn paired_sentences(results: &ScenarioResults) -> Vec<String> {
         return Vec::new();
     };
     let described = [
-        ("latency_p50_ms", "median latency", "ms"),
-        ("latency_p99_ms", "p99 latency", "ms"),
-        ("throughput_per_s", "throughput", "workflows/s"),
+        (Column::LatencyP50Ms, "median latency", "ms"),
+        (Column::LatencyP99Ms, "p99 latency", "ms"),
+        (Column::ThroughputPerS, "throughput", "workflows/s"),
     ];
     let mut lines = Vec::new();
     for difference in differences(results).into_iter().filter(|d| d.a == *first) {

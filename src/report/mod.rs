@@ -3,6 +3,7 @@
 
 pub mod charts;
 mod check;
+mod columns;
 mod markdown;
 mod mermaid;
 mod stats;
@@ -10,12 +11,13 @@ mod table;
 
 pub use charts::{ChartError, design_hex, latency_png, messages_png, timeline_png};
 pub use check::render_check;
+pub use columns::{Column, SUMMARY_COLUMNS};
 pub use markdown::{ReportInputs, render_report, standing_out};
 pub use mermaid::{design_diagrams, render_mermaid, sequence_diagram};
 pub use stats::{ci95_half_width, mean, t_975};
 pub use table::{Table, render_failures, render_table};
 
-use crate::coordination::{Design, communication_label, consistency_label};
+use crate::coordination::Design;
 use crate::metrics::{Summary, TimeBucket};
 use crate::runner::ScenarioResults;
 
@@ -61,90 +63,12 @@ pub fn format_number(value: f64) -> String {
     }
 }
 
-/// `summary.csv`'s columns, in order (DESIGN §5).
-pub const SUMMARY_COLUMNS: [&str; 36] = [
-    "variant",
-    "replication",
-    "started",
-    "completed",
-    "compensated",
-    "failed",
-    "stuck",
-    "throughput_per_s",
-    "latency_mean_ms",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "latency_p99_ms",
-    "latency_p999_ms",
-    "latency_max_ms",
-    "messages_per_workflow",
-    "bytes_per_workflow",
-    "status_answered_ratio",
-    "status_latency_p50_ms",
-    "status_latency_p99_ms",
-    "status_messages_per_query",
-    "status_staleness_steps_mean",
-    "coordinator_utilization",
-    "max_utilization",
-    "bottleneck",
-    "coupling_edges",
-    "coupling_max_peers",
-    "events",
-    "inconsistent",
-    "duplicate_effects",
-    "retries_per_workflow",
-    "dead_letters",
-    "time_to_consistency_p50_ms",
-    "time_to_consistency_p99_ms",
-    "coordination",
-    "communication",
-    "consistency",
-];
-
-/// The value cells of a summary (everything after `variant, replication`).
-fn summary_cells(summary: &Summary) -> Vec<Cell> {
-    vec![
-        Cell::Count(summary.started),
-        Cell::Count(summary.completed),
-        Cell::Count(summary.compensated),
-        Cell::Count(summary.failed),
-        Cell::Count(summary.stuck),
-        Cell::Number(summary.throughput_per_s),
-        Cell::Number(summary.latency_mean_ms),
-        Cell::Number(summary.latency_p50_ms),
-        Cell::Number(summary.latency_p95_ms),
-        Cell::Number(summary.latency_p99_ms),
-        Cell::Number(summary.latency_p999_ms),
-        Cell::Number(summary.latency_max_ms),
-        Cell::Number(summary.messages_per_workflow),
-        Cell::Number(summary.bytes_per_workflow),
-        Cell::Number(summary.status_answered_ratio),
-        Cell::Number(summary.status_latency_p50_ms),
-        Cell::Number(summary.status_latency_p99_ms),
-        Cell::Number(summary.status_messages_per_query),
-        Cell::Number(summary.status_staleness_steps_mean),
-        Cell::Number(summary.coordinator_utilization),
-        Cell::Number(summary.max_utilization),
-        Cell::Text(summary.bottleneck.clone().unwrap_or_default()),
-        Cell::Count(summary.coupling_edges),
-        Cell::Count(summary.coupling_max_peers),
-        Cell::Count(summary.events),
-        Cell::Count(summary.inconsistent),
-        Cell::Count(summary.duplicate_effects),
-        Cell::Number(summary.retries_per_workflow),
-        Cell::Count(summary.dead_letters),
-        Cell::Number(summary.time_to_consistency_p50_ms),
-        Cell::Number(summary.time_to_consistency_p99_ms),
-    ]
-}
-
-/// The design's own columns, after the figures: its point in the coupling space.
-fn design_cells(design: &Design) -> [Cell; 3] {
-    [
-        Cell::Text(design.coordination.name().to_string()),
-        Cell::Text(communication_label(design.communication).to_string()),
-        Cell::Text(consistency_label(design.consistency).to_string()),
-    ]
+/// The value cells of a run's summary row (everything after `variant, replication`).
+fn summary_cells(summary: &Summary, design: &Design) -> Vec<Cell> {
+    Column::ALL
+        .iter()
+        .filter_map(|column| column.cell(summary, design))
+        .collect()
 }
 
 /// The rows of `summary.csv`: per design, one row per replication, then `mean` and `ci95`
@@ -156,11 +80,7 @@ pub fn summary_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
             .runs
             .iter()
             .filter(|run| run.design == *design)
-            .map(|run| {
-                let mut cells = summary_cells(&run.result.summary);
-                cells.extend(design_cells(design));
-                cells
-            })
+            .map(|run| summary_cells(&run.result.summary, design))
             .collect();
         for (index, cells) in runs.iter().enumerate() {
             let mut row = vec![
@@ -288,21 +208,21 @@ pub const DIFFERENCE_COLUMNS: [&str; 5] = [
 ];
 
 /// Metrics compared pairwise across replications.
-pub const DIFFERENCE_METRICS: [&str; 7] = [
-    "throughput_per_s",
-    "latency_mean_ms",
-    "latency_p50_ms",
-    "latency_p99_ms",
-    "messages_per_workflow",
-    "bytes_per_workflow",
-    "status_latency_p99_ms",
+pub const DIFFERENCE_METRICS: [Column; 7] = [
+    Column::ThroughputPerS,
+    Column::LatencyMeanMs,
+    Column::LatencyP50Ms,
+    Column::LatencyP99Ms,
+    Column::MessagesPerWorkflow,
+    Column::BytesPerWorkflow,
+    Column::StatusLatencyP99Ms,
 ];
 
 /// A paired difference between two designs on one metric: with common random numbers
 /// the replications pair up, so the per-replication differences have a tight interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
-    pub metric: &'static str,
+    pub metric: Column,
     pub a: Design,
     pub b: Design,
     /// Mean over replications of (a − b).
@@ -313,13 +233,12 @@ pub struct Difference {
 
 /// Every metric × every pair (a before b in the scenario's order).
 pub fn differences(results: &ScenarioResults) -> Vec<Difference> {
-    let value = |design: &Design, replication: u32, metric: &str| {
-        let column = SUMMARY_COLUMNS.iter().position(|c| *c == metric)? - 2;
+    let value = |design: &Design, replication: u32, metric: Column| {
         let run = results
             .runs
             .iter()
             .find(|r| r.design == *design && r.replication == replication)?;
-        summary_cells(&run.result.summary)[column].as_f64()
+        metric.cell(&run.result.summary, design)?.as_f64()
     };
     let mut out = Vec::new();
     for metric in DIFFERENCE_METRICS {
@@ -348,7 +267,7 @@ pub fn difference_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
         .into_iter()
         .map(|d| {
             vec![
-                Cell::Text(d.metric.to_string()),
+                Cell::Text(d.metric.name().to_string()),
                 Cell::Text(d.a.label.clone()),
                 Cell::Text(d.b.label.clone()),
                 Cell::Number(Some(d.mean)),

@@ -2,7 +2,7 @@
 
 use crate::runner::ScenarioResults;
 
-use super::{Cell, SUMMARY_COLUMNS, fault_rows, summary_rows};
+use super::{Cell, Column, fault_rows, summary_rows};
 
 /// A table of already-formatted cells.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,36 +79,28 @@ impl Table {
 }
 
 /// Terminal columns: (header, summary column, decimals).
-const TERMINAL_COLUMNS: [(&str, &str, usize); 17] = [
-    ("started", "started", 0),
-    ("done", "completed", 0),
-    ("comp", "compensated", 0),
-    ("fail", "failed", 0),
-    ("stuck", "stuck", 0),
-    ("thru/s", "throughput_per_s", 2),
-    ("p50 ms", "latency_p50_ms", 1),
-    ("p99 ms", "latency_p99_ms", 1),
-    ("p99.9 ms", "latency_p999_ms", 1),
-    ("msgs/wf", "messages_per_workflow", 2),
-    ("KiB/wf", "bytes_per_workflow", 1),
-    ("status ok", "status_answered_ratio", 2),
-    ("status p99 ms", "status_latency_p99_ms", 1),
-    ("stale", "status_staleness_steps_mean", 2),
-    ("coord util", "coordinator_utilization", 2),
-    ("max util", "max_utilization", 2),
-    ("bottleneck", "bottleneck", 0),
+const TERMINAL_COLUMNS: [(&str, Column, usize); 17] = [
+    ("started", Column::Started, 0),
+    ("done", Column::Completed, 0),
+    ("comp", Column::Compensated, 0),
+    ("fail", Column::Failed, 0),
+    ("stuck", Column::Stuck, 0),
+    ("thru/s", Column::ThroughputPerS, 2),
+    ("p50 ms", Column::LatencyP50Ms, 1),
+    ("p99 ms", Column::LatencyP99Ms, 1),
+    ("p99.9 ms", Column::LatencyP999Ms, 1),
+    ("msgs/wf", Column::MessagesPerWorkflow, 2),
+    ("KiB/wf", Column::BytesPerWorkflow, 1),
+    ("status ok", Column::StatusAnsweredRatio, 2),
+    ("status p99 ms", Column::StatusLatencyP99Ms, 1),
+    ("stale", Column::StatusStalenessStepsMean, 2),
+    ("coord util", Column::CoordinatorUtilization, 2),
+    ("max util", Column::MaxUtilization, 2),
+    ("bottleneck", Column::Bottleneck, 0),
 ];
 
-/// Index of a `summary.csv` column by name.
-fn column_index(name: &str) -> usize {
-    SUMMARY_COLUMNS
-        .iter()
-        .position(|c| *c == name)
-        .expect("known column")
-}
-
 /// An empty table headed `variant` and the given columns' headers.
-fn headed(columns: &[(&str, &str, usize)]) -> Table {
+fn headed(columns: &[(&str, Column, usize)]) -> Table {
     Table {
         columns: std::iter::once("variant".to_string())
             .chain(columns.iter().map(|(header, _, _)| header.to_string()))
@@ -118,7 +110,11 @@ fn headed(columns: &[(&str, &str, usize)]) -> Table {
 }
 
 /// Columns shown as `mean ± ci95` when there are replications.
-const WITH_INTERVAL: [&str; 3] = ["throughput_per_s", "latency_p50_ms", "latency_p99_ms"];
+const WITH_INTERVAL: [Column; 3] = [
+    Column::ThroughputPerS,
+    Column::LatencyP50Ms,
+    Column::LatencyP99Ms,
+];
 
 /// The comparison table for the terminal: one line per design (the mean, with 95 %
 /// intervals on key columns, when there are replications).
@@ -147,7 +143,7 @@ pub fn render_table(results: &ScenarioResults) -> String {
         let interval = if replicated { pick("ci95") } else { None };
         let mut line = vec![design.label.clone()];
         for (_, column, decimals) in TERMINAL_COLUMNS {
-            let at = column_index(column);
+            let at = column.index();
             let mut text = display(&main[at], column, decimals);
             if let (Some(interval), true) = (interval, WITH_INTERVAL.contains(&column))
                 && let Some(half) = interval[at].as_f64()
@@ -161,27 +157,29 @@ pub fn render_table(results: &ScenarioResults) -> String {
     table.to_text()
 }
 
-fn display(cell: &Cell, column: &str, decimals: usize) -> String {
+fn display(cell: &Cell, column: Column, decimals: usize) -> String {
     match cell.as_f64() {
         None => match cell {
             Cell::Text(text) if !text.is_empty() => text.clone(),
             _ => "-".to_string(),
         },
-        Some(value) if column == "bytes_per_workflow" => format!("{:.decimals$}", value / 1024.0),
+        Some(value) if column == Column::BytesPerWorkflow => {
+            format!("{:.decimals$}", value / 1024.0)
+        }
         Some(value) => format!("{value:.decimals$}"),
     }
 }
 
 /// Failure columns: (header, summary column, decimals).
-const FAILURE_COLUMNS: [(&str, &str, usize); 8] = [
-    ("failed", "failed", 0),
-    ("stuck", "stuck", 0),
-    ("inconsistent", "inconsistent", 0),
-    ("dup effects", "duplicate_effects", 0),
-    ("retries/wf", "retries_per_workflow", 3),
-    ("dead letters", "dead_letters", 0),
-    ("ttc p50 ms", "time_to_consistency_p50_ms", 1),
-    ("ttc p99 ms", "time_to_consistency_p99_ms", 1),
+const FAILURE_COLUMNS: [(&str, Column, usize); 8] = [
+    ("failed", Column::Failed, 0),
+    ("stuck", Column::Stuck, 0),
+    ("inconsistent", Column::Inconsistent, 0),
+    ("dup effects", Column::DuplicateEffects, 0),
+    ("retries/wf", Column::RetriesPerWorkflow, 3),
+    ("dead letters", Column::DeadLetters, 0),
+    ("ttc p50 ms", Column::TimeToConsistencyP50Ms, 1),
+    ("ttc p99 ms", Column::TimeToConsistencyP99Ms, 1),
 ];
 
 /// The failure section: what went wrong per variant, and per fault how long recovery took
@@ -198,10 +196,10 @@ pub fn render_failures(results: &ScenarioResults) -> String {
     for row in rows.iter().filter(|row| row[1].render() == label) {
         let mut line = vec![row[0].render()];
         for (_, column, decimals) in FAILURE_COLUMNS {
-            let cell = &row[column_index(column)];
+            let cell = &row[column.index()];
             anything |= cell.as_f64().is_some_and(|v| v > 0.0)
-                && column != "time_to_consistency_p50_ms"
-                && column != "time_to_consistency_p99_ms";
+                && column != Column::TimeToConsistencyP50Ms
+                && column != Column::TimeToConsistencyP99Ms;
             line.push(display(cell, column, decimals));
         }
         table.rows.push(line);

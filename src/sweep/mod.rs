@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::coordination::Design;
 use crate::files::write_atomically;
 use crate::report::charts::{SweepLine, sweep_png};
-use crate::report::{Cell, SUMMARY_COLUMNS, summary_rows};
+use crate::report::{Cell, Column, SUMMARY_COLUMNS, summary_rows};
 use crate::runner::{RunOptions, run};
 use crate::scenario::{Override, Scenario};
 
@@ -339,44 +339,40 @@ fn assemble(
 }
 
 /// Metrics charted against the first swept key: (column, axis label, file name).
-const SWEEP_METRICS: [(&str, &str, &str); 6] = [
+const SWEEP_METRICS: [(Column, &str, &str); 6] = [
     (
-        "throughput_per_s",
+        Column::ThroughputPerS,
         "throughput (workflows/s)",
         "sweep-throughput.png",
     ),
     (
-        "latency_p50_ms",
+        Column::LatencyP50Ms,
         "p50 latency (ms)",
         "sweep-latency-p50.png",
     ),
     (
-        "latency_p99_ms",
+        Column::LatencyP99Ms,
         "p99 latency (ms)",
         "sweep-latency-p99.png",
     ),
     (
-        "messages_per_workflow",
+        Column::MessagesPerWorkflow,
         "messages per workflow",
         "sweep-messages.png",
     ),
     (
-        "coordinator_utilization",
+        Column::CoordinatorUtilization,
         "coordinator utilization",
         "sweep-coordinator-utilization.png",
     ),
-    ("stuck", "stuck workflows", "sweep-stuck.png"),
+    (Column::Stuck, "stuck workflows", "sweep-stuck.png"),
 ];
 
 /// The lines of one sweep chart: per design (and combination of the other swept keys),
 /// the metric against the first key, with the 95 % interval when there are replications.
-pub fn sweep_lines(manifest: &Manifest, csv: &str, metric: &str) -> Vec<SweepLine> {
+pub fn sweep_lines(manifest: &Manifest, csv: &str, metric: Column) -> Vec<SweepLine> {
     let keys = manifest.params.len();
-    let metric_at = keys
-        + SUMMARY_COLUMNS
-            .iter()
-            .position(|c| *c == metric)
-            .unwrap_or(0);
+    let metric_at = keys + metric.index();
     let label_row = if manifest.replications > 1 {
         "mean"
     } else {

@@ -1,0 +1,194 @@
+//! The columns of `summary.csv`, each defined once: its name, and how a run's cell is read
+//! from the run's summary and its design. Every output built from summary rows (CSV, JSON,
+//! the terminal table, the Markdown report, paired differences, sweep charts) names its
+//! columns by this type, so a misspelt column does not compile.
+
+use crate::coordination::{Design, communication_label, consistency_label};
+use crate::metrics::Summary;
+
+use super::Cell;
+
+/// One column of `summary.csv`, in file order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Column {
+    Variant,
+    Replication,
+    Started,
+    Completed,
+    Compensated,
+    Failed,
+    Stuck,
+    ThroughputPerS,
+    LatencyMeanMs,
+    LatencyP50Ms,
+    LatencyP95Ms,
+    LatencyP99Ms,
+    LatencyP999Ms,
+    LatencyMaxMs,
+    MessagesPerWorkflow,
+    BytesPerWorkflow,
+    StatusAnsweredRatio,
+    StatusLatencyP50Ms,
+    StatusLatencyP99Ms,
+    StatusMessagesPerQuery,
+    StatusStalenessStepsMean,
+    CoordinatorUtilization,
+    MaxUtilization,
+    Bottleneck,
+    CouplingEdges,
+    CouplingMaxPeers,
+    Events,
+    Inconsistent,
+    DuplicateEffects,
+    RetriesPerWorkflow,
+    DeadLetters,
+    TimeToConsistencyP50Ms,
+    TimeToConsistencyP99Ms,
+    Coordination,
+    Communication,
+    Consistency,
+}
+
+impl Column {
+    /// Every column, in file order (DESIGN §5, then the columns added since).
+    pub const ALL: [Column; 36] = [
+        Column::Variant,
+        Column::Replication,
+        Column::Started,
+        Column::Completed,
+        Column::Compensated,
+        Column::Failed,
+        Column::Stuck,
+        Column::ThroughputPerS,
+        Column::LatencyMeanMs,
+        Column::LatencyP50Ms,
+        Column::LatencyP95Ms,
+        Column::LatencyP99Ms,
+        Column::LatencyP999Ms,
+        Column::LatencyMaxMs,
+        Column::MessagesPerWorkflow,
+        Column::BytesPerWorkflow,
+        Column::StatusAnsweredRatio,
+        Column::StatusLatencyP50Ms,
+        Column::StatusLatencyP99Ms,
+        Column::StatusMessagesPerQuery,
+        Column::StatusStalenessStepsMean,
+        Column::CoordinatorUtilization,
+        Column::MaxUtilization,
+        Column::Bottleneck,
+        Column::CouplingEdges,
+        Column::CouplingMaxPeers,
+        Column::Events,
+        Column::Inconsistent,
+        Column::DuplicateEffects,
+        Column::RetriesPerWorkflow,
+        Column::DeadLetters,
+        Column::TimeToConsistencyP50Ms,
+        Column::TimeToConsistencyP99Ms,
+        Column::Coordination,
+        Column::Communication,
+        Column::Consistency,
+    ];
+
+    /// The column's name in the CSV header and the JSON keys.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Column::Variant => "variant",
+            Column::Replication => "replication",
+            Column::Started => "started",
+            Column::Completed => "completed",
+            Column::Compensated => "compensated",
+            Column::Failed => "failed",
+            Column::Stuck => "stuck",
+            Column::ThroughputPerS => "throughput_per_s",
+            Column::LatencyMeanMs => "latency_mean_ms",
+            Column::LatencyP50Ms => "latency_p50_ms",
+            Column::LatencyP95Ms => "latency_p95_ms",
+            Column::LatencyP99Ms => "latency_p99_ms",
+            Column::LatencyP999Ms => "latency_p999_ms",
+            Column::LatencyMaxMs => "latency_max_ms",
+            Column::MessagesPerWorkflow => "messages_per_workflow",
+            Column::BytesPerWorkflow => "bytes_per_workflow",
+            Column::StatusAnsweredRatio => "status_answered_ratio",
+            Column::StatusLatencyP50Ms => "status_latency_p50_ms",
+            Column::StatusLatencyP99Ms => "status_latency_p99_ms",
+            Column::StatusMessagesPerQuery => "status_messages_per_query",
+            Column::StatusStalenessStepsMean => "status_staleness_steps_mean",
+            Column::CoordinatorUtilization => "coordinator_utilization",
+            Column::MaxUtilization => "max_utilization",
+            Column::Bottleneck => "bottleneck",
+            Column::CouplingEdges => "coupling_edges",
+            Column::CouplingMaxPeers => "coupling_max_peers",
+            Column::Events => "events",
+            Column::Inconsistent => "inconsistent",
+            Column::DuplicateEffects => "duplicate_effects",
+            Column::RetriesPerWorkflow => "retries_per_workflow",
+            Column::DeadLetters => "dead_letters",
+            Column::TimeToConsistencyP50Ms => "time_to_consistency_p50_ms",
+            Column::TimeToConsistencyP99Ms => "time_to_consistency_p99_ms",
+            Column::Coordination => "coordination",
+            Column::Communication => "communication",
+            Column::Consistency => "consistency",
+        }
+    }
+
+    /// Position in a summary row.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The cell of one run. `None` for the two label columns, which depend on the row
+    /// (a replication, or the `mean` and `ci95` aggregates), not on the run.
+    pub fn cell(self, summary: &Summary, design: &Design) -> Option<Cell> {
+        Some(match self {
+            Column::Variant | Column::Replication => return None,
+            Column::Started => Cell::Count(summary.started),
+            Column::Completed => Cell::Count(summary.completed),
+            Column::Compensated => Cell::Count(summary.compensated),
+            Column::Failed => Cell::Count(summary.failed),
+            Column::Stuck => Cell::Count(summary.stuck),
+            Column::ThroughputPerS => Cell::Number(summary.throughput_per_s),
+            Column::LatencyMeanMs => Cell::Number(summary.latency_mean_ms),
+            Column::LatencyP50Ms => Cell::Number(summary.latency_p50_ms),
+            Column::LatencyP95Ms => Cell::Number(summary.latency_p95_ms),
+            Column::LatencyP99Ms => Cell::Number(summary.latency_p99_ms),
+            Column::LatencyP999Ms => Cell::Number(summary.latency_p999_ms),
+            Column::LatencyMaxMs => Cell::Number(summary.latency_max_ms),
+            Column::MessagesPerWorkflow => Cell::Number(summary.messages_per_workflow),
+            Column::BytesPerWorkflow => Cell::Number(summary.bytes_per_workflow),
+            Column::StatusAnsweredRatio => Cell::Number(summary.status_answered_ratio),
+            Column::StatusLatencyP50Ms => Cell::Number(summary.status_latency_p50_ms),
+            Column::StatusLatencyP99Ms => Cell::Number(summary.status_latency_p99_ms),
+            Column::StatusMessagesPerQuery => Cell::Number(summary.status_messages_per_query),
+            Column::StatusStalenessStepsMean => Cell::Number(summary.status_staleness_steps_mean),
+            Column::CoordinatorUtilization => Cell::Number(summary.coordinator_utilization),
+            Column::MaxUtilization => Cell::Number(summary.max_utilization),
+            Column::Bottleneck => Cell::Text(summary.bottleneck.clone().unwrap_or_default()),
+            Column::CouplingEdges => Cell::Count(summary.coupling_edges),
+            Column::CouplingMaxPeers => Cell::Count(summary.coupling_max_peers),
+            Column::Events => Cell::Count(summary.events),
+            Column::Inconsistent => Cell::Count(summary.inconsistent),
+            Column::DuplicateEffects => Cell::Count(summary.duplicate_effects),
+            Column::RetriesPerWorkflow => Cell::Number(summary.retries_per_workflow),
+            Column::DeadLetters => Cell::Count(summary.dead_letters),
+            Column::TimeToConsistencyP50Ms => Cell::Number(summary.time_to_consistency_p50_ms),
+            Column::TimeToConsistencyP99Ms => Cell::Number(summary.time_to_consistency_p99_ms),
+            Column::Coordination => Cell::Text(design.coordination.name().to_string()),
+            Column::Communication => {
+                Cell::Text(communication_label(design.communication).to_string())
+            }
+            Column::Consistency => Cell::Text(consistency_label(design.consistency).to_string()),
+        })
+    }
+}
+
+/// `summary.csv`'s header, in order.
+pub const SUMMARY_COLUMNS: [&str; 36] = {
+    let mut names = [""; 36];
+    let mut index = 0;
+    while index < names.len() {
+        names[index] = Column::ALL[index].name();
+        index += 1;
+    }
+    names
+};
