@@ -1,7 +1,7 @@
 //! The client's side: outcomes, eventual-consistency acceptance, status polls and the
 //! client's own deadline.
 
-use crate::engine::{EventQueue, SimTime, StreamPurpose};
+use crate::engine::{EventQueue, SimDuration, SimTime, StreamPurpose};
 use crate::metrics::Outcome;
 
 use super::super::message::{Message, MessageKind};
@@ -70,11 +70,70 @@ impl World<'_> {
         let workflow = self.workflows.get_mut(handle);
         if workflow.outcome.is_none() {
             workflow.outcome = Some(outcome);
+            let (number, measured) = (workflow.number, workflow.measured);
             let started_at = workflow.started_at;
             let answered_at = workflow.accepted_at.unwrap_or(now);
             self.metrics
                 .workflow_ended(started_at, now, outcome, answered_at.since(started_at));
+            self.count_unanswerable_polls(number, started_at, measured, now, false);
         }
+    }
+
+    /// Whether status polls are counted rather than simulated: where nobody can answer,
+    /// a poll changes nothing but the count of queries issued (and of events), and an
+    /// overloaded run would otherwise spend most of its time polling stuck workflows.
+    pub(super) fn polls_are_counted(&self) -> bool {
+        self.config.status_route == StatusRoute::Unsupported
+    }
+
+    /// The first status poll of workflow `number`: clients poll on their own clock, not in
+    /// step with the workflow's start, so the first poll comes after a uniform phase in
+    /// (0, every]; a workflow in flight for time T is polled about T / every times.
+    pub(super) fn first_poll_after(&self, number: u64, every: SimDuration) -> SimDuration {
+        let mut rng = self.streams.stream(StreamPurpose::StatusPhase, number, 0);
+        SimDuration::from_nanos(1 + rng.below(every.as_nanos()))
+    }
+
+    /// Where polls are counted (`polls_are_counted`): workflow `number`, started at
+    /// `started_at`, stopped being polled at `until` (its outcome, or the end of the run).
+    /// Count the polls that simulating them would have issued, and the poll events that
+    /// would have fired: the polls before `until` (`inclusive`: at or before it, for the
+    /// end of the run, where events at the stop time still fire), then one more that
+    /// finds the outcome and stops, if it falls within the run. A poll at exactly the
+    /// instant of the outcome is counted as coming after it.
+    pub(super) fn count_unanswerable_polls(
+        &mut self,
+        number: u64,
+        started_at: SimTime,
+        measured: bool,
+        until: SimTime,
+        inclusive: bool,
+    ) {
+        let Some(every) = self.spec.workload.status_every else {
+            return;
+        };
+        if !self.polls_are_counted() {
+            return;
+        }
+        let first = started_at + self.first_poll_after(number, every);
+        let every = every.as_nanos();
+        let issued = if inclusive {
+            match until.as_nanos().checked_sub(first.as_nanos()) {
+                Some(span) => span / every + 1,
+                None => 0,
+            }
+        } else {
+            match until.as_nanos().checked_sub(first.as_nanos()) {
+                Some(span) if span > 0 => (span - 1) / every + 1,
+                _ => 0,
+            }
+        };
+        let next_poll = first
+            .as_nanos()
+            .saturating_add(issued.saturating_mul(every));
+        let fires_after = u64::from(!inclusive && next_poll <= self.run_end.as_nanos());
+        self.metrics.status_issued_many(measured, issued);
+        self.counted_events += issued + fires_after;
     }
 
     /// A status poll fires: ask whoever the variant says, then poll again later.
