@@ -37,3 +37,26 @@ fn unanswerable_polls_add_the_events_simulating_them_would() {
         assert_eq!(busy.status_answered_ratio, Some(0.0), "{variant}");
     }
 }
+
+#[test]
+fn polls_of_a_workflow_that_makes_no_progress_back_off() {
+    // 200 workflows stuck for the whole 40 s run (one step of 1 h), polled every 100 ms
+    // and answered "no step done" by the orchestrator each time. Polling at that rate
+    // would issue about 300 queries per workflow; backing off after 16 polls without news
+    // (waits of 200 ms, 400 ms, ...) issues about 18 + 7.
+    let base = chain_scenario(1, None, "").replace("work = \"1ms\"", "work = \"1h\"");
+    let polled = with_workload(&base, "status_queries = { every = \"100ms\" }");
+    let quiet = summary_of(&run_all(&parse(&base)), Variant::Orchestrator).clone();
+    let busy = summary_of(&run_all(&parse(&polled)), Variant::Orchestrator).clone();
+    assert_eq!(busy.stuck, 199, "every workflow is still in its first step");
+    assert_eq!(busy.status_answered_ratio, Some(1.0));
+    let messages = busy.status_messages_per_query.unwrap_or_default();
+    // Each query is two events: the poll, and the orchestrator's work (messages on links
+    // with no latency are delivered at once, not through the queue).
+    let queries = (busy.events - quiet.events) as f64 / busy.started as f64 / 2.0;
+    assert_eq!(messages, 2.0);
+    assert!(
+        (18.0..35.0).contains(&queries),
+        "{queries} queries per stuck workflow"
+    );
+}

@@ -9,8 +9,12 @@ use super::super::system::ComponentId;
 use super::super::workflow::{PendingQuery, WorkflowRef};
 use super::{Event, StatusRoute, World};
 
-/// Status queries a client keeps waiting on per workflow; older ones are given up.
-const MAX_PENDING_QUERIES: usize = 64;
+/// Polls in a row that brought no news (no answer, or the same progress as the last
+/// answer) after which the client backs off: waits of `every` × 2, 4, 8, ... In a healthy
+/// system a workflow progresses well within this many intervals.
+const POLLS_BEFORE_BACKOFF: u8 = 16;
+/// The longest back-off, as a power of two of the poll interval (far beyond any run).
+const MAX_POLL_BACKOFF: u8 = 40;
 
 impl World<'_> {
     pub(super) fn client_receives(&mut self, now: SimTime, message: &Message) {
@@ -40,12 +44,8 @@ impl World<'_> {
                     _ => 0,
                 };
                 let workflow = self.workflows.get_mut(handle);
-                if let Some(position) = workflow
-                    .pending_queries
-                    .iter()
-                    .position(|q| q.id == message.payload)
-                {
-                    let query = &mut workflow.pending_queries[position];
+                if let Some(position) = workflow.pending_queries.find(message.payload) {
+                    let query = workflow.pending_queries.get_mut(position);
                     let bit = 1u64 << answerer;
                     if query.answered_mask & bit == 0 {
                         query.answered_mask |= bit;
@@ -54,6 +54,10 @@ impl World<'_> {
                     }
                     if query.awaiting == 0 {
                         let query = workflow.pending_queries.swap_remove(position);
+                        if query.reported != workflow.last_reported_steps {
+                            workflow.last_reported_steps = query.reported;
+                            workflow.news_since_poll = true;
+                        }
                         let staleness = completed - i64::from(query.reported);
                         self.metrics
                             .status_answered(measured, now.since(query.sent_at), staleness);
@@ -136,11 +140,26 @@ impl World<'_> {
         self.counted_events += issued + fires_after;
     }
 
-    /// A status poll fires: ask whoever the variant says, then poll again later.
+    /// A status poll fires: ask whoever the variant says, then poll again later: after
+    /// `every`, unless `POLLS_BEFORE_BACKOFF` polls in a row brought no news; then after
+    /// twice the last wait, until an answer reports progress. A workflow stuck in an
+    /// overloaded (or crashed) system then costs polls logarithmic, not linear, in its
+    /// age, which keeps overloaded runs linear in simulated time.
     pub fn poll(&mut self, now: SimTime, handle: WorkflowRef, queue: &mut EventQueue<Event>) {
         let workflow = self.workflows.get_mut(handle);
         if workflow.outcome.is_none() {
             let measured = workflow.measured;
+            workflow.polls_without_news = if workflow.news_since_poll {
+                0
+            } else {
+                workflow.polls_without_news.saturating_add(1)
+            };
+            workflow.news_since_poll = false;
+            let backoff = workflow
+                .polls_without_news
+                .saturating_sub(POLLS_BEFORE_BACKOFF)
+                .min(MAX_POLL_BACKOFF);
+            let wait_factor = 1u64 << backoff;
             self.metrics.status_issued(measured);
             self.ask_status(handle, now, 0, queue);
             let every = self
@@ -149,7 +168,8 @@ impl World<'_> {
                 .status_every
                 .expect("polls are scheduled only with status_queries");
             self.workflows.get_mut(handle).outstanding += 1;
-            queue.schedule_in(every, Event::StatusPoll(handle));
+            let wait = SimDuration::from_nanos(every.as_nanos().saturating_mul(wait_factor));
+            queue.schedule_in(wait, Event::StatusPoll(handle));
         }
         self.drop_reference(handle);
     }
@@ -175,15 +195,12 @@ impl World<'_> {
         let id = workflow.next_query_id;
         workflow.next_query_id += 1;
         let awaiting = u8::try_from(targets.len()).expect("at most 64 steps");
-        if workflow.pending_queries.len() >= MAX_PENDING_QUERIES {
-            workflow.pending_queries.remove(0);
-        }
         workflow.pending_queries.push(PendingQuery {
             id,
-            sent_at: first_sent,
+            attempt: u16::try_from(attempt).unwrap_or(u16::MAX),
             awaiting,
             reported: 0,
-            attempt,
+            sent_at: first_sent,
             answered_mask: 0,
         });
         for target in targets {
@@ -226,15 +243,16 @@ impl World<'_> {
             .policy
             .expect("status timeouts need a policy");
         let workflow = self.workflows.get_mut(handle);
-        if let Some(position) = workflow.pending_queries.iter().position(|q| q.id == id) {
-            let query = workflow.pending_queries[position];
-            if !resend && query.attempt < policy.retries && workflow.outcome.is_none() {
+        if let Some(position) = workflow.pending_queries.find(id) {
+            let query = *workflow.pending_queries.get_mut(position);
+            let attempt = u32::from(query.attempt);
+            if !resend && attempt < policy.retries && workflow.outcome.is_none() {
                 let mut rng = self.streams.stream(
                     StreamPurpose::Jitter,
                     workflow.number,
                     u64::from(id) | 1 << 40,
                 );
-                let backoff = policy.backoff_before(query.attempt + 1, rng.next_open01());
+                let backoff = policy.backoff_before(attempt + 1, rng.next_open01());
                 workflow.outstanding += 1;
                 queue.schedule_in(
                     backoff,
@@ -247,7 +265,7 @@ impl World<'_> {
             } else {
                 workflow.pending_queries.remove(position);
                 if resend && workflow.outcome.is_none() {
-                    self.ask_status(handle, query.sent_at, query.attempt + 1, queue);
+                    self.ask_status(handle, query.sent_at, attempt + 1, queue);
                 }
             }
         }

@@ -97,7 +97,7 @@ impl World<'_> {
                 workflow.next_message_index += 1;
                 self.stations[id.index()].parked.push_back(message);
             } else {
-                self.dead_letter(message.workflow);
+                self.dead_letter(&message);
             }
         }
         for handling in held {

@@ -130,8 +130,7 @@ impl World<'_> {
         if loss > 0.0 && self.spec.delivery(dst) == Delivery::Direct {
             let mut rng = streams.stream(StreamPurpose::Transport, number, index);
             if rng.bernoulli(loss) {
-                self.metrics.dead_letter(measured);
-                self.drop_reference(message.workflow);
+                self.dead_letter(&message);
                 return;
             }
         }
@@ -236,7 +235,7 @@ impl World<'_> {
                 // The broker holds it until the partition heals.
                 queue.schedule_at(heals_at, Event::Deliver(message));
             } else {
-                self.dead_letter(message.workflow);
+                self.dead_letter(&message);
             }
             return;
         }
@@ -249,7 +248,7 @@ impl World<'_> {
                 station.parked.push_back(message);
                 self.backlog_changed(now, 1);
             } else {
-                self.dead_letter(message.workflow);
+                self.dead_letter(&message);
             }
             return;
         }
@@ -265,7 +264,7 @@ impl World<'_> {
             && self.workflows.get(message.workflow).coordinator.lost
         {
             // The coordinator lost this workflow's state in a crash: it cannot act on it.
-            self.dead_letter(message.workflow);
+            self.dead_letter(&message);
             return;
         }
         self.admit(now, message, queue);
@@ -287,14 +286,26 @@ impl World<'_> {
                     component: message.dst,
                 });
             }
-            self.dead_letter(message.workflow);
+            self.dead_letter(&message);
         }
     }
 
-    pub(super) fn dead_letter(&mut self, workflow: WorkflowRef) {
-        let measured = self.workflows.get(workflow).measured;
+    /// `message` is lost for good (dropped, rejected, or sent to a dead component).
+    pub(super) fn dead_letter(&mut self, message: &Message) {
+        let workflow = self.workflows.get_mut(message.workflow);
+        let measured = workflow.measured;
+        let failures = &self.spec.failures;
+        if message.kind.is_status() && failures.duplicate == 0.0 && failures.policy.is_none() {
+            // Its query can never be fully answered (no duplicate copy can stand in for
+            // it, no policy re-asks it), so the client need not keep waiting on it: held
+            // workflows in an overloaded run then keep no pile of dead queries. Nothing
+            // reported changes.
+            if let Some(position) = workflow.pending_queries.find(message.payload) {
+                workflow.pending_queries.remove(position);
+            }
+        }
         self.metrics.dead_letter(measured);
-        self.drop_reference(workflow);
+        self.drop_reference(message.workflow);
     }
 
     /// An answer arrived for hold `hold` at `at`: once all its calls are answered, the held
