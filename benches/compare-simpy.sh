@@ -34,14 +34,16 @@ limit=(cargo bench --quiet --bench limit --)
 sagasim="${SAGASIM:-$target/release/sagasim}"
 
 ratio() {  # JSON from measure.py → one line: SimPy, sagasim and their ratio (median [min, max])
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "${3:-}" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
 a, b, x = r["a_cpu_s"], r["b_cpu_s"], r["ratio_a_over_b"]
-print("  %s: SimPy %.3f s [%.3f, %.3f], sagasim %.4f s [%.4f, %.4f], ratio %.1fx [%.1f, %.1f] "
-      "over %d pairs (peak RSS: SimPy %s MiB, sagasim %s MiB)"
-      % (sys.argv[2], a["median"], a["min"], a["max"], b["median"], b["min"], b["max"],
-         x["median"], x["min"], x["max"], r["pairs"], r["a_peak_rss_mib"], r["b_peak_rss_mib"]))
+line = ("  %s: SimPy %.3f s [%.3f, %.3f], sagasim %.4f s [%.4f, %.4f], ratio %.1fx [%.1f, %.1f] "
+        "over %d pairs" % (sys.argv[2], a["median"], a["min"], a["max"], b["median"], b["min"],
+                           b["max"], x["median"], x["min"], x["max"], r["pairs"]))
+if sys.argv[3] == "rss":  # the loop runs under cargo and python: their RSS means nothing here
+    line += " (peak RSS: SimPy %s MiB, sagasim %s MiB)" % (r["a_peak_rss_mib"], r["b_peak_rss_mib"])
+print(line)
 PY
 }
 
@@ -51,7 +53,7 @@ whole=$(python3 benches/measure.py "$pairs" -- \
   "${pin[@]}" "$venv/bin/python" "$peers/simpy_queues.py" mm1 1000000 1 ::: \
   "${pin[@]}" "$sagasim" run benches/scenarios/mm1.toml --jobs 1 --out "$target/bench-mm1")
 echo "  $whole"
-ratio "$whole" "whole process, with charts"
+ratio "$whole" "whole process, with charts" rss
 loop=$(python3 benches/measure.py "$pairs" --reported loop_cpu_s -- \
   "${pin[@]}" "$venv/bin/python" benches/simpy_loop.py "$peers" mm1 1000000 1 ::: \
   "${pin[@]}" "${limit[@]}" sagasim)
