@@ -71,7 +71,8 @@ impl SplitMix64 {
     }
 
     /// Exponential with the given mean, by the ziggurat method (Marsaglia and Tsang 2000):
-    /// 98.9 % of draws take one word and a multiplication, no logarithm.
+    /// 98.9 % of draws take one word and a multiplication, no logarithm. The fast path is
+    /// inlined into the callers; the rare wedge and tail draws are not.
     #[inline]
     pub fn exponential(&mut self, mean: f64) -> f64 {
         let tables = exponential_tables();
@@ -82,15 +83,22 @@ impl SplitMix64 {
             if x < tables.x[layer + 1] {
                 return mean * x;
             }
-            if layer == 0 {
-                return mean * (ZIGGURAT_R - self.next_open01().ln());
-            }
-            let y =
-                tables.f[layer + 1] + (tables.f[layer] - tables.f[layer + 1]) * self.next_open01();
-            if y < (-x).exp() {
+            if let Some(x) = self.exponential_edge(tables, layer, x) {
                 return mean * x;
             }
         }
+    }
+
+    /// The exponential ziggurat's slow path: the tail beyond R from the base layer, or the
+    /// wedge test under e^-x; `None` rejects the draw.
+    #[cold]
+    #[inline(never)]
+    fn exponential_edge(&mut self, tables: &ZigguratTables, layer: usize, x: f64) -> Option<f64> {
+        if layer == 0 {
+            return Some(ZIGGURAT_R - self.next_open01().ln());
+        }
+        let y = tables.f[layer + 1] + (tables.f[layer] - tables.f[layer + 1]) * self.next_open01();
+        (y < (-x).exp()).then_some(x)
     }
 
     /// Standard normal by the ziggurat method (Marsaglia and Tsang 2000), exact like the
@@ -107,22 +115,28 @@ impl SplitMix64 {
             if x < tables.x[layer + 1] {
                 return sign * x;
             }
-            if layer == 0 {
-                // The tail beyond R, by Marsaglia's (1964) method.
-                loop {
-                    let tail = -self.next_open01().ln() / NORMAL_R;
-                    let y = -self.next_open01().ln();
-                    if 2.0 * y >= tail * tail {
-                        return sign * (NORMAL_R + tail);
-                    }
-                }
-            }
-            let y =
-                tables.f[layer + 1] + (tables.f[layer] - tables.f[layer + 1]) * self.next_open01();
-            if y < (-0.5 * x * x).exp() {
+            if let Some(x) = self.normal_edge(tables, layer, x) {
                 return sign * x;
             }
         }
+    }
+
+    /// The normal ziggurat's slow path: the tail beyond R from the base layer (Marsaglia's
+    /// 1964 method), or the wedge test under e^(-x²/2); `None` rejects the draw.
+    #[cold]
+    #[inline(never)]
+    fn normal_edge(&mut self, tables: &ZigguratTables, layer: usize, x: f64) -> Option<f64> {
+        if layer == 0 {
+            loop {
+                let tail = -self.next_open01().ln() / NORMAL_R;
+                let y = -self.next_open01().ln();
+                if 2.0 * y >= tail * tail {
+                    return Some(NORMAL_R + tail);
+                }
+            }
+        }
+        let y = tables.f[layer + 1] + (tables.f[layer] - tables.f[layer + 1]) * self.next_open01();
+        (y < (-0.5 * x * x).exp()).then_some(x)
     }
 
     /// Gamma with shape `k` > 0 and scale 1 (Marsaglia and Tsang 2000, with the
