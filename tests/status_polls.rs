@@ -59,4 +59,14 @@ fn polls_of_a_workflow_that_makes_no_progress_back_off() {
         (18.0..35.0).contains(&queries),
         "{queries} queries per stuck workflow"
     );
+    // Choreography cannot answer, so its polls are counted, not simulated (one event each):
+    // the count must follow the same back-off, one poll fewer (the orchestrator's first
+    // answer is news and restarts its count once).
+    let quiet = summary_of(&run_all(&parse(&base)), Variant::Choreography).clone();
+    let busy = summary_of(&run_all(&parse(&polled)), Variant::Choreography).clone();
+    let polls = (busy.events - quiet.events) as f64 / busy.started as f64;
+    assert!(
+        (queries - polls - 1.0).abs() < 0.5,
+        "choreography {polls} polls, orchestrator {queries} queries per stuck workflow"
+    );
 }

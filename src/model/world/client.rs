@@ -16,6 +16,15 @@ const POLLS_BEFORE_BACKOFF: u8 = 16;
 /// The longest back-off, as a power of two of the poll interval (far beyond any run).
 const MAX_POLL_BACKOFF: u8 = 40;
 
+/// The client's wait after a poll that came `polls_without_news` polls after the last news:
+/// `every`, doubling once `POLLS_BEFORE_BACKOFF` polls in a row brought none.
+fn poll_wait(every: SimDuration, polls_without_news: u8) -> SimDuration {
+    let backoff = polls_without_news
+        .saturating_sub(POLLS_BEFORE_BACKOFF)
+        .min(MAX_POLL_BACKOFF);
+    SimDuration::from_nanos(every.as_nanos().saturating_mul(1u64 << backoff))
+}
+
 impl World<'_> {
     pub(super) fn client_receives(&mut self, now: SimTime, message: &Message) {
         let handle = message.workflow;
@@ -121,23 +130,17 @@ impl World<'_> {
         if !self.polls_are_counted() {
             return;
         }
-        let first = started_at + self.first_poll_after(number, every);
-        let every = every.as_nanos();
-        let issued = if inclusive {
-            match until.as_nanos().checked_sub(first.as_nanos()) {
-                Some(span) => span / every + 1,
-                None => 0,
-            }
-        } else {
-            match until.as_nanos().checked_sub(first.as_nanos()) {
-                Some(span) if span > 0 => (span - 1) / every + 1,
-                _ => 0,
-            }
-        };
-        let next_poll = first
-            .as_nanos()
-            .saturating_add(issued.saturating_mul(every));
-        let fires_after = u64::from(!inclusive && next_poll <= self.run_end.as_nanos());
+        // Nobody answers, so no poll brings news: the client's own schedule (`poll_wait`),
+        // every interval for the first polls, then backing off.
+        let mut next_poll = started_at + self.first_poll_after(number, every);
+        let mut issued = 0u64;
+        let mut polls_without_news = 0u8;
+        while next_poll < until || (inclusive && next_poll == until) {
+            issued += 1;
+            next_poll += poll_wait(every, polls_without_news);
+            polls_without_news = polls_without_news.saturating_add(1);
+        }
+        let fires_after = u64::from(!inclusive && next_poll <= self.run_end);
         self.metrics.status_issued_many(measured, issued);
         self.counted_events += issued + fires_after;
     }
@@ -157,11 +160,7 @@ impl World<'_> {
                 workflow.polls_without_news.saturating_add(1)
             };
             workflow.news_since_poll = false;
-            let backoff = workflow
-                .polls_without_news
-                .saturating_sub(POLLS_BEFORE_BACKOFF)
-                .min(MAX_POLL_BACKOFF);
-            let wait_factor = 1u64 << backoff;
+            let polls_without_news = workflow.polls_without_news;
             self.metrics.status_issued(measured);
             self.ask_status(handle, now, 0, queue);
             let every = self
@@ -170,8 +169,10 @@ impl World<'_> {
                 .status_every
                 .expect("polls are scheduled only with status_queries");
             self.workflows.get_mut(handle).outstanding += 1;
-            let wait = SimDuration::from_nanos(every.as_nanos().saturating_mul(wait_factor));
-            queue.schedule_in(wait, Event::StatusPoll(handle));
+            queue.schedule_in(
+                poll_wait(every, polls_without_news),
+                Event::StatusPoll(handle),
+            );
         }
         self.drop_reference(handle);
     }
