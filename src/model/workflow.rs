@@ -26,7 +26,8 @@ impl WorkflowRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PendingQuery {
     pub id: u32,
-    /// Times the client re-asked after a timeout (`[policy]`), saturating.
+    /// Times the client re-asked after a timeout (`[policy]`; retries are validated to at
+    /// most 1,000, so 16 bits hold it).
     pub attempt: u16,
     /// Replies still to come.
     pub awaiting: u8,
