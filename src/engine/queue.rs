@@ -1,7 +1,8 @@
-//! The future-event list: a binary min-heap ordered by `(time, sequence number)`, so that
-//! events at the same instant fire in the order they were scheduled (FIFO for ties).
+//! The future-event list: a binary min-heap of 16-byte keys ordered by `(time, sequence
+//! number)`, so that events at the same instant fire in the order they were scheduled
+//! (FIFO for ties). The events themselves wait in a slab: the heap moves only the keys.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::time::{SimDuration, SimTime};
@@ -13,38 +14,29 @@ pub struct Scheduled<E> {
     pub event: E,
 }
 
-struct Entry<E> {
-    /// `time << 64 | seq`: one integer comparison orders by time, then FIFO.
-    key: u128,
-    event: E,
+/// Bits of a key that hold the slab slot; the sequence number sits above them.
+const SLOT_BITS: u32 = 32;
+const SLOT_MASK: u128 = (1 << SLOT_BITS) - 1;
+/// Sequence numbers fit in 32 bits; when they run out, the pending keys are renumbered.
+const SEQUENCE_LIMIT: u64 = 1 << 32;
+
+/// `time << 64 | sequence << 32 | slot`: one integer comparison orders by time, then FIFO
+/// (sequence numbers are unique, so the slot never decides).
+fn key(at: SimTime, sequence: u64, slot: u32) -> u128 {
+    (u128::from(at.0) << 64) | (u128::from(sequence) << SLOT_BITS) | u128::from(slot)
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-
-impl<E> Eq for Entry<E> {}
-
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Entry<E> {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest `(at, seq)` first.
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
-    }
+fn time_of(key: u128) -> SimTime {
+    SimTime((key >> 64) as u64)
 }
 
 /// The event queue. `now` is the time of the last popped event; scheduling in the past is a
 /// broken invariant of the model, not a user error.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: BinaryHeap<Reverse<u128>>,
+    /// Pending events by slot; `None` marks a free slot (listed in `free`).
+    slab: Vec<Option<E>>,
+    free: Vec<u32>,
     next_seq: u64,
     now: SimTime,
 }
@@ -59,6 +51,8 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::with_capacity(1024),
+            slab: Vec::with_capacity(1024),
+            free: Vec::with_capacity(1024),
             next_seq: 0,
             now: SimTime::ZERO,
         }
@@ -78,18 +72,43 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedule `event` at absolute time `at`, which must not be in the past.
+    #[inline]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         assert!(
             at >= self.now,
             "event scheduled in the past: {at} < {}",
             self.now
         );
-        let seq = self.next_seq;
+        if self.next_seq == SEQUENCE_LIMIT {
+            self.renumber();
+        }
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                let slot = u32::try_from(self.slab.len()).expect("fewer than 2^32 pending events");
+                self.slab.push(Some(event));
+                slot
+            }
+        };
+        self.heap.push(Reverse(key(at, self.next_seq, slot)));
         self.next_seq += 1;
-        self.heap.push(Entry {
-            key: (u128::from(at.0) << 64) | u128::from(seq),
-            event,
-        });
+    }
+
+    /// Give the pending keys the sequence numbers 0, 1, 2, ... in their current order, so
+    /// that numbering can go on: the order of every pair of events stays the same.
+    #[cold]
+    fn renumber(&mut self) {
+        let mut keys: Vec<u128> = self.heap.drain().map(|Reverse(key)| key).collect();
+        keys.sort_unstable();
+        for (sequence, pending) in keys.iter_mut().enumerate() {
+            let slot = (*pending & SLOT_MASK) as u32;
+            *pending = key(time_of(*pending), sequence as u64, slot);
+        }
+        self.next_seq = keys.len() as u64;
+        self.heap = keys.into_iter().map(Reverse).collect();
     }
 
     /// Schedule `event` after `delay` from now.
@@ -99,20 +118,21 @@ impl<E> EventQueue<E> {
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap
-            .peek()
-            .map(|entry| SimTime((entry.key >> 64) as u64))
+        self.heap.peek().map(|Reverse(key)| time_of(*key))
     }
 
     /// Remove the earliest event and advance `now` to its time.
+    #[inline]
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
-        let entry = self.heap.pop()?;
-        let at = SimTime((entry.key >> 64) as u64);
+        let Reverse(key) = self.heap.pop()?;
+        let at = time_of(key);
+        let slot = (key & SLOT_MASK) as u32;
+        let event = self.slab[slot as usize]
+            .take()
+            .expect("every key points at a pending event");
+        self.free.push(slot);
         self.now = at;
-        Some(Scheduled {
-            at,
-            event: entry.event,
-        })
+        Some(Scheduled { at, event })
     }
 }
 
@@ -140,6 +160,18 @@ mod tests {
         queue.schedule_in(SimDuration(5), 2);
         let next = queue.pop().map(|s| s.at);
         assert_eq!(next, Some(SimTime(15)));
+    }
+
+    #[test]
+    fn renumbering_keeps_the_order_of_pending_events() {
+        let mut queue = EventQueue::new();
+        queue.next_seq = SEQUENCE_LIMIT - 3;
+        for (at, label) in [(5, "b"), (1, "a"), (5, "c"), (9, "e"), (5, "d")] {
+            queue.schedule_at(SimTime(at), label);
+        }
+        assert!(queue.next_seq < 10, "renumbered: {}", queue.next_seq);
+        let order: Vec<_> = std::iter::from_fn(|| queue.pop().map(|s| s.event)).collect();
+        assert_eq!(order, ["a", "b", "c", "d", "e"]);
     }
 
     #[test]

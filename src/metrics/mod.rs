@@ -264,8 +264,13 @@ impl RunMetrics {
     }
 
     pub fn status_issued(&mut self, measured: bool) {
+        self.status_issued_many(measured, 1);
+    }
+
+    /// `count` status queries were issued at once (polls counted, not simulated).
+    pub fn status_issued_many(&mut self, measured: bool, count: u64) {
         if measured {
-            self.status_issued += 1;
+            self.status_issued += count;
         }
     }
 

@@ -21,10 +21,13 @@ pub enum DurationDistribution {
         mean: SimDuration,
         sd: SimDuration,
     },
-    /// Log-normal given by its median and 99th percentile.
+    /// Log-normal given by its median and 99th percentile; `mu` and `sigma` (of the
+    /// underlying normal, in ln-nanoseconds) are derived once, by `lognormal`, not per draw.
     LogNormal {
         median: SimDuration,
         p99: SimDuration,
+        mu: f64,
+        sigma: f64,
     },
     /// Gamma given by its mean and coefficient of variation.
     Gamma {
@@ -46,6 +49,18 @@ const NORMAL_Z99: f64 = 2.326_347_874_040_841;
 impl DurationDistribution {
     pub const ZERO: DurationDistribution = DurationDistribution::Constant(SimDuration::ZERO);
 
+    /// The log-normal with this median and 99th percentile (0 < median <= p99).
+    pub fn lognormal(median: SimDuration, p99: SimDuration) -> Self {
+        let mu = median.as_nanos_f64().ln();
+        let sigma = ((p99.as_nanos_f64().ln() - mu) / NORMAL_Z99).max(0.0);
+        DurationDistribution::LogNormal {
+            median,
+            p99,
+            mu,
+            sigma,
+        }
+    }
+
     /// Draw one duration. Constant distributions consume no randomness.
     pub fn sample(&self, rng: &mut SplitMix64) -> SimDuration {
         use DurationDistribution::*;
@@ -61,8 +76,7 @@ impl DurationDistribution {
             Normal { mean, sd } => SimDuration::from_nanos_f64(
                 mean.as_nanos_f64() + sd.as_nanos_f64() * rng.standard_normal(),
             ),
-            LogNormal { median, p99 } => {
-                let (mu, sigma) = lognormal_parameters(*median, *p99);
+            LogNormal { mu, sigma, .. } => {
                 SimDuration::from_nanos_f64((mu + sigma * rng.standard_normal()).exp())
             }
             Gamma { mean, cv } => {
@@ -85,10 +99,7 @@ impl DurationDistribution {
             Constant(value) => value.as_nanos_f64(),
             Exponential { mean } | Normal { mean, .. } | Gamma { mean, .. } => mean.as_nanos_f64(),
             Uniform { low, high } => (low.as_nanos_f64() + high.as_nanos_f64()) / 2.0,
-            LogNormal { median, p99 } => {
-                let (mu, sigma) = lognormal_parameters(*median, *p99);
-                (mu + sigma * sigma / 2.0).exp()
-            }
+            LogNormal { mu, sigma, .. } => (mu + sigma * sigma / 2.0).exp(),
             Pareto { scale, shape } => {
                 if *shape <= 1.0 {
                     f64::INFINITY
@@ -107,13 +118,6 @@ impl DurationDistribution {
     }
 }
 
-/// (mu, sigma) of the underlying normal from the median and the 99th percentile.
-fn lognormal_parameters(median: SimDuration, p99: SimDuration) -> (f64, f64) {
-    let mu = median.as_nanos_f64().ln();
-    let sigma = (p99.as_nanos_f64().ln() - mu) / NORMAL_Z99;
-    (mu, sigma.max(0.0))
-}
-
 impl fmt::Display for DurationDistribution {
     /// The scenario-file spelling, so `check` prints what users write.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -125,7 +129,7 @@ impl fmt::Display for DurationDistribution {
             Normal { mean, sd } => {
                 write!(f, "{{ normal = {{ mean = \"{mean}\", sd = \"{sd}\" }} }}")
             }
-            LogNormal { median, p99 } => {
+            LogNormal { median, p99, .. } => {
                 write!(
                     f,
                     "{{ lognormal = {{ median = \"{median}\", p99 = \"{p99}\" }} }}"
@@ -176,10 +180,7 @@ mod tests {
                 mean: ms(10),
                 sd: ms(2),
             },
-            LogNormal {
-                median: ms(20),
-                p99: ms(200),
-            },
+            DurationDistribution::lognormal(ms(20), ms(200)),
             Gamma {
                 mean: ms(10),
                 cv: 0.5,
@@ -200,10 +201,7 @@ mod tests {
 
     #[test]
     fn lognormal_hits_its_median_and_p99() {
-        let dist = LogNormal {
-            median: ms(20),
-            p99: ms(200),
-        };
+        let dist = DurationDistribution::lognormal(ms(20), ms(200));
         let mut rng = SplitMix64::new(5);
         let mut draws: Vec<u64> = (0..100_000)
             .map(|_| dist.sample(&mut rng).as_nanos())

@@ -22,20 +22,75 @@ impl WorkflowRef {
     }
 }
 
-/// A status query the client is waiting on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A status query the client is waiting on (24 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PendingQuery {
     pub id: u32,
-    pub sent_at: SimTime,
+    /// Times the client re-asked after a timeout (`[policy]`; retries are validated to at
+    /// most 1,000, so 16 bits hold it).
+    pub attempt: u16,
     /// Replies still to come.
     pub awaiting: u8,
     /// Steps reported so far (summed over replies).
     pub reported: u8,
-    /// Times the client re-asked after a timeout (`[policy]`).
-    pub attempt: u32,
+    pub sent_at: SimTime,
     /// Which answerers (by step, bit 0 for a single answerer) have replied: a duplicated
     /// reply is not counted twice.
     pub answered_mask: u64,
+}
+
+/// The status queries a client still waits on for one workflow, oldest first: at most
+/// `PendingQueries::CAPACITY`; asking once more gives up the oldest (its answer, should it
+/// come, is ignored). The list lets go of its memory whenever it empties, so that a held
+/// workflow with no query outstanding costs no allocation.
+#[derive(Debug, Clone, Default)]
+pub struct PendingQueries {
+    queries: Vec<PendingQuery>,
+}
+
+impl PendingQueries {
+    pub const CAPACITY: usize = 64;
+
+    pub fn is_empty(&self) -> bool {
+        self.queries.is_empty()
+    }
+
+    /// The position of query `id`, if the client still waits on it.
+    pub fn find(&self, id: u32) -> Option<usize> {
+        self.queries.iter().position(|query| query.id == id)
+    }
+
+    pub fn get_mut(&mut self, position: usize) -> &mut PendingQuery {
+        &mut self.queries[position]
+    }
+
+    /// Stop waiting on the query at `position`, keeping the others in order; returns it.
+    pub fn remove(&mut self, position: usize) -> PendingQuery {
+        let query = self.queries.remove(position);
+        self.release_if_empty();
+        query
+    }
+
+    /// Stop waiting on the query at `position`, moving the newest into its place.
+    pub fn swap_remove(&mut self, position: usize) -> PendingQuery {
+        let query = self.queries.swap_remove(position);
+        self.release_if_empty();
+        query
+    }
+
+    /// Wait on `query` too, giving up the oldest if all places are taken.
+    pub fn push(&mut self, query: PendingQuery) {
+        if self.queries.len() >= Self::CAPACITY {
+            self.queries.remove(0);
+        }
+        self.queries.push(query);
+    }
+
+    fn release_if_empty(&mut self) {
+        if self.queries.is_empty() {
+            self.queries = Vec::new();
+        }
+    }
 }
 
 /// A request the coordinator waits on, re-sent on a timeout or after a restart.
@@ -85,7 +140,13 @@ pub struct Workflow {
     pub outstanding: u32,
     pub next_message_index: u32,
     pub next_query_id: u32,
-    pub pending_queries: Vec<PendingQuery>,
+    pub pending_queries: PendingQueries,
+    /// Consecutive polls since a status answer last reported progress (saturating).
+    pub polls_without_news: u8,
+    /// A status answer reported progress since the last poll.
+    pub news_since_poll: bool,
+    /// The steps the last status answer reported (`u8::MAX` before the first answer).
+    pub last_reported_steps: u8,
     /// Steps whose work finished (committed or failed): running one again is a duplicate.
     pub done_mask: u64,
     /// Steps compensated at least once.
@@ -116,7 +177,10 @@ impl Workflow {
             outstanding: 0,
             next_message_index: 0,
             next_query_id: 0,
-            pending_queries: Vec::new(),
+            pending_queries: PendingQueries::default(),
+            polls_without_news: 0,
+            news_since_poll: true,
+            last_reported_steps: u8::MAX,
             done_mask: 0,
             compensated_mask: 0,
             accepted_at: None,

@@ -216,7 +216,9 @@ fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
         let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Balanced);
+        // fdeflate: several times faster than zlib level 6 for these flat-coloured charts, at a
+        // somewhat larger file; the bytes stay deterministic.
+        encoder.set_compression(png::Compression::Fast);
         let mut writer = encoder.write_header()?;
         writer.write_image_data(pixels)?;
     }

@@ -258,10 +258,7 @@ impl<'de> Visitor<'de> for DistributionVisitor {
                         p.median.0, p.p99.0
                     )));
                 }
-                LogNormal {
-                    median: p.median.0,
-                    p99: p.p99.0,
-                }
+                DurationDistribution::lognormal(p.median.0, p.p99.0)
             }
             "gamma" => {
                 let p: GammaParameters = map.next_value()?;

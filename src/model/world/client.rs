@@ -1,7 +1,7 @@
 //! The client's side: outcomes, eventual-consistency acceptance, status polls and the
 //! client's own deadline.
 
-use crate::engine::{EventQueue, SimTime, StreamPurpose};
+use crate::engine::{EventQueue, SimDuration, SimTime, StreamPurpose};
 use crate::metrics::Outcome;
 
 use super::super::message::{Message, MessageKind, ROLLBACK_GAVE_UP};
@@ -9,8 +9,21 @@ use super::super::system::ComponentId;
 use super::super::workflow::{PendingQuery, WorkflowRef};
 use super::{Event, SendMode, StatusRoute, World};
 
-/// Status queries a client keeps waiting on per workflow; older ones are given up.
-const MAX_PENDING_QUERIES: usize = 64;
+/// Polls in a row that brought no news (no answer, or the same progress as the last
+/// answer) after which the client backs off: waits of `every` × 2, 4, 8, ... In a healthy
+/// system a workflow progresses well within this many intervals.
+const POLLS_BEFORE_BACKOFF: u8 = 16;
+/// The longest back-off, as a power of two of the poll interval (far beyond any run).
+const MAX_POLL_BACKOFF: u8 = 40;
+
+/// The client's wait after a poll that came `polls_without_news` polls after the last news:
+/// `every`, doubling once `POLLS_BEFORE_BACKOFF` polls in a row brought none.
+fn poll_wait(every: SimDuration, polls_without_news: u8) -> SimDuration {
+    let backoff = polls_without_news
+        .saturating_sub(POLLS_BEFORE_BACKOFF)
+        .min(MAX_POLL_BACKOFF);
+    SimDuration::from_nanos(every.as_nanos().saturating_mul(1u64 << backoff))
+}
 
 impl World<'_> {
     pub(super) fn client_receives(&mut self, now: SimTime, message: &Message) {
@@ -45,12 +58,8 @@ impl World<'_> {
                     _ => 0,
                 };
                 let workflow = self.workflows.get_mut(handle);
-                if let Some(position) = workflow
-                    .pending_queries
-                    .iter()
-                    .position(|q| q.id == message.payload)
-                {
-                    let query = &mut workflow.pending_queries[position];
+                if let Some(position) = workflow.pending_queries.find(message.payload) {
+                    let query = workflow.pending_queries.get_mut(position);
                     let bit = 1u64 << answerer;
                     if query.answered_mask & bit == 0 {
                         query.answered_mask |= bit;
@@ -59,6 +68,10 @@ impl World<'_> {
                     }
                     if query.awaiting == 0 {
                         let query = workflow.pending_queries.swap_remove(position);
+                        if query.reported != workflow.last_reported_steps {
+                            workflow.last_reported_steps = query.reported;
+                            workflow.news_since_poll = true;
+                        }
                         let staleness = completed - i64::from(query.reported);
                         self.metrics
                             .status_answered(measured, now.since(query.sent_at), staleness);
@@ -75,18 +88,84 @@ impl World<'_> {
         let workflow = self.workflows.get_mut(handle);
         if workflow.outcome.is_none() {
             workflow.outcome = Some(outcome);
+            let (number, measured) = (workflow.number, workflow.measured);
             let started_at = workflow.started_at;
             let answered_at = workflow.accepted_at.unwrap_or(now);
             self.metrics
                 .workflow_ended(started_at, now, outcome, answered_at.since(started_at));
+            if self.spec.workload.status_every.is_some() {
+                self.count_unanswerable_polls(number, started_at, measured, now, false);
+            }
         }
     }
 
-    /// A status poll fires: ask whoever the variant says, then poll again later.
+    /// Whether status polls are counted rather than simulated: where nobody can answer,
+    /// a poll changes nothing but the count of queries issued (and of events), and an
+    /// overloaded run would otherwise spend most of its time polling stuck workflows.
+    pub(super) fn polls_are_counted(&self) -> bool {
+        self.config.status_route == StatusRoute::Unsupported
+    }
+
+    /// The first status poll of workflow `number`: clients poll on their own clock, not in
+    /// step with the workflow's start, so the first poll comes after a uniform phase in
+    /// (0, every]; a workflow in flight for time T is polled about T / every times.
+    pub(super) fn first_poll_after(&self, number: u64, every: SimDuration) -> SimDuration {
+        let mut rng = self.streams.stream(StreamPurpose::StatusPhase, number, 0);
+        SimDuration::from_nanos(1 + rng.below(every.as_nanos()))
+    }
+
+    /// Where polls are counted (`polls_are_counted`): workflow `number`, started at
+    /// `started_at`, stopped being polled at `until` (its outcome, or the end of the run).
+    /// Count the polls that simulating them would have issued, and the poll events that
+    /// would have fired: the polls before `until` (`inclusive`: at or before it, for the
+    /// end of the run, where events at the stop time still fire), then one more that
+    /// finds the outcome and stops, if it falls within the run. A poll at exactly the
+    /// instant of the outcome is counted as coming after it.
+    pub(super) fn count_unanswerable_polls(
+        &mut self,
+        number: u64,
+        started_at: SimTime,
+        measured: bool,
+        until: SimTime,
+        inclusive: bool,
+    ) {
+        let Some(every) = self.spec.workload.status_every else {
+            return;
+        };
+        if !self.polls_are_counted() {
+            return;
+        }
+        // Nobody answers, so no poll brings news: the client's own schedule (`poll_wait`),
+        // every interval for the first polls, then backing off.
+        let mut next_poll = started_at + self.first_poll_after(number, every);
+        let mut issued = 0u64;
+        let mut polls_without_news = 0u8;
+        while next_poll < until || (inclusive && next_poll == until) {
+            issued += 1;
+            next_poll += poll_wait(every, polls_without_news);
+            polls_without_news = polls_without_news.saturating_add(1);
+        }
+        let fires_after = u64::from(!inclusive && next_poll <= self.run_end);
+        self.metrics.status_issued_many(measured, issued);
+        self.counted_events += issued + fires_after;
+    }
+
+    /// A status poll fires: ask whoever the variant says, then poll again later: after
+    /// `every`, unless `POLLS_BEFORE_BACKOFF` polls in a row brought no news; then after
+    /// twice the last wait, until an answer reports progress. A workflow stuck in an
+    /// overloaded (or crashed) system then costs polls logarithmic, not linear, in its
+    /// age, which keeps overloaded runs linear in simulated time.
     pub fn poll(&mut self, now: SimTime, handle: WorkflowRef, queue: &mut EventQueue<Event>) {
         let workflow = self.workflows.get_mut(handle);
         if workflow.outcome.is_none() {
             let measured = workflow.measured;
+            workflow.polls_without_news = if workflow.news_since_poll {
+                0
+            } else {
+                workflow.polls_without_news.saturating_add(1)
+            };
+            workflow.news_since_poll = false;
+            let polls_without_news = workflow.polls_without_news;
             self.metrics.status_issued(measured);
             self.ask_status(handle, now, 0, queue);
             let every = self
@@ -95,7 +174,10 @@ impl World<'_> {
                 .status_every
                 .expect("polls are scheduled only with status_queries");
             self.workflows.get_mut(handle).outstanding += 1;
-            queue.schedule_in(every, Event::StatusPoll(handle));
+            queue.schedule_in(
+                poll_wait(every, polls_without_news),
+                Event::StatusPoll(handle),
+            );
         }
         self.drop_reference(handle);
     }
@@ -121,15 +203,12 @@ impl World<'_> {
         let id = workflow.next_query_id;
         workflow.next_query_id += 1;
         let awaiting = u8::try_from(targets.len()).expect("at most 64 steps");
-        if workflow.pending_queries.len() >= MAX_PENDING_QUERIES {
-            workflow.pending_queries.remove(0);
-        }
         workflow.pending_queries.push(PendingQuery {
             id,
-            sent_at: first_sent,
+            attempt: u16::try_from(attempt).unwrap_or(u16::MAX),
             awaiting,
             reported: 0,
-            attempt,
+            sent_at: first_sent,
             answered_mask: 0,
         });
         for target in targets {
@@ -173,15 +252,16 @@ impl World<'_> {
             .policy
             .expect("status timeouts need a policy");
         let workflow = self.workflows.get_mut(handle);
-        if let Some(position) = workflow.pending_queries.iter().position(|q| q.id == id) {
-            let query = workflow.pending_queries[position];
-            if !resend && query.attempt < policy.retries && workflow.outcome.is_none() {
+        if let Some(position) = workflow.pending_queries.find(id) {
+            let query = *workflow.pending_queries.get_mut(position);
+            let attempt = u32::from(query.attempt);
+            if !resend && attempt < policy.retries && workflow.outcome.is_none() {
                 let mut rng = self.streams.stream(
                     StreamPurpose::Jitter,
                     workflow.number,
                     u64::from(id) | 1 << 40,
                 );
-                let backoff = policy.backoff_before(query.attempt + 1, rng.next_open01());
+                let backoff = policy.backoff_before(attempt + 1, rng.next_open01());
                 workflow.outstanding += 1;
                 queue.schedule_in(
                     backoff,
@@ -194,7 +274,7 @@ impl World<'_> {
             } else {
                 workflow.pending_queries.remove(position);
                 if resend && workflow.outcome.is_none() {
-                    self.ask_status(handle, query.sent_at, query.attempt + 1, queue);
+                    self.ask_status(handle, query.sent_at, attempt + 1, queue);
                 }
             }
         }

@@ -100,7 +100,7 @@ impl World<'_> {
                 workflow.next_message_index += 1;
                 self.stations[id.index()].parked.push_back(message);
             } else {
-                self.dead_letter(message.workflow, id);
+                self.dead_letter(&message);
             }
         }
         let waiting_after = self.stations[id.index()].backlog() as i64;

@@ -174,6 +174,10 @@ pub struct World<'s> {
     down_depth: Vec<u32>,
     sync: bool,
     all_steps: u64,
+    /// The end of the run (arrivals, then the drain).
+    run_end: SimTime,
+    /// Events counted instead of simulated (status polls nobody can answer).
+    counted_events: u64,
 }
 
 impl<'s> World<'s> {
@@ -245,6 +249,8 @@ impl<'s> World<'s> {
             } else {
                 (1u64 << steps) - 1
             },
+            run_end,
+            counted_events: 0,
         }
     }
 
@@ -303,12 +309,10 @@ impl<'s> World<'s> {
         let measured = self.metrics.is_measured(now);
         let handle = self.workflows.insert(Workflow::new(number, now, measured));
         self.metrics.workflow_started(now);
-        if let Some(every) = self.spec.workload.status_every {
-            // Clients poll on their own clock, not in step with the workflow's start: the
-            // first poll comes after a uniform phase in (0, every], so a workflow in flight
-            // for time T is polled about T / every times, however short T is.
-            let mut rng = self.streams.stream(StreamPurpose::StatusPhase, number, 0);
-            let phase = SimDuration::from_nanos(1 + rng.below(every.as_nanos()));
+        if let Some(every) = self.spec.workload.status_every
+            && !self.polls_are_counted()
+        {
+            let phase = self.first_poll_after(number, every);
             self.workflows.get_mut(handle).outstanding += 1;
             queue.schedule_in(phase, Event::StatusPoll(handle));
         }
@@ -367,11 +371,12 @@ impl<'s> World<'s> {
 
     /// Close the run at `end`: whatever has no outcome is stuck.
     pub fn finish(mut self, end: SimTime, events: u64) -> (RunResult, Vec<TraceRecord>) {
-        let remaining: Vec<(SimTime, bool, bool, bool)> = self
+        let remaining: Vec<(u64, SimTime, bool, bool, bool)> = self
             .workflows
             .live()
             .map(|w| {
                 (
+                    w.number,
                     w.started_at,
                     w.outcome.is_none(),
                     is_inconsistent(w, self.all_steps)
@@ -380,10 +385,11 @@ impl<'s> World<'s> {
                 )
             })
             .collect();
-        for (started_at, stuck, inconsistent, measured) in remaining {
+        for (number, started_at, stuck, inconsistent, measured) in remaining {
             if stuck {
                 self.metrics
                     .workflow_ended(started_at, end, Outcome::Stuck, end.since(started_at));
+                self.count_unanswerable_polls(number, started_at, measured, end, true);
             }
             if inconsistent {
                 self.metrics.workflow_inconsistent(measured);
@@ -416,7 +422,9 @@ impl<'s> World<'s> {
                 dead_letters: station.dead_letters,
             });
         }
-        let result = self.metrics.finish(end, events, &loads);
+        let result = self
+            .metrics
+            .finish(end, events + self.counted_events, &loads);
         (result, self.trace.unwrap_or_default())
     }
 }

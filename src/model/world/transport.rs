@@ -133,7 +133,7 @@ impl World<'_> {
         if loss > 0.0 && self.spec.delivery(dst) == Delivery::Direct {
             let mut rng = streams.stream(StreamPurpose::Transport, number, index);
             if rng.bernoulli(loss) {
-                self.dead_letter(message.workflow, dst);
+                self.dead_letter(&message);
                 return;
             }
         }
@@ -190,7 +190,7 @@ impl World<'_> {
                 // The broker holds it until the partition heals.
                 queue.schedule_at(heals_at, Event::Deliver(message));
             } else {
-                self.dead_letter(message.workflow, message.dst);
+                self.dead_letter(&message);
             }
             return;
         }
@@ -203,7 +203,7 @@ impl World<'_> {
                 station.parked.push_back(message);
                 self.backlog_changed(now, 1);
             } else {
-                self.dead_letter(message.workflow, message.dst);
+                self.dead_letter(&message);
             }
             return;
         }
@@ -212,7 +212,7 @@ impl World<'_> {
             && self.workflows.get(message.workflow).coordinator.lost
         {
             // The coordinator lost this workflow's state in a crash: it cannot act on it.
-            self.dead_letter(message.workflow, message.dst);
+            self.dead_letter(&message);
             return;
         }
         if let Some(id) = message.answered_call() {
@@ -238,16 +238,28 @@ impl World<'_> {
                     component: message.dst,
                 });
             }
-            self.dead_letter(message.workflow, message.dst);
+            self.dead_letter(&message);
         }
     }
 
-    /// A message for `at` was lost: counted for the run and for `at`.
-    pub(super) fn dead_letter(&mut self, workflow: WorkflowRef, at: ComponentId) {
-        let measured = self.workflows.get(workflow).measured;
+    /// `message` is lost for good (dropped, rejected, or sent to a dead component): counted
+    /// for the run and for the component it was addressed to.
+    pub(super) fn dead_letter(&mut self, message: &Message) {
+        let workflow = self.workflows.get_mut(message.workflow);
+        let measured = workflow.measured;
+        let failures = &self.spec.failures;
+        if message.kind.is_status() && failures.duplicate == 0.0 && failures.policy.is_none() {
+            // Its query can never be fully answered (no duplicate copy can stand in for
+            // it, no policy re-asks it), so the client need not keep waiting on it: held
+            // workflows in an overloaded run then keep no pile of dead queries. Nothing
+            // reported changes.
+            if let Some(position) = workflow.pending_queries.find(message.payload) {
+                workflow.pending_queries.remove(position);
+            }
+        }
         self.metrics.dead_letter(measured);
-        self.stations[at.index()].dead_letters += u64::from(measured);
-        self.drop_reference(workflow);
+        self.stations[message.dst.index()].dead_letters += u64::from(measured);
+        self.drop_reference(message.workflow);
     }
 
     /// If `a` and `b` are partitioned now: when the partition heals, and which fault
