@@ -218,6 +218,18 @@ pub fn command_line(args: &[String]) -> String {
         .join(" ")
 }
 
+/// The "Reproduce" line names `--out` only when it is not the default folder: the README's
+/// command and `scripts/regenerate-results.sh` (which names it) then write the same bytes.
+fn without_default_out(command: &str, out: &Path, default_out: &Path) -> String {
+    if out != default_out {
+        return command.to_string();
+    }
+    let default = default_out.display().to_string();
+    command
+        .replace(&format!(" --out {default}"), "")
+        .replace(&format!(" --out={default}"), "")
+}
+
 /// Run a parsed command line; `command` is how it was typed (for the report).
 pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
     match cli.command {
@@ -363,10 +375,9 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     };
     let results = run(loaded, &options);
     progress::finish();
-    let out = choices
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("results").join(&loaded.name));
+    let default_out = Path::new("results").join(&loaded.name);
+    let out = choices.out.clone().unwrap_or_else(|| default_out.clone());
+    let command = without_default_out(&command, &out, &default_out);
     let flows = design_flows(loaded, None);
     let inputs = ReportInputs {
         scenario: loaded,
@@ -592,4 +603,23 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), CliError> {
     crate::files::write_atomically(path, contents).map_err(|error| {
         CliError::Other(anyhow::anyhow!("cannot write {}: {error}", path.display()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reproduce_line_leaves_out_the_default_folder_only() {
+        let default = Path::new("results").join("order-placement");
+        let typed =
+            "sagasim run scenarios/order-placement.toml --out results/order-placement --seed 3";
+        assert_eq!(
+            without_default_out(typed, &default, &default),
+            "sagasim run scenarios/order-placement.toml --seed 3"
+        );
+        let elsewhere = Path::new("/tmp/x");
+        let typed = "sagasim run scenarios/order-placement.toml --out /tmp/x";
+        assert_eq!(without_default_out(typed, elsewhere, &default), typed);
+    }
 }
