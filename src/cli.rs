@@ -152,6 +152,9 @@ pub enum Command {
         /// Output folder (default: results/<scenario name>-sweep/).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Start over in an output folder that holds a different sweep's results.
+        #[arg(long)]
+        force: bool,
         /// Designs to run at every point, comma-separated (default: the scenario's).
         #[arg(long, value_delimiter = ',', value_name = "LIST")]
         variants: Vec<String>,
@@ -293,6 +296,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             seed,
             replications,
             no_charts,
+            force,
         } => {
             let params: Vec<Param> = params
                 .iter()
@@ -313,7 +317,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             };
             let sweep = prepare(&scenario.file, &overrides(&scenario)?, &params, &options)
                 .map_err(sweep_error)?;
-            sweep_command(&sweep, out, shard, jobs, !no_charts)
+            sweep_command(&sweep, out, shard, jobs, !no_charts, force)
         }
         Command::Merge {
             dirs,
@@ -404,6 +408,7 @@ fn sweep_command(
     shard: Option<Shard>,
     jobs: Option<usize>,
     charts: bool,
+    force: bool,
 ) -> Result<(), CliError> {
     let out = out
         .unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", sweep.manifest.scenario)));
@@ -413,6 +418,7 @@ fn sweep_command(
         sweep,
         &SweepOptions {
             out: out.clone(),
+            force,
             shard,
             jobs,
             charts,
@@ -421,6 +427,12 @@ fn sweep_command(
     );
     progress::finish();
     let outcome = outcome.map_err(sweep_error)?;
+    if outcome.repaired > 0 {
+        eprintln!(
+            "{} damaged point file(s) found and run again",
+            outcome.repaired
+        );
+    }
     eprintln!(
         "{} points run, {} already done{}; {}",
         outcome.ran,

@@ -296,3 +296,132 @@ fn paired_differences_are_written_with_intervals() {
     );
     assert!(report.contains("ms lower than orchestrator's."), "{report}");
 }
+
+/// The "N points run, M already done" line of a sweep's stderr, as (N, M).
+fn counts(output: &Output) -> (usize, usize) {
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let number = |text: &str| text.split(' ').next().and_then(|n| n.parse().ok());
+    let ran = stderr
+        .lines()
+        .find(|l| l.contains(" points run, "))
+        .and_then(number);
+    let done = stderr.split(" points run, ").nth(1).and_then(number);
+    ran.zip(done)
+        .unwrap_or_else(|| panic!("no counts in: {stderr}"))
+}
+
+/// A sweep is identified by what it simulates, not by the path it was read from: editing
+/// the scenario makes a rerun into the same folder refuse (or start over with --force),
+/// while the same file reached by another path resumes.
+#[test]
+fn a_sweep_folder_never_mixes_two_sweeps() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let copy = dir.path().join("load.toml");
+    std::fs::copy(SCENARIO, &copy).unwrap_or_else(|e| panic!("{e}"));
+    let copy_arg = copy.to_string_lossy().to_string();
+    let out = dir.path().join("out").to_string_lossy().to_string();
+    let args = |file: &str, extra: &[&str]| {
+        let mut args: Vec<String> = ["sweep", file, "--param", PARAM, "--out", &out]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(SHORT.iter().chain(extra).map(|s| s.to_string()));
+        args
+    };
+    let run = |file: &str, extra: &[&str]| {
+        let args = args(file, extra);
+        sagasim(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert_eq!(counts(&run(&copy_arg, &[])), (5, 0));
+    // The same content through another path: everything is already done.
+    let other_path = format!("{}/../{}/load.toml", dir.path().display(), {
+        dir.path()
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default()
+    });
+    assert_eq!(counts(&run(&other_path, &[])), (0, 5));
+    // An edited scenario (one service's workers) is another sweep.
+    let text = std::fs::read_to_string(&copy).unwrap_or_default();
+    let edited = text.replacen("workers = 16", "workers = 15", 1);
+    assert_ne!(edited, text, "the edit must change the scenario");
+    std::fs::write(&copy, edited).unwrap_or_else(|e| panic!("{e}"));
+    let refused = run(&copy_arg, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("holds the results of a different sweep"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // So is the same file with another --set.
+    let refused = run(&other_path, &["--set", "scenario.seed=99"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let forced = run(&copy_arg, &["--force"]);
+    assert_eq!(forced.status.code(), Some(0));
+    assert_eq!(counts(&forced), (5, 0), "--force starts over");
+}
+
+/// A point file cut off, emptied or overwritten is found out: the sweep runs it again and
+/// the result equals a clean run; merge refuses it by name.
+#[test]
+fn damaged_point_files_are_rerun_by_sweep_and_refused_by_merge() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let clean = dir.path().join("clean");
+    sweep(&clean, &[]);
+    let damaged = dir.path().join("damaged");
+    sweep(&damaged, &[]);
+    let point = |i: usize| damaged.join("points").join(format!("{i:06}.csv"));
+    let whole = std::fs::read_to_string(point(1)).unwrap_or_default();
+    std::fs::write(point(1), &whole[..whole.len() - 30]).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(point(2), "").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(point(3), "garbage\n").unwrap_or_else(|e| panic!("{e}"));
+    let merged = dir.path().join("merged").to_string_lossy().to_string();
+    let refused = sagasim(&["merge", &damaged.to_string_lossy(), "--out", &merged]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr).to_string();
+    assert!(
+        stderr.contains("000001.csv is damaged (cut off"),
+        "{stderr}"
+    );
+    let repaired = sweep(&damaged, &[]);
+    assert_eq!(
+        counts(&repaired),
+        (3, 2),
+        "the three damaged points ran again"
+    );
+    for file in OUTPUTS {
+        assert!(
+            read(&clean.join(file)) == read(&damaged.join(file)),
+            "{file}: the repaired sweep equals a clean one"
+        );
+    }
+}
+
+/// A hand-edited sweep.json is an error with a message, not a panic or an endless loop.
+#[test]
+fn a_malformed_manifest_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out");
+    sweep(&out, &[]);
+    let manifest = std::fs::read_to_string(out.join("sweep.json")).unwrap_or_default();
+    for (edit, expected) in [
+        (
+            manifest.replacen("\"points\": 5", "\"points\": 1000000000000", 1),
+            "it claims 1000000000000 points, but its parameters make a grid of 5",
+        ),
+        (
+            {
+                let start = manifest.find("\"params\"").unwrap_or(0);
+                let end = manifest[start..].find("],\n  \"variants\"").unwrap_or(0) + start;
+                format!("{}\"params\": [{}", &manifest[..start], &manifest[end..])
+            },
+            "it names no swept parameter",
+        ),
+    ] {
+        std::fs::write(out.join("sweep.json"), edit).unwrap_or_else(|e| panic!("{e}"));
+        let output = sagasim(&["merge", &out.to_string_lossy()]);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}

@@ -5,14 +5,17 @@
 
 mod capacity;
 mod grid;
+mod store;
 
 pub use capacity::{CapacityResult, Slo, SloBound, capacity};
 pub use grid::{Param, Shard, points};
+pub use store::Manifest;
+
+use store::{content_hash, point_file, point_text, read_manifest, read_point, write_manifest};
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::coordination::Design;
 use crate::files::write_atomically;
@@ -28,20 +31,6 @@ pub enum SweepError {
     Input(String),
     #[error("{0}")]
     Io(String),
-}
-
-/// What defines a sweep; recorded in `sweep.json` so that shards can be checked to belong
-/// together before they are merged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub scenario: String,
-    pub file: String,
-    pub sets: Vec<String>,
-    pub params: Vec<(String, Vec<String>)>,
-    pub variants: Vec<String>,
-    pub seed: u64,
-    pub replications: u32,
-    pub points: usize,
 }
 
 /// A validated sweep: every point's scenario, ready to run.
@@ -109,6 +98,7 @@ pub fn prepare(
         seed: first.seed,
         replications: first.replications,
         points: grid.len(),
+        content: content_hash(&scenarios),
     };
     Ok(Sweep {
         manifest,
@@ -120,6 +110,8 @@ pub fn prepare(
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
     pub out: PathBuf,
+    /// Start over in an `out` that holds another sweep's results.
+    pub force: bool,
     pub shard: Option<Shard>,
     pub jobs: Option<usize>,
     pub charts: bool,
@@ -132,16 +124,14 @@ pub struct SweepOptions {
 pub struct SweepOutcome {
     pub ran: usize,
     pub skipped: usize,
+    /// Points found damaged (cut off, empty, another sweep's) and run again.
+    pub repaired: usize,
     /// Whether every point was present, so `sweep.csv` and the charts were written.
     pub complete: bool,
 }
 
 fn io(context: &str, path: &Path, error: impl std::fmt::Display) -> SweepError {
     SweepError::Io(format!("{context} {}: {error}", path.display()))
-}
-
-fn point_file(out: &Path, index: usize) -> PathBuf {
-    out.join("points").join(format!("{index:06}.csv"))
 }
 
 /// The points this job owns, in index order.
@@ -156,13 +146,15 @@ pub fn owned_points(total: usize, shard: Option<Shard>) -> Vec<usize> {
 pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
     let points_dir = options.out.join("points");
     std::fs::create_dir_all(&points_dir).map_err(|e| io("cannot create", &points_dir, e))?;
-    write_manifest(&options.out, &sweep.manifest)?;
+    write_manifest(&options.out, &sweep.manifest, options.force)?;
     let owned = owned_points(sweep.scenarios.len(), options.shard);
+    let present = |i: usize| point_file(&options.out, i).exists();
     let todo: Vec<usize> = owned
         .iter()
         .copied()
-        .filter(|&i| !point_file(&options.out, i).exists())
+        .filter(|&i| read_point(&point_file(&options.out, i), &sweep.manifest, i).is_err())
         .collect();
+    let repaired = todo.iter().filter(|&&i| present(i)).count();
     let execute = |&index: &usize| -> Result<(), SweepError> {
         let results = run(
             &sweep.scenarios[index],
@@ -172,7 +164,8 @@ pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, 
                 on_run_done: None,
             },
         );
-        let text = point_rows(&sweep.manifest, index, &summary_rows(&results));
+        let rows = point_rows(&sweep.manifest, index, &summary_rows(&results));
+        let text = point_text(&sweep.manifest, index, &rows);
         let path = point_file(&options.out, index);
         write_atomically(&path, text.as_bytes()).map_err(|e| io("cannot write", &path, e))?;
         if let Some(done) = options.on_point_done {
@@ -190,7 +183,7 @@ pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, 
         None => todo.par_iter().try_for_each(execute),
     };
     outcome?;
-    let complete = (0..sweep.manifest.points).all(|i| point_file(&options.out, i).exists());
+    let complete = (0..sweep.manifest.points).all(present);
     if complete {
         assemble(
             &options.out,
@@ -202,35 +195,9 @@ pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, 
     Ok(SweepOutcome {
         ran: todo.len(),
         skipped: owned.len() - todo.len(),
+        repaired,
         complete,
     })
-}
-
-fn write_manifest(out: &Path, manifest: &Manifest) -> Result<(), SweepError> {
-    let path = out.join("sweep.json");
-    let text =
-        serde_json::to_string_pretty(manifest).map_err(|e| SweepError::Io(e.to_string()))? + "\n";
-    if let Ok(existing) = std::fs::read_to_string(&path)
-        && existing != text
-    {
-        return Err(SweepError::Input(format!(
-            "--out {}: holds the results of a different sweep (its sweep.json differs); use another --out or remove it",
-            out.display()
-        )));
-    }
-    write_atomically(&path, text.as_bytes()).map_err(|e| io("cannot write", &path, e))
-}
-
-fn read_manifest(dir: &Path) -> Result<Manifest, SweepError> {
-    let path = dir.join("sweep.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        SweepError::Input(format!(
-            "{}: not a sweep output folder ({e})",
-            dir.display()
-        ))
-    })?;
-    serde_json::from_str(&text)
-        .map_err(|e| SweepError::Input(format!("{}: unreadable sweep.json: {e}", path.display())))
 }
 
 /// `sweep.csv`'s header: the swept keys, then the summary columns.
@@ -275,7 +242,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> Result<(), SweepErro
     };
     let manifest = read_manifest(first)?;
     for dir in &dirs[1..] {
-        if read_manifest(dir)? != manifest {
+        if !read_manifest(dir)?.same_sweep(&manifest) {
             return Err(SweepError::Input(format!(
                 "merge: {} and {} come from different sweeps (their sweep.json differ)",
                 first.display(),
@@ -284,7 +251,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> Result<(), SweepErro
         }
     }
     std::fs::create_dir_all(out.join("points")).map_err(|e| io("cannot create", out, e))?;
-    write_manifest(out, &manifest)?;
+    write_manifest(out, &manifest, false)?;
     assemble(out, &manifest, dirs, charts)
 }
 
@@ -306,14 +273,19 @@ fn assemble(
         match found {
             None => missing.push(index + 1),
             Some(path) => {
-                let text =
-                    std::fs::read_to_string(&path).map_err(|e| io("cannot read", &path, e))?;
+                let rows = read_point(&path, manifest, index).map_err(|problem| {
+                    SweepError::Input(format!(
+                        "merge: {} is damaged ({problem}); run that point again with `sagasim sweep` (same flags, same --shard) before merging",
+                        path.display()
+                    ))
+                })?;
                 let target = point_file(out, index);
                 if target != path {
+                    let text = point_text(manifest, index, &rows);
                     write_atomically(&target, text.as_bytes())
                         .map_err(|e| io("cannot write", &target, e))?;
                 }
-                csv.push_str(&text);
+                csv.push_str(&rows);
             }
         }
     }
