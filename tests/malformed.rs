@@ -11,6 +11,27 @@ use common::sagasim;
 /// (file in tests/malformed, line, column, key, start of the message).
 const CASES: &[(&str, usize, usize, &str, &str)] = &[
     (
+        "arrivals-bare-name.toml",
+        6,
+        12,
+        "workload.arrivals",
+        "expected an arrival process: { poisson = 50 } (Poisson, workflows per second) or { constant = 50 } (evenly spaced); found a kind without its value",
+    ),
+    (
+        "arrivals-number.toml",
+        6,
+        12,
+        "workload.arrivals",
+        "expected an arrival process: { poisson = 50 } (Poisson, workflows per second) or { constant = 50 } (evenly spaced); found a plain value",
+    ),
+    (
+        "arrivals-two-kinds.toml",
+        6,
+        12,
+        "workload.arrivals",
+        "expected an arrival process: { poisson = 50 } (Poisson, workflows per second) or { constant = 50 } (evenly spaced); found several kinds in one table",
+    ),
+    (
         "design-listed-twice.toml",
         4,
         21,
@@ -127,7 +148,7 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         24,
         9,
         "faults[0].crash",
-        "no component named \"paymnt\"; e",
+        "no component named \"paymnt\"; expected \"orchestrator\" or a service (the client cannot fail)",
     ),
     (
         "fault-without-timing.toml",
@@ -386,7 +407,7 @@ fn a_missing_file_is_bad_input() {
     let output = sagasim(&["run", "tests/malformed/no-such-file.toml"]);
     assert_bad_input(
         &output,
-        "tests/malformed/no-such-file.toml: (file): cannot read the scenario file",
+        "tests/malformed/no-such-file.toml: cannot read the scenario file",
         "missing",
     );
 }

@@ -11,14 +11,32 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+/// The widest a terminal cell gets: longer text (a long service name) is cut with an
+/// ellipsis, so columns stay readable and padding widths stay small.
+const MAX_CELL_CHARS: usize = 40;
+
+/// `text`, cut to `MAX_CELL_CHARS` characters with an ellipsis.
+fn fit(text: &str) -> String {
+    if text.chars().count() <= MAX_CELL_CHARS {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(MAX_CELL_CHARS - 1).collect();
+        format!("{kept}…")
+    }
+}
+
 impl Table {
     /// Columns padded to their widest cell; the first column left-aligned, others right.
     pub fn to_text(&self) -> String {
+        let fitted: Vec<Vec<String>> = std::iter::once(&self.columns)
+            .chain(&self.rows)
+            .map(|row| row.iter().map(|cell| fit(cell)).collect())
+            .collect();
         let widths: Vec<usize> = (0..self.columns.len())
             .map(|c| {
-                let cells = self.rows.iter().map(|row| row[c].chars().count());
-                cells
-                    .chain([self.columns[c].chars().count()])
+                fitted
+                    .iter()
+                    .map(|row| row[c].chars().count())
                     .max()
                     .unwrap_or(0)
             })
@@ -38,9 +56,8 @@ impl Table {
                 .collect();
             padded.join("  ").trim_end().to_string()
         };
-        let mut out = line(&self.columns);
-        out.push('\n');
-        for row in &self.rows {
+        let mut out = String::new();
+        for row in &fitted {
             out.push_str(&line(row));
             out.push('\n');
         }
@@ -249,4 +266,23 @@ pub fn render_failures(results: &ScenarioResults) -> String {
         out.push_str(&format!("\nfaults\n{}", fault_table.to_text()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_cells_are_cut_with_an_ellipsis_instead_of_overflowing_the_padding() {
+        // A width above 65,535 made `format!` panic; a 100,000-character name must not.
+        let name = "s".repeat(100_000);
+        let table = Table {
+            columns: vec!["variant".into(), "bottleneck".into()],
+            rows: vec![vec!["orchestrator".into(), name]],
+        };
+        let text = table.to_text();
+        let row = text.lines().nth(1).unwrap_or_default();
+        assert!(row.ends_with(&format!("{}…", "s".repeat(39))), "{row}");
+        assert_eq!(row.chars().count(), "orchestrator".len() + 2 + 40);
+    }
 }

@@ -35,7 +35,12 @@ impl fmt::Display for ScenarioError {
             Origin::Flag(flag) => write!(f, "--set {flag}: ")?,
             Origin::Option(flag) => write!(f, "{flag}: ")?,
         }
-        write!(f, "{}: {}", self.key, self.message)
+        // A whole-file problem (unreadable, not text) needs no key.
+        if self.key.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.key, self.message)
+        }
     }
 }
 

@@ -44,7 +44,7 @@ impl Scenario {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|error| ScenarioError {
             origin: Origin::Option(shown.clone()),
-            key: "(file)".to_string(),
+            key: String::new(),
             message: format!("cannot read the scenario file: {error}"),
         })?;
         let text = match std::str::from_utf8(&bytes) {
@@ -104,7 +104,9 @@ impl Scenario {
             serde_path_to_error::deserialize(deserializer).map_err(|error| {
                 let key = key_path(&error.path().to_string());
                 let inner = error.into_inner();
-                source.error(inner.span(), key, plain_message(inner.message()))
+                let (key, message) = one_kind_message(&key, inner.message())
+                    .unwrap_or_else(|| (key.clone(), plain_message(inner.message())));
+                source.error(inner.span(), key, message)
             })?;
         validate::validate(&source, raw)
     }
@@ -127,6 +129,35 @@ fn key_path(path: &str) -> String {
     } else {
         cleaned
     }
+}
+
+/// A table that must name exactly one kind (`arrivals = { poisson = 50 }`) given something
+/// else: serde's wording ("unit variant, expected newtype variant", "wanted exactly 1
+/// element") replaced by what the format expects, with an example. `None` for other errors.
+fn one_kind_message(key: &str, message: &str) -> Option<(String, String)> {
+    let found = if message.contains("unit variant, expected newtype variant") {
+        "a kind without its value"
+    } else if message.contains("wanted exactly 1 element") {
+        "several kinds in one table"
+    } else if message.contains("wanted string or table") {
+        "a plain value"
+    } else {
+        return None;
+    };
+    if key.starts_with("workload.arrivals") {
+        return Some((
+            "workload.arrivals".to_string(),
+            format!(
+                "expected an arrival process: {{ poisson = 50 }} (Poisson, workflows per second) or {{ constant = 50 }} (evenly spaced); found {found}"
+            ),
+        ));
+    }
+    Some((
+        key.to_string(),
+        format!(
+            "expected a table naming exactly one kind with its value, like {{ kind = value }}; found {found}"
+        ),
+    ))
 }
 
 /// serde's wording, in the scenario format's terms.

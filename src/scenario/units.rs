@@ -38,7 +38,8 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     let (value, unit) = split_number(text).ok_or_else(invalid)?;
     let nanos_per_unit = match unit {
         "ns" => 1.0,
-        "us" | "µs" => 1e3,
+        // The micro sign (U+00B5) and the Greek letter mu (U+03BC) look alike: take both.
+        "us" | "\u{b5}s" | "\u{3bc}s" => 1e3,
         "ms" => 1e6,
         "s" => 1e9,
         "m" | "min" => 60e9,
@@ -135,6 +136,15 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(SimDuration::from_secs(120)));
         assert_eq!(parse_duration("1h"), Ok(SimDuration::from_secs(3600)));
         assert_eq!(parse_duration("0"), Ok(SimDuration::ZERO));
+        // The micro sign and the Greek mu alike.
+        assert_eq!(
+            parse_duration("7\u{b5}s"),
+            Ok(SimDuration::from_nanos(7_000))
+        );
+        assert_eq!(
+            parse_duration("7\u{3bc}s"),
+            Ok(SimDuration::from_nanos(7_000))
+        );
         assert!(parse_duration("5").unwrap_err().contains("unit is missing"));
         assert!(
             parse_duration("5 parsecs")

@@ -357,22 +357,35 @@ fn steps(
     Ok(steps)
 }
 
+/// The component `name` refers to; `client` only where it may stand (`with_client`), so
+/// the message lists exactly what is allowed.
 fn component(
     source: &Source<'_>,
     services: &[ServiceSpec],
     key: &str,
     name: &Spanned<String>,
+    with_client: bool,
 ) -> Result<ComponentId, ScenarioError> {
     match name.get_ref().as_str() {
-        "client" => Ok(ComponentId::CLIENT),
+        "client" if with_client => Ok(ComponentId::CLIENT),
         "orchestrator" => Ok(ComponentId::ORCHESTRATOR),
-        other => service_index(services, other).map(ComponentId::service).ok_or_else(|| {
-            source.error(
-                Some(name.span()),
-                key,
-                format!("no component named \"{other}\"; expected \"client\", \"orchestrator\" or a service: {}", names(services)),
-            )
-        }),
+        other => service_index(services, other)
+            .map(ComponentId::service)
+            .ok_or_else(|| {
+                let expected = if with_client {
+                    "\"client\", \"orchestrator\" or a service"
+                } else {
+                    "\"orchestrator\" or a service (the client cannot fail)"
+                };
+                source.error(
+                    Some(name.span()),
+                    key,
+                    format!(
+                        "no component named \"{other}\"; expected {expected}: {}",
+                        names(services)
+                    ),
+                )
+            }),
     }
 }
 
@@ -397,12 +410,14 @@ fn network(
             services,
             &format!("network.links[{index}].src"),
             &link.src,
+            true,
         )?;
         let dst = component(
             source,
             services,
             &format!("network.links[{index}].dst"),
             &link.dst,
+            true,
         )?;
         if src == dst {
             return Err(source.error(
@@ -537,17 +552,8 @@ fn fault_spec(
             "expected exactly one of `crash`, `partition` or `slow`",
         )
     };
-    let target = |field: &str, name: &Spanned<String>| -> Result<ComponentId, ScenarioError> {
-        let id = component(source, services, &key(field), name)?;
-        if id == ComponentId::CLIENT {
-            return Err(source.error(
-                Some(name.span()),
-                key(field),
-                "the client cannot be a fault target",
-            ));
-        }
-        Ok(id)
-    };
+    let target =
+        |field: &str, name: &Spanned<String>| component(source, services, &key(field), name, false);
     let kind = match (&fault.crash, &fault.partition, &fault.slow) {
         (Some(name), None, None) => FaultKind::Crash(target("crash", name)?),
         (None, Some(pair), None) => {
