@@ -337,9 +337,10 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             out,
         } => {
             let slo = Slo::parse(&slo).map_err(|e| CliError::Input(format!("--slo {slo}: {e}")))?;
-            if !(precision > 0.0 && precision < 1.0) {
+            // Finer than a millionth would bisect for ever against rounding.
+            if !(1e-6..1.0).contains(&precision) {
                 return Err(CliError::Input(format!(
-                    "--precision: expected a fraction between 0 and 1, like 0.01, got {precision}"
+                    "--precision: expected a fraction from 0.000001 to below 1, like 0.01, got {precision:e}"
                 )));
             }
             let mut loaded = load(&scenario)?;

@@ -11,6 +11,34 @@ use common::sagasim;
 /// (file in tests/malformed, line, column, key, start of the message).
 const CASES: &[(&str, usize, usize, &str, &str)] = &[
     (
+        "gamma-cv-too-small.toml",
+        8,
+        8,
+        "services[0].work",
+        "gamma needs a cv between 0.000001 and 100 (for less variation use a constant duration), got 1e-200",
+    ),
+    (
+        "service-name-with-comma.toml",
+        7,
+        8,
+        "services[0].name",
+        "expected a service name of at most 100 characters without commas, quotes or line breaks",
+    ),
+    (
+        "scenario-name-too-long.toml",
+        2,
+        8,
+        "scenario.name",
+        "expected a name of at most 100 letters, digits",
+    ),
+    (
+        "policy-too-many-retries.toml",
+        8,
+        11,
+        "policy.retries",
+        "expected at most 1000 retries, got 5000",
+    ),
+    (
         "arrivals-bare-name.toml",
         6,
         12,
@@ -225,7 +253,7 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         2,
         8,
         "scenario.name",
-        "expected a name of letters, di",
+        "expected a name of at most 100 letters, digits",
     ),
     (
         "steps-not-an-array.toml",

@@ -205,6 +205,26 @@ fn bad_sweep_and_capacity_flags_show_the_expected_form() {
             "expected bounds like p99<=500ms",
         ),
         (
+            &[
+                "capacity",
+                SCENARIO,
+                "--slo",
+                "p99<=1s",
+                "--precision",
+                "1e-17",
+            ],
+            "--precision: expected a fraction from 0.000001 to below 1, like 0.01, got 1e-17",
+        ),
+        (
+            &[
+                "sweep",
+                SCENARIO,
+                "--param",
+                "workload.arrivals.poisson=0..1e300:1e-300",
+            ],
+            "is too many (at most 100,000)",
+        ),
+        (
             &["merge", "/nonexistent-sweep"],
             "not a sweep output folder",
         ),

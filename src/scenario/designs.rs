@@ -22,11 +22,16 @@ pub(super) fn declared(
         let entry = spanned.get_ref();
         let key = |field: &str| format!("designs[{index}].{field}");
         let name = entry.name.get_ref().trim();
-        if name.is_empty() || name.contains(',') {
+        if name.is_empty()
+            || name.chars().count() > 100
+            || name
+                .chars()
+                .any(|c| c.is_control() || matches!(c, ',' | '"'))
+        {
             return Err(source.error(
                 Some(entry.name.span()),
                 key("name"),
-                "expected a non-empty name without commas, such as \"anthology-on-stamps\"",
+                "expected a name of at most 100 characters without commas, quotes or line breaks, such as \"anthology-on-stamps\"",
             ));
         }
         if Design::predefined(name, system).is_some() {

@@ -85,7 +85,8 @@ pub struct RawPolicy {
     #[schemars(with = "DurationValue")]
     pub timeout: Spanned<DurationValue>,
     /// Retries after the first attempt (default 3).
-    pub retries: Option<u32>,
+    #[schemars(with = "Option<u32>")]
+    pub retries: Option<Spanned<u32>>,
     /// Backoff before the first retry (default 100ms).
     pub backoff: Option<DurationValue>,
     /// Growth of the backoff per retry (default 2.0).

@@ -69,9 +69,14 @@ fn workers(
     }
 }
 
+/// Longest scenario or service name: it names folders and fills table cells.
+const MAX_NAME_CHARS: usize = 100;
+
 pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, ScenarioError> {
     let name = raw.scenario.name.get_ref().clone();
+    // It names the output folder (plus "-sweep"): a file system takes 255 bytes at most.
     let name_ok = !name.is_empty()
+        && name.len() <= MAX_NAME_CHARS
         && !name.starts_with('.')
         && name
             .chars()
@@ -80,7 +85,10 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
         return Err(source.error(
             Some(raw.scenario.name.span()),
             "scenario.name",
-            format!("expected a name of letters, digits, `-`, `_` and `.` (it names the output folder), got \"{name}\""),
+            format!(
+                "expected a name of at most {MAX_NAME_CHARS} letters, digits, `-`, `_` and `.` (it names the output folder), got \"{}\"",
+                name.chars().take(60).collect::<String>()
+            ),
         ));
     }
     let window = run_window(source, &raw)?;
@@ -268,6 +276,21 @@ fn services(
                 Some(service.name.span()),
                 &key,
                 format!("expected a service name other than \"\", \"client\" and \"orchestrator\" (reserved), got \"{name}\""),
+            ));
+        }
+        // Names become CSV cells, table cells and chart labels: keep them to one plain line.
+        if name
+            .chars()
+            .any(|c| c.is_control() || matches!(c, ',' | '"'))
+            || name.chars().count() > MAX_NAME_CHARS
+        {
+            return Err(source.error(
+                Some(service.name.span()),
+                &key,
+                format!(
+                    "expected a service name of at most {MAX_NAME_CHARS} characters without commas, quotes or line breaks, got {:?}",
+                    name.chars().take(60).collect::<String>()
+                ),
             ));
         }
         if let Some(first) = seen.insert(name, index) {
@@ -496,15 +519,15 @@ fn failures(
         }
         Ok(Policy {
             timeout,
-            retries: match policy.retries {
-                Some(retries) if retries > 1_000 => {
+            retries: match &policy.retries {
+                Some(retries) if *retries.get_ref() > 1_000 => {
                     return Err(source.error(
-                        Some(policy.timeout.span()),
+                        Some(retries.span()),
                         "policy.retries",
-                        format!("expected at most 1000 retries, got {retries}"),
+                        format!("expected at most 1000 retries, got {}", retries.get_ref()),
                     ));
                 }
-                other => other.unwrap_or(3),
+                other => other.as_ref().map_or(3, |retries| *retries.get_ref()),
             },
             backoff: policy
                 .backoff

@@ -262,6 +262,14 @@ impl<'de> Visitor<'de> for DistributionVisitor {
             }
             "gamma" => {
                 let p: GammaParameters = map.next_value()?;
+                // Below this the shape 1/cv² is past what the sampler resolves (at 1e-154 it
+                // overflows and every draw is 0); use a constant duration instead.
+                if !(1e-6..=100.0).contains(&p.cv.0) {
+                    return Err(de::Error::custom(format!(
+                        "gamma needs a cv between 0.000001 and 100 (for less variation use a constant duration), got {:e}",
+                        p.cv.0
+                    )));
+                }
                 Gamma {
                     mean: p.mean.0,
                     cv: p.cv.0,

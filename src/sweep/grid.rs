@@ -61,10 +61,16 @@ fn expand_range(range: &str, step: &str) -> Result<Vec<String>, String> {
     if end < start {
         return Err("the end must not be below the start".to_string());
     }
-    let count = ((end - start) / step + 1e-9).floor() as u64 + 1;
-    if count > 100_000 {
-        return Err(format!("{count} values is too many (at most 100,000)"));
+    // Counted in floating point first: a tiny step over a huge range must be refused, not
+    // overflow an integer.
+    let count = ((end - start) / step + 1e-9).floor() + 1.0;
+    if count.is_nan() || count > 100_000.0 {
+        return Err(format!(
+            "{} values is too many (at most 100,000)",
+            format_number(count)
+        ));
     }
+    let count = count as u64;
     Ok((0..count)
         .map(|i| format_number(start + i as f64 * step))
         .collect())
@@ -122,6 +128,14 @@ impl Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_range_too_long_to_count_is_refused_not_overflowed() {
+        let error = Param::parse("workload.arrivals.poisson=0..1e300:1e-300")
+            .err()
+            .unwrap_or_default();
+        assert!(error.contains("is too many (at most 100,000)"), "{error}");
+    }
 
     #[test]
     fn lists_and_inclusive_ranges() {

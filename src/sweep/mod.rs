@@ -11,7 +11,9 @@ pub use capacity::{CapacityResult, Slo, SloBound, capacity};
 pub use grid::{Param, Shard, points};
 pub use store::Manifest;
 
-use store::{content_hash, point_file, point_text, read_manifest, read_point, write_manifest};
+use store::{
+    MAX_POINTS, content_hash, point_file, point_text, read_manifest, read_point, write_manifest,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -60,6 +62,15 @@ pub fn prepare(
         return Err(SweepError::Input(
             "sweep: expected at least one --param KEY=VALUES".to_string(),
         ));
+    }
+    let size = params
+        .iter()
+        .try_fold(1usize, |total, param| total.checked_mul(param.values.len()))
+        .filter(|&size| size <= MAX_POINTS);
+    if size.is_none() {
+        return Err(SweepError::Input(format!(
+            "sweep: the --param values make a grid of more than {MAX_POINTS} points; sweep fewer values, or shard the grid into several sweeps"
+        )));
     }
     let grid = points(params);
     let mut scenarios = Vec::with_capacity(grid.len());

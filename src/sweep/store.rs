@@ -14,7 +14,7 @@ use crate::scenario::Scenario;
 use super::SweepError;
 
 /// Most points a manifest may claim: a grid beyond this is refused, never allocated.
-const MAX_POINTS: usize = 1_000_000;
+pub const MAX_POINTS: usize = 1_000_000;
 
 /// What defines a sweep; recorded in `sweep.json` so that a rerun, a resume and the shards
 /// of one sweep can be checked to belong together.
