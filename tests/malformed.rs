@@ -462,6 +462,10 @@ fn bad_flags_are_bad_input() {
         ),
         (&["--set", "nonsense"], "--set nonsense: expected KEY=VALUE"),
         (
+            &["--set", "services=[]"],
+            "--set services=[]: services: expected at least one [[services]] table",
+        ),
+        (
             &["--set", "scenario.duration=5"],
             "--set scenario.duration=5: scenario.duration: invalid type: integer `5`, expected a duration with a unit",
         ),

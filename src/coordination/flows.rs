@@ -72,6 +72,8 @@ fn flow(system: &SystemSpec, design: &Design, fail_at: Option<usize>) -> Vec<(Fl
     let mut spec = system.clone();
     let one_ms = DurationDistribution::Constant(SimDuration::from_millis(1));
     for (index, service) in spec.services.iter_mut().enumerate() {
+        // As designed: no inbox too small to hold the workflow's messages.
+        service.queue = u32::MAX;
         service.work = one_ms.clone();
         service.compensate = one_ms.clone();
         service.query = DurationDistribution::ZERO;
@@ -84,6 +86,7 @@ fn flow(system: &SystemSpec, design: &Design, fail_at: Option<usize>) -> Vec<(Fl
         };
     }
     if let Some(orchestrator) = &mut spec.orchestrator {
+        orchestrator.queue = u32::MAX;
         orchestrator.work = DurationDistribution::ZERO;
         orchestrator.journal = DurationDistribution::ZERO;
         orchestrator.query = DurationDistribution::ZERO;

@@ -93,12 +93,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
     }
     let window = run_window(source, &raw)?;
     let defaults = raw.defaults.as_ref();
-    let services = services(
-        source,
-        raw.services.get_ref(),
-        defaults,
-        network_delivery(&raw),
-    )?;
+    let services = services(source, &raw.services, defaults, network_delivery(&raw))?;
     let steps = steps(source, &raw, &services)?;
     let orchestrator = raw.orchestrator.as_ref().map(|spanned| {
         let section = spanned.get_ref();
@@ -256,10 +251,11 @@ fn run_window(source: &Source<'_>, raw: &RawScenarioFile) -> Result<RunWindow, S
 
 fn services(
     source: &Source<'_>,
-    raw: &[RawService],
+    spanned: &Spanned<Vec<RawService>>,
     defaults: Option<&RawDefaults>,
     default_delivery: Delivery,
 ) -> Result<Vec<ServiceSpec>, ScenarioError> {
+    let raw = spanned.get_ref();
     let default_workers = defaults_workers(source, defaults)?;
     let default_of = |pick: fn(&RawDefaults) -> &Option<DistributionValue>| {
         defaults
@@ -325,7 +321,12 @@ fn services(
         });
     }
     if services.is_empty() {
-        return Err(source.error(None, "services", "expected at least one [[services]] table"));
+        // At the array itself: the file's, or the `--set` flag that emptied it.
+        return Err(source.error(
+            Some(spanned.span()),
+            "services",
+            "expected at least one [[services]] table",
+        ));
     }
     if services.len() > usize::from(u16::MAX) - 2 {
         return Err(source.error(None, "services", "expected at most 65,533 services"));
