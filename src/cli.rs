@@ -1,9 +1,12 @@
-//! The command line: clap definitions, turned into library calls. Clap types stay here.
+//! The command line: the parsed flags (clap definitions in `cli/args.rs`, kept inside `cli`)
+//! turned into library calls, their output printed and written.
+
+mod args;
+
+pub use args::{CheckFormat, Cli, Command, Format, ScenarioArgs};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::coordination::{Design, DesignFlows, message_flows};
 use crate::report::{
@@ -42,164 +45,6 @@ impl CliError {
             CliError::Other(_) => 1,
         }
     }
-}
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "sagasim",
-    version,
-    about = "Run one workflow scenario under every saga coordination style and compare what each costs",
-    after_help = "Examples:\n  sagasim run scenarios/order-placement.toml\n  sagasim check scenarios/order-placement.toml\n  sagasim schema > sagasim.schema.json"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Markdown,
-    Json,
-    Csv,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
-    Text,
-    Mermaid,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ScenarioArgs {
-    /// The scenario file (TOML).
-    pub file: PathBuf,
-    /// Override a scenario key by its dotted path; services by name. Repeatable.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run every requested design, print the comparison and write summary.csv and
-    /// timeseries.csv.
-    #[command(
-        after_help = "Examples:\n  sagasim run scenarios/order-placement.toml\n  sagasim run scenarios/order-placement.toml --variants orchestrator,choreography --seed 11\n  sagasim run scenarios/order-placement.toml --set services.payment.fail=0.05 --format markdown\n  sagasim run scenarios/high-load.toml --replications 5 --out /tmp/high-load"
-    )]
-    Run {
-        #[command(flatten)]
-        scenario: ScenarioArgs,
-        /// Designs to run, comma-separated: coordination styles, saga patterns (`epic`, …;
-        /// `patterns` for all eight) or the scenario's own (default: the scenario's `variants`).
-        #[arg(long, value_delimiter = ',', value_name = "LIST")]
-        variants: Vec<String>,
-        /// Output folder (default: results/<scenario name>/).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Seed (default: the scenario's `seed`).
-        #[arg(long, value_name = "N")]
-        seed: Option<u64>,
-        /// Independent replications with derived seeds (default: the scenario's).
-        #[arg(long, value_name = "N")]
-        replications: Option<u32>,
-        /// What to print on standard output.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Worker threads (default: one per core). Output is the same for any value.
-        #[arg(long, value_name = "N")]
-        jobs: Option<usize>,
-        /// Skip the PNG charts (latency.png, timeline.png, messages.png).
-        #[arg(long)]
-        no_charts: bool,
-    },
-    /// Validate a scenario, then print the model and each design's message flow.
-    #[command(
-        after_help = "Example:\n  sagasim check scenarios/order-placement.toml --set workflow.steps='[\"order\",\"payment\"]'"
-    )]
-    Check {
-        #[command(flatten)]
-        scenario: ScenarioArgs,
-        /// `text` (default) or `mermaid`: one sequence diagram per design, as Markdown.
-        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-        format: CheckFormat,
-        /// The step (1-based) whose business failure the failure flow shows (default: the last).
-        #[arg(long, value_name = "STEP")]
-        fail_at: Option<usize>,
-    },
-    /// Print the JSON Schema of the scenario format (for taplo / Even Better TOML).
-    #[command(
-        after_help = "Example:\n  sagasim schema > sagasim.schema.json\n  # then, at the top of a scenario:  #:schema ./sagasim.schema.json"
-    )]
-    Schema,
-    /// Run a grid of scenario variations (in parallel, resumable, shardable) and chart each
-    /// key metric against the first swept key.
-    #[command(
-        after_help = "Examples:\n  sagasim sweep scenarios/sweeps/load.toml --param workload.arrivals.poisson=25..300:25\n  sagasim sweep scenarios/order-placement.toml --param services.payment.fail=0,0.01,0.05 --param orchestrator.workers=2,8 --replications 5\n  sagasim sweep scenarios/order-placement.toml --param workload.arrivals.poisson=10..200:10 --shard 2/8 --out shard-2\n  sagasim merge shard-1 shard-2 shard-3 shard-4 shard-5 shard-6 shard-7 shard-8 --out sweep\n\nRerunning with the same --out skips the points already finished."
-    )]
-    Sweep {
-        #[command(flatten)]
-        scenario: ScenarioArgs,
-        /// A swept key and its values: a list (0,0.01,0.05) or an inclusive range
-        /// (10..100:10). Repeat for a grid.
-        #[arg(long = "param", value_name = "KEY=VALUES", required = true)]
-        params: Vec<String>,
-        /// Run only this slice of the grid: points K-1, K-1+N, … (K/N, 1-based).
-        #[arg(long, value_name = "K/N")]
-        shard: Option<String>,
-        /// Points run at once (default: one per core). Output is the same for any value.
-        #[arg(long, value_name = "N")]
-        jobs: Option<usize>,
-        /// Output folder (default: results/<scenario name>-sweep/).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Start over in an output folder that holds a different sweep's results.
-        #[arg(long)]
-        force: bool,
-        /// Designs to run at every point, comma-separated (default: the scenario's).
-        #[arg(long, value_delimiter = ',', value_name = "LIST")]
-        variants: Vec<String>,
-        #[arg(long, value_name = "N")]
-        seed: Option<u64>,
-        #[arg(long, value_name = "N")]
-        replications: Option<u32>,
-        /// Skip the PNG charts.
-        #[arg(long)]
-        no_charts: bool,
-    },
-    /// Join the output folders of sweep shards into one sweep: byte-identical to running
-    /// the whole grid in one job.
-    #[command(after_help = "Example:\n  sagasim merge shard-1 shard-2 shard-3 --out sweep")]
-    Merge {
-        /// Shard output folders (each written by `sagasim sweep --shard K/N`).
-        #[arg(required = true)]
-        dirs: Vec<PathBuf>,
-        /// Where the merged sweep goes (default: the first folder).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        #[arg(long)]
-        no_charts: bool,
-    },
-    /// For each design, the highest Poisson arrival rate that meets a latency SLO.
-    #[command(
-        after_help = "Examples:\n  sagasim capacity scenarios/order-placement.toml --slo 'p99<=500ms'\n  sagasim capacity scenarios/high-load.toml --slo 'p99<=1s,failed<=1%' --variants orchestrator,choreography"
-    )]
-    Capacity {
-        #[command(flatten)]
-        scenario: ScenarioArgs,
-        /// Latency bound(s): p50, p95, p99, p999 or mean, like p99<=500ms; optionally
-        /// failed<=1% (failed or stuck workflows); comma-separated.
-        #[arg(long, value_name = "EXPR")]
-        slo: String,
-        /// Relative width of the final bracket (default 0.01: within 1 %).
-        #[arg(long, default_value_t = 0.01, value_name = "FRACTION")]
-        precision: f64,
-        /// Designs to search, comma-separated (default: the scenario's).
-        #[arg(long, value_delimiter = ',', value_name = "LIST")]
-        variants: Vec<String>,
-        /// Output folder for capacity.csv (default: results/<scenario name>/).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-    },
 }
 
 /// `args` as a shell command line, quoted where needed (for "reproduce with" lines).
@@ -371,6 +216,10 @@ struct RunChoices {
 }
 
 fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Result<(), CliError> {
+    let default_out = Path::new("results").join(&loaded.name);
+    let out = choices.out.clone().unwrap_or_else(|| default_out.clone());
+    // Find out now, not after a long simulation, that the results could not be kept.
+    ensure_writable(&out)?;
     let total = loaded.designs.len() as u64 * u64::from(loaded.replications);
     progress::start(total, "runs");
     let options = RunOptions {
@@ -380,8 +229,6 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     };
     let results = run(loaded, &options);
     progress::finish();
-    let default_out = Path::new("results").join(&loaded.name);
-    let out = choices.out.clone().unwrap_or_else(|| default_out.clone());
     let command = without_default_out(&command, &out, &default_out);
     let flows = design_flows(loaded, None);
     let inputs = ReportInputs {
@@ -390,13 +237,14 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         charts: choices.charts,
         flows: &flows,
     };
-    let written = write_run_outputs(&out, &results, &inputs)?;
+    // The comparison first: if a file cannot be written, the run's figures are still seen.
     print(&match choices.format {
         Format::Table => format!("{}{}", render_table(&results), render_failures(&results)),
         Format::Markdown => report::to_markdown(&results),
         Format::Json => report::to_json(&results),
         Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),
     })?;
+    let written = write_run_outputs(&out, &results, &inputs)?;
     for name in written {
         eprintln!("wrote {}", out.join(name).display());
     }
@@ -592,6 +440,22 @@ fn print(text: &str) -> Result<(), CliError> {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|error| CliError::Other(error.into())),
     }
+}
+
+/// Create `out` and check that a file can be written in it.
+fn ensure_writable(out: &Path) -> Result<(), CliError> {
+    std::fs::create_dir_all(out).map_err(|error| {
+        anyhow::anyhow!("cannot create the output folder {}: {error}", out.display())
+    })?;
+    let probe = out.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|error| {
+            CliError::Other(anyhow::anyhow!(
+                "cannot write in the output folder {}: {error}",
+                out.display()
+            ))
+        })
 }
 
 /// Everything is rendered in memory first; then each file is written to a temporary name

@@ -388,3 +388,19 @@ fn check_draws_mermaid_sequence_diagrams_for_a_chosen_failure() {
             .contains("--fail-at: expected a step from 1 to 4, got 5")
     );
 }
+
+#[test]
+fn an_output_folder_that_cannot_be_written_is_found_before_simulating() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap_or_else(|e| panic!("{e}"));
+    let out = file.join("results").to_string_lossy().to_string();
+    let output = sagasim(&["run", SCENARIO, "--out", &out]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot create the output folder {out}")),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "nothing was simulated or printed");
+}
