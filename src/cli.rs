@@ -72,10 +72,19 @@ fn without_default_out(command: &str, out: &Path, default_out: &Path) -> String 
     if out != default_out {
         return command.to_string();
     }
+    // Token by token, so that a longer path sharing the default's prefix is never cut.
     let default = default_out.display().to_string();
-    command
-        .replace(&format!(" --out {default}"), "")
-        .replace(&format!(" --out={default}"), "")
+    let inline = format!("--out={default}");
+    let mut kept: Vec<&str> = Vec::new();
+    let mut tokens = command.split(' ').peekable();
+    while let Some(token) = tokens.next() {
+        if token == "--out" && tokens.peek() == Some(&default.as_str()) {
+            tokens.next();
+        } else if token != inline {
+            kept.push(token);
+        }
+    }
+    kept.join(" ")
 }
 
 /// Run a parsed command line; `command` is how it was typed (for the report).
@@ -494,6 +503,17 @@ mod tests {
         assert_eq!(
             without_default_out(typed, &default, &default),
             "sagasim run scenarios/order-placement.toml --seed 3"
+        );
+        let typed = "sagasim run x.toml --out=results/order-placement";
+        assert_eq!(
+            without_default_out(typed, &default, &default),
+            "sagasim run x.toml"
+        );
+        // Only the flag's exact value goes, not a path it is a prefix of.
+        let typed = "sagasim run x.toml --set scenario.name=a --out results/order-placement";
+        assert_eq!(
+            without_default_out(typed, &default, &default),
+            "sagasim run x.toml --set scenario.name=a"
         );
         let elsewhere = Path::new("/tmp/x");
         let typed = "sagasim run scenarios/order-placement.toml --out /tmp/x";

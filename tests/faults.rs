@@ -343,17 +343,18 @@ fn a_sync_orchestrator_is_bounded_by_workers_over_time_held_but_async_is_not() {
         "below the bound it keeps up: {throughput:.2}/s"
     );
 
-    // Above it, throughput cannot pass workers / held time (2 % for Poisson noise); async
-    // frees the worker at each send and keeps up with the same load.
+    // Above it, throughput stays at workers / held time (2 %: the workers never idle, so
+    // only the window's edges differ); async frees the worker at each send and keeps up
+    // with the same load (5 % for Poisson noise).
     let offered = (bound * 1.6).round();
     let (throughput, _) = throughput_and_utilization(&sync_scenario(offered, "sync"));
     assert!(
-        throughput <= bound * 1.02,
-        "sync throughput {throughput:.1}/s above the bound {bound:.1}/s"
+        (throughput - bound).abs() <= bound * 0.02,
+        "sync throughput {throughput:.1}/s, bound {bound:.1}/s"
     );
     let (throughput, _) = throughput_and_utilization(&sync_scenario(offered, "async"));
     assert!(
-        throughput >= offered * 0.95,
+        (throughput - offered).abs() <= offered * 0.05,
         "async keeps up with {offered}/s: {throughput:.1}/s"
     );
 }

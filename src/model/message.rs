@@ -131,16 +131,6 @@ pub enum CallLink {
     Answer,
 }
 
-impl CallLink {
-    pub fn label(self) -> &'static str {
-        match self {
-            CallLink::OneWay => "one-way",
-            CallLink::Call => "call",
-            CallLink::Answer => "answer",
-        }
-    }
-}
-
 impl Message {
     /// How this message relates to a blocking call.
     pub fn link(&self) -> CallLink {
