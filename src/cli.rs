@@ -2,8 +2,11 @@
 //! turned into library calls, their output printed and written.
 
 mod args;
+mod trace;
 
-pub use args::{CheckFormat, Cli, Command, Format, ScenarioArgs};
+pub use args::{
+    CheckFormat, Cli, Command, Format, OutcomeArg, ScenarioArgs, TraceArgs, TraceFormat,
+};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -182,6 +185,13 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             merge(&dirs, &out, !no_charts).map_err(sweep_error)?;
             eprintln!("wrote {}", out.join("sweep.csv").display());
             Ok(())
+        }
+        Command::Trace(args) => {
+            let mut loaded = load(&args.scenario)?;
+            if let Some(seed) = args.seed {
+                loaded.seed = seed;
+            }
+            trace::trace_command(&mut loaded, &args)
         }
         Command::Capacity {
             scenario,

@@ -1,12 +1,13 @@
 //! Runs a validated scenario: every design × replication, in parallel, with results in a
-//! fixed order (design order of the scenario, then replication) whatever the thread count.
+//! fixed order (design order of the scenario, then replication) whatever the thread count;
+//! or one design's run with a few workflows traced event by event.
 
 use rayon::prelude::*;
 
-use crate::coordination::{Design, simulate};
-use crate::engine::KeyedStreams;
+use crate::coordination::{Design, simulate, simulate_traced};
+use crate::engine::{KeyedStreams, SimTime};
 use crate::metrics::RunResult;
-use crate::model::TraceRecord;
+use crate::model::{FaultOccurrence, TraceFilter, TraceRecord, TraceSelection, occurrences};
 use crate::scenario::Scenario;
 
 #[derive(Debug, Clone, Default)]
@@ -76,5 +77,73 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
         replications: scenario.replications,
         designs: scenario.designs.clone(),
         runs,
+    }
+}
+
+/// Which workflows `trace_workflows` follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkflowChoice {
+    /// One workflow by number (0 is the first started).
+    Number(u64),
+    /// Workflows picked by what happened to them.
+    Select(TraceSelection),
+}
+
+/// Every event of a few workflows of one design's run (its first replication), with the
+/// fault windows that overlap them.
+#[derive(Debug, Clone)]
+pub struct WorkflowTrace {
+    pub design: Design,
+    pub seed: u64,
+    /// The workflows traced, in the selection's order (slowest first, or by start).
+    pub workflows: Vec<u64>,
+    /// Their records, in the order they happened.
+    pub records: Vec<TraceRecord>,
+    /// Fault windows that began before the last traced workflow ended.
+    pub faults: Vec<FaultOccurrence>,
+}
+
+/// Trace the workflows `choice` names in `design`'s run of `scenario`. A selection takes
+/// two runs of the same seed: one that only notes which workflows qualify (memory bounded
+/// by the selection's count), and one that records those. The run is deterministic, so the
+/// second sees exactly the workflows the first picked.
+pub fn trace_workflows(
+    scenario: &Scenario,
+    design: &Design,
+    choice: WorkflowChoice,
+) -> WorkflowTrace {
+    let seed = KeyedStreams::replication_seed(scenario.seed, 0);
+    let workflows = match choice {
+        WorkflowChoice::Number(number) => vec![number],
+        WorkflowChoice::Select(selection) => {
+            simulate_traced(
+                &scenario.system,
+                design,
+                seed,
+                &TraceFilter::Find(selection),
+            )
+            .picked
+        }
+    };
+    let chosen = workflows.iter().copied().collect();
+    let output = simulate_traced(
+        &scenario.system,
+        design,
+        seed,
+        &TraceFilter::Workflows(chosen),
+    );
+    let last = output
+        .trace
+        .iter()
+        .map(TraceRecord::at)
+        .max()
+        .unwrap_or(SimTime::ZERO);
+    let faults = occurrences(&scenario.system.failures.faults, seed, last);
+    WorkflowTrace {
+        design: design.clone(),
+        seed,
+        workflows,
+        records: output.trace,
+        faults,
     }
 }

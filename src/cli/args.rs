@@ -31,6 +31,24 @@ pub enum CheckFormat {
     Mermaid,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing.
+    Perfetto,
+    /// A timeline of every event, then where the workflow's time went.
+    Text,
+    /// A Mermaid sequence diagram of the messages the workflow sent.
+    Mermaid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutcomeArg {
+    Completed,
+    Compensated,
+    Failed,
+    Stuck,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ScenarioArgs {
     /// The scenario file (TOML).
@@ -140,6 +158,12 @@ pub enum Command {
         #[arg(long)]
         no_charts: bool,
     },
+    /// Every event of chosen workflows of one design: where their time went (queues,
+    /// network, work, retries, faults), as Perfetto JSON, a text timeline or Mermaid.
+    #[command(
+        after_help = "Examples:\n  sagasim trace scenarios/order-placement.toml --variant orchestrator --slowest 1 > slowest.json\n  sagasim trace scenarios/payment-outage.toml --variant choreography --outcome stuck --format text\n  sagasim trace scenarios/order-placement.toml --variant stateless --workflow 1200 --format mermaid\n\nOpen the JSON at https://ui.perfetto.dev (or chrome://tracing). Workflows are numbered from 0 in order of start; --slowest and --outcome consider measured workflows (started after the warm-up)."
+    )]
+    Trace(TraceArgs),
     /// For each design, the highest Poisson arrival rate that meets a latency SLO.
     #[command(
         after_help = "Examples:\n  sagasim capacity scenarios/order-placement.toml --slo 'p99<=500ms'\n  sagasim capacity scenarios/high-load.toml --slo 'p99<=1s,failed<=1%' --variants orchestrator,choreography"
@@ -161,4 +185,40 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+}
+
+/// `sagasim trace`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The design to trace (a coordination style, a saga pattern, or the scenario's own).
+    #[arg(long, value_name = "DESIGN")]
+    pub variant: String,
+    /// Trace this workflow (0 is the first started).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["slowest", "outcome"])]
+    pub workflow: Option<u64>,
+    /// Trace the N workflows that took longest to reach their outcome (default: 1,
+    /// among completed workflows unless --outcome says otherwise).
+    #[arg(long, value_name = "N")]
+    pub slowest: Option<usize>,
+    /// Trace workflows with this outcome (the first --limit of them, or with --slowest
+    /// the slowest).
+    #[arg(long, value_enum, value_name = "OUTCOME")]
+    pub outcome: Option<OutcomeArg>,
+    /// How many workflows --outcome traces (default 1).
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "outcome",
+        conflicts_with = "slowest"
+    )]
+    pub limit: Option<usize>,
+    #[arg(long, value_enum, default_value_t = TraceFormat::Perfetto)]
+    pub format: TraceFormat,
+    /// Write the trace to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
 }

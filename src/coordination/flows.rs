@@ -114,31 +114,39 @@ fn flow(system: &SystemSpec, design: &Design, fail_at: Option<usize>) -> Vec<(Fl
     let output = simulate(&spec, design, 0, true);
     output
         .trace
-        .into_iter()
-        .filter_map(|record| match record {
-            TraceRecord::Sent {
-                src,
-                dst,
-                kind,
-                step,
-                bytes,
-                payload,
-                local,
-                link,
-                ..
-            } => Some((
-                FlowMessage {
-                    src,
-                    dst,
-                    kind,
-                    step,
-                    bytes,
-                    local,
-                    link,
-                },
-                payload,
-            )),
-            _ => None,
-        })
+        .iter()
+        .filter_map(|record| Some((flow_message(record)?, sent_payload(record))))
         .collect()
+}
+
+/// The message a `Sent` record describes (`None` for any other record).
+pub fn flow_message(record: &TraceRecord) -> Option<FlowMessage> {
+    match *record {
+        TraceRecord::Sent {
+            src,
+            dst,
+            kind,
+            step,
+            bytes,
+            local,
+            link,
+            ..
+        } => Some(FlowMessage {
+            src,
+            dst,
+            kind,
+            step,
+            bytes,
+            local,
+            link,
+        }),
+        _ => None,
+    }
+}
+
+fn sent_payload(record: &TraceRecord) -> u32 {
+    match *record {
+        TraceRecord::Sent { payload, .. } => payload,
+        _ => 0,
+    }
 }

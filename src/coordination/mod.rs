@@ -25,10 +25,10 @@ pub use design::{
     ALL_PATTERNS, Coordination, Design, PATTERNS, Pattern, StyleInfo, communication_label,
     consistency_label,
 };
-pub use flows::{DesignFlows, FlowMessage, message_flows};
+pub use flows::{DesignFlows, FlowMessage, flow_message, message_flows};
 pub use front_controller::FrontController;
 pub use orchestrator::Orchestrator;
-pub use simulation::{RunOutput, simulate, simulate_bounded};
+pub use simulation::{RunOutput, simulate, simulate_bounded, simulate_traced};
 pub use stamp_coupling::StampCoupling;
 pub use stateless::Stateless;
 

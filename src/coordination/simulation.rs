@@ -5,8 +5,8 @@ use std::marker::PhantomData;
 use crate::engine::{EventQueue, Process, SimTime, run_until};
 use crate::metrics::RunResult;
 use crate::model::{
-    CallTimeoutOutcome, ComponentId, Event, MessageKind, SystemSpec, TimeoutOutcome, TraceRecord,
-    World, WorldConfig,
+    CallTimeoutOutcome, ComponentId, Event, MessageKind, SystemSpec, TimeoutOutcome, TraceFilter,
+    TraceRecord, World, WorldConfig,
 };
 
 use super::{Coordinator, Cx, Design, Rules};
@@ -119,14 +119,29 @@ pub struct RunOutput {
     pub result: RunResult,
     /// Empty unless tracing was asked for.
     pub trace: Vec<TraceRecord>,
+    /// The workflows a `TraceFilter::Find` picked (empty otherwise).
+    pub picked: Vec<u64>,
 }
 
 /// Runs a simulation under one style's rules (see `design::StyleInfo`).
-pub(super) type Runner = fn(&SystemSpec, u64, bool, Option<usize>) -> Option<RunOutput>;
+pub(super) type Runner =
+    fn(&SystemSpec, u64, Option<&TraceFilter>, Option<usize>) -> Option<RunOutput>;
 
-/// Run `spec` as `design` with `seed`.
+/// Run `spec` as `design` with `seed`; `trace` records every event of every workflow.
 pub fn simulate(spec: &SystemSpec, design: &Design, seed: u64, trace: bool) -> RunOutput {
-    simulate_bounded(spec, design, seed, trace, None).expect("an unbounded run always finishes")
+    let filter = trace.then_some(TraceFilter::All);
+    simulate_run(spec, design, seed, filter.as_ref(), None)
+        .expect("an unbounded run always finishes")
+}
+
+/// Run `spec` as `design` with `seed`, tracing what `filter` asks for.
+pub fn simulate_traced(
+    spec: &SystemSpec,
+    design: &Design,
+    seed: u64,
+    filter: &TraceFilter,
+) -> RunOutput {
+    simulate_run(spec, design, seed, Some(filter), None).expect("an unbounded run always finishes")
 }
 
 /// Like `simulate`, but give up (`None`) as soon as more than `max_in_flight` workflows are
@@ -136,7 +151,16 @@ pub fn simulate_bounded(
     spec: &SystemSpec,
     design: &Design,
     seed: u64,
-    trace: bool,
+    max_in_flight: Option<usize>,
+) -> Option<RunOutput> {
+    simulate_run(spec, design, seed, None, max_in_flight)
+}
+
+fn simulate_run(
+    spec: &SystemSpec,
+    design: &Design,
+    seed: u64,
+    trace: Option<&TraceFilter>,
     max_in_flight: Option<usize>,
 ) -> Option<RunOutput> {
     let system = design.system(spec);
@@ -146,7 +170,7 @@ pub fn simulate_bounded(
 pub(super) fn simulate_with<V: Rules>(
     spec: &SystemSpec,
     seed: u64,
-    trace: bool,
+    trace: Option<&TraceFilter>,
     max_in_flight: Option<usize>,
 ) -> Option<RunOutput> {
     let coordinator = V::COORDINATOR.map(|coordinator| match coordinator {
@@ -158,7 +182,6 @@ pub(super) fn simulate_with<V: Rules>(
         message_size: V::message_size,
         coordinator,
         uses_orchestrator: V::COORDINATOR == Some(Coordinator::Orchestrator),
-        trace,
     };
     let mut simulation = Simulation::<V> {
         world: World::new(spec, seed, config),
@@ -166,6 +189,9 @@ pub(super) fn simulate_with<V: Rules>(
         max_in_flight,
         overloaded: false,
     };
+    if let Some(filter) = trace {
+        simulation.world.trace(filter.clone());
+    }
     let mut queue = EventQueue::new();
     simulation.world.begin(&mut queue);
     let end = SimTime::ZERO + spec.window.duration + spec.window.drain;
@@ -173,6 +199,10 @@ pub(super) fn simulate_with<V: Rules>(
     if simulation.overloaded {
         return None;
     }
-    let (result, trace) = simulation.world.finish(end, stats.events);
-    Some(RunOutput { result, trace })
+    let (result, trace, picked) = simulation.world.finish(end, stats.events);
+    Some(RunOutput {
+        result,
+        trace,
+        picked,
+    })
 }

@@ -25,7 +25,7 @@ pub use system::{
     NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
     default_bucket,
 };
-pub use trace::{Task, TraceRecord};
+pub use trace::{Arrival, Task, TraceFilter, TraceRecord, TraceSelection, Tracer};
 pub use workflow::{CoordinatorState, PendingQuery, Request, Workflow, WorkflowRef, WorkflowTable};
 pub use world::{
     CallTimeoutOutcome, Event, MessageSizeRule, SendMode, StatusRoute, TimeoutOutcome, WorkResult,

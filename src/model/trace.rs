@@ -1,7 +1,13 @@
-//! Optional per-event records of a run, for `check`'s message flows, `trace` and the
-//! common-random-numbers tests. Off by default: a normal run records nothing.
+//! Optional per-event records of a run, for `check`'s message flows, `sagasim trace` and
+//! the common-random-numbers tests. Off by default: a normal run records nothing. A run
+//! may record every workflow, only chosen ones (memory bounded by the selection), or only
+//! note which workflows a selection picks (the first of `trace`'s two passes).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 
 use crate::engine::{SimDuration, SimTime};
+use crate::metrics::Outcome;
 
 use super::message::{CallLink, MessageKind};
 use super::system::ComponentId;
@@ -21,11 +27,38 @@ pub enum Task {
     Resume,
 }
 
+impl Task {
+    pub fn label(self) -> &'static str {
+        match self {
+            Task::Step => "step",
+            Task::Compensate => "compensate",
+            Task::Query => "status query",
+            Task::Coordinate => "coordinate",
+            Task::Resume => "resume",
+        }
+    }
+}
+
+/// What became of a message when it reached its destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// Taken in: into the inbox, straight to a worker, or to the worker waiting on it.
+    Accepted,
+    /// A broker holds it: the destination is down or cut off by a partition.
+    Held,
+    /// Lost: dropped in transit, rejected by a full inbox, sent to a dead or partitioned
+    /// component without a broker, or about state a crash erased.
+    Lost,
+}
+
+/// One event of one workflow. `index` is the message's position among its workflow's
+/// messages: it ties a message's send, arrival and handling together.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TraceRecord {
     Sent {
         at: SimTime,
         workflow: u64,
+        index: u32,
         src: ComponentId,
         dst: ComponentId,
         kind: MessageKind,
@@ -35,13 +68,28 @@ pub enum TraceRecord {
         local: bool,
         link: CallLink,
     },
+    Arrived {
+        at: SimTime,
+        workflow: u64,
+        index: u32,
+        component: ComponentId,
+        fate: Arrival,
+    },
     WorkStarted {
         at: SimTime,
         workflow: u64,
+        index: u32,
         component: ComponentId,
         task: Task,
         step: u8,
         duration: SimDuration,
+    },
+    /// A crash killed the worker handling (or blocked on) this message.
+    WorkLost {
+        at: SimTime,
+        workflow: u64,
+        index: u32,
+        component: ComponentId,
     },
     StepFinished {
         at: SimTime,
@@ -54,4 +102,184 @@ pub enum TraceRecord {
         workflow: u64,
         component: ComponentId,
     },
+    /// `component` stopped waiting for an answer (it then backs off, or gives up).
+    TimedOut {
+        at: SimTime,
+        workflow: u64,
+        component: ComponentId,
+    },
+    /// `component`'s backoff is over: it sends its request again.
+    Retried {
+        at: SimTime,
+        workflow: u64,
+        component: ComponentId,
+    },
+    /// The workflow's outcome, as the client learns it (stuck: at the end of the run).
+    Ended {
+        at: SimTime,
+        workflow: u64,
+        outcome: Outcome,
+    },
+}
+
+impl TraceRecord {
+    /// The workflow (its number: 0 is the first started) the record belongs to.
+    pub fn workflow(&self) -> u64 {
+        match *self {
+            TraceRecord::Sent { workflow, .. }
+            | TraceRecord::Arrived { workflow, .. }
+            | TraceRecord::WorkStarted { workflow, .. }
+            | TraceRecord::WorkLost { workflow, .. }
+            | TraceRecord::StepFinished { workflow, .. }
+            | TraceRecord::Rejected { workflow, .. }
+            | TraceRecord::TimedOut { workflow, .. }
+            | TraceRecord::Retried { workflow, .. }
+            | TraceRecord::Ended { workflow, .. } => workflow,
+        }
+    }
+
+    pub fn at(&self) -> SimTime {
+        match *self {
+            TraceRecord::Sent { at, .. }
+            | TraceRecord::Arrived { at, .. }
+            | TraceRecord::WorkStarted { at, .. }
+            | TraceRecord::WorkLost { at, .. }
+            | TraceRecord::StepFinished { at, .. }
+            | TraceRecord::Rejected { at, .. }
+            | TraceRecord::TimedOut { at, .. }
+            | TraceRecord::Retried { at, .. }
+            | TraceRecord::Ended { at, .. } => at,
+        }
+    }
+}
+
+/// Which workflows `trace` shows, chosen by what happened to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceSelection {
+    /// The `count` slowest measured workflows with `outcome`, by time to that outcome;
+    /// ties go to the earlier workflow.
+    Slowest { outcome: Outcome, count: usize },
+    /// The first `count` measured workflows (by start) with `outcome`.
+    First { outcome: Outcome, count: usize },
+}
+
+impl TraceSelection {
+    fn count(self) -> usize {
+        match self {
+            TraceSelection::Slowest { count, .. } | TraceSelection::First { count, .. } => count,
+        }
+    }
+
+    fn outcome(self) -> Outcome {
+        match self {
+            TraceSelection::Slowest { outcome, .. } | TraceSelection::First { outcome, .. } => {
+                outcome
+            }
+        }
+    }
+}
+
+/// What a run traces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TraceFilter {
+    /// Every record of every workflow (check's flows and tests: memory grows with the run).
+    All,
+    /// Every record of these workflows only.
+    Workflows(BTreeSet<u64>),
+    /// No records: only which workflows `selection` picks (bounded by its count).
+    Find(TraceSelection),
+}
+
+/// The run's recorder: records of the workflows its filter wants, or the workflows a
+/// selection picks.
+#[derive(Debug, Clone)]
+pub struct Tracer {
+    filter: TraceFilter,
+    records: Vec<TraceRecord>,
+    /// `Find`: the best candidates so far, worst on top (so it is the one evicted).
+    candidates: BinaryHeap<(Reverse<SimDuration>, u64)>,
+    first: BinaryHeap<u64>,
+}
+
+impl Tracer {
+    pub fn new(filter: TraceFilter) -> Self {
+        Tracer {
+            filter,
+            records: Vec::new(),
+            candidates: BinaryHeap::new(),
+            first: BinaryHeap::new(),
+        }
+    }
+
+    /// Whether records of workflow `number` are kept.
+    pub fn wants(&self, number: u64) -> bool {
+        match &self.filter {
+            TraceFilter::All => true,
+            TraceFilter::Workflows(chosen) => chosen.contains(&number),
+            TraceFilter::Find(_) => false,
+        }
+    }
+
+    pub fn push(&mut self, record: TraceRecord) {
+        self.records.push(record);
+    }
+
+    /// Workflow `number`, started at `started_at`, ended with `outcome` at `at`.
+    pub fn ended(
+        &mut self,
+        number: u64,
+        started_at: SimTime,
+        at: SimTime,
+        outcome: Outcome,
+        measured: bool,
+    ) {
+        if self.wants(number) {
+            self.push(TraceRecord::Ended {
+                at,
+                workflow: number,
+                outcome,
+            });
+        }
+        let TraceFilter::Find(selection) = self.filter else {
+            return;
+        };
+        if !measured || outcome != selection.outcome() || selection.count() == 0 {
+            return;
+        }
+        match selection {
+            TraceSelection::Slowest { count, .. } => {
+                // Max-heap on (shorter first, later first): the top is the worst kept.
+                self.candidates
+                    .push((Reverse(at.since(started_at)), number));
+                if self.candidates.len() > count {
+                    self.candidates.pop();
+                }
+            }
+            TraceSelection::First { count, .. } => {
+                self.first.push(number);
+                if self.first.len() > count {
+                    self.first.pop();
+                }
+            }
+        }
+    }
+
+    /// The records kept, in the order they happened.
+    pub fn into_records(self) -> Vec<TraceRecord> {
+        self.records
+    }
+
+    /// `Find`: the workflows picked, in the selection's order (slowest first, or by start).
+    pub fn picked(&self) -> Vec<u64> {
+        let mut slowest: Vec<(Reverse<SimDuration>, u64)> =
+            self.candidates.iter().copied().collect();
+        slowest.sort();
+        let mut first: Vec<u64> = self.first.iter().copied().collect();
+        first.sort_unstable();
+        slowest
+            .into_iter()
+            .map(|(_, number)| number)
+            .chain(first)
+            .collect()
+    }
 }

@@ -8,6 +8,7 @@ mod markdown;
 mod mermaid;
 mod stats;
 mod table;
+mod trace;
 
 pub use charts::{ChartError, design_hex, latency_png, messages_png, timeline_png};
 pub use check::render_check;
@@ -16,6 +17,10 @@ pub use markdown::{ReportInputs, render_report, standing_out};
 pub use mermaid::{design_diagrams, render_mermaid, sequence_diagram};
 pub use stats::{ci95_half_width, mean, t_975};
 pub use table::{Table, render_failures, render_table};
+pub use trace::{
+    Delay, Span, SpanKind, WorkflowSpans, attribute, render_perfetto, render_trace_mermaid,
+    render_trace_text, spans_of,
+};
 
 use crate::coordination::Design;
 use crate::metrics::{Summary, TimeBucket};

@@ -145,7 +145,7 @@ pub fn capacity(scenario: &Scenario, slo: &Slo, precision: f64, design: &Design)
         // By Little's law a system meeting the bound holds about rate × bound workflows;
         // fifty times that (and at least 10,000) means it is drowning: stop early.
         let limit = (rate * worst_ms / 1000.0 * 50.0).max(10_000.0) as usize;
-        simulate_bounded(&spec, design, scenario.seed, false, Some(limit))
+        simulate_bounded(&spec, design, scenario.seed, Some(limit))
             .is_some_and(|output| slo.met_by(&output.result.summary))
     };
     let start = scenario.system.workload.arrivals.per_second();

@@ -273,16 +273,22 @@ impl World<'_> {
             .expect("call timers need a policy");
         let outcome = if retry {
             if let Some(held) = self.resume_held(now, at, id) {
+                self.trace_wait(now, workflow, at, true);
                 self.retry_call(held.call, queue);
                 self.after_resumed(now, queue);
             }
             CallTimeoutOutcome::Nothing
         } else {
             match self.stations[at.index()].held(id) {
-                Some(held) if held.state == HoldState::Waiting => {
-                    let attempt = held.attempt + 1;
+                Some(&HeldWorker {
+                    state: HoldState::Waiting,
+                    attempt,
+                    request,
+                    ..
+                }) => {
+                    let attempt = attempt + 1;
+                    self.trace_wait(now, workflow, at, false);
                     if attempt > policy.retries {
-                        let request = held.request;
                         self.resume_held(now, at, id);
                         CallTimeoutOutcome::Exhausted { request }
                     } else {

@@ -93,6 +93,9 @@ impl World<'_> {
             let answered_at = workflow.accepted_at.unwrap_or(now);
             self.metrics
                 .workflow_ended(started_at, now, outcome, answered_at.since(started_at));
+            if let Some(tracer) = &mut self.trace {
+                tracer.ended(number, started_at, now, outcome, measured);
+            }
             if self.spec.workload.status_every.is_some() {
                 self.count_unanswerable_polls(number, started_at, measured, now, false);
             }

@@ -105,6 +105,7 @@ impl World<'_> {
         {
             return TimeoutOutcome::Nothing;
         }
+        self.trace_wait(now, workflow, coordinator, false);
         // Sync: the worker stops waiting for this call; it sleeps through the backoff (a
         // thread retrying in a loop), then calls again or gives up.
         let hold = self.workflows.get(workflow).coordinator_hold;
@@ -138,6 +139,7 @@ impl World<'_> {
             state.coordinator.token == token,
         ) && self.stations[coordinator.index()].up
         {
+            self.trace_wait(queue.now(), workflow, coordinator, true);
             let resumed = self.resume_coordinator_worker(queue.now(), workflow);
             self.metrics.retry(measured);
             self.resending = true;

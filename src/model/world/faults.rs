@@ -4,7 +4,9 @@
 use crate::engine::{EventQueue, SimTime};
 
 use super::super::faults::{Delivery, FaultKind};
+use super::super::message::Message;
 use super::super::system::ComponentId;
+use super::super::trace::{Arrival, TraceRecord};
 use super::super::workflow::WorkflowRef;
 use super::{Event, World};
 
@@ -92,12 +94,14 @@ impl World<'_> {
         let broker = self.spec.delivery(id) == Delivery::Broker;
         for mut message in lost {
             self.touch(message.workflow, occurrence);
+            self.trace_work_lost(now, &message);
             if broker {
                 // A new delivery attempt: a fresh index, so the lost attempt's completion
                 // (still in the event queue) can never be taken for this one.
                 let workflow = self.workflows.get_mut(message.workflow);
                 message.index = workflow.next_message_index;
                 workflow.next_message_index += 1;
+                self.trace_arrival(now, &message, Arrival::Held);
                 self.stations[id.index()].parked.push_back(message);
             } else {
                 self.dead_letter(&message);
@@ -123,6 +127,21 @@ impl World<'_> {
                     }
                 }
             }
+        }
+    }
+
+    fn trace_work_lost(&mut self, now: SimTime, message: &Message) {
+        if self.trace.is_none() {
+            return;
+        }
+        let number = self.workflows.get(message.workflow).number;
+        if let Some(trace) = self.tracing(number) {
+            trace.push(TraceRecord::WorkLost {
+                at: now,
+                workflow: number,
+                index: message.index,
+                component: message.dst,
+            });
         }
     }
 

@@ -23,7 +23,7 @@ use super::message::Message;
 use super::network::Network;
 use super::station::Station;
 use super::system::{Arrivals, ComponentId, MessageSizes, SystemSpec};
-use super::trace::TraceRecord;
+use super::trace::{TraceFilter, TraceRecord, Tracer};
 use super::workflow::{Workflow, WorkflowRef, WorkflowTable};
 
 /// Everything that can happen in the simulated world.
@@ -103,7 +103,6 @@ pub struct WorldConfig {
     /// and resumption.
     pub coordinator: Option<ComponentId>,
     pub uses_orchestrator: bool,
-    pub trace: bool,
 }
 
 /// How a message relates to the worker that sends it (sync communication; in async every
@@ -154,7 +153,7 @@ pub struct World<'s> {
     network: Network,
     workflows: WorkflowTable,
     metrics: RunMetrics,
-    trace: Option<Vec<TraceRecord>>,
+    trace: Option<Tracer>,
     occurrences: Vec<FaultOccurrence>,
     /// Active partitions: (a, b, end, occurrence).
     partitions: Vec<(ComponentId, ComponentId, SimTime, u32)>,
@@ -232,7 +231,7 @@ impl<'s> World<'s> {
             stations,
             workflows: WorkflowTable::default(),
             metrics: RunMetrics::new(measurement, spec.component_count(), windows),
-            trace: config.trace.then(Vec::new),
+            trace: None,
             occurrences,
             partitions: Vec::new(),
             slow_factor: vec![1.0; spec.component_count()],
@@ -251,6 +250,46 @@ impl<'s> World<'s> {
             },
             run_end,
             counted_events: 0,
+        }
+    }
+
+    /// Record what `filter` asks for (nothing is recorded otherwise).
+    pub fn trace(&mut self, filter: TraceFilter) {
+        self.trace = Some(Tracer::new(filter));
+    }
+
+    /// The tracer, if it keeps records of workflow `number`.
+    fn tracing(&mut self, number: u64) -> Option<&mut Tracer> {
+        self.trace.as_mut().filter(|tracer| tracer.wants(number))
+    }
+
+    /// Record that `component` stopped waiting on an answer for `handle` (`retried`: its
+    /// backoff is over and it asks again).
+    fn trace_wait(
+        &mut self,
+        now: SimTime,
+        handle: WorkflowRef,
+        component: ComponentId,
+        retried: bool,
+    ) {
+        if self.trace.is_none() {
+            return;
+        }
+        let number = self.workflows.get(handle).number;
+        if let Some(trace) = self.tracing(number) {
+            trace.push(if retried {
+                TraceRecord::Retried {
+                    at: now,
+                    workflow: number,
+                    component,
+                }
+            } else {
+                TraceRecord::TimedOut {
+                    at: now,
+                    workflow: number,
+                    component,
+                }
+            });
         }
     }
 
@@ -369,8 +408,9 @@ impl<'s> World<'s> {
         self.workflows.live_count()
     }
 
-    /// Close the run at `end`: whatever has no outcome is stuck.
-    pub fn finish(mut self, end: SimTime, events: u64) -> (RunResult, Vec<TraceRecord>) {
+    /// Close the run at `end`: whatever has no outcome is stuck. Returns the trace's
+    /// records and, for a `Find` filter, the workflows it picked.
+    pub fn finish(mut self, end: SimTime, events: u64) -> (RunResult, Vec<TraceRecord>, Vec<u64>) {
         let remaining: Vec<(u64, SimTime, bool, bool, bool)> = self
             .workflows
             .live()
@@ -389,6 +429,9 @@ impl<'s> World<'s> {
             if stuck {
                 self.metrics
                     .workflow_ended(started_at, end, Outcome::Stuck, end.since(started_at));
+                if let Some(tracer) = &mut self.trace {
+                    tracer.ended(number, started_at, end, Outcome::Stuck, measured);
+                }
                 self.count_unanswerable_polls(number, started_at, measured, end, true);
             }
             if inconsistent {
@@ -425,7 +468,14 @@ impl<'s> World<'s> {
         let result = self
             .metrics
             .finish(end, events + self.counted_events, &loads);
-        (result, self.trace.unwrap_or_default())
+        let (records, picked) = match self.trace {
+            Some(tracer) => {
+                let picked = tracer.picked();
+                (tracer.into_records(), picked)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        (result, records, picked)
     }
 }
 

@@ -8,7 +8,7 @@ use super::super::faults::Delivery;
 use super::super::message::{CallLink, Message, MessageKind};
 use super::super::station::Admission;
 use super::super::system::ComponentId;
-use super::super::trace::{Task, TraceRecord};
+use super::super::trace::{Arrival, Task, TraceRecord};
 use super::super::workflow::WorkflowRef;
 use super::{Event, SendMode, World, task_of};
 
@@ -113,10 +113,11 @@ impl World<'_> {
         let measured = self.workflows.get(message.workflow).measured;
         self.metrics
             .message_sent(measured, category, bytes, src.index(), dst.index());
-        if let Some(trace) = &mut self.trace {
+        if let Some(trace) = self.tracing(number) {
             trace.push(TraceRecord::Sent {
                 at: queue.now(),
                 workflow: number,
+                index: message.index,
                 src,
                 dst,
                 kind,
@@ -133,6 +134,7 @@ impl World<'_> {
         if loss > 0.0 && self.spec.delivery(dst) == Delivery::Direct {
             let mut rng = streams.stream(StreamPurpose::Transport, number, index);
             if rng.bernoulli(loss) {
+                self.trace_arrival(queue.now(), &message, Arrival::Lost);
                 self.dead_letter(&message);
                 return;
             }
@@ -159,10 +161,11 @@ impl World<'_> {
         payload: u32,
     ) {
         let (message, number) = self.new_message(workflow, at, at, kind, step, payload);
-        if let Some(trace) = &mut self.trace {
+        if let Some(trace) = self.tracing(number) {
             trace.push(TraceRecord::Sent {
                 at: queue.now(),
                 workflow: number,
+                index: message.index,
                 src: at,
                 dst: at,
                 kind,
@@ -181,6 +184,7 @@ impl World<'_> {
     /// A message arrives at its destination.
     pub fn deliver(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
         if message.dst == ComponentId::CLIENT {
+            self.trace_arrival(now, &message, Arrival::Accepted);
             self.client_receives(now, &message);
             return;
         }
@@ -188,8 +192,10 @@ impl World<'_> {
             self.touch(message.workflow, occurrence);
             if self.spec.delivery(message.dst) == Delivery::Broker {
                 // The broker holds it until the partition heals.
+                self.trace_arrival(now, &message, Arrival::Held);
                 queue.schedule_at(heals_at, Event::Deliver(message));
             } else {
+                self.trace_arrival(now, &message, Arrival::Lost);
                 self.dead_letter(&message);
             }
             return;
@@ -198,11 +204,12 @@ impl World<'_> {
             if let Some(occurrence) = self.down_by[message.dst.index()] {
                 self.touch(message.workflow, occurrence);
             }
-            let station = &mut self.stations[message.dst.index()];
             if self.spec.delivery(message.dst) == Delivery::Broker {
-                station.parked.push_back(message);
+                self.trace_arrival(now, &message, Arrival::Held);
+                self.stations[message.dst.index()].parked.push_back(message);
                 self.backlog_changed(now, 1);
             } else {
+                self.trace_arrival(now, &message, Arrival::Lost);
                 self.dead_letter(&message);
             }
             return;
@@ -212,9 +219,11 @@ impl World<'_> {
             && self.workflows.get(message.workflow).coordinator.lost
         {
             // The coordinator lost this workflow's state in a crash: it cannot act on it.
+            self.trace_arrival(now, &message, Arrival::Lost);
             self.dead_letter(&message);
             return;
         }
+        self.trace_arrival(now, &message, Arrival::Accepted);
         if let Some(id) = message.answered_call() {
             self.deliver_answer(now, message, id, queue);
             return;
@@ -231,7 +240,7 @@ impl World<'_> {
         } else {
             self.metrics.message_rejected();
             let number = self.workflows.get(message.workflow).number;
-            if let Some(trace) = &mut self.trace {
+            if let Some(trace) = self.tracing(number) {
                 trace.push(TraceRecord::Rejected {
                     at: now,
                     workflow: number,
@@ -239,6 +248,23 @@ impl World<'_> {
                 });
             }
             self.dead_letter(&message);
+        }
+    }
+
+    /// Record what became of `message` at its destination, if its workflow is traced.
+    pub(super) fn trace_arrival(&mut self, now: SimTime, message: &Message, fate: Arrival) {
+        if self.trace.is_none() {
+            return;
+        }
+        let number = self.workflows.get(message.workflow).number;
+        if let Some(trace) = self.tracing(number) {
+            trace.push(TraceRecord::Arrived {
+                at: now,
+                workflow: number,
+                index: message.index,
+                component: message.dst,
+                fate,
+            });
         }
     }
 

@@ -34,10 +34,11 @@ impl World<'_> {
                 self.touch(message.workflow, occurrence);
             }
         }
-        if let Some(trace) = &mut self.trace {
+        if let Some(trace) = self.tracing(number) {
             trace.push(TraceRecord::WorkStarted {
                 at: now,
                 workflow: number,
+                index: message.index,
                 component: message.dst,
                 task,
                 step: message.step,
@@ -164,7 +165,7 @@ impl World<'_> {
             self.metrics
                 .time_to_consistency(measured, now.since(started));
         }
-        if let Some(trace) = &mut self.trace {
+        if let Some(trace) = self.tracing(number) {
             trace.push(TraceRecord::StepFinished {
                 at: now,
                 workflow: number,

@@ -1,0 +1,94 @@
+//! `sagasim trace`: pick workflows of one design's run and render every event of them.
+
+use crate::metrics::Outcome;
+use crate::model::TraceSelection;
+use crate::report::{render_perfetto, render_trace_mermaid, render_trace_text};
+use crate::runner::{WorkflowChoice, trace_workflows};
+use crate::scenario::Scenario;
+
+use super::args::{OutcomeArg, TraceArgs, TraceFormat};
+use super::{CliError, print, write_atomically};
+
+/// Most workflows one trace follows: each keeps every record it makes.
+const MAX_TRACED: usize = 1000;
+
+pub(super) fn trace_command(scenario: &mut Scenario, choices: &TraceArgs) -> Result<(), CliError> {
+    scenario
+        .set_designs(&[choices.variant.as_str()])
+        .map_err(|message| CliError::Input(format!("--variant: {message}")))?;
+    let design = scenario.designs[0].clone();
+    let choice = workflow_choice(choices)?;
+    let trace = trace_workflows(scenario, &design, choice);
+    if trace.records.is_empty() {
+        let what = match choice {
+            WorkflowChoice::Number(number) => {
+                format!("workflow {number} did not start in this run")
+            }
+            WorkflowChoice::Select(_) => "no measured workflow matches the selection".to_string(),
+        };
+        return Err(CliError::Input(format!(
+            "trace: {what} ({} under {})",
+            scenario.name, design.label
+        )));
+    }
+    let system = design.system(&scenario.system);
+    let text = match choices.format {
+        TraceFormat::Perfetto => render_perfetto(&system, &trace),
+        TraceFormat::Text => render_trace_text(&system, &trace),
+        TraceFormat::Mermaid => render_trace_mermaid(&system, &trace),
+    };
+    match &choices.out {
+        Some(path) => {
+            write_atomically(path, text.as_bytes())?;
+            eprintln!(
+                "wrote {} (workflows {})",
+                path.display(),
+                list(&trace.workflows)
+            );
+            Ok(())
+        }
+        None => print(&text),
+    }
+}
+
+fn list(workflows: &[u64]) -> String {
+    workflows
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn workflow_choice(choices: &TraceArgs) -> Result<WorkflowChoice, CliError> {
+    if let Some(number) = choices.workflow {
+        return Ok(WorkflowChoice::Number(number));
+    }
+    let outcome = match choices.outcome {
+        None | Some(OutcomeArg::Completed) => Outcome::Completed,
+        Some(OutcomeArg::Compensated) => Outcome::Compensated,
+        Some(OutcomeArg::Failed) => Outcome::Failed,
+        Some(OutcomeArg::Stuck) => Outcome::Stuck,
+    };
+    let count = |flag: &str, value: usize| {
+        if (1..=MAX_TRACED).contains(&value) {
+            Ok(value)
+        } else {
+            Err(CliError::Input(format!(
+                "{flag}: expected from 1 to {MAX_TRACED} workflows, got {value}"
+            )))
+        }
+    };
+    Ok(WorkflowChoice::Select(
+        match (choices.slowest, choices.outcome) {
+            (Some(slowest), _) => TraceSelection::Slowest {
+                outcome,
+                count: count("--slowest", slowest)?,
+            },
+            (None, Some(_)) => TraceSelection::First {
+                outcome,
+                count: count("--limit", choices.limit.unwrap_or(1))?,
+            },
+            (None, None) => TraceSelection::Slowest { outcome, count: 1 },
+        },
+    ))
+}
