@@ -5,7 +5,8 @@ mod args;
 mod trace;
 
 pub use args::{
-    CheckFormat, Cli, Command, Format, OutcomeArg, ScenarioArgs, TraceArgs, TraceFormat,
+    CheckFormat, Cli, Command, Format, OutcomeArg, ScenarioArgs, SchemaOutput, TraceArgs,
+    TraceFormat,
 };
 
 use std::io::Write;
@@ -139,8 +140,12 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 CheckFormat::Mermaid => report::render_mermaid(&loaded.system, &flows),
             })
         }
-        Command::Schema => {
-            let text = serde_json::to_string_pretty(&json_schema()).map_err(anyhow::Error::from)?;
+        Command::Schema { output } => {
+            let schema = match output {
+                SchemaOutput::Scenario => json_schema(),
+                SchemaOutput::Results => report::results_schema(),
+            };
+            let text = serde_json::to_string_pretty(&schema).map_err(anyhow::Error::from)?;
             print(&format!("{text}\n"))
         }
         Command::Sweep {
@@ -260,7 +265,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     print(&match choices.format {
         Format::Table => format!("{}{}", render_table(&results), render_failures(&results)),
         Format::Markdown => report::to_markdown(&results),
-        Format::Json => report::to_json(&results),
+        Format::Json => report::results_json(&results, loaded, &inputs.command),
         Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),
     })?;
     let written = write_run_outputs(&out, &results, &inputs)?;

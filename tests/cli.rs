@@ -99,6 +99,7 @@ coordination,communication,consistency"
             "messages.csv",
             "messages.png",
             "report.md",
+            "results.json",
             "summary.csv",
             "timeline.png",
             "timeseries.csv"

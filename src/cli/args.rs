@@ -32,6 +32,14 @@ pub enum CheckFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaOutput {
+    /// The scenario format (for editors).
+    Scenario,
+    /// `results.json`.
+    Results,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TraceFormat {
     /// Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing.
     Perfetto,
@@ -107,9 +115,14 @@ pub enum Command {
     },
     /// Print the JSON Schema of the scenario format (for taplo / Even Better TOML).
     #[command(
-        after_help = "Example:\n  sagasim schema > sagasim.schema.json\n  # then, at the top of a scenario:  #:schema ./sagasim.schema.json"
+        after_help = "Examples:\n  sagasim schema > sagasim.schema.json\n  # then, at the top of a scenario:  #:schema ./sagasim.schema.json\n  sagasim schema --output results > results.schema.json"
     )]
-    Schema,
+    Schema {
+        /// Which format: the scenario file (default), or `results.json` (also what
+        /// `run --format json` prints).
+        #[arg(long, value_enum, default_value_t = SchemaOutput::Scenario)]
+        output: SchemaOutput,
+    },
     /// Run a grid of scenario variations (in parallel, resumable, shardable) and chart each
     /// key metric against the first swept key.
     #[command(

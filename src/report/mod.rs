@@ -4,6 +4,7 @@
 pub mod charts;
 mod check;
 mod columns;
+mod export;
 mod markdown;
 mod mermaid;
 mod stats;
@@ -13,6 +14,10 @@ mod trace;
 pub use charts::{ChartError, design_hex, latency_png, messages_png, timeline_png};
 pub use check::render_check;
 pub use columns::{Column, SUMMARY_COLUMNS};
+pub use export::{
+    RESULTS_SCHEMA_VERSION, cell_value, results_json, results_schema, table_schema, table_value,
+    tool_schema, tool_value,
+};
 pub use markdown::{ReportInputs, render_report, standing_out};
 pub use mermaid::{design_diagrams, render_mermaid, sequence_diagram};
 pub use stats::{ci95_half_width, mean, t_975};
@@ -373,6 +378,10 @@ pub fn run_files(
             csv(&DIFFERENCE_COLUMNS, difference_rows(results)),
         ),
         ("report.md", render_report(results, inputs).into_bytes()),
+        (
+            "results.json",
+            results_json(results, inputs.scenario, &inputs.command).into_bytes(),
+        ),
     ];
     if inputs.charts {
         let title = &inputs.scenario.name;
@@ -402,37 +411,6 @@ fn csv_field(text: &str) -> String {
     } else {
         text.to_string()
     }
-}
-
-/// The summary as JSON: scenario, seed and one object per row, keys in column order.
-pub fn to_json(results: &ScenarioResults) -> String {
-    let rows: Vec<serde_json::Value> = summary_rows(results)
-        .iter()
-        .map(|row| {
-            let mut object = serde_json::Map::new();
-            for (column, cell) in SUMMARY_COLUMNS.iter().zip(row) {
-                let value = match cell {
-                    Cell::Text(text) if text.is_empty() => serde_json::Value::Null,
-                    Cell::Text(text) => serde_json::Value::String(text.clone()),
-                    Cell::Count(count) => serde_json::Value::from(*count),
-                    Cell::Number(value) => {
-                        value.map_or(serde_json::Value::Null, serde_json::Value::from)
-                    }
-                };
-                object.insert((*column).to_string(), value);
-            }
-            serde_json::Value::Object(object)
-        })
-        .collect();
-    let document = serde_json::json!({
-        "scenario": results.scenario,
-        "seed": results.seed,
-        "replications": results.replications,
-        "summary": rows,
-    });
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    text.push('\n');
-    text
 }
 
 /// GitHub-flavoured Markdown table of every summary column.

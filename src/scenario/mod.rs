@@ -2,6 +2,7 @@
 //! overrides and the JSON Schema of the format.
 
 mod designs;
+mod effective;
 mod error;
 mod overrides;
 mod raw;
@@ -16,6 +17,7 @@ use toml::de::DeTable;
 use crate::coordination::Design;
 use crate::model::SystemSpec;
 
+pub use effective::{duration_text, effective_scenario};
 pub use error::{Origin, ScenarioError, Source, line_column};
 pub use overrides::Override;
 pub use units::{parse_duration, parse_size};

@@ -1,0 +1,240 @@
+//! The scenario as validated, written back in the scenario format with every default filled
+//! in: what `results.json` records, so a result says exactly what produced it. Parsing it
+//! again gives the same scenario (tested), and it validates against `sagasim schema`.
+
+use serde_json::{Map, Value, json};
+
+use crate::coordination::{Design, communication_label, consistency_label};
+use crate::engine::SimDuration;
+use crate::model::{Arrivals, ComponentId, Delivery, DurationDistribution, FaultKind, FaultTiming};
+
+use super::Scenario;
+
+/// A duration in the largest unit that holds it exactly (`"300us"`, `"5ms"`, `"90s"`).
+pub fn duration_text(duration: SimDuration) -> String {
+    let nanos = duration.as_nanos();
+    for (unit, size) in [("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)] {
+        if nanos % size == 0 {
+            return format!("{}{unit}", nanos / size);
+        }
+    }
+    format!("{nanos}ns")
+}
+
+fn distribution(value: &DurationDistribution) -> Value {
+    let d = |duration: &SimDuration| Value::String(duration_text(*duration));
+    match value {
+        DurationDistribution::Constant(duration) => d(duration),
+        DurationDistribution::Exponential { mean } => json!({ "exponential": d(mean) }),
+        DurationDistribution::Uniform { low, high } => json!({ "uniform": [d(low), d(high)] }),
+        DurationDistribution::Normal { mean, sd } => {
+            json!({ "normal": { "mean": d(mean), "sd": d(sd) } })
+        }
+        DurationDistribution::LogNormal { median, p99, .. } => {
+            json!({ "lognormal": { "median": d(median), "p99": d(p99) } })
+        }
+        DurationDistribution::Gamma { mean, cv } => {
+            json!({ "gamma": { "mean": d(mean), "cv": cv } })
+        }
+        DurationDistribution::Pareto { scale, shape } => {
+            json!({ "pareto": { "scale": d(scale), "shape": shape } })
+        }
+        DurationDistribution::Empirical(values) => {
+            json!({ "empirical": values.iter().map(d).collect::<Vec<_>>() })
+        }
+    }
+}
+
+fn delivery(value: Delivery) -> &'static str {
+    match value {
+        Delivery::Broker => "broker",
+        Delivery::Direct => "direct",
+    }
+}
+
+/// Bits per second in the largest unit that holds it exactly; otherwise in bps (`f64`'s
+/// display is the shortest text that reads back exactly, and never an exponent).
+fn bandwidth(bits_per_s: f64) -> String {
+    for (unit, size) in [("Tbps", 1e12), ("Gbps", 1e9), ("Mbps", 1e6), ("Kbps", 1e3)] {
+        let count = bits_per_s / size;
+        if count.fract() == 0.0 && count * size == bits_per_s && count < 1e15 {
+            return format!("{count}{unit}");
+        }
+    }
+    format!("{bits_per_s}bps")
+}
+
+/// The scenario file (as JSON) that validates to `scenario`, with every default explicit.
+pub fn effective_scenario(scenario: &Scenario) -> Value {
+    let system = &scenario.system;
+    let name = |id: ComponentId| system.component_name(id).to_string();
+    let window = system.window;
+    let failures = &system.failures;
+    let mut out = Map::new();
+    out.insert(
+        "scenario".into(),
+        json!({
+            "name": scenario.name,
+            "seed": scenario.seed,
+            "duration": duration_text(window.duration),
+            "drain": duration_text(window.drain),
+            "warmup": duration_text(window.warmup),
+            "bucket": duration_text(window.bucket),
+            "variants": scenario.designs.iter().map(|d| d.label.clone()).collect::<Vec<_>>(),
+            "communication": communication_label(failures.communication),
+            "consistency": consistency_label(failures.consistency),
+            "replications": scenario.replications,
+        }),
+    );
+    let mut workload = Map::new();
+    workload.insert(
+        "arrivals".into(),
+        match system.workload.arrivals {
+            Arrivals::Poisson { per_second } => json!({ "poisson": per_second }),
+            Arrivals::Constant { per_second } => json!({ "constant": per_second }),
+        },
+    );
+    if let Some(every) = system.workload.status_every {
+        workload.insert(
+            "status_queries".into(),
+            json!({ "every": duration_text(every) }),
+        );
+    }
+    if let Some(timeout) = system.workload.timeout {
+        workload.insert("timeout".into(), duration_text(timeout).into());
+    }
+    if let Some(max) = system.workload.max_workflows {
+        workload.insert("workflows".into(), max.into());
+    }
+    out.insert("workload".into(), Value::Object(workload));
+    let mut network = Map::new();
+    network.insert(
+        "latency".into(),
+        distribution(&system.network.default_link.latency),
+    );
+    if let Some(bits) = system.network.default_link.bandwidth_bits_per_s {
+        network.insert("bandwidth".into(), bandwidth(bits).into());
+    }
+    let links: Vec<Value> = system
+        .network
+        .links
+        .iter()
+        .map(|link| {
+            let mut entry = Map::new();
+            entry.insert("src".into(), name(link.src).into());
+            entry.insert("dst".into(), name(link.dst).into());
+            if let Some(latency) = &link.latency {
+                entry.insert("latency".into(), distribution(latency));
+            }
+            if let Some(Some(bits)) = link.bandwidth_bits_per_s {
+                entry.insert("bandwidth".into(), bandwidth(bits).into());
+            }
+            Value::Object(entry)
+        })
+        .collect();
+    network.insert("links".into(), links.into());
+    network.insert("delivery".into(), delivery(failures.client_delivery).into());
+    network.insert("loss".into(), failures.loss.into());
+    network.insert("duplicate".into(), failures.duplicate.into());
+    out.insert("network".into(), Value::Object(network));
+    out.insert(
+        "messages".into(),
+        json!({
+            "base": format!("{}B", system.messages.base_bytes),
+            "state_per_step": format!("{}B", system.messages.state_per_step_bytes),
+        }),
+    );
+    if let Some(orchestrator) = &system.orchestrator {
+        out.insert(
+            "orchestrator".into(),
+            json!({
+                "workers": orchestrator.workers,
+                "queue": orchestrator.queue,
+                "work": distribution(&orchestrator.work),
+                "journal": distribution(&orchestrator.journal),
+                "query": distribution(&orchestrator.query),
+                "delivery": delivery(orchestrator.delivery),
+            }),
+        );
+    }
+    let services: Vec<Value> = system
+        .services
+        .iter()
+        .map(|service| {
+            json!({
+                "name": service.name,
+                "workers": service.workers,
+                "queue": service.queue,
+                "work": distribution(&service.work),
+                "compensate": distribution(&service.compensate),
+                "fail": service.fail,
+                "query": distribution(&service.query),
+                "progress": distribution(&service.progress),
+                "journal": distribution(&service.journal),
+                "idempotent": service.idempotent,
+                "delivery": delivery(service.delivery),
+            })
+        })
+        .collect();
+    out.insert("services".into(), services.into());
+    out.insert(
+        "workflow".into(),
+        json!({ "steps": system.steps.iter().map(|&s| system.services[s].name.clone()).collect::<Vec<_>>() }),
+    );
+    if let Some(policy) = failures.policy {
+        out.insert(
+            "policy".into(),
+            json!({
+                "timeout": duration_text(policy.timeout),
+                "retries": policy.retries,
+                "backoff": duration_text(policy.backoff),
+                "multiplier": policy.multiplier,
+                "max_backoff": duration_text(policy.max_backoff),
+                "jitter": policy.jitter,
+            }),
+        );
+    }
+    let faults: Vec<Value> = failures
+        .faults
+        .iter()
+        .map(|fault| {
+            let mut entry = Map::new();
+            match fault.kind {
+                FaultKind::Crash(id) => {
+                    entry.insert("crash".into(), name(id).into());
+                }
+                FaultKind::Partition(a, b) => {
+                    entry.insert("partition".into(), json!([name(a), name(b)]));
+                }
+                FaultKind::Slow(id, factor) => {
+                    entry.insert("slow".into(), name(id).into());
+                    entry.insert("factor".into(), factor.into());
+                }
+            }
+            match fault.timing {
+                FaultTiming::Scripted { at, duration } => {
+                    entry.insert("at".into(), duration_text(at).into());
+                    entry.insert("for".into(), duration_text(duration).into());
+                }
+                FaultTiming::Random { mtbf, mttr } => {
+                    entry.insert("mtbf".into(), duration_text(mtbf).into());
+                    entry.insert("mttr".into(), duration_text(mttr).into());
+                }
+            }
+            Value::Object(entry)
+        })
+        .collect();
+    out.insert("faults".into(), faults.into());
+    let designs: Vec<Value> = scenario.declared_designs.iter().map(declared).collect();
+    out.insert("designs".into(), designs.into());
+    Value::Object(out)
+}
+
+fn declared(design: &Design) -> Value {
+    json!({
+        "name": design.label,
+        "coordination": design.coordination.name(),
+        "communication": communication_label(design.communication),
+        "consistency": consistency_label(design.consistency),
+    })
+}
