@@ -17,7 +17,7 @@ use crate::report::{
     self, ReportInputs, SUMMARY_COLUMNS, render_check, render_failures, render_table, summary_rows,
     to_csv,
 };
-use crate::report::{Cell, Table};
+use crate::report::{Assertion, Cell, Table, breaches, check_designs};
 use crate::runner::{RunOptions, ScenarioResults, run};
 use crate::scenario::{Override, Scenario, ScenarioError, json_schema};
 use crate::sweep::{
@@ -34,6 +34,9 @@ pub enum CliError {
     /// Anything else (I/O, say). Exit code 1.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+    /// The results break an `--assert` (they were written). Exit code 3.
+    #[error("{0}")]
+    Assertions(String),
 }
 
 impl From<ScenarioError> for CliError {
@@ -47,6 +50,7 @@ impl CliError {
         match self {
             CliError::Input(_) => 2,
             CliError::Other(_) => 1,
+            CliError::Assertions(_) => report::ASSERTION_EXIT_CODE,
         }
     }
 }
@@ -103,6 +107,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             format,
             jobs,
             no_charts,
+            asserts,
         } => {
             let mut loaded = load(&scenario)?;
             choose_designs(&mut loaded, &variants)?;
@@ -118,6 +123,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 format,
                 jobs,
                 charts: !no_charts,
+                assertions: assertions(&asserts, &loaded)?,
             };
             run_command(&loaded, &choices, command)
         }
@@ -237,6 +243,40 @@ struct RunChoices {
     format: Format,
     jobs: Option<usize>,
     charts: bool,
+    assertions: Vec<Assertion>,
+}
+
+/// `--assert` flags, parsed and checked against the designs that will run.
+fn assertions(flags: &[String], scenario: &Scenario) -> Result<Vec<Assertion>, CliError> {
+    let parsed: Vec<Assertion> = flags
+        .iter()
+        .map(|flag| {
+            Assertion::parse(flag).map_err(|e| CliError::Input(format!("--assert {flag}: {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let labels: Vec<String> = scenario.designs.iter().map(|d| d.label.clone()).collect();
+    check_designs(&parsed, &labels).map_err(CliError::Input)?;
+    Ok(parsed)
+}
+
+/// Report the assertions `results` break, on standard error; an error (exit code 3) if any.
+fn enforce(assertions: &[Assertion], results: &ScenarioResults) -> Result<(), CliError> {
+    let broken = breaches(assertions, results);
+    if broken.is_empty() {
+        if !assertions.is_empty() {
+            eprintln!("{} assertion(s) hold", assertions.len());
+        }
+        return Ok(());
+    }
+    let lines: Vec<String> = broken
+        .iter()
+        .map(|b| format!("  {}: {}", b.assertion, b.message))
+        .collect();
+    Err(CliError::Assertions(format!(
+        "{} assertion(s) broken (the results were written):\n{}",
+        broken.len(),
+        lines.join("\n")
+    )))
 }
 
 fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Result<(), CliError> {
@@ -272,7 +312,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     for name in written {
         eprintln!("wrote {}", out.join(name).display());
     }
-    Ok(())
+    enforce(&choices.assertions, &results)
 }
 
 fn sweep_command(

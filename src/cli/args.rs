@@ -71,7 +71,7 @@ pub enum Command {
     /// Run every requested design, print the comparison and write summary.csv and
     /// timeseries.csv.
     #[command(
-        after_help = "Examples:\n  sagasim run scenarios/order-placement.toml\n  sagasim run scenarios/order-placement.toml --variants orchestrator,choreography --seed 11\n  sagasim run scenarios/order-placement.toml --set services.payment.fail=0.05 --format markdown\n  sagasim run scenarios/high-load.toml --replications 5 --out /tmp/high-load"
+        after_help = "Examples:\n  sagasim run scenarios/order-placement.toml\n  sagasim run scenarios/order-placement.toml --variants orchestrator,choreography --seed 11\n  sagasim run scenarios/order-placement.toml --set services.payment.fail=0.05 --format markdown\n  sagasim run scenarios/high-load.toml --replications 5 --out /tmp/high-load\n  sagasim run scenarios/order-placement.toml --assert 'orchestrator.p99<=200ms' --assert 'all.failed<=1%'\n\nAssertion metrics: p50 p95 p99 p999 mean max (durations), throughput (per second), completed compensated failed stuck inconsistent duplicates status (percentages), messages, bytes (per workflow), consistency-time-p99. Exit codes: 0 success, 1 other failure, 2 bad input, 3 an assertion broken."
     )]
     Run {
         #[command(flatten)]
@@ -98,6 +98,10 @@ pub enum Command {
         /// Skip the PNG charts (latency.png, timeline.png, messages.png).
         #[arg(long)]
         no_charts: bool,
+        /// A bound the results must meet, like orchestrator.p99<=200ms or all.failed<=1%
+        /// (repeatable). A broken one exits with code 3, after the results are written.
+        #[arg(long = "assert", value_name = "DESIGN.METRIC<=BOUND")]
+        asserts: Vec<String>,
     },
     /// Validate a scenario, then print the model and each design's message flow.
     #[command(

@@ -1,6 +1,7 @@
 //! Reports: the comparison as a terminal table, CSV, JSON and Markdown. Results in, text
 //! out; writing files is the caller's business.
 
+mod assertions;
 pub mod charts;
 mod check;
 mod columns;
@@ -11,6 +12,10 @@ mod stats;
 mod table;
 mod trace;
 
+pub use assertions::{
+    ASSERTION_EXIT_CODE, AssertedMetric, Assertion, Breach, Comparison, breaches, check_designs,
+    judge,
+};
 pub use charts::{ChartError, design_hex, latency_png, messages_png, timeline_png};
 pub use check::render_check;
 pub use columns::{Column, SUMMARY_COLUMNS};
@@ -50,7 +55,7 @@ impl Cell {
         }
     }
 
-    fn as_f64(&self) -> Option<f64> {
+    pub fn as_f64(&self) -> Option<f64> {
         match self {
             Cell::Count(count) => Some(*count as f64),
             Cell::Number(value) => *value,
