@@ -2,14 +2,18 @@
 //! turned into library calls, their output printed and written.
 
 mod args;
+mod output;
 mod trace;
 
 pub use args::{
     CheckFormat, Cli, Command, Format, OutcomeArg, ScenarioArgs, SchemaOutput, TraceArgs,
     TraceFormat,
 };
+pub use output::{note, render_error, set_quiet, warn};
 
 use std::io::Write;
+
+use clap::CommandFactory;
 use std::path::{Path, PathBuf};
 
 use crate::coordination::{Design, DesignFlows, message_flows};
@@ -19,7 +23,7 @@ use crate::report::{
 };
 use crate::report::{Assertion, Cell, Table, breaches, check_designs};
 use crate::runner::{RunOptions, ScenarioResults, run};
-use crate::scenario::{Override, Scenario, ScenarioError, json_schema};
+use crate::scenario::{Override, Scenario, ScenarioError, json_schema, starter_scenario};
 use crate::sweep::{
     CapacityResult, Param, PointOptions, Shard, Slo, SweepError, SweepOptions, capacity, merge,
     owned_points, prepare, run_sweep,
@@ -28,9 +32,12 @@ use crate::sweep::{
 /// What went wrong, and which exit code it gets.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// Bad input: a scenario or a flag. Exit code 2.
+    /// Bad input: a flag. Exit code 2.
     #[error("{0}")]
     Input(String),
+    /// Bad input: a scenario (or a `--set` flag). Exit code 2.
+    #[error(transparent)]
+    Scenario(ScenarioError),
     /// Anything else (I/O, say). Exit code 1.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -41,14 +48,14 @@ pub enum CliError {
 
 impl From<ScenarioError> for CliError {
     fn from(error: ScenarioError) -> Self {
-        CliError::Input(error.to_string())
+        CliError::Scenario(error)
     }
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Input(_) => 2,
+            CliError::Input(_) | CliError::Scenario(_) => 2,
             CliError::Other(_) => 1,
             CliError::Assertions(_) => report::ASSERTION_EXIT_CODE,
         }
@@ -194,8 +201,40 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
         } => {
             let out = out.unwrap_or_else(|| dirs[0].clone());
             merge(&dirs, &out, !no_charts).map_err(sweep_error)?;
-            eprintln!("wrote {}", out.join("sweep.csv").display());
+            note(format_args!("wrote {}", out.join("sweep.csv").display()));
             Ok(())
+        }
+        Command::Init {
+            file,
+            pattern,
+            force,
+        } => {
+            let text = starter_scenario(pattern.as_deref())
+                .map_err(|message| CliError::Input(format!("--pattern: {message}")))?;
+            if file.exists() && !force {
+                return Err(CliError::Input(format!(
+                    "{} exists; choose another file, or pass --force to overwrite it",
+                    file.display()
+                )));
+            }
+            write_atomically(&file, text.as_bytes())?;
+            note(format_args!(
+                "wrote {}; try `sagasim check {0}`, then `sagasim run {0}`",
+                file.display()
+            ));
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            let mut buffer = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sagasim", &mut buffer);
+            print(&String::from_utf8_lossy(&buffer))
+        }
+        Command::Man => {
+            let mut buffer = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buffer)
+                .map_err(anyhow::Error::from)?;
+            print(&String::from_utf8_lossy(&buffer))
         }
         Command::Trace(args) => {
             let mut loaded = load(&args.scenario)?;
@@ -264,7 +303,7 @@ fn enforce(assertions: &[Assertion], results: &ScenarioResults) -> Result<(), Cl
     let broken = breaches(assertions, results);
     if broken.is_empty() {
         if !assertions.is_empty() {
-            eprintln!("{} assertion(s) hold", assertions.len());
+            note(format_args!("{} assertion(s) hold", assertions.len()));
         }
         return Ok(());
     }
@@ -310,7 +349,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     })?;
     let written = write_run_outputs(&out, &results, &inputs)?;
     for name in written {
-        eprintln!("wrote {}", out.join(name).display());
+        note(format_args!("wrote {}", out.join(name).display()));
     }
     enforce(&choices.assertions, &results)
 }
@@ -341,12 +380,12 @@ fn sweep_command(
     progress::finish();
     let outcome = outcome.map_err(sweep_error)?;
     if outcome.repaired > 0 {
-        eprintln!(
+        warn(format_args!(
             "{} damaged point file(s) found and run again",
             outcome.repaired
-        );
+        ));
     }
-    eprintln!(
+    note(format_args!(
         "{} points run, {} already done{}; {}",
         outcome.ran,
         outcome.skipped,
@@ -363,7 +402,7 @@ fn sweep_command(
                 out.display()
             )
         }
-    );
+    ));
     Ok(())
 }
 
@@ -425,7 +464,7 @@ fn capacity_command(
             .collect(),
     };
     print(&table.to_text())?;
-    eprintln!("wrote {}", out.join("capacity.csv").display());
+    note(format_args!("wrote {}", out.join("capacity.csv").display()));
     Ok(())
 }
 

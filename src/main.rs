@@ -3,7 +3,7 @@
 
 use clap::Parser;
 
-use sagasim::cli::{Cli, command_line, execute};
+use sagasim::cli::{Cli, command_line, execute, render_error, set_quiet};
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -14,9 +14,10 @@ fn main() {
             std::process::exit(code);
         }
     };
+    set_quiet(cli.quiet);
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Err(error) = execute(cli, command_line(&args)) {
-        eprintln!("error: {error}");
+        eprintln!("{}", render_error(&error));
         std::process::exit(error.exit_code());
     }
 }

@@ -15,6 +15,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print only results and errors: no `wrote …` notes, no progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -175,6 +178,33 @@ pub enum Command {
         #[arg(long)]
         no_charts: bool,
     },
+    /// Write a commented starter scenario to edit and run.
+    #[command(
+        after_help = "Examples:\n  sagasim init\n  sagasim init checkout.toml --pattern fairy-tale\n  sagasim run scenario.toml"
+    )]
+    Init {
+        /// Where to write it (default: scenario.toml); an existing file is kept unless --force.
+        #[arg(default_value = "scenario.toml")]
+        file: PathBuf,
+        /// Run this one design: a coordination style, a saga pattern, or `patterns` (default:
+        /// the five coordination styles).
+        #[arg(long, value_name = "NAME")]
+        pattern: Option<String>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  sagasim completions bash > ~/.local/share/bash-completion/completions/sagasim\n  sagasim completions zsh > \"${fpath[1]}/_sagasim\"\n  sagasim completions fish > ~/.config/fish/completions/sagasim.fish\n  sagasim completions powershell >> $PROFILE"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from these definitions.
+    #[command(after_help = "Example:\n  sagasim man > sagasim.1 && man ./sagasim.1")]
+    Man,
     /// Every event of chosen workflows of one design: where their time went (queues,
     /// network, work, retries, faults), as Perfetto JSON, a text timeline or Mermaid.
     #[command(

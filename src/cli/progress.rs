@@ -8,6 +8,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 pub fn start(total: u64, unit: &str) {
+    if super::output::quiet() {
+        return;
+    }
     let bar = ProgressBar::new(total);
     let template =
         format!("{{bar:40}} {{pos}}/{{len}} {unit}, {{elapsed}} elapsed, about {{eta}} left");

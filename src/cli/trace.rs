@@ -40,11 +40,11 @@ pub(super) fn trace_command(scenario: &mut Scenario, choices: &TraceArgs) -> Res
     match &choices.out {
         Some(path) => {
             write_atomically(path, text.as_bytes())?;
-            eprintln!(
+            super::note(format_args!(
                 "wrote {} (workflows {})",
                 path.display(),
                 list(&trace.workflows)
-            );
+            ));
             Ok(())
         }
         None => print(&text),

@@ -143,10 +143,12 @@ pub fn resolve(
             None => Design::predefined(name, system).ok_or_else(|| {
                 let mut known = Design::predefined_names();
                 known.extend(declared.iter().map(|d| d.label.as_str()));
+                let hint = super::suggest::closest(name, known.iter().copied())
+                    .map_or(String::new(), |close| format!("; did you mean `{close}`?"));
                 (
                     index,
                     format!(
-                        "unknown design `{name}`; expected one of {}",
+                        "unknown design `{name}`; expected one of {}{hint}",
                         known.join(", ")
                     ),
                 )

@@ -6,6 +6,8 @@ mod effective;
 mod error;
 mod overrides;
 mod raw;
+mod suggest;
+mod template;
 mod units;
 mod validate;
 mod values;
@@ -20,6 +22,8 @@ use crate::model::SystemSpec;
 pub use effective::{duration_text, effective_scenario};
 pub use error::{Origin, ScenarioError, Source, line_column};
 pub use overrides::Override;
+pub use suggest::closest;
+pub use template::starter_scenario;
 pub use units::{parse_duration, parse_size};
 
 /// A validated scenario, ready to run.
@@ -181,6 +185,9 @@ fn plain_message(message: &str) -> String {
         ("unknown variant `", "unknown kind `"),
     ] {
         text = text.replace(from, to);
+    }
+    if text.starts_with("unknown key `") || text.starts_with("unknown kind `") {
+        text = suggest::with_suggestion(&text);
     }
     text
 }
