@@ -9,9 +9,10 @@ use std::collections::BinaryHeap;
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 
-use sagasim::coordination::Design;
-use sagasim::coordination::simulate;
-use sagasim::engine::{EventQueue, Process, SimDuration, SimTime, SplitMix64, run_until};
+use sagasim::Design;
+use sagasim::bench_support::simulate;
+use sagasim::bench_support::{EventQueue, Process, SplitMix64, run_until};
+use sagasim::time::{SimDuration, SimTime};
 use sagasim::{Coordination, Scenario};
 
 fn main() {

@@ -11,8 +11,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::hint::black_box;
 
-use sagasim::coordination::simulate;
-use sagasim::engine::SplitMix64;
+use sagasim::bench_support::SplitMix64;
+use sagasim::bench_support::simulate;
 use sagasim::{Coordination, Design, Scenario};
 
 const CUSTOMERS: u64 = 1_000_000;

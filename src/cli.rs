@@ -5,10 +5,8 @@ mod args;
 mod output;
 mod trace;
 
-pub use args::{
-    CheckFormat, Cli, Command, Format, OutcomeArg, ScenarioArgs, SchemaOutput, TraceArgs,
-    TraceFormat,
-};
+pub use args::Cli;
+use args::{CheckFormat, Command, Format, ScenarioArgs, SchemaOutput};
 pub use output::{note, render_error, set_quiet, warn};
 
 use std::io::Write;
@@ -16,18 +14,18 @@ use std::io::Write;
 use clap::CommandFactory;
 use std::path::{Path, PathBuf};
 
-use crate::coordination::{Design, DesignFlows, message_flows};
-use crate::report::{
+use sagasim::designs::{Design, DesignFlows, message_flows};
+use sagasim::report::{
     self, ReportInputs, SUMMARY_COLUMNS, render_check, render_failures, render_table, summary_rows,
     to_csv,
 };
-use crate::report::{Assertion, Cell, Table, breaches, check_designs};
-use crate::runner::{RunOptions, ScenarioResults, run};
-use crate::scenario::{Override, Scenario, ScenarioError, json_schema, starter_scenario};
-use crate::sweep::{
+use sagasim::report::{Assertion, Cell, Table, breaches, check_designs};
+use sagasim::scenario::{Override, Scenario, ScenarioError, json_schema, starter_scenario};
+use sagasim::sweep::{
     CapacityResult, Param, PointOptions, Shard, Slo, SweepError, SweepOptions, capacity, merge,
     owned_points, prepare, run_sweep,
 };
+use sagasim::{Progress, RunOptions, ScenarioResults, run};
 
 /// What went wrong, and which exit code it gets.
 #[derive(Debug, thiserror::Error)]
@@ -328,7 +326,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     let options = RunOptions {
         jobs: choices.jobs,
         trace: false,
-        on_run_done: Some(progress::tick),
+        on_run_done: Some(Progress::new(progress::tick)),
     };
     let results = run(loaded, &options);
     progress::finish();
@@ -355,7 +353,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
 }
 
 fn sweep_command(
-    sweep: &crate::sweep::Sweep,
+    sweep: &sagasim::sweep::Sweep,
     out: Option<PathBuf>,
     shard: Option<Shard>,
     jobs: Option<usize>,
@@ -374,7 +372,7 @@ fn sweep_command(
             shard,
             jobs,
             charts,
-            on_point_done: Some(progress::tick),
+            on_point_done: Some(Progress::new(progress::tick)),
         },
     );
     progress::finish();
@@ -580,7 +578,7 @@ fn write_run_outputs(
 }
 
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), CliError> {
-    crate::files::write_atomically(path, contents).map_err(|error| {
+    sagasim::write_atomically(path, contents).map_err(|error| {
         CliError::Other(anyhow::anyhow!("cannot write {}: {error}", path.display()))
     })
 }

@@ -3,7 +3,9 @@
 
 use clap::Parser;
 
-use sagasim::cli::{Cli, command_line, execute, render_error, set_quiet};
+mod cli;
+
+use cli::{Cli, command_line, execute, render_error, set_quiet};
 
 fn main() {
     let cli = match Cli::try_parse() {

@@ -2,6 +2,8 @@
 //! fixed order (design order of the scenario, then replication) whatever the thread count;
 //! or one design's run with a few workflows traced event by event.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use crate::coordination::{Design, simulate, simulate_traced};
@@ -10,37 +12,73 @@ use crate::metrics::RunResult;
 use crate::model::{FaultOccurrence, TraceFilter, TraceRecord, TraceSelection, occurrences};
 use crate::scenario::Scenario;
 
+/// A callback run once per unit of work finished (a design run, a sweep point), from
+/// whichever worker thread finished it: progress bars, counters, logs.
+#[derive(Clone)]
+pub struct Progress(Arc<dyn Fn() + Send + Sync>);
+
+impl Progress {
+    /// Call `callback` once per unit finished; it may hold state (an `AtomicUsize`, a
+    /// channel, a progress bar).
+    pub fn new(callback: impl Fn() + Send + Sync + 'static) -> Self {
+        Progress(Arc::new(callback))
+    }
+
+    /// One unit finished.
+    pub fn tick(&self) {
+        (self.0)();
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+/// How to run a scenario.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Worker threads; `None` uses one per core. Output does not depend on it.
     pub jobs: Option<usize>,
     /// Keep every event of every run (for `check` and tests; costs memory).
     pub trace: bool,
-    /// Called once per design run finished (progress bars).
-    pub on_run_done: Option<fn()>,
+    /// Called once per design run finished.
+    pub on_run_done: Option<Progress>,
 }
 
 /// One design in one replication.
 #[derive(Debug, Clone)]
 pub struct DesignRun {
+    /// The design run.
     pub design: Design,
     /// 1-based.
     pub replication: u32,
+    /// The seed it ran with (derived from the scenario's and the replication).
     pub seed: u64,
+    /// What it produced.
     pub result: RunResult,
+    /// Its records, when `RunOptions::trace` asked for them.
     pub trace: Vec<TraceRecord>,
 }
 
 #[derive(Debug, Clone)]
+/// Every design × replication of one scenario.
 pub struct ScenarioResults {
+    /// The scenario's name.
     pub scenario: String,
+    /// The scenario's seed.
     pub seed: u64,
+    /// Replications per design.
     pub replications: u32,
+    /// The designs, in the scenario's order.
     pub designs: Vec<Design>,
     /// Design-major: all replications of the first design, then the next design's.
     pub runs: Vec<DesignRun>,
 }
 
+/// Run every design × replication of `scenario` in parallel; results come in a fixed
+/// order (design, then replication) whatever the thread count.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
     let jobs: Vec<(&Design, u32)> = scenario
         .designs
@@ -52,8 +90,8 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
     let execute = |&(design, replication): &(&Design, u32)| {
         let seed = KeyedStreams::replication_seed(scenario.seed, u64::from(replication - 1));
         let output = simulate(&scenario.system, design, seed, options.trace);
-        if let Some(done) = options.on_run_done {
-            done();
+        if let Some(done) = &options.on_run_done {
+            done.tick();
         }
         DesignRun {
             design: design.clone(),
@@ -93,7 +131,9 @@ pub enum WorkflowChoice {
 /// fault windows that overlap them.
 #[derive(Debug, Clone)]
 pub struct WorkflowTrace {
+    /// The design traced.
     pub design: Design,
+    /// The seed of its run.
     pub seed: u64,
     /// The workflows traced, in the selection's order (slowest first, or by start).
     pub workflows: Vec<u64>,
@@ -145,5 +185,37 @@ pub fn trace_workflows(
         workflows,
         records: output.trace,
         faults,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coordination::Coordination;
+    use crate::metrics::Outcome;
+
+    /// Tracing observes; it never changes a figure.
+    #[test]
+    fn tracing_changes_nothing_the_run_reports() {
+        let scenario = Scenario::load(
+            std::path::Path::new("scenarios/payment-outage.toml"),
+            &[crate::scenario::Override::parse("scenario.duration=2m").unwrap()],
+        )
+        .unwrap();
+        for coordination in Coordination::ALL {
+            let design = Design::style(coordination, &scenario.system);
+            let plain = simulate(&scenario.system, &design, 5, false);
+            let filter = TraceFilter::Find(TraceSelection::Slowest {
+                outcome: Outcome::Completed,
+                count: 4,
+            });
+            let traced = simulate_traced(&scenario.system, &design, 5, &filter);
+            assert_eq!(
+                plain.result.summary, traced.result.summary,
+                "{coordination}"
+            );
+            assert_eq!(traced.picked.len(), 4, "{coordination}");
+            assert!(traced.trace.is_empty(), "finding records nothing");
+        }
     }
 }

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{parse, run_all, summary_of};
-use sagasim::model::{Task, TraceRecord};
+use sagasim::trace::{Task, TraceRecord};
 use sagasim::{Coordination, RunOptions, run};
 
 /// One step, no network delay, no coordination cost: coordination can add nothing, so every
@@ -47,7 +47,7 @@ fn with_nothing_to_coordinate_all_variants_report_identical_latencies() {
     );
     for variant in Coordination::ALL {
         let summary = summary_of(&results, variant);
-        let figures = |s: &sagasim::metrics::Summary| {
+        let figures = |s: &sagasim::results::Summary| {
             (
                 s.started,
                 s.completed,
@@ -102,9 +102,9 @@ fn each_workflow_step_draws_the_same_work_and_outcome_in_every_variant() {
     let text =
         std::fs::read_to_string("scenarios/order-placement.toml").unwrap_or_else(|e| panic!("{e}"));
     let mut scenario = parse(&text);
-    scenario.system.window.duration = sagasim::engine::SimDuration::from_secs(60);
-    scenario.system.window.warmup = sagasim::engine::SimDuration::ZERO;
-    scenario.system.window.drain = sagasim::engine::SimDuration::from_secs(600);
+    scenario.system.window.duration = sagasim::time::SimDuration::from_secs(60);
+    scenario.system.window.warmup = sagasim::time::SimDuration::ZERO;
+    scenario.system.window.drain = sagasim::time::SimDuration::from_secs(600);
     let results = run(
         &scenario,
         &RunOptions {
@@ -148,7 +148,7 @@ fn each_workflow_step_draws_the_same_work_and_outcome_in_every_variant() {
                 TraceRecord::Sent {
                     at,
                     workflow,
-                    kind: sagasim::model::MessageKind::Start,
+                    kind: sagasim::trace::MessageKind::Start,
                     ..
                 } => Some((*workflow, at.as_nanos())),
                 _ => None,

@@ -6,8 +6,8 @@ mod common;
 use std::path::Path;
 
 use common::{parse, run_all, summary_of};
-use sagasim::metrics::{ComponentRole, ComponentRow};
 use sagasim::report::{COMPONENT_COLUMNS, component_rows, to_csv};
+use sagasim::results::{ComponentRole, ComponentRow};
 use sagasim::{Coordination, Scenario};
 
 fn component<'r>(rows: &'r [ComponentRow], name: &str) -> &'r ComponentRow {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{assert_conserved, parse, summary_of};
-use sagasim::model::{ComponentId, MessageKind, TraceRecord};
+use sagasim::trace::{ComponentId, MessageKind, TraceRecord};
 use sagasim::{Coordination, RunOptions, Scenario, ScenarioResults, run};
 
 /// Three services, 50 workflows/s for 20 s, with `extra` appended (sections, faults) and

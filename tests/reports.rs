@@ -5,10 +5,7 @@
 mod common;
 
 use common::{chain_scenario, parse, sagasim, with_workload};
-use sagasim::coordination::message_flows;
-use sagasim::engine::SimDuration;
-use sagasim::metrics::MessageCategory;
-use sagasim::model::DurationDistribution;
+use sagasim::designs::message_flows;
 use sagasim::report::charts::{
     HEIGHT, TIMELINE_POINTS, WIDTH, latency_series, message_bars, nines, timeline_data,
 };
@@ -17,6 +14,9 @@ use sagasim::report::{
     latency_png, message_rows, messages_png, render_report, sequence_diagram, standing_out,
     summary_rows, timeline_png, to_csv,
 };
+use sagasim::results::MessageCategory;
+use sagasim::scenario::DurationDistribution;
+use sagasim::time::SimDuration;
 use sagasim::{Coordination, RunOptions, Scenario, ScenarioResults, run};
 
 /// A small, fully deterministic scenario that exercises every report section: business

@@ -227,7 +227,7 @@ fn the_sync_vs_async_scenario_keeps_its_promises() {
         "orchestrator: {throughput:.2}/s against its bound {completed_bound:.2}/s"
     );
     let offered = 120.0 * 0.98;
-    let completes_the_offer = |summary: &sagasim::metrics::Summary, context: &str| {
+    let completes_the_offer = |summary: &sagasim::results::Summary, context: &str| {
         assert_eq!(summary.stuck, 0, "{context}");
         let throughput = summary.throughput_per_s.unwrap_or(0.0);
         assert!(
@@ -262,8 +262,8 @@ fn the_sync_vs_async_scenario_keeps_its_promises() {
 /// front controller's progress calls) would fail this test.
 #[test]
 fn the_blocking_calls_of_every_design_form_no_cycle() {
-    use sagasim::coordination::message_flows;
-    use sagasim::model::CallLink;
+    use sagasim::designs::CallLink;
+    use sagasim::designs::message_flows;
     let n = 4;
     for fail_at in std::iter::once(None).chain((1..=n).map(Some)) {
         let text = chain_scenario(n, fail_at, "").replace(
@@ -297,7 +297,7 @@ fn the_blocking_calls_of_every_design_form_no_cycle() {
                 remaining.is_empty(),
                 "{design}: calls form a cycle: {remaining:?} (all calls: {edges:?})"
             );
-            if design.communication == sagasim::model::Communication::Sync {
+            if design.communication == sagasim::designs::Communication::Sync {
                 assert!(!edges.is_empty(), "{design}: a sync design makes calls");
             }
         }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
-use crate::scenario::{Origin, ScenarioError};
+use sagasim::scenario::{Origin, ScenarioError};
 
 use super::CliError;
 
@@ -85,9 +85,7 @@ fn snippet(error: &ScenarioError) -> Option<String> {
             .map_or(line_text.len(), |(offset, _)| offset);
     // Underline the value: up to the end of the token it starts.
     let rest = &text[start..];
-    let length = rest
-        .find(['\n', ',', '}', ']', '#'])
-        .unwrap_or(rest.len());
+    let length = rest.find(['\n', ',', '}', ']', '#']).unwrap_or(rest.len());
     let length = rest[..length].trim_end().len().max(1);
     let end = (start + length).min(text.len());
     let title = error.to_string();

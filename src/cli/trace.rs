@@ -1,10 +1,8 @@
 //! `sagasim trace`: pick workflows of one design's run and render every event of them.
 
-use crate::metrics::Outcome;
-use crate::model::TraceSelection;
-use crate::report::{render_perfetto, render_trace_mermaid, render_trace_text};
-use crate::runner::{WorkflowChoice, trace_workflows};
-use crate::scenario::Scenario;
+use sagasim::report::{render_perfetto, render_trace_mermaid, render_trace_text};
+use sagasim::scenario::Scenario;
+use sagasim::trace::{Outcome, TraceSelection, WorkflowChoice, trace_workflows};
 
 use super::args::{OutcomeArg, TraceArgs, TraceFormat};
 use super::{CliError, print, write_atomically};

@@ -60,7 +60,7 @@ pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: Work
     }
     match result {
         WorkResult::Committed if cx.is_last(step) => {
-            cx.to_client(workflow, message.dst, MessageKind::Done, step, 0)
+            cx.send_to_client(workflow, message.dst, MessageKind::Done, step, 0)
         }
         WorkResult::Committed => {
             let next = cx.at_step(step + 1);
@@ -95,7 +95,7 @@ fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step
             } else {
                 MessageKind::Compensated
             };
-            cx.to_client(workflow, from, outcome, 0, 0);
+            cx.send_to_client(workflow, from, outcome, 0, 0);
         }
     }
 }

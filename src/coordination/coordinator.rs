@@ -96,7 +96,7 @@ pub(super) fn compensate_from(
         Some(step) => cx.request(workflow, at, MessageKind::Compensate, step),
         None => {
             let outcome = cx.rollback_outcome(workflow);
-            cx.to_client(workflow, at, outcome, 0, 0);
+            cx.send_to_client(workflow, at, outcome, 0, 0);
         }
     }
 }

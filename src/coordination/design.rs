@@ -17,10 +17,15 @@ use super::{Choreography, FrontController, Orchestrator, StampCoupling, Stateles
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Coordination {
+    /// A central orchestrator drives every step.
     Orchestrator,
+    /// Each service triggers the next; no one owns the state.
     Choreography,
+    /// A choreography whose first service tracks progress and answers status.
     FrontController,
+    /// A choreography whose messages carry the workflow's state.
     StampCoupling,
+    /// A choreography whose status is assembled by asking every service.
     Stateless,
 }
 
@@ -76,6 +81,7 @@ const STYLES: [StyleInfo; 5] = [
 ];
 
 impl Coordination {
+    /// The five styles, in report order.
     pub const ALL: [Coordination; 5] = [
         Coordination::Orchestrator,
         Coordination::Choreography,
@@ -84,20 +90,24 @@ impl Coordination {
         Coordination::Stateless,
     ];
 
+    /// The style's facts: name, runner, status route.
     pub fn info(self) -> &'static StyleInfo {
         let info = &STYLES[self as usize];
         debug_assert_eq!(info.style, self);
         info
     }
 
+    /// The style's name in scenarios and reports.
     pub fn name(self) -> &'static str {
         self.info().name
     }
 
+    /// Whether the style needs `[orchestrator]`.
     pub fn uses_orchestrator(self) -> bool {
         self.info().uses_orchestrator
     }
 
+    /// One line on how the style coordinates.
     pub fn summary(self) -> &'static str {
         self.info().summary
     }
@@ -116,9 +126,13 @@ impl fmt::Display for Coordination {
 
 /// One of the book's eight saga patterns (*Software Architecture: The Hard Parts*, ch. 12).
 pub struct Pattern {
+    /// The pattern's name in the book.
     pub name: &'static str,
+    /// Sync or async.
     pub communication: Communication,
+    /// Atomic or eventual.
     pub consistency: Consistency,
+    /// Orchestrated or choreographed.
     pub coordination: Coordination,
 }
 
@@ -162,10 +176,13 @@ pub const ALL_PATTERNS: &str = "patterns";
 pub struct Design {
     /// Unique within a scenario: a style's name, a pattern's name or the scenario's own.
     pub label: String,
+    /// Who drives the workflow.
     pub coordination: Coordination,
     #[serde(serialize_with = "communication_name")]
+    /// Whether callers block on answers.
     pub communication: Communication,
     #[serde(serialize_with = "consistency_name")]
+    /// When the client is answered.
     pub consistency: Consistency,
     /// Fixed colour slot in the charts: styles 0–4, patterns 5–12, a scenario's own
     /// designs from 13 on, in declaration order.
@@ -186,6 +203,7 @@ fn consistency_name<S: serde::Serializer>(
     serializer.serialize_str(consistency_label(*value))
 }
 
+/// `async` or `sync`.
 pub fn communication_label(value: Communication) -> &'static str {
     match value {
         Communication::Async => "async",
@@ -193,6 +211,7 @@ pub fn communication_label(value: Communication) -> &'static str {
     }
 }
 
+/// `atomic` or `eventual`.
 pub fn consistency_label(value: Consistency) -> &'static str {
     match value {
         Consistency::Atomic => "atomic",

@@ -12,11 +12,15 @@ use super::{Design, simulate};
 /// One message of a flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowMessage {
+    /// The sender.
     pub src: ComponentId,
+    /// The receiver.
     pub dst: ComponentId,
+    /// What it asks for or reports.
     pub kind: MessageKind,
     /// 0-based step the message concerns.
     pub step: u8,
+    /// Its size.
     pub bytes: u64,
     /// A component giving itself work: no message crosses the network.
     pub local: bool,
@@ -27,6 +31,7 @@ pub struct FlowMessage {
 /// The flows `check` prints for a design.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesignFlows {
+    /// A workflow that completes.
     pub success: Vec<FlowMessage>,
     /// A business failure at step `failed_step` (by default the last, which exercises the
     /// longest compensation).

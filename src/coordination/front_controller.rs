@@ -50,13 +50,13 @@ impl Rules for FrontController {
                     return;
                 }
                 if result != WorkResult::Committed {
-                    cx.to_client(workflow, here, MessageKind::Compensated, 0, 0);
+                    cx.send_to_client(workflow, here, MessageKind::Compensated, 0, 0);
                     return;
                 }
                 cx.learn_steps(workflow, 1);
                 cx.accept(workflow, here);
                 if cx.is_last(0) {
-                    cx.to_client(workflow, here, MessageKind::Done, 0, 0);
+                    cx.send_to_client(workflow, here, MessageKind::Done, 0, 0);
                 } else {
                     cx.request(workflow, here, MessageKind::Event, 1);
                 }
@@ -91,7 +91,7 @@ impl Rules for FrontController {
                 };
                 cx.take_reply(workflow, MessageKind::Event, awaited.step);
                 if cx.is_last(step) {
-                    cx.to_client(workflow, here, MessageKind::Done, step, 0);
+                    cx.send_to_client(workflow, here, MessageKind::Done, step, 0);
                 } else {
                     cx.expect(workflow, MessageKind::Event, step + 1);
                 }
@@ -112,7 +112,7 @@ impl Rules for FrontController {
             (MessageKind::Compensate, _) if here == controller => {
                 if cx.take_reply(workflow, MessageKind::Compensate, 0) {
                     let outcome = cx.rollback_outcome(workflow);
-                    cx.to_client(workflow, here, outcome, 0, 0);
+                    cx.send_to_client(workflow, here, outcome, 0, 0);
                 }
             }
             (MessageKind::Compensate, _) => cx.send(
@@ -141,7 +141,7 @@ impl Rules for FrontController {
         if ack.dst == cx.first_service() && cx.take_reply(workflow, MessageKind::Event, 1) {
             let last = u8::try_from(cx.steps() - 1).expect("at most 64 steps");
             cx.learn_steps(workflow, last + 1);
-            cx.to_client(workflow, ack.dst, MessageKind::Done, last, 0);
+            cx.send_to_client(workflow, ack.dst, MessageKind::Done, last, 0);
         }
     }
 

@@ -14,7 +14,6 @@ mod stamp_coupling;
 mod stateless;
 
 use crate::engine::EventQueue;
-use crate::engine::SimTime;
 use crate::model::{
     Communication, ComponentId, Consistency, Event, Message, MessageKind, MessageSizes, SendMode,
     StatusRoute, WorkResult, WorkflowRef, World,
@@ -22,13 +21,12 @@ use crate::model::{
 
 pub use choreography::Choreography;
 pub use design::{
-    ALL_PATTERNS, Coordination, Design, PATTERNS, Pattern, StyleInfo, communication_label,
-    consistency_label,
+    ALL_PATTERNS, Coordination, Design, PATTERNS, Pattern, communication_label, consistency_label,
 };
 pub use flows::{DesignFlows, FlowMessage, flow_message, message_flows};
 pub use front_controller::FrontController;
 pub use orchestrator::Orchestrator;
-pub use simulation::{RunOutput, simulate, simulate_bounded, simulate_traced};
+pub use simulation::{simulate, simulate_bounded, simulate_traced};
 pub use stamp_coupling::StampCoupling;
 pub use stateless::Stateless;
 
@@ -77,10 +75,6 @@ pub struct Cx<'w, 's> {
 }
 
 impl<'w, 's> Cx<'w, 's> {
-    pub fn now(&self) -> SimTime {
-        self.queue.now()
-    }
-
     pub fn steps(&self) -> usize {
         self.world.step_count()
     }
@@ -168,7 +162,7 @@ impl<'w, 's> Cx<'w, 's> {
     }
 
     /// Send `kind` from `from` to the client.
-    pub fn to_client(
+    pub fn send_to_client(
         &mut self,
         workflow: WorkflowRef,
         from: ComponentId,
@@ -208,7 +202,7 @@ impl<'w, 's> Cx<'w, 's> {
     /// Eventual consistency: tell the client the workflow is accepted (after step 1).
     pub fn accept(&mut self, workflow: WorkflowRef, from: ComponentId) {
         if self.world.spec().failures.consistency == Consistency::Eventual {
-            self.to_client(workflow, from, MessageKind::Accepted, 0, 0);
+            self.send_to_client(workflow, from, MessageKind::Accepted, 0, 0);
         }
     }
 

@@ -55,7 +55,7 @@ impl Rules for Orchestrator {
                     cx.accept(workflow, O);
                 }
                 if cx.is_last(step) {
-                    cx.to_client(workflow, O, MessageKind::Done, step, 0);
+                    cx.send_to_client(workflow, O, MessageKind::Done, step, 0);
                 } else {
                     cx.request(workflow, O, MessageKind::Command, step + 1);
                 }

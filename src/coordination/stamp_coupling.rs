@@ -40,17 +40,17 @@ impl Rules for StampCoupling {
         }
         match result {
             WorkResult::Committed if cx.is_last(step) => {
-                cx.to_client(workflow, here, MessageKind::Done, step, 0)
+                cx.send_to_client(workflow, here, MessageKind::Done, step, 0)
             }
             WorkResult::Committed => {
                 let next = cx.at_step(step + 1);
                 cx.call(workflow, here, next, MessageKind::Event, step + 1);
             }
             WorkResult::StepFailed if step == 0 => {
-                cx.to_client(workflow, here, MessageKind::Compensated, 0, 0)
+                cx.send_to_client(workflow, here, MessageKind::Compensated, 0, 0)
             }
             WorkResult::StepFailed => compensate_all(cx, workflow, here, step, 0),
-            WorkResult::Compensated => cx.to_client(
+            WorkResult::Compensated => cx.send_to_client(
                 workflow,
                 here,
                 MessageKind::CompensationReply,

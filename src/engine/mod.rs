@@ -5,12 +5,13 @@ mod queue;
 pub mod random;
 mod time;
 
-pub use queue::{EventQueue, Scheduled};
+pub use queue::EventQueue;
 pub use random::{KeyedStreams, SplitMix64, StreamPurpose};
 pub use time::{SimDuration, SimTime};
 
 /// A model the kernel can drive: it reacts to one event at a time and schedules more.
 pub trait Process {
+    /// What happens: the events this process handles.
     type Event;
 
     /// Handle `event`, which fires at `now`; new events go into `queue`.

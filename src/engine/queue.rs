@@ -48,6 +48,7 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
+    /// An empty queue at time zero.
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::with_capacity(1024),
@@ -63,10 +64,12 @@ impl<E> EventQueue<E> {
         self.now
     }
 
+    /// Events pending.
     pub fn len(&self) -> usize {
         self.heap.len()
     }
 
+    /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }
@@ -117,6 +120,7 @@ impl<E> EventQueue<E> {
         self.schedule_at(at, event);
     }
 
+    /// When the next event is due, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|Reverse(key)| time_of(*key))
     }

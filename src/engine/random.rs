@@ -42,11 +42,13 @@ pub fn mix64(mut z: u64) -> u64 {
 }
 
 impl SplitMix64 {
+    /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
         SplitMix64 { state: seed }
     }
 
     #[inline]
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(GOLDEN_GAMMA);
         mix64(self.state)
@@ -223,10 +225,6 @@ pub struct KeyedStreams {
 impl KeyedStreams {
     pub fn new(seed: u64) -> Self {
         KeyedStreams { seed }
-    }
-
-    pub fn seed(&self) -> u64 {
-        self.seed
     }
 
     /// The stream for `(purpose, a, b)`, e.g. `(Work, workflow, step)`.

@@ -12,13 +12,17 @@ pub struct SimTime(pub u64);
 pub struct SimDuration(pub u64);
 
 impl SimTime {
+    /// The start of the run.
     pub const ZERO: SimTime = SimTime(0);
+    /// The latest representable instant.
     pub const MAX: SimTime = SimTime(u64::MAX);
 
+    /// Nanoseconds since the start.
     pub fn as_nanos(self) -> u64 {
         self.0
     }
 
+    /// Seconds since the start.
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1e9
     }
@@ -30,18 +34,24 @@ impl SimTime {
 }
 
 impl SimDuration {
+    /// No time.
     pub const ZERO: SimDuration = SimDuration(0);
+    /// Nanoseconds in a millisecond.
     pub const NANOS_PER_MILLI: u64 = 1_000_000;
+    /// Nanoseconds in a second.
     pub const NANOS_PER_SECOND: u64 = 1_000_000_000;
 
+    /// A duration of `nanos` nanoseconds.
     pub fn from_nanos(nanos: u64) -> Self {
         SimDuration(nanos)
     }
 
+    /// A duration of `millis` milliseconds.
     pub fn from_millis(millis: u64) -> Self {
         SimDuration(millis.saturating_mul(Self::NANOS_PER_MILLI))
     }
 
+    /// A duration of `secs` seconds.
     pub fn from_secs(secs: u64) -> Self {
         SimDuration(secs.saturating_mul(Self::NANOS_PER_SECOND))
     }
@@ -59,22 +69,27 @@ impl SimDuration {
         }
     }
 
+    /// In nanoseconds.
     pub fn as_nanos(self) -> u64 {
         self.0
     }
 
+    /// In nanoseconds, as a float.
     pub fn as_nanos_f64(self) -> f64 {
         self.0 as f64
     }
 
+    /// In milliseconds.
     pub fn as_millis_f64(self) -> f64 {
         self.0 as f64 / 1e6
     }
 
+    /// In seconds.
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1e9
     }
 
+    /// Whether it is no time at all.
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }

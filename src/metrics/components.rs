@@ -10,14 +10,17 @@ use serde::Serialize;
 pub enum ComponentRole {
     /// The source and sink of workflows: no workers, no inbox.
     Client,
+    /// The orchestrator.
     Orchestrator,
     /// The first service of a front-controller design: a participant that also owns the
     /// workflow state.
     FrontController,
+    /// A service doing steps.
     Participant,
 }
 
 impl ComponentRole {
+    /// The role as `components.csv` writes it.
     pub fn label(self) -> &'static str {
         match self {
             ComponentRole::Client => "client",
@@ -60,19 +63,28 @@ impl ComponentLoad {
 /// One row of `components.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ComponentRow {
+    /// The component's name.
     pub component: String,
+    /// What it does in the design.
     pub role: ComponentRole,
+    /// Parallel workers.
     pub workers: u32,
+    /// Busy share of its workers over the measured window.
     pub utilization: Option<f64>,
     /// Share of worker time spent blocked on calls (part of `utilization`).
     pub held_fraction: Option<f64>,
+    /// 99th percentile wait in its inbox, ms.
     pub queue_wait_p99_ms: Option<f64>,
+    /// Most messages waiting at once.
     pub max_queue: u64,
+    /// Messages refused by a full inbox.
     pub rejected: u64,
+    /// Measured messages lost on their way to it.
     pub dead_letters: u64,
 }
 
 impl ComponentRow {
+    /// The row for `load` over a measured window of `window_nanos`.
     pub fn new(load: &ComponentLoad, window_nanos: f64) -> Self {
         ComponentRow {
             component: load.name.clone(),

@@ -67,6 +67,7 @@ impl LatencyHistogram {
         self.max_nanos = self.max_nanos.max(nanos);
     }
 
+    #[cfg(test)]
     pub fn count(&self) -> u64 {
         self.count
     }

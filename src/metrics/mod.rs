@@ -19,17 +19,26 @@ use crate::engine::{SimDuration, SimTime};
 /// What a message is for, in reports (`messages.csv`, `messages.png`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MessageCategory {
+    /// Start, done, compensated, failed and accepted messages.
     StartDone,
+    /// Orchestrator commands.
     Command,
+    /// Replies and acks.
     Reply,
+    /// Choreography events.
     Event,
+    /// Progress reports to a front controller.
     Progress,
+    /// Compensation requests and their replies.
     Compensation,
+    /// Status queries and answers.
     Status,
+    /// Retries and duplicate deliveries.
     RetryDuplicate,
 }
 
 impl MessageCategory {
+    /// Every category, in chart order.
     pub const ALL: [MessageCategory; 8] = [
         MessageCategory::StartDone,
         MessageCategory::Command,
@@ -41,6 +50,7 @@ impl MessageCategory {
         MessageCategory::RetryDuplicate,
     ];
 
+    /// As `messages.csv` writes it.
     pub fn label(self) -> &'static str {
         match self {
             MessageCategory::StartDone => "start/done",
@@ -58,8 +68,11 @@ impl MessageCategory {
 /// Messages and bytes per measured workflow of one category.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CategoryShare {
+    /// The kind of message.
     pub category: MessageCategory,
+    /// Messages per measured workflow.
     pub messages_per_workflow: f64,
+    /// Bytes per measured workflow.
     pub bytes_per_workflow: f64,
 }
 
@@ -71,9 +84,13 @@ pub const LADDER_QUANTILES: [f64; 10] =
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// Every step committed.
     Completed,
+    /// A business failure, rolled back.
     Compensated,
+    /// Given up on (retries exhausted, or the client's deadline).
     Failed,
+    /// No outcome by the end of the drain.
     Stuck,
 }
 
@@ -284,10 +301,6 @@ impl RunMetrics {
         }
     }
 
-    pub fn rejected_messages(&self) -> u64 {
-        self.rejected_messages
-    }
-
     /// Close the run: compute every summary figure.
     pub fn finish(self, end: SimTime, events: u64, loads: &[ComponentLoad]) -> RunResult {
         let window_nanos = self
@@ -399,36 +412,67 @@ impl RunMetrics {
 /// query, no coordinator).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
+    /// Workflows started at or after the warm-up.
     pub started: u64,
+    /// Of those, completed.
     pub completed: u64,
+    /// Of those, rolled back after a business failure.
     pub compensated: u64,
+    /// Of those, given up on (rolled back or not).
     pub failed: u64,
+    /// Of those, without an outcome at the end of the drain.
     pub stuck: u64,
+    /// Workflows completed during [warm-up, duration), per second of that window.
     pub throughput_per_s: Option<f64>,
+    /// Mean time from start to the client's answer, completed workflows, ms.
     pub latency_mean_ms: Option<f64>,
+    /// Median latency of completed workflows, ms.
     pub latency_p50_ms: Option<f64>,
+    /// 95th percentile latency, ms.
     pub latency_p95_ms: Option<f64>,
+    /// 99th percentile latency, ms.
     pub latency_p99_ms: Option<f64>,
+    /// 99.9th percentile latency, ms.
     pub latency_p999_ms: Option<f64>,
+    /// Slowest completed workflow, ms (exact).
     pub latency_max_ms: Option<f64>,
+    /// The workflow's own messages (status traffic excluded), per measured workflow.
     pub messages_per_workflow: Option<f64>,
+    /// Their bytes, per measured workflow.
     pub bytes_per_workflow: Option<f64>,
+    /// Share of status queries answered.
     pub status_answered_ratio: Option<f64>,
+    /// Median status-query latency, ms.
     pub status_latency_p50_ms: Option<f64>,
+    /// 99th percentile status-query latency, ms.
     pub status_latency_p99_ms: Option<f64>,
+    /// Messages per status query, answers included.
     pub status_messages_per_query: Option<f64>,
+    /// Mean steps an answer lags behind the truth when it reaches the client.
     pub status_staleness_steps_mean: Option<f64>,
+    /// Busy share of the component holding workflow state.
     pub coordinator_utilization: Option<f64>,
+    /// Busy share of the busiest component.
     pub max_utilization: Option<f64>,
+    /// The busiest component.
     pub bottleneck: Option<String>,
+    /// Distinct sender→receiver pairs that carried messages.
     pub coupling_edges: u64,
+    /// Most distinct peers any one component sent to.
     pub coupling_max_peers: u64,
+    /// Events simulated.
     pub events: u64,
+    /// Workflows left with steps committed that should not be (or missing).
     pub inconsistent: u64,
+    /// Steps applied twice (redelivery to a service that is not idempotent).
     pub duplicate_effects: u64,
+    /// Retries and duplicate deliveries per measured workflow.
     pub retries_per_workflow: Option<f64>,
+    /// Messages lost for good.
     pub dead_letters: u64,
+    /// Median time from start to the last commit or compensation, ms.
     pub time_to_consistency_p50_ms: Option<f64>,
+    /// 99th percentile of that time, ms.
     pub time_to_consistency_p99_ms: Option<f64>,
     /// Messages refused by a full inbox (also counted in `dead_letters` when measured).
     #[serde(skip)]
@@ -438,7 +482,9 @@ pub struct Summary {
 /// Everything one run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResult {
+    /// The figures of `summary.csv`.
     pub summary: Summary,
+    /// The rows of `timeseries.csv`.
     pub timeseries: Vec<TimeBucket>,
     /// One row per fault occurrence.
     pub faults: Vec<FaultRow>,

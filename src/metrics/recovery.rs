@@ -19,14 +19,20 @@ pub struct FaultWindow {
 /// One row of `faults.csv` (without the variant).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultRow {
+    /// `crash`, `partition` or `slow`.
     pub fault: &'static str,
+    /// The component, or `a|b` for a partition.
     pub target: String,
+    /// When it began, s.
     pub start_s: f64,
+    /// When it ended, s.
     pub end_s: f64,
     /// From the fault's end until throughput and p99 are back within 10 % of their values
     /// before the fault; `None` if they never are within the run.
     pub recovery_s: Option<f64>,
+    /// Most messages waiting at once during and after it.
     pub peak_backlog: u64,
+    /// Workflows it touched.
     pub affected_workflows: u64,
 }
 

@@ -8,10 +8,15 @@ use super::histogram::LatencyHistogram;
 /// One row of `timeseries.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeBucket {
+    /// The bucket's start.
     pub start: SimTime,
+    /// Workflows started in it.
     pub started: u64,
+    /// Completed in it.
     pub completed: u64,
+    /// Compensated in it.
     pub compensated: u64,
+    /// Failed in it.
     pub failed: u64,
     /// Workflows started and not yet ended at the end of the bucket.
     pub in_flight: u64,

@@ -8,35 +8,51 @@ use crate::engine::{SimDuration, SplitMix64};
 /// the scenario layer: every parameter is finite and in range.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DurationDistribution {
+    /// Always the same duration.
     Constant(SimDuration),
+    /// Exponential with this mean.
     Exponential {
+        /// The mean.
         mean: SimDuration,
     },
+    /// Uniform between two bounds.
     Uniform {
+        /// The lower bound.
         low: SimDuration,
+        /// The upper bound.
         high: SimDuration,
     },
     /// Normal, truncated at zero (negative draws become 0).
     Normal {
+        /// The mean.
         mean: SimDuration,
+        /// The standard deviation.
         sd: SimDuration,
     },
     /// Log-normal given by its median and 99th percentile; `mu` and `sigma` (of the
     /// underlying normal, in ln-nanoseconds) are derived once, by `lognormal`, not per draw.
     LogNormal {
+        /// The median.
         median: SimDuration,
+        /// The 99th percentile.
         p99: SimDuration,
+        /// Mean of the underlying normal, ln-nanoseconds.
         mu: f64,
+        /// Standard deviation of the underlying normal.
         sigma: f64,
     },
     /// Gamma given by its mean and coefficient of variation.
     Gamma {
+        /// The mean.
         mean: SimDuration,
+        /// Standard deviation ÷ mean.
         cv: f64,
     },
     /// Pareto (type I) with minimum `scale` and tail index `shape`.
     Pareto {
+        /// The minimum.
         scale: SimDuration,
+        /// The tail index.
         shape: f64,
     },
     /// Resampled uniformly from the listed values.
@@ -47,6 +63,7 @@ pub enum DurationDistribution {
 const NORMAL_Z99: f64 = 2.326_347_874_040_841;
 
 impl DurationDistribution {
+    /// No time at all.
     pub const ZERO: DurationDistribution = DurationDistribution::Constant(SimDuration::ZERO);
 
     /// The log-normal with this median and 99th percentile (0 < median <= p99).
@@ -113,6 +130,7 @@ impl DurationDistribution {
         }
     }
 
+    /// Whether every draw is zero.
     pub fn is_zero(&self) -> bool {
         matches!(self, DurationDistribution::Constant(value) if value.is_zero())
     }

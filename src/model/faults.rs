@@ -17,6 +17,7 @@ pub enum Delivery {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// How callers wait for answers.
 pub enum Communication {
     /// A caller's worker is freed as soon as the message is sent.
     Async,
@@ -25,6 +26,7 @@ pub enum Communication {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// When the client is answered.
 pub enum Consistency {
     /// The client is answered when every step committed or every compensation finished.
     Atomic,

@@ -66,6 +66,7 @@ impl MessageKind {
         }
     }
 
+    /// The kind as reports write it.
     pub fn label(self) -> &'static str {
         match self {
             MessageKind::Start => "start",

@@ -9,7 +9,7 @@ mod network;
 mod station;
 mod system;
 mod trace;
-mod workflow;
+pub(crate) mod workflow;
 mod world;
 
 pub use distribution::DurationDistribution;
@@ -18,16 +18,14 @@ pub use faults::{
     Policy, occurrences,
 };
 pub use message::{CallLink, Message, MessageKind, ROLLBACK_GAVE_UP};
-pub use network::Network;
-pub use station::{Admission, Station};
 pub use system::{
     Arrivals, ComponentId, FailureModel, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes,
     NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
     default_bucket,
 };
-pub use trace::{Arrival, Task, TraceFilter, TraceRecord, TraceSelection, Tracer};
-pub use workflow::{CoordinatorState, PendingQuery, Request, Workflow, WorkflowRef, WorkflowTable};
+pub use trace::{Arrival, Task, TraceFilter, TraceRecord, TraceSelection};
+pub use workflow::{Request, WorkflowRef};
 pub use world::{
-    CallTimeoutOutcome, Event, MessageSizeRule, SendMode, StatusRoute, TimeoutOutcome, WorkResult,
-    World, WorldConfig, task_of,
+    CallTimeoutOutcome, Event, SendMode, StatusRoute, TimeoutOutcome, WorkResult, World,
+    WorldConfig,
 };

@@ -45,9 +45,6 @@ pub struct HeldWorker {
     pub call: Message,
     /// Retries of `call` made so far.
     pub attempt: u32,
-    /// A coordinator's awaited request (its timeouts are the coordinator's), rather than a
-    /// participant's call.
-    pub coordinator_call: bool,
     pub state: HoldState,
 }
 
@@ -328,7 +325,8 @@ impl Station {
 mod tests {
     use super::*;
     use crate::model::workflow::Workflow;
-    use crate::model::{ComponentId, MessageKind, WorkflowTable};
+    use crate::model::workflow::WorkflowTable;
+    use crate::model::{ComponentId, MessageKind};
 
     fn message() -> Message {
         let mut table = WorkflowTable::default();

@@ -12,13 +12,17 @@ use super::faults::{Communication, Consistency, Delivery, FaultSpec, Policy};
 pub struct ComponentId(pub u16);
 
 impl ComponentId {
+    /// The client: source and sink of workflows.
     pub const CLIENT: ComponentId = ComponentId(0);
+    /// The orchestrator.
     pub const ORCHESTRATOR: ComponentId = ComponentId(1);
 
+    /// The `index`-th service.
     pub fn service(index: usize) -> ComponentId {
         ComponentId(u16::try_from(index + 2).expect("service count is validated"))
     }
 
+    /// Its position in per-component tables.
     pub fn index(self) -> usize {
         usize::from(self.0)
     }

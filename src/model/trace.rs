@@ -28,6 +28,7 @@ pub enum Task {
 }
 
 impl Task {
+    /// As the text trace writes it.
     pub fn label(self) -> &'static str {
         match self {
             Task::Step => "step",
@@ -55,69 +56,117 @@ pub enum Arrival {
 /// messages: it ties a message's send, arrival and handling together.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TraceRecord {
+    /// A message was sent.
     Sent {
+        /// When it happened.
         at: SimTime,
+        /// The workflow's number (0 is the first started).
         workflow: u64,
+        /// The message's position among its workflow's messages.
         index: u32,
+        /// The sender.
         src: ComponentId,
+        /// The receiver.
         dst: ComponentId,
+        /// What the message asks for or reports.
         kind: MessageKind,
+        /// The workflow step it concerns (0-based).
         step: u8,
+        /// Its size.
         bytes: u64,
+        /// Kind-specific data (a status query's id, a stamp's committed steps).
         payload: u32,
+        /// A component giving itself work: no network.
         local: bool,
+        /// Sync: a call, its answer, or a one-way message.
         link: CallLink,
     },
+    /// A message reached its destination.
     Arrived {
+        /// When it happened.
         at: SimTime,
+        /// The workflow's number (0 is the first started).
         workflow: u64,
+        /// The message's position among its workflow's messages.
         index: u32,
+        /// Where it happened.
         component: ComponentId,
+        /// Accepted, held by a broker, or lost.
         fate: Arrival,
     },
+    /// A worker started on a message.
     WorkStarted {
+        /// When it happened.
         at: SimTime,
+        /// The workflow's number (0 is the first started).
         workflow: u64,
+        /// The message's position among its workflow's messages.
         index: u32,
+        /// Where it happened.
         component: ComponentId,
+        /// What the worker does.
         task: Task,
+        /// The workflow step it concerns (0-based).
         step: u8,
+        /// How long the work takes.
         duration: SimDuration,
     },
     /// A crash killed the worker handling (or blocked on) this message.
     WorkLost {
+        /// When it happened.
         at: SimTime,
+        /// The workflow's number (0 is the first started).
         workflow: u64,
+        /// The message's position among its workflow's messages.
         index: u32,
+        /// Where it happened.
         component: ComponentId,
     },
+    /// A step's work finished.
     StepFinished {
+        /// When it happened.
         at: SimTime,
+        /// The workflow's number (0 is the first started).
         workflow: u64,
+        /// The workflow step it concerns (0-based).
         step: u8,
+        /// Whether the step committed (or failed for a business reason).
         committed: bool,
     },
+    /// A full inbox refused a message.
     Rejected {
+        /// When it happened.
         at: SimTime,
+        /// The workflow's number (0 is the first started).
         workflow: u64,
+        /// Where it happened.
         component: ComponentId,
     },
     /// `component` stopped waiting for an answer (it then backs off, or gives up).
     TimedOut {
+        /// When it happened.
         at: SimTime,
+        /// The workflow's number (0 is the first started).
         workflow: u64,
+        /// Where it happened.
         component: ComponentId,
     },
     /// `component`'s backoff is over: it sends its request again.
     Retried {
+        /// When it happened.
         at: SimTime,
+        /// The workflow's number (0 is the first started).
         workflow: u64,
+        /// Where it happened.
         component: ComponentId,
     },
     /// The workflow's outcome, as the client learns it (stuck: at the end of the run).
     Ended {
+        /// When it happened.
         at: SimTime,
+        /// The workflow's number (0 is the first started).
         workflow: u64,
+        /// How the workflow ended.
         outcome: Outcome,
     },
 }
@@ -138,6 +187,7 @@ impl TraceRecord {
         }
     }
 
+    /// When it happened.
     pub fn at(&self) -> SimTime {
         match *self {
             TraceRecord::Sent { at, .. }
@@ -158,9 +208,19 @@ impl TraceRecord {
 pub enum TraceSelection {
     /// The `count` slowest measured workflows with `outcome`, by time to that outcome;
     /// ties go to the earlier workflow.
-    Slowest { outcome: Outcome, count: usize },
+    Slowest {
+        /// The outcome the workflows must have.
+        outcome: Outcome,
+        /// How many to pick.
+        count: usize,
+    },
     /// The first `count` measured workflows (by start) with `outcome`.
-    First { outcome: Outcome, count: usize },
+    First {
+        /// The outcome the workflows must have.
+        outcome: Outcome,
+        /// How many to pick.
+        count: usize,
+    },
 }
 
 impl TraceSelection {

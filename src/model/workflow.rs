@@ -51,10 +51,6 @@ pub struct PendingQueries {
 impl PendingQueries {
     pub const CAPACITY: usize = 64;
 
-    pub fn is_empty(&self) -> bool {
-        self.queries.is_empty()
-    }
-
     /// The position of query `id`, if the client still waits on it.
     pub fn find(&self, id: u32) -> Option<usize> {
         self.queries.iter().position(|query| query.id == id)
@@ -289,6 +285,7 @@ impl WorkflowTable {
     }
 
     /// Slots allocated so far: the high-water mark of workflows held at once.
+    #[cfg(test)]
     pub fn capacity(&self) -> usize {
         self.slots.len()
     }

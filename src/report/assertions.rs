@@ -25,18 +25,24 @@ pub enum AssertedMetric {
 /// How a value must compare with the bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Comparison {
+    /// `<=`
     AtMost,
+    /// `>=`
     AtLeast,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// A bound the results must meet (`--assert`).
 pub struct Assertion {
     /// As typed.
     pub text: String,
     /// A design's label; `None` for `all`.
     pub design: Option<String>,
+    /// What it reads.
     pub metric: AssertedMetric,
+    /// The metric as typed.
     pub name: String,
+    /// `<=` or `>=`.
     pub comparison: Comparison,
     /// In the metric's unit: ms, per second, per workflow, bytes, or a fraction.
     pub bound: f64,
@@ -45,10 +51,13 @@ pub struct Assertion {
 /// An assertion a design's figures break.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Breach {
+    /// The assertion as typed.
     pub assertion: String,
+    /// The design that breaks it.
     pub design: String,
     /// `None`: the figure does not exist (no completed workflow for a latency, say).
     pub value: Option<f64>,
+    /// What happened, and by how much.
     pub message: String,
 }
 
@@ -154,6 +163,7 @@ enum Unit {
 }
 
 impl Assertion {
+    /// Read an assertion like `orchestrator.p99<=200ms`.
     pub fn parse(text: &str) -> Result<Assertion, String> {
         let trimmed = text.trim();
         let (left, comparison, right) = if let Some((l, r)) = trimmed.split_once("<=") {

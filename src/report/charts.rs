@@ -13,7 +13,9 @@ use crate::coordination::Design;
 use crate::metrics::{CategoryShare, MessageCategory};
 use crate::runner::{DesignRun, ScenarioResults};
 
+/// Chart width in pixels.
 pub const WIDTH: u32 = 1200;
+/// Chart height in pixels.
 pub const HEIGHT: u32 = 700;
 const FONT: &str = "sans-serif";
 
@@ -65,8 +67,11 @@ fn category_color(category: MessageCategory) -> RGBColor {
 /// A line per design.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
+    /// The design's label.
     pub label: String,
+    /// Its colour slot.
     pub palette_slot: usize,
+    /// (x, y) points.
     pub points: Vec<(f64, f64)>,
 }
 
@@ -104,7 +109,9 @@ pub fn latency_series(results: &ScenarioResults) -> Vec<Series> {
 /// Completions per second and workflows in flight over time, and the fault windows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineData {
+    /// Completions per second, per design.
     pub completed_per_s: Vec<Series>,
+    /// Workflows in flight, per design.
     pub in_flight: Vec<Series>,
     /// (start s, end s) of every fault occurrence.
     pub faults: Vec<(f64, f64)>,
@@ -114,6 +121,7 @@ pub struct TimelineData {
 /// readable over any run length (and per-bucket noise averages out).
 pub const TIMELINE_POINTS: usize = 150;
 
+/// The series `timeline.png` draws.
 pub fn timeline_data(results: &ScenarioResults) -> TimelineData {
     let runs = first_runs(results);
     let line = |run: &DesignRun, value: fn(&[crate::metrics::TimeBucket], f64) -> f64| {
@@ -180,7 +188,9 @@ pub fn message_bars(results: &ScenarioResults) -> Vec<(&Design, Vec<CategoryShar
 #[derive(Debug, thiserror::Error)]
 #[error("cannot draw {chart}: {message}")]
 pub struct ChartError {
+    /// Which chart.
     pub chart: &'static str,
+    /// What went wrong.
     pub message: String,
 }
 
@@ -483,8 +493,11 @@ pub fn messages_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, C
 /// One line of a sweep chart: (x, y, 95 % half-width if there are replications).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepLine {
+    /// The line's label.
     pub label: String,
+    /// Its colour slot.
     pub palette_slot: usize,
+    /// (x, value, 95 % half-width) per point.
     pub points: Vec<(f64, f64, Option<f64>)>,
 }
 

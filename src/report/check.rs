@@ -9,6 +9,7 @@ use crate::scenario::Scenario;
 
 use super::Table;
 
+/// `sagasim check`'s text: the model, then each design's message flows.
 pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> String {
     let system = &scenario.system;
     let window = system.window;

@@ -11,41 +11,77 @@ use super::Cell;
 /// One column of `summary.csv`, in file order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Column {
+    /// The `variant` column.
     Variant,
+    /// The `replication` column.
     Replication,
+    /// The `started` column.
     Started,
+    /// The `completed` column.
     Completed,
+    /// The `compensated` column.
     Compensated,
+    /// The `failed` column.
     Failed,
+    /// The `stuck` column.
     Stuck,
+    /// The `throughput_per_s` column.
     ThroughputPerS,
+    /// The `latency_mean_ms` column.
     LatencyMeanMs,
+    /// The `latency_p50_ms` column.
     LatencyP50Ms,
+    /// The `latency_p95_ms` column.
     LatencyP95Ms,
+    /// The `latency_p99_ms` column.
     LatencyP99Ms,
+    /// The `latency_p999_ms` column.
     LatencyP999Ms,
+    /// The `latency_max_ms` column.
     LatencyMaxMs,
+    /// The `messages_per_workflow` column.
     MessagesPerWorkflow,
+    /// The `bytes_per_workflow` column.
     BytesPerWorkflow,
+    /// The `status_answered_ratio` column.
     StatusAnsweredRatio,
+    /// The `status_latency_p50_ms` column.
     StatusLatencyP50Ms,
+    /// The `status_latency_p99_ms` column.
     StatusLatencyP99Ms,
+    /// The `status_messages_per_query` column.
     StatusMessagesPerQuery,
+    /// The `status_staleness_steps_mean` column.
     StatusStalenessStepsMean,
+    /// The `coordinator_utilization` column.
     CoordinatorUtilization,
+    /// The `max_utilization` column.
     MaxUtilization,
+    /// The `bottleneck` column.
     Bottleneck,
+    /// The `coupling_edges` column.
     CouplingEdges,
+    /// The `coupling_max_peers` column.
     CouplingMaxPeers,
+    /// The `events` column.
     Events,
+    /// The `inconsistent` column.
     Inconsistent,
+    /// The `duplicate_effects` column.
     DuplicateEffects,
+    /// The `retries_per_workflow` column.
     RetriesPerWorkflow,
+    /// The `dead_letters` column.
     DeadLetters,
+    /// The `time_to_consistency_p50_ms` column.
     TimeToConsistencyP50Ms,
+    /// The `time_to_consistency_p99_ms` column.
     TimeToConsistencyP99Ms,
+    /// The `coordination` column.
     Coordination,
+    /// The `communication` column.
     Communication,
+    /// The `consistency` column.
     Consistency,
 }
 

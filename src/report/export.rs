@@ -198,6 +198,7 @@ pub fn results_schema() -> Value {
     })
 }
 
+/// The schema of `tool_value`.
 pub fn tool_schema() -> Value {
     json!({
         "type": "object",

@@ -14,6 +14,7 @@ use super::{Cell, Column, Table, differences, fault_rows, format_number, summary
 
 /// What the report needs besides the results.
 pub struct ReportInputs<'a> {
+    /// The scenario that ran.
     pub scenario: &'a Scenario,
     /// The command line that reproduces the run.
     pub command: String,
@@ -46,6 +47,8 @@ fn value(row: &[Cell], column: Column) -> Option<f64> {
     row[column.index()].as_f64()
 }
 
+/// `report.md`: the comparison, the charts, what stands out, failures, each design's
+/// message flows, and the command that reproduces it.
 pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> String {
     let scenario = inputs.scenario;
     let mut out = String::new();

@@ -40,12 +40,16 @@ use crate::runner::ScenarioResults;
 /// byte-identical across machines for identical results.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// Text, written as it is.
     Text(String),
+    /// A whole number.
     Count(u64),
+    /// A number; `None` is an empty cell.
     Number(Option<f64>),
 }
 
 impl Cell {
+    /// The cell as CSV writes it.
     pub fn render(&self) -> String {
         match self {
             Cell::Text(text) => text.clone(),
@@ -55,6 +59,7 @@ impl Cell {
         }
     }
 
+    /// The cell as a number, if it is one.
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Cell::Count(count) => Some(*count as f64),
@@ -151,6 +156,7 @@ pub const TIMESERIES_COLUMNS: [&str; 9] = [
     "latency_p99_ms",
 ];
 
+/// The rows of `timeseries.csv`.
 pub fn timeseries_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
     let bucket_row = |variant: &str, replication: u32, bucket: &TimeBucket| {
         vec![
@@ -237,8 +243,11 @@ pub const DIFFERENCE_METRICS: [Column; 7] = [
 /// the replications pair up, so the per-replication differences have a tight interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
+    /// The metric compared.
     pub metric: Column,
+    /// The first design.
     pub a: Design,
+    /// The second design.
     pub b: Design,
     /// Mean over replications of (a − b).
     pub mean: f64,
@@ -277,6 +286,7 @@ pub fn differences(results: &ScenarioResults) -> Vec<Difference> {
     out
 }
 
+/// The rows of `differences.csv`.
 pub fn difference_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
     differences(results)
         .into_iter()

@@ -7,7 +7,9 @@ use super::{Cell, Column, fault_rows, summary_rows};
 /// A table of already-formatted cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
+    /// Column headings.
     pub columns: Vec<String>,
+    /// Cells, row by row.
     pub rows: Vec<Vec<String>>,
 }
 

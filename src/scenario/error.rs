@@ -9,8 +9,11 @@ use std::ops::Range;
 pub enum Origin {
     /// A position in the scenario file (1-based line and column).
     File {
+        /// The file as given.
         path: String,
+        /// 1-based line.
         line: usize,
+        /// 1-based column, in characters.
         column: usize,
     },
     /// A `--set KEY=VALUE` flag.
@@ -22,9 +25,11 @@ pub enum Origin {
 /// A scenario that cannot be run, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ScenarioError {
+    /// Where the bad value came from.
     pub origin: Origin,
     /// Dotted key path, `services[1].fail`; `(top level)` for the document itself.
     pub key: String,
+    /// What was expected, and what was found.
     pub message: String,
 }
 
@@ -47,7 +52,9 @@ impl fmt::Display for ScenarioError {
 /// The scenario text with its origin, for turning byte spans into locations.
 #[derive(Debug, Clone, Copy)]
 pub struct Source<'a> {
+    /// The file as given.
     pub path: &'a str,
+    /// Its text.
     pub text: &'a str,
     /// The `--set` flags, in order: spans past the end of `text` point at them.
     pub flags: &'a [String],
@@ -60,6 +67,7 @@ impl Source<'_> {
         at..at
     }
 
+    /// The origin of byte span `span`.
     pub fn origin(&self, span: Option<Range<usize>>) -> Origin {
         let start = span.map_or(0, |span| span.start);
         if start > self.text.len() {
@@ -74,6 +82,7 @@ impl Source<'_> {
         }
     }
 
+    /// An error at `span`.
     pub fn error(
         &self,
         span: Option<Range<usize>>,

@@ -19,6 +19,7 @@ use toml::de::DeTable;
 use crate::coordination::Design;
 use crate::model::SystemSpec;
 
+pub use crate::model::DurationDistribution;
 pub use effective::{duration_text, effective_scenario};
 pub use error::{Origin, ScenarioError, Source, line_column};
 pub use overrides::Override;
@@ -29,13 +30,17 @@ pub use units::{parse_duration, parse_size};
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
+    /// `scenario.name`.
     pub name: String,
+    /// `scenario.seed`: every random draw derives from it.
     pub seed: u64,
     /// The designs to run, in the order the scenario (or `--variants`) lists them.
     pub designs: Vec<Design>,
     /// The scenario's own `[[designs]]`, runnable by name.
     pub declared_designs: Vec<Design>,
+    /// Independent replications per design.
     pub replications: u32,
+    /// The validated system: services, network, workload, workflow, faults.
     pub system: SystemSpec,
 }
 

@@ -11,7 +11,9 @@ use toml::de::{DeArray, DeTable, DeValue};
 /// One parsed `KEY=VALUE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Override {
+    /// The dotted key.
     pub key: String,
+    /// The value, as typed.
     pub value: String,
 }
 

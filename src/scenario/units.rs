@@ -30,6 +30,7 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
     value.is_finite().then_some((value, unit.trim()))
 }
 
+/// Read a duration with its unit (`"250us"`, `"5ms"`, `"1.5s"`).
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     let invalid = || format!("expected {DURATION_HELP}, got \"{text}\"");
     if text.trim() == "0" {
@@ -65,6 +66,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     Ok(SimDuration::from_nanos_f64(nanos))
 }
 
+/// Read a size with its unit (`"512B"`, `"4KiB"`).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let invalid = || format!("expected {SIZE_HELP}, got \"{text}\"");
     let (value, unit) = split_number(text).ok_or_else(invalid)?;

@@ -11,23 +11,31 @@ use crate::scenario::{Scenario, parse_duration};
 pub enum SloBound {
     /// A latency statistic (`p50`, `p95`, `p99`, `p999`, `mean`) at most this many ms.
     Latency {
+        /// `p50`, `p95`, `p99`, `p999` or `mean`.
         statistic: &'static str,
+        /// The bound, ms.
         max_ms: f64,
     },
     /// At most this fraction of workflows `failed` or `stuck`.
-    Failed { max_fraction: f64 },
+    Failed {
+        /// The largest share allowed, 0 to 1.
+        max_fraction: f64,
+    },
 }
 
 /// An SLO: every bound must hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Slo {
+    /// The SLO as typed.
     pub text: String,
+    /// Every bound; all must hold.
     pub bounds: Vec<SloBound>,
 }
 
 const SLO_FORM: &str = "expected bounds like p99<=500ms (p50, p95, p99, p999 or mean), optionally with failed<=1%, joined by commas";
 
 impl Slo {
+    /// Read an SLO like `p99<=500ms,failed<=1%`.
     pub fn parse(text: &str) -> Result<Slo, String> {
         let mut bounds = Vec::new();
         for clause in text
@@ -122,6 +130,7 @@ impl Slo {
 /// The capacity of one design.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapacityResult {
+    /// The design searched.
     pub design: Design,
     /// Highest rate found to meet the SLO (`None`: not even the lowest rate tried).
     pub max_arrivals_per_s: Option<f64>,

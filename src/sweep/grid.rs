@@ -6,13 +6,16 @@ use crate::report::format_number;
 /// One swept key and its values, as the user wrote them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
+    /// The swept key.
     pub key: String,
+    /// Its values, as typed.
     pub values: Vec<String>,
 }
 
 const PARAM_FORM: &str = "expected KEY=VALUES, like services.payment.fail=0,0.01,0.05 or workload.arrivals.poisson=10..100:10";
 
 impl Param {
+    /// Read `KEY=VALUES` (a list or a range).
     pub fn parse(flag: &str) -> Result<Param, String> {
         let (key, values) = flag
             .split_once('=')
@@ -97,11 +100,14 @@ pub fn points(params: &[Param]) -> Vec<Vec<String>> {
 /// `--shard K/N`: this job runs the points whose index is K−1 modulo N.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
+    /// 0-based index of this shard.
     pub index: u32,
+    /// How many shards.
     pub count: u32,
 }
 
 impl Shard {
+    /// Read `K/N` (1-based K).
     pub fn parse(text: &str) -> Result<Shard, String> {
         let form = "expected K/N with 1 <= K <= N, like 2/8";
         let (k, n) = text
@@ -120,6 +126,7 @@ impl Shard {
         })
     }
 
+    /// Whether this shard runs point `point`.
     pub fn owns(&self, point: usize) -> bool {
         point as u64 % u64::from(self.count) == u64::from(self.index)
     }

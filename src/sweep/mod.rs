@@ -23,21 +23,25 @@ use crate::coordination::Design;
 use crate::files::write_atomically;
 use crate::report::charts::{SweepLine, sweep_png};
 use crate::report::{Cell, Column, SUMMARY_COLUMNS, summary_rows};
-use crate::runner::{RunOptions, run};
+use crate::runner::{Progress, RunOptions, run};
 use crate::scenario::{Override, Scenario};
 
 /// Why a sweep cannot run (bad input, exit code 2) or failed (I/O, exit code 1).
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
     #[error("{0}")]
+    /// Bad input (exit code 2).
     Input(String),
     #[error("{0}")]
+    /// A file could not be read or written.
     Io(String),
 }
 
 /// A validated sweep: every point's scenario, ready to run.
 pub struct Sweep {
+    /// What defines the sweep.
     pub manifest: Manifest,
+    /// Each point's validated scenario.
     pub scenarios: Vec<Scenario>,
 }
 
@@ -46,7 +50,9 @@ pub struct Sweep {
 pub struct PointOptions {
     /// Design names from `--variants` (checked against every point's scenario).
     pub variants: Option<Vec<String>>,
+    /// The seed (default: the scenario's).
     pub seed: Option<u64>,
+    /// Replications (default: the scenario's).
     pub replications: Option<u32>,
 }
 
@@ -120,20 +126,26 @@ pub fn prepare(
 /// How to run a sweep.
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
+    /// The output folder.
     pub out: PathBuf,
     /// Start over in an `out` that holds another sweep's results.
     pub force: bool,
+    /// Run only this slice of the grid.
     pub shard: Option<Shard>,
+    /// Points run at once (default: one per core).
     pub jobs: Option<usize>,
+    /// Draw the sweep charts.
     pub charts: bool,
-    /// Called once per point finished (progress bars).
-    pub on_point_done: Option<fn()>,
+    /// Called once per point finished.
+    pub on_point_done: Option<Progress>,
 }
 
 /// What a sweep run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SweepOutcome {
+    /// Points run now.
     pub ran: usize,
+    /// Points already done and reused.
     pub skipped: usize,
     /// Points found damaged (cut off, empty, another sweep's) and run again.
     pub repaired: usize,
@@ -179,8 +191,8 @@ pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, 
         let text = point_text(&sweep.manifest, index, &rows);
         let path = point_file(&options.out, index);
         write_atomically(&path, text.as_bytes()).map_err(|e| io("cannot write", &path, e))?;
-        if let Some(done) = options.on_point_done {
-            done();
+        if let Some(done) = &options.on_point_done {
+            done.tick();
         }
         Ok(())
     };

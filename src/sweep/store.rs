@@ -20,14 +20,21 @@ pub const MAX_POINTS: usize = 1_000_000;
 /// of one sweep can be checked to belong together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The scenario's name.
     pub scenario: String,
     /// Where the scenario was read from: shown, not part of the sweep's identity.
     pub file: String,
+    /// The `--set` flags.
     pub sets: Vec<String>,
+    /// Each swept key with its values.
     pub params: Vec<(String, Vec<String>)>,
+    /// The designs run at every point.
     pub variants: Vec<String>,
+    /// The seed.
     pub seed: u64,
+    /// Replications per point.
     pub replications: u32,
+    /// Points in the grid.
     pub points: usize,
     /// Hash of every point's effective scenario (after `--set`, the point's values and
     /// the flags) and of the tool's version: two sweeps with the same content share it.

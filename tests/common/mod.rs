@@ -5,7 +5,7 @@
 use std::process::Output;
 
 use assert_cmd::Command;
-use sagasim::metrics::Summary;
+use sagasim::results::Summary;
 use sagasim::{RunOptions, Scenario, ScenarioResults, run};
 
 /// A scenario of `steps` services with 1 ms of constant work each, no network delay, no

@@ -112,7 +112,6 @@ impl World<'_> {
             answered: handling.answered,
             call,
             attempt: handling.attempt,
-            coordinator_call: handling.coordinator_call,
             state,
         };
         if let Some((call, id)) = handling.call {

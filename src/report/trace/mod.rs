@@ -18,8 +18,11 @@ use crate::model::{Arrival, ComponentId, MessageKind, Task, TraceRecord};
 /// when spans overlap (a worker busy on the workflow counts before a message in flight).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SpanKind {
+    /// A worker doing this task.
     Work(Task),
+    /// A message in flight.
     Network,
+    /// A message waiting in an inbox.
     Queue,
     /// A broker held the message: its destination was down or cut off.
     Held,
@@ -34,16 +37,22 @@ pub enum SpanKind {
 /// Where the client's wait went, as `trace` attributes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Delay {
+    /// Workers doing the workflow's work.
     Work,
+    /// Messages in flight.
     Network,
+    /// Messages waiting in inboxes.
     Queue,
+    /// Messages a broker held for a down or cut-off component.
     Held,
+    /// Callers backing off before a retry.
     Backoff,
     /// Nothing of the workflow moved: a caller waited for a timeout on a lost message.
     Waiting,
 }
 
 impl Delay {
+    /// Every kind of delay, in attribution order.
     pub const ALL: [Delay; 6] = [
         Delay::Work,
         Delay::Network,
@@ -53,6 +62,7 @@ impl Delay {
         Delay::Waiting,
     ];
 
+    /// As the text trace writes it.
     pub fn label(self) -> &'static str {
         match self {
             Delay::Work => "work",
@@ -79,13 +89,18 @@ impl Delay {
 /// One interval of a workflow's time at one place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Span {
+    /// The workflow's number.
     pub workflow: u64,
+    /// What the time was spent on.
     pub kind: SpanKind,
     /// Where it happens: the component working, waiting or backing off; for a network
     /// span, the sender.
     pub component: ComponentId,
+    /// When it began.
     pub start: SimTime,
+    /// When it ended.
     pub end: SimTime,
+    /// What a viewer shows.
     pub label: String,
     /// Status-query traffic: drawn, but not part of the workflow's own path.
     pub status: bool,
@@ -105,7 +120,9 @@ pub struct Mark {
 /// A traced workflow's spans and marks.
 #[derive(Debug, Clone, Default)]
 pub struct WorkflowSpans {
+    /// Every span.
     pub spans: Vec<Span>,
+    /// Every mark.
     pub marks: Vec<Mark>,
 }
 
