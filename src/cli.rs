@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::coordination::{Design, DesignFlows, message_flows};
 use crate::report::{
-    self, ReportInputs, SUMMARY_COLUMNS, render_check, render_failures, render_table, summary_rows,
-    to_csv,
+    self, ReportInputs, SUMMARY_COLUMNS, render_check, summary_rows, to_csv, warning_lines,
 };
 use crate::report::{Cell, Table};
 use crate::runner::{RunOptions, ScenarioResults, run};
@@ -246,9 +245,13 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         charts: choices.charts,
         flows: &flows,
     };
+    // Said on stderr whatever the format: a script reading stdout still logs them.
+    for line in warning_lines(&results) {
+        eprintln!("{line}");
+    }
     // The comparison first: if a file cannot be written, the run's figures are still seen.
     print(&match choices.format {
-        Format::Table => format!("{}{}", render_table(&results), render_failures(&results)),
+        Format::Table => report::render_terminal(&results, loaded.system.steps.len()),
         Format::Markdown => report::to_markdown(&results),
         Format::Json => report::to_json(&results),
         Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),

@@ -2,7 +2,10 @@
 
 use crate::runner::ScenarioResults;
 
-use super::{Cell, Column, fault_rows, summary_rows};
+use crate::coordination::Design;
+use crate::metrics::FaultRow;
+
+use super::{Cell, Column, design_rows, latency_caption, trending};
 
 /// A table of already-formatted cells.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,36 +137,22 @@ const WITH_INTERVAL: [Column; 3] = [
 ];
 
 /// The comparison table for the terminal: one line per design (the mean, with 95 %
-/// intervals on key columns, when there are replications).
+/// intervals on key columns, when there are replications). A design that is not at
+/// steady state is marked `*`; with survivor bias each name carries its completed share.
 pub fn render_table(results: &ScenarioResults) -> String {
-    let rows = summary_rows(results);
-    let replicated = results.replications > 1;
+    let trends = trending(results);
     let mut table = headed(&TERMINAL_COLUMNS);
-    for design in &results.designs {
-        let of_variant: Vec<&Vec<Cell>> = rows
-            .iter()
-            .filter(|row| row[0] == Cell::Text(design.label.clone()))
-            .collect();
-        let pick = |label: &str| {
-            of_variant
-                .iter()
-                .find(|row| row[1].render() == label)
-                .copied()
-        };
-        let Some(main) = (if replicated {
-            pick("mean")
+    for rows in design_rows(results) {
+        let mark = if trends.iter().any(|(d, _)| *d == rows.design) {
+            " *"
         } else {
-            of_variant.first().copied()
-        }) else {
-            continue;
+            ""
         };
-        let interval = if replicated { pick("ci95") } else { None };
-        let mut line = vec![design.label.clone()];
+        let mut line = vec![format!("{}{mark}", latency_caption(results, &rows.design))];
         for (_, column, decimals) in TERMINAL_COLUMNS {
-            let at = column.index();
-            let mut text = display(&main[at], column, decimals);
-            if let (Some(interval), true) = (interval, WITH_INTERVAL.contains(&column))
-                && let Some(half) = interval[at].as_f64()
+            let mut text = display(rows.main.cell(column), column, decimals);
+            if let (Some(interval), true) = (&rows.interval, WITH_INTERVAL.contains(&column))
+                && let Some(half) = interval.value(column)
             {
                 text = format!("{text} ±{half:.decimals$}");
             }
@@ -171,7 +160,13 @@ pub fn render_table(results: &ScenarioResults) -> String {
         }
         table.rows.push(line);
     }
-    table.to_text()
+    let mut out = table.to_text();
+    if !trends.is_empty() {
+        out.push_str(
+            "* not at steady state: workflows in flight trend over the run (see the warning)\n",
+        );
+    }
+    out
 }
 
 fn display(cell: &Cell, column: Column, decimals: usize) -> String {
@@ -202,18 +197,12 @@ const FAILURE_COLUMNS: [(&str, Column, usize); 8] = [
 /// The failure section: what went wrong per variant, and per fault how long recovery took
 /// (first replication). Empty when nothing failed and no fault was injected.
 pub fn render_failures(results: &ScenarioResults) -> String {
-    let rows = summary_rows(results);
-    let label = if results.replications > 1 {
-        "mean"
-    } else {
-        "1"
-    };
     let mut table = headed(&FAILURE_COLUMNS);
     let mut anything = false;
-    for row in rows.iter().filter(|row| row[1].render() == label) {
-        let mut line = vec![row[0].render()];
+    for rows in design_rows(results) {
+        let mut line = vec![rows.design.label.clone()];
         for (_, column, decimals) in FAILURE_COLUMNS {
-            let cell = &row[column.index()];
+            let cell = rows.main.cell(column);
             anything |= cell.as_f64().is_some_and(|v| v > 0.0)
                 && column != Column::TimeToConsistencyP50Ms
                 && column != Column::TimeToConsistencyP99Ms;
@@ -221,51 +210,65 @@ pub fn render_failures(results: &ScenarioResults) -> String {
         }
         table.rows.push(line);
     }
-    let faults: Vec<Vec<Cell>> = fault_rows(results)
-        .into_iter()
-        .filter(|row| row[1] == Cell::Count(1))
-        .collect();
+    let faults = first_faults(results);
     if !anything && faults.is_empty() {
         return String::new();
     }
     let mut out = format!("\nfailures\n{}", table.to_text());
     if !faults.is_empty() {
-        let fault_table = Table {
-            columns: [
-                "variant",
-                "fault",
-                "target",
-                "start s",
-                "end s",
-                "recovery s",
-                "peak backlog",
-                "affected",
-            ]
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
-            rows: faults
-                .iter()
-                .map(|row| {
-                    let recovery = row[6]
-                        .as_f64()
-                        .map_or("never".to_string(), |v| format!("{v:.1}"));
-                    vec![
-                        row[0].render(),
-                        row[2].render(),
-                        row[3].render(),
-                        format!("{:.1}", row[4].as_f64().unwrap_or_default()),
-                        format!("{:.1}", row[5].as_f64().unwrap_or_default()),
-                        recovery,
-                        row[7].render(),
-                        row[8].render(),
-                    ]
-                })
-                .collect(),
-        };
+        let fault_table = fault_table(&faults, |seconds| format!("{seconds:.1}"));
         out.push_str(&format!("\nfaults\n{}", fault_table.to_text()));
     }
     out
+}
+
+/// One row per fault occurrence, seconds shown by `seconds`.
+pub(super) fn fault_table(faults: &[(&Design, &FaultRow)], seconds: fn(f64) -> String) -> Table {
+    Table {
+        columns: [
+            "variant",
+            "fault",
+            "target",
+            "start s",
+            "end s",
+            "recovery s",
+            "peak backlog",
+            "affected workflows",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect(),
+        rows: faults
+            .iter()
+            .map(|(design, fault)| {
+                vec![
+                    design.label.clone(),
+                    fault.fault.to_string(),
+                    fault.target.clone(),
+                    seconds(fault.start_s),
+                    seconds(fault.end_s),
+                    fault.recovery_s.map_or("never".to_string(), seconds),
+                    fault.peak_backlog.to_string(),
+                    fault.affected_workflows.to_string(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Every fault occurrence of the first replication, with its design.
+pub fn first_faults(results: &ScenarioResults) -> Vec<(&Design, &FaultRow)> {
+    results
+        .runs
+        .iter()
+        .filter(|run| run.replication == 1)
+        .flat_map(|run| {
+            run.result
+                .faults
+                .iter()
+                .map(move |fault| (&run.design, fault))
+        })
+        .collect()
 }
 
 #[cfg(test)]
