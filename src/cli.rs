@@ -3,7 +3,7 @@
 
 mod args;
 
-pub use args::{CheckFormat, Cli, Command, Format, ScenarioArgs};
+pub use args::{ChartsFormat, CheckFormat, Cli, Command, Format, ScenarioArgs};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -98,6 +98,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             format,
             jobs,
             no_charts,
+            charts,
         } => {
             let mut loaded = load(&scenario)?;
             choose_designs(&mut loaded, &variants)?;
@@ -113,6 +114,10 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 format,
                 jobs,
                 charts: !no_charts,
+                chart_format: match charts {
+                    ChartsFormat::Png => report::ChartFormat::Png,
+                    ChartsFormat::Svg => report::ChartFormat::Svg,
+                },
             };
             run_command(&loaded, &choices, command)
         }
@@ -221,6 +226,7 @@ struct RunChoices {
     format: Format,
     jobs: Option<usize>,
     charts: bool,
+    chart_format: report::ChartFormat,
 }
 
 fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Result<(), CliError> {
@@ -243,6 +249,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         scenario: loaded,
         command,
         charts: choices.charts,
+        chart_format: choices.chart_format,
         flows: &flows,
     };
     // Said on stderr whatever the format: a script reading stdout still logs them.

@@ -74,6 +74,7 @@ fn the_markdown_report_matches_its_snapshot() {
         scenario: &scenario,
         command: "sagasim run chain.toml".to_string(),
         charts: true,
+        chart_format: sagasim::report::ChartFormat::Png,
         flows: &flows,
     };
     insta::assert_snapshot!("report_md", render_report(&results, &inputs));

@@ -9,6 +9,7 @@ use crate::coordination::{Design, DesignFlows};
 use crate::runner::ScenarioResults;
 use crate::scenario::Scenario;
 
+use super::charts::ChartFormat;
 use super::findings::{faults_section, losses_section};
 use super::mermaid::design_diagrams;
 use super::parameters::parameters;
@@ -23,6 +24,8 @@ pub struct ReportInputs<'a> {
     pub command: String,
     /// Whether the charts were written next to the report.
     pub charts: bool,
+    /// Their format (`--charts png|svg`).
+    pub chart_format: ChartFormat,
     /// Each design's message flows, drawn as sequence diagrams (none: no such section).
     pub flows: &'a [(Design, DesignFlows)],
 }
@@ -71,11 +74,13 @@ pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> St
     }
     if inputs.charts {
         out.push_str("\n## Charts\n\n");
-        out.push_str("![Latency by percentile, one line per variant](latency.png)\n\n");
-        out.push_str(
-            "![Completed workflows per second and workflows in flight over time](timeline.png)\n\n",
+        let extension = inputs.chart_format.extension();
+        let _ = write!(
+            out,
+            "![Latency by percentile, one line per variant](latency.{extension})\n\n\
+             ![Completed workflows per second and workflows in flight over time](timeline.{extension})\n\n\
+             ![Messages and bytes per workflow by kind of message](messages.{extension})\n\n"
         );
-        out.push_str("![Messages and bytes per workflow by kind of message](messages.png)\n\n");
         if results.replications > 1 {
             out.push_str("The charts show the first replication.\n\n");
         }

@@ -16,7 +16,10 @@ mod stats;
 mod table;
 mod warnings;
 
-pub use charts::{ChartError, design_hex, latency_png, messages_png, timeline_png};
+pub use charts::{
+    ChartError, ChartFormat, design_hex, latency_chart, latency_png, messages_chart, messages_png,
+    timeline_chart, timeline_png,
+};
 pub use check::render_check;
 pub use columns::{Better, COLUMN_COUNT, Column, SUMMARY_COLUMNS};
 pub use markdown::{ReportInputs, render_report, standing_out};
@@ -361,9 +364,14 @@ pub fn run_files(
     ];
     if inputs.charts {
         let title = &inputs.scenario.name;
-        files.push(("latency.png", latency_png(results, title)?));
-        files.push(("timeline.png", timeline_png(results, title)?));
-        files.push(("messages.png", messages_png(results, title)?));
+        let format = inputs.chart_format;
+        let names = match format {
+            ChartFormat::Png => ["latency.png", "timeline.png", "messages.png"],
+            ChartFormat::Svg => ["latency.svg", "timeline.svg", "messages.svg"],
+        };
+        files.push((names[0], latency_chart(results, title, format)?));
+        files.push((names[1], timeline_chart(results, title, format)?));
+        files.push((names[2], messages_chart(results, title, format)?));
     }
     Ok(files)
 }

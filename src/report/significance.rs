@@ -204,11 +204,21 @@ pub fn rank(results: &ScenarioResults, metric: impl Into<Measure>) -> Vec<Ranked
             }
         })
         .collect();
+    // Best value first (stable: equal values keep the scenario's order). A rank never
+    // contradicts the order of the values: a design whose value is worse than another's
+    // is not ranked better, so where distinguishability is not transitive (a ≈ b, b ≈ c,
+    // a better than c) the designs in between share the better rank: a tie is the cautious
+    // reading.
+    ranked.sort_by(|x, y| match better {
+        Better::Higher => y.value.total_cmp(&x.value),
+        Better::Lower => x.value.total_cmp(&y.value),
+    });
+    for index in (0..ranked.len().saturating_sub(1)).rev() {
+        ranked[index].rank = ranked[index].rank.min(ranked[index + 1].rank);
+    }
     let ranks: Vec<usize> = ranked.iter().map(|r| r.rank).collect();
     for entry in &mut ranked {
         entry.tied = ranks.iter().filter(|&&r| r == entry.rank).count() > 1;
     }
-    // Stable: equal ranks keep the scenario's order.
-    ranked.sort_by_key(|r| r.rank);
     ranked
 }
