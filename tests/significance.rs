@@ -183,18 +183,54 @@ fn latency_of_designs_that_complete_different_shares_is_flagged_as_survivors() {
 
 /// A single-worker chain at `per_second` constant arrivals (capacity: 1,000/s).
 fn loaded(per_second: u32) -> Scenario {
-    let text = with_workload(&chain_scenario(2, None, ""), "")
+    let mut scenario = parse(&loaded_text(per_second));
+    if let Err(error) = scenario.set_designs(&["orchestrator", "choreography"]) {
+        panic!("{error}");
+    }
+    scenario
+}
+
+fn loaded_text(per_second: u32) -> String {
+    with_workload(&chain_scenario(2, None, ""), "")
         .replace(
             "arrivals = { constant = 10 }",
             &format!("arrivals = {{ constant = {per_second} }}"),
         )
         .replace("duration = \"20s\"", "duration = \"60s\"\nwarmup = \"5s\"")
-        .replace("workers = 64", "workers = 1");
-    let mut scenario = parse(&text);
-    if let Err(error) = scenario.set_designs(&["orchestrator", "choreography"]) {
-        panic!("{error}");
+        .replace("workers = 64", "workers = 1")
+}
+
+#[test]
+fn the_trend_warning_reaches_standard_error_whatever_the_format() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (per_second, warned) in [(1100, true), (500, false)] {
+        let file = dir.path().join(format!("loaded-{per_second}.toml"));
+        std::fs::write(&file, loaded_text(per_second)).unwrap_or_else(|e| panic!("{e}"));
+        let out = dir.path().join(format!("out-{per_second}"));
+        let output = common::ok(&[
+            "run",
+            &file.to_string_lossy(),
+            "--variants",
+            "choreography",
+            "--no-charts",
+            "--format",
+            "csv",
+            "--out",
+            &out.to_string_lossy(),
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            stderr.contains("warning: Not at steady state: the workflows in flight trend"),
+            warned,
+            "{per_second}/s: {stderr}"
+        );
+        let report = std::fs::read_to_string(out.join("report.md")).unwrap_or_default();
+        assert_eq!(
+            report.contains("> ⚠ **Not at steady state**"),
+            warned,
+            "{report}"
+        );
     }
-    scenario
 }
 
 #[test]

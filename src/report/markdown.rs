@@ -167,6 +167,10 @@ fn comparison(results: &ScenarioResults) -> Table {
                     _ => "–".to_string(),
                 },
                 (Some(v), Column::BytesPerWorkflow) => format!("{:.decimals$}", v / 1024.0),
+                // Shares in percent, as everywhere else in the report.
+                (Some(v), Column::StatusAnsweredRatio | Column::CoordinatorUtilization) => {
+                    format!("{:.0} %", v * 100.0)
+                }
                 (Some(v), _) => format!("{v:.decimals$}"),
             };
             let half = interval_column(column, replicated).and_then(|at| {

@@ -73,6 +73,7 @@ impl Table {
         let numeric = |column: usize| {
             self.rows.iter().all(|row| {
                 let cell = row[column].split(" ± ").next().unwrap_or_default();
+                let cell = cell.trim_end_matches(" %");
                 cell.is_empty() || cell == "–" || cell.parse::<f64>().is_ok()
             })
         };

@@ -11,7 +11,7 @@ use crate::metrics::{CategoryShare, MessageCategory};
 pub type Area<DB> = DrawingArea<DB, Shift>;
 
 /// Width of the legend panel on the right of every chart.
-const LEGEND_WIDTH: u32 = 290;
+const LEGEND_WIDTH: u32 = 310;
 /// The largest magnitude a chart accepts: beyond it plotters' range arithmetic can
 /// overflow, and no simulated figure gets near it.
 const LARGEST: f64 = 1e12;
@@ -138,8 +138,8 @@ pub fn side_legend<DB: DrawingBackend>(
                 draw_marker(area, (26, y), color, style)?;
             }
         }
-        let shown: String = if label.chars().count() > 30 {
-            label.chars().take(29).chain(std::iter::once('…')).collect()
+        let shown: String = if label.chars().count() > 34 {
+            label.chars().take(33).chain(std::iter::once('…')).collect()
         } else {
             label.clone()
         };
