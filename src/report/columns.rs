@@ -217,6 +217,46 @@ impl Column {
         }
     }
 
+    /// Decimals a table shows (the CSV and JSON keep full precision).
+    pub const fn decimals(self) -> usize {
+        match self {
+            Column::LatencyMeanMs
+            | Column::LatencyP50Ms
+            | Column::LatencyP95Ms
+            | Column::LatencyP99Ms
+            | Column::LatencyP999Ms
+            | Column::LatencyMaxMs
+            | Column::StatusLatencyP50Ms
+            | Column::StatusLatencyP99Ms
+            | Column::TimeToConsistencyP50Ms
+            | Column::TimeToConsistencyP99Ms
+            | Column::AnswerP50Ms
+            | Column::AnswerP99Ms
+            | Column::LatencyMeanMsCi95
+            | Column::BytesPerWorkflow
+            | Column::InFlightSlopePerMin => 1,
+            Column::ThroughputPerS
+            | Column::ThroughputPerSCi95
+            | Column::MessagesPerWorkflow
+            | Column::StatusAnsweredRatio
+            | Column::StatusMessagesPerQuery
+            | Column::StatusStalenessStepsMean
+            | Column::CoordinatorUtilization
+            | Column::MaxUtilization => 2,
+            Column::RetriesPerWorkflow => 3,
+            _ => 0,
+        }
+    }
+
+    /// A value as tables show it: rounded to `decimals`, bytes in KiB.
+    pub fn format_value(self, value: f64) -> String {
+        let decimals = self.decimals();
+        match self {
+            Column::BytesPerWorkflow => format!("{:.decimals$}", value / 1024.0),
+            _ => format!("{value:.decimals$}"),
+        }
+    }
+
     /// Whether the value is a count of workflows or events (its noise is Poisson-like).
     pub const fn is_count(self) -> bool {
         matches!(

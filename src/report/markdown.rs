@@ -119,22 +119,22 @@ pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> St
     out
 }
 
-/// Key columns: (header, summary column, decimals).
-const COMPARISON: [(&str, Column, usize); 14] = [
-    ("completed", Column::Completed, 0),
-    ("compensated", Column::Compensated, 0),
-    ("failed", Column::Failed, 0),
-    ("stuck", Column::Stuck, 0),
-    ("throughput /s", Column::ThroughputPerS, 2),
-    ("p50 ms", Column::LatencyP50Ms, 1),
-    ("p99 ms", Column::LatencyP99Ms, 1),
-    ("messages /wf", Column::MessagesPerWorkflow, 2),
-    ("KiB /wf", Column::BytesPerWorkflow, 1),
-    ("status answered", Column::StatusAnsweredRatio, 2),
-    ("status p99 ms", Column::StatusLatencyP99Ms, 1),
-    ("staleness (steps)", Column::StatusStalenessStepsMean, 2),
-    ("coordinator busy", Column::CoordinatorUtilization, 2),
-    ("bottleneck", Column::Bottleneck, 0),
+/// Key columns: (header, summary column).
+const COMPARISON: [(&str, Column); 14] = [
+    ("completed", Column::Completed),
+    ("compensated", Column::Compensated),
+    ("failed", Column::Failed),
+    ("stuck", Column::Stuck),
+    ("throughput /s", Column::ThroughputPerS),
+    ("p50 ms", Column::LatencyP50Ms),
+    ("p99 ms", Column::LatencyP99Ms),
+    ("messages /wf", Column::MessagesPerWorkflow),
+    ("KiB /wf", Column::BytesPerWorkflow),
+    ("status answered", Column::StatusAnsweredRatio),
+    ("status p99 ms", Column::StatusLatencyP99Ms),
+    ("staleness (steps)", Column::StatusStalenessStepsMean),
+    ("coordinator busy", Column::CoordinatorUtilization),
+    ("bottleneck", Column::Bottleneck),
 ];
 
 /// Columns shown with their interval: across replications, or inside the run (batch
@@ -153,25 +153,25 @@ fn comparison(results: &ScenarioResults) -> Table {
     let replicated = results.replications > 1;
     let mut table = Table {
         columns: std::iter::once("variant".to_string())
-            .chain(COMPARISON.iter().map(|c| c.0.to_string()))
+            .chain(COMPARISON.iter().map(|(header, _)| header.to_string()))
             .collect(),
         rows: Vec::new(),
     };
     for rows in design_rows(results) {
         let mut line = vec![format!("**{}**", latency_caption(results, &rows.design))];
-        for (_, column, decimals) in COMPARISON {
+        for (_, column) in COMPARISON {
+            let decimals = column.decimals();
             let cell = rows.main.cell(column);
             let mut text = match (cell.as_f64(), column) {
                 (None, _) => match cell {
                     super::Cell::Text(t) if !t.is_empty() => t.clone(),
                     _ => "–".to_string(),
                 },
-                (Some(v), Column::BytesPerWorkflow) => format!("{:.decimals$}", v / 1024.0),
                 // Shares in percent, as everywhere else in the report.
                 (Some(v), Column::StatusAnsweredRatio | Column::CoordinatorUtilization) => {
                     format!("{:.0} %", v * 100.0)
                 }
-                (Some(v), _) => format!("{v:.decimals$}"),
+                (Some(v), _) => column.format_value(v),
             };
             let half = interval_column(column, replicated).and_then(|at| {
                 let source = if replicated {

@@ -99,32 +99,32 @@ impl Table {
     }
 }
 
-/// Terminal columns: (header, summary column, decimals).
-const TERMINAL_COLUMNS: [(&str, Column, usize); 17] = [
-    ("started", Column::Started, 0),
-    ("done", Column::Completed, 0),
-    ("comp", Column::Compensated, 0),
-    ("fail", Column::Failed, 0),
-    ("stuck", Column::Stuck, 0),
-    ("thru/s", Column::ThroughputPerS, 2),
-    ("p50 ms", Column::LatencyP50Ms, 1),
-    ("p99 ms", Column::LatencyP99Ms, 1),
-    ("p99.9 ms", Column::LatencyP999Ms, 1),
-    ("msgs/wf", Column::MessagesPerWorkflow, 2),
-    ("KiB/wf", Column::BytesPerWorkflow, 1),
-    ("status ok", Column::StatusAnsweredRatio, 2),
-    ("status p99 ms", Column::StatusLatencyP99Ms, 1),
-    ("stale", Column::StatusStalenessStepsMean, 2),
-    ("coord util", Column::CoordinatorUtilization, 2),
-    ("max util", Column::MaxUtilization, 2),
-    ("bottleneck", Column::Bottleneck, 0),
+/// Terminal columns: (header, summary column).
+const TERMINAL_COLUMNS: [(&str, Column); 17] = [
+    ("started", Column::Started),
+    ("done", Column::Completed),
+    ("comp", Column::Compensated),
+    ("fail", Column::Failed),
+    ("stuck", Column::Stuck),
+    ("thru/s", Column::ThroughputPerS),
+    ("p50 ms", Column::LatencyP50Ms),
+    ("p99 ms", Column::LatencyP99Ms),
+    ("p99.9 ms", Column::LatencyP999Ms),
+    ("msgs/wf", Column::MessagesPerWorkflow),
+    ("KiB/wf", Column::BytesPerWorkflow),
+    ("status ok", Column::StatusAnsweredRatio),
+    ("status p99 ms", Column::StatusLatencyP99Ms),
+    ("stale", Column::StatusStalenessStepsMean),
+    ("coord util", Column::CoordinatorUtilization),
+    ("max util", Column::MaxUtilization),
+    ("bottleneck", Column::Bottleneck),
 ];
 
 /// An empty table headed `variant` and the given columns' headers.
-fn headed(columns: &[(&str, Column, usize)]) -> Table {
+fn headed(columns: &[(&str, Column)]) -> Table {
     Table {
         columns: std::iter::once("variant".to_string())
-            .chain(columns.iter().map(|(header, _, _)| header.to_string()))
+            .chain(columns.iter().map(|(header, _)| header.to_string()))
             .collect(),
         rows: Vec::new(),
     }
@@ -150,8 +150,9 @@ pub fn render_table(results: &ScenarioResults) -> String {
             ""
         };
         let mut line = vec![format!("{}{mark}", latency_caption(results, &rows.design))];
-        for (_, column, decimals) in TERMINAL_COLUMNS {
-            let mut text = display(rows.main.cell(column), column, decimals);
+        for (_, column) in TERMINAL_COLUMNS {
+            let decimals = column.decimals();
+            let mut text = display(rows.main.cell(column), column);
             if let (Some(interval), true) = (&rows.interval, WITH_INTERVAL.contains(&column))
                 && let Some(half) = interval.value(column)
             {
@@ -170,29 +171,26 @@ pub fn render_table(results: &ScenarioResults) -> String {
     out
 }
 
-fn display(cell: &Cell, column: Column, decimals: usize) -> String {
+fn display(cell: &Cell, column: Column) -> String {
     match cell.as_f64() {
         None => match cell {
             Cell::Text(text) if !text.is_empty() => text.clone(),
             _ => "-".to_string(),
         },
-        Some(value) if column == Column::BytesPerWorkflow => {
-            format!("{:.decimals$}", value / 1024.0)
-        }
-        Some(value) => format!("{value:.decimals$}"),
+        Some(value) => column.format_value(value),
     }
 }
 
-/// Failure columns: (header, summary column, decimals).
-const FAILURE_COLUMNS: [(&str, Column, usize); 8] = [
-    ("failed", Column::Failed, 0),
-    ("stuck", Column::Stuck, 0),
-    ("inconsistent", Column::Inconsistent, 0),
-    ("dup effects", Column::DuplicateEffects, 0),
-    ("retries/wf", Column::RetriesPerWorkflow, 3),
-    ("dead letters", Column::DeadLetters, 0),
-    ("ttc p50 ms", Column::TimeToConsistencyP50Ms, 1),
-    ("ttc p99 ms", Column::TimeToConsistencyP99Ms, 1),
+/// Failure columns: (header, summary column).
+const FAILURE_COLUMNS: [(&str, Column); 8] = [
+    ("failed", Column::Failed),
+    ("stuck", Column::Stuck),
+    ("inconsistent", Column::Inconsistent),
+    ("dup effects", Column::DuplicateEffects),
+    ("retries/wf", Column::RetriesPerWorkflow),
+    ("dead letters", Column::DeadLetters),
+    ("ttc p50 ms", Column::TimeToConsistencyP50Ms),
+    ("ttc p99 ms", Column::TimeToConsistencyP99Ms),
 ];
 
 /// The failure section: what went wrong per variant, and per fault how long recovery took
@@ -202,12 +200,12 @@ pub fn render_failures(results: &ScenarioResults) -> String {
     let mut anything = false;
     for rows in design_rows(results) {
         let mut line = vec![rows.design.label.clone()];
-        for (_, column, decimals) in FAILURE_COLUMNS {
+        for (_, column) in FAILURE_COLUMNS {
             let cell = rows.main.cell(column);
             anything |= cell.as_f64().is_some_and(|v| v > 0.0)
                 && column != Column::TimeToConsistencyP50Ms
                 && column != Column::TimeToConsistencyP99Ms;
-            line.push(display(cell, column, decimals));
+            line.push(display(cell, column));
         }
         table.rows.push(line);
     }
