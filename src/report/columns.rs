@@ -217,24 +217,12 @@ impl Column {
         }
     }
 
-    /// Decimals a table shows (the CSV and JSON keep full precision).
-    pub const fn decimals(self) -> usize {
+    /// Decimals a table shows (the CSV and JSON keep full precision): milliseconds and
+    /// KiB to a tenth, rates, ratios and per-workflow counts to a hundredth.
+    pub fn decimals(self) -> usize {
         match self {
-            Column::LatencyMeanMs
-            | Column::LatencyP50Ms
-            | Column::LatencyP95Ms
-            | Column::LatencyP99Ms
-            | Column::LatencyP999Ms
-            | Column::LatencyMaxMs
-            | Column::StatusLatencyP50Ms
-            | Column::StatusLatencyP99Ms
-            | Column::TimeToConsistencyP50Ms
-            | Column::TimeToConsistencyP99Ms
-            | Column::AnswerP50Ms
-            | Column::AnswerP99Ms
-            | Column::LatencyMeanMsCi95
-            | Column::BytesPerWorkflow
-            | Column::InFlightSlopePerMin => 1,
+            Column::BytesPerWorkflow | Column::InFlightSlopePerMin => 1,
+            Column::RetriesPerWorkflow => 3,
             Column::ThroughputPerS
             | Column::ThroughputPerSCi95
             | Column::MessagesPerWorkflow
@@ -243,7 +231,7 @@ impl Column {
             | Column::StatusStalenessStepsMean
             | Column::CoordinatorUtilization
             | Column::MaxUtilization => 2,
-            Column::RetriesPerWorkflow => 3,
+            _ if self.unit() == "ms" => 1,
             _ => 0,
         }
     }
