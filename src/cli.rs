@@ -6,7 +6,7 @@ mod output;
 mod trace;
 
 pub use args::Cli;
-use args::{CheckFormat, Command, Format, ScenarioArgs, SchemaOutput};
+use args::{ChartsFormat, CheckFormat, Command, Format, ScenarioArgs, SchemaOutput};
 pub use output::{note, render_error, set_quiet, warn};
 
 use std::io::Write;
@@ -16,8 +16,7 @@ use std::path::{Path, PathBuf};
 
 use sagasim::designs::{Design, DesignFlows, message_flows};
 use sagasim::report::{
-    self, ReportInputs, SUMMARY_COLUMNS, render_check, render_failures, render_table, summary_rows,
-    to_csv,
+    self, ReportInputs, SUMMARY_COLUMNS, render_check, summary_rows, to_csv, warning_lines,
 };
 use sagasim::report::{Assertion, Cell, Table, breaches, check_designs};
 use sagasim::scenario::{Override, Scenario, ScenarioError, json_schema, starter_scenario};
@@ -113,6 +112,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             jobs,
             no_charts,
             asserts,
+            charts,
         } => {
             let mut loaded = load(&scenario)?;
             choose_designs(&mut loaded, &variants)?;
@@ -129,6 +129,10 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 jobs,
                 charts: !no_charts,
                 assertions: assertions(&asserts, &loaded)?,
+                chart_format: match charts {
+                    ChartsFormat::Png => report::ChartFormat::Png,
+                    ChartsFormat::Svg => report::ChartFormat::Svg,
+                },
             };
             run_command(&loaded, &choices, command)
         }
@@ -281,6 +285,7 @@ struct RunChoices {
     jobs: Option<usize>,
     charts: bool,
     assertions: Vec<Assertion>,
+    chart_format: report::ChartFormat,
 }
 
 /// `--assert` flags, parsed and checked against the designs that will run.
@@ -336,11 +341,16 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         scenario: loaded,
         command,
         charts: choices.charts,
+        chart_format: choices.chart_format,
         flows: &flows,
     };
+    // Said on stderr whatever the format: a script reading stdout still logs them.
+    for line in warning_lines(&results) {
+        warn(line);
+    }
     // The comparison first: if a file cannot be written, the run's figures are still seen.
     print(&match choices.format {
-        Format::Table => format!("{}{}", render_table(&results), render_failures(&results)),
+        Format::Table => report::render_terminal(&results, loaded.system.steps.len()),
         Format::Markdown => report::to_markdown(&results),
         Format::Json => report::results_json(&results, loaded, &inputs.command),
         Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),

@@ -57,7 +57,8 @@ bytes_per_workflow,status_answered_ratio,status_latency_p50_ms,status_latency_p9
 status_messages_per_query,status_staleness_steps_mean,coordinator_utilization,max_utilization,\
 bottleneck,coupling_edges,coupling_max_peers,events,inconsistent,duplicate_effects,\
 retries_per_workflow,dead_letters,time_to_consistency_p50_ms,time_to_consistency_p99_ms,\
-coordination,communication,consistency"
+coordination,communication,consistency,answer_p50_ms,answer_p99_ms,throughput_per_s_ci95,\
+latency_mean_ms_ci95,in_flight_slope_per_min,steady_state"
     );
     assert_eq!(
         summary.lines().count(),
@@ -73,6 +74,10 @@ coordination,communication,consistency"
         cells[17], "",
         "choreography has no status latency: an empty cell"
     );
+    assert!(table.contains("scorecard (rank in brackets"), "{table}");
+    let scorecard = String::from_utf8(read(&dir.path().join("scorecard.csv"))).unwrap_or_default();
+    assert!(scorecard.starts_with("variant,attribute,measure,value,rank,tied\n"));
+    assert_eq!(scorecard.lines().count(), 1 + 5 * 10, "{scorecard}");
     let timeseries =
         String::from_utf8(read(&dir.path().join("timeseries.csv"))).unwrap_or_default();
     assert!(timeseries.starts_with("variant,replication,bucket_start_s,started,completed,compensated,failed,in_flight,latency_p99_ms\n"));
@@ -100,6 +105,7 @@ coordination,communication,consistency"
             "messages.png",
             "report.md",
             "results.json",
+            "scorecard.csv",
             "summary.csv",
             "timeline.png",
             "timeseries.csv"

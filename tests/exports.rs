@@ -95,6 +95,7 @@ fn results_json_holds_every_table_and_validates_against_its_schema() {
         ("messages", "messages.csv"),
         ("components", "components.csv"),
         ("differences", "differences.csv"),
+        ("scorecard", "scorecard.csv"),
     ] {
         let csv = std::fs::read_to_string(dir.path().join(file)).unwrap();
         let mut lines = csv.lines();

@@ -28,6 +28,15 @@ pub enum Format {
     Csv,
 }
 
+/// The charts' file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChartsFormat {
+    /// 1200 × 700 PNG (byte-identical for the same input).
+    Png,
+    /// SVG, for slides: text stays text and scales without blur.
+    Svg,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
     Text,
@@ -98,13 +107,16 @@ pub enum Command {
         /// Worker threads (default: one per core). Output is the same for any value.
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
-        /// Skip the PNG charts (latency.png, timeline.png, messages.png).
+        /// Skip the charts (latency, timeline, messages).
         #[arg(long)]
         no_charts: bool,
         /// A bound the results must meet, like orchestrator.p99<=200ms or all.failed<=1%
         /// (repeatable). A broken one exits with code 3, after the results are written.
         #[arg(long = "assert", value_name = "DESIGN.METRIC<=BOUND")]
         asserts: Vec<String>,
+        /// The charts' format.
+        #[arg(long, value_enum, default_value_t = ChartsFormat::Png, value_name = "FORMAT")]
+        charts: ChartsFormat,
     },
     /// Validate a scenario, then print the model and each design's message flow.
     #[command(

@@ -2,14 +2,17 @@
 //! message and byte counts, status-query quality, coupling and the time series. Memory is
 //! independent of the number of workflows run.
 
+pub mod batch_means;
 mod components;
 mod histogram;
 mod recovery;
+mod student_t;
 mod timeseries;
 
 pub use components::{ComponentLoad, ComponentRole, ComponentRow};
 pub use histogram::LatencyHistogram;
 pub use recovery::{FaultRow, FaultTracker, FaultWindow};
+pub use student_t::t_975;
 pub use timeseries::{SeriesEvent, TimeBucket, TimeSeries};
 
 use serde::Serialize;
@@ -126,6 +129,9 @@ pub struct RunMetrics {
     retries: u64,
     dead_letters: u64,
     time_to_consistency: LatencyHistogram,
+    /// Time to the client's answer of every answered workflow (completed, compensated,
+    /// failed), so a design cannot look fast by failing its slow workflows.
+    answer: LatencyHistogram,
     faults: FaultTracker,
     component_count: usize,
     /// `edges[src * component_count + dst]`: a message went from src to dst.
@@ -160,6 +166,7 @@ impl RunMetrics {
             retries: 0,
             dead_letters: 0,
             time_to_consistency: LatencyHistogram::new(),
+            answer: LatencyHistogram::new(),
             faults: FaultTracker::new(faults),
             component_count,
             edges: vec![false; component_count * component_count],
@@ -197,6 +204,9 @@ impl RunMetrics {
             self.outcomes[outcome as usize] += 1;
             if outcome == Outcome::Completed {
                 self.latency.record(latency);
+            }
+            if outcome != Outcome::Stuck {
+                self.answer.record(latency);
             }
         }
         let series_event = match outcome {
@@ -363,6 +373,12 @@ impl RunMetrics {
             time_to_consistency_p50_ms: self.time_to_consistency.quantile_ms(0.50),
             time_to_consistency_p99_ms: self.time_to_consistency.quantile_ms(0.99),
             rejected_messages: self.rejected_messages,
+            answer_p50_ms: self.answer.quantile_ms(0.50),
+            answer_p99_ms: self.answer.quantile_ms(0.99),
+            throughput_per_s_ci95: None,
+            latency_mean_ms_ci95: None,
+            in_flight_slope_per_min: None,
+            steady_state: None,
         };
         let started = self.started.max(1) as f64;
         let messages_by_category = MessageCategory::ALL
@@ -378,6 +394,13 @@ impl RunMetrics {
             .filter_map(|&q| self.latency.quantile_ms(q).map(|ms| (q, ms)))
             .collect();
         let timeseries = self.series.finish(end);
+        let mut summary = summary;
+        steady_state_figures(&mut summary, &timeseries, &self.window);
+        let measured_buckets = batch_means::measured_buckets(
+            &timeseries,
+            self.window.warmup,
+            self.window.arrivals_end,
+        );
         let faults = self.faults.rows(
             &timeseries,
             self.window.bucket,
@@ -394,6 +417,8 @@ impl RunMetrics {
                 .iter()
                 .map(|load| ComponentRow::new(load, window_nanos))
                 .collect(),
+            measured_buckets,
+            bucket_s: self.window.bucket.as_secs_f64(),
         }
     }
 
@@ -477,6 +502,37 @@ pub struct Summary {
     /// Messages refused by a full inbox (also counted in `dead_letters` when measured).
     #[serde(skip)]
     pub rejected_messages: u64,
+    /// Median and 99th percentile of the time to the client's answer, over every answered
+    /// workflow (completed, compensated and failed).
+    pub answer_p50_ms: Option<f64>,
+    /// 99th percentile time to the client's answer, every answered workflow, ms.
+    pub answer_p99_ms: Option<f64>,
+    /// Half-widths of the batch-means 95 % intervals inside this run (`batch_means`).
+    pub throughput_per_s_ci95: Option<f64>,
+    /// Half-width of the 95 % batch-means interval on `latency_mean_ms`.
+    pub latency_mean_ms_ci95: Option<f64>,
+    /// Fitted slope of the workflows in flight over the measured window, per minute.
+    pub in_flight_slope_per_min: Option<f64>,
+    /// `Some(false)` when that slope is a significant trend: the run is not at steady
+    /// state and its figures depend on its length.
+    pub steady_state: Option<bool>,
+}
+
+/// The batch-means intervals and the steady-state test, from the run's time series.
+fn steady_state_figures(summary: &mut Summary, buckets: &[TimeBucket], window: &MeasurementWindow) {
+    let measured = batch_means::measured_buckets(buckets, window.warmup, window.arrivals_end);
+    let width_s = window.bucket.as_secs_f64();
+    summary.throughput_per_s_ci95 = batch_means::batch_interval(
+        measured.clone(),
+        batch_means::throughput_batch(buckets, width_s),
+    )
+    .map(|e| e.ci95);
+    summary.latency_mean_ms_ci95 =
+        batch_means::batch_interval(measured.clone(), batch_means::latency_mean_batch(buckets))
+            .map(|e| e.ci95);
+    let trend = batch_means::in_flight_trend(buckets, measured, width_s);
+    summary.in_flight_slope_per_min = trend.map(|t| t.slope_per_min);
+    summary.steady_state = trend.map(|t| !t.significant);
 }
 
 /// Everything one run produced.
@@ -494,4 +550,8 @@ pub struct RunResult {
     pub latency_ladder: Vec<(f64, f64)>,
     /// The client, then every component with workers, in component order.
     pub components: Vec<ComponentRow>,
+    /// The time-series buckets wholly inside the measured window (for batch means).
+    pub measured_buckets: std::ops::Range<usize>,
+    /// The time series' bucket width in seconds.
+    pub bucket_s: f64,
 }

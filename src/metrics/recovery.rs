@@ -170,6 +170,8 @@ mod tests {
             failed: 0,
             in_flight: 0,
             latency_p99_ms: Some(p99),
+            latency_p50_ms: None,
+            latency_total_ns: 0,
         }
     }
 

@@ -22,6 +22,10 @@ pub struct TimeBucket {
     pub in_flight: u64,
     /// p99 latency of the workflows that completed in this bucket.
     pub latency_p99_ms: Option<f64>,
+    /// Median latency of the same workflows (for batch means; not written out).
+    pub latency_p50_ms: Option<f64>,
+    /// Sum of their latencies in nanoseconds (for batch means of the mean latency).
+    pub latency_total_ns: u128,
 }
 
 /// What happened to a workflow at one instant, as far as the time series cares.
@@ -64,6 +68,7 @@ impl TimeSeries {
             SeriesEvent::Completed(latency) => {
                 self.current.completed += 1;
                 self.current_latency.record(latency);
+                self.current.latency_total_ns += u128::from(latency.as_nanos());
                 self.in_flight -= 1;
             }
             SeriesEvent::Compensated => {
@@ -89,6 +94,7 @@ impl TimeSeries {
         let mut bucket = std::mem::replace(&mut self.current, empty_bucket(next_start));
         bucket.in_flight = self.in_flight;
         bucket.latency_p99_ms = self.current_latency.quantile_ms(0.99);
+        bucket.latency_p50_ms = self.current_latency.quantile_ms(0.50);
         self.current_latency.reset();
         self.rows.push(bucket);
     }
@@ -113,6 +119,8 @@ fn empty_bucket(start: SimTime) -> TimeBucket {
         failed: 0,
         in_flight: 0,
         latency_p99_ms: None,
+        latency_p50_ms: None,
+        latency_total_ns: 0,
     }
 }
 

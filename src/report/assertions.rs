@@ -24,7 +24,7 @@ pub enum AssertedMetric {
 
 /// How a value must compare with the bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
+pub enum Inequality {
     /// `<=`
     AtMost,
     /// `>=`
@@ -43,7 +43,7 @@ pub struct Assertion {
     /// The metric as typed.
     pub name: String,
     /// `<=` or `>=`.
-    pub comparison: Comparison,
+    pub comparison: Inequality,
     /// In the metric's unit: ms, per second, per workflow, bytes, or a fraction.
     pub bound: f64,
 }
@@ -167,9 +167,9 @@ impl Assertion {
     pub fn parse(text: &str) -> Result<Assertion, String> {
         let trimmed = text.trim();
         let (left, comparison, right) = if let Some((l, r)) = trimmed.split_once("<=") {
-            (l, Comparison::AtMost, r)
+            (l, Inequality::AtMost, r)
         } else if let Some((l, r)) = trimmed.split_once(">=") {
-            (l, Comparison::AtLeast, r)
+            (l, Inequality::AtLeast, r)
         } else {
             return Err(format!("{FORM}; got `{trimmed}` (no <= or >=)"));
         };
@@ -215,8 +215,8 @@ impl Assertion {
 
     fn holds(&self, value: f64) -> bool {
         match self.comparison {
-            Comparison::AtMost => value <= self.bound,
-            Comparison::AtLeast => value >= self.bound,
+            Inequality::AtMost => value <= self.bound,
+            Inequality::AtLeast => value >= self.bound,
         }
     }
 
@@ -339,7 +339,7 @@ pub fn judge(assertion: &Assertion, design: &str, value: Option<f64>) -> Option<
                 assertion.name,
                 assertion.shown(value),
                 assertion.shown(gap),
-                if assertion.comparison == Comparison::AtMost {
+                if assertion.comparison == Inequality::AtMost {
                     "over"
                 } else {
                     "under"
@@ -369,11 +369,11 @@ mod tests {
         let a = Assertion::parse("orchestrator.p99<=200ms").unwrap();
         assert_eq!(a.design.as_deref(), Some("orchestrator"));
         assert_eq!(a.bound, 200.0);
-        assert_eq!(a.comparison, Comparison::AtMost);
+        assert_eq!(a.comparison, Inequality::AtMost);
         let a = Assertion::parse(" all.failed <= 1% ").unwrap();
         assert_eq!((a.design, a.bound), (None, 0.01));
         let a = Assertion::parse("epic.throughput>=45/s").unwrap();
-        assert_eq!((a.comparison, a.bound), (Comparison::AtLeast, 45.0));
+        assert_eq!((a.comparison, a.bound), (Inequality::AtLeast, 45.0));
         assert_eq!(Assertion::parse("all.bytes<=4KiB").unwrap().bound, 4096.0);
         for bad in [
             "p99<=200ms",

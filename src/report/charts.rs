@@ -1,11 +1,17 @@
-//! Charts for a run: the data series behind each PNG (plain numbers, tested apart from the
-//! pixels) and their rendering with plotters into PNG bytes. Every design keeps one
+//! Charts for a run: the data series behind each chart (plain numbers, tested apart from
+//! the pixels) and their rendering with plotters into PNG or SVG bytes (`draw` does the
+//! drawing on either backend). Every design keeps one
 //! colour in every chart and report (Okabe–Ito first, safe for colour-blind readers); the font
 //! is DejaVu Sans, embedded, so rendering needs no system library and is byte-identical.
 
+mod draw;
+mod sweep;
+
+pub use draw::{axis_top, decade_range, drawable, log_tick_label, tick_label, value_range};
+
 use std::sync::Once;
 
-use plotters::coord::{CoordTranslate, Shift};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -51,16 +57,18 @@ pub fn design_hex(palette_slot: usize) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
-fn category_color(category: MessageCategory) -> RGBColor {
+/// Message kinds in Paul Tol's "light" scheme, which no design uses: a kind is never
+/// mistaken for a design.
+pub fn category_color(category: MessageCategory) -> RGBColor {
     match category {
-        MessageCategory::StartDone => RGBColor(0, 0, 0),
-        MessageCategory::Command => RGBColor(0, 114, 178),
-        MessageCategory::Reply => RGBColor(86, 180, 233),
-        MessageCategory::Event => RGBColor(230, 159, 0),
-        MessageCategory::Progress => RGBColor(0, 158, 115),
-        MessageCategory::Compensation => RGBColor(213, 94, 0),
-        MessageCategory::Status => RGBColor(204, 121, 167),
-        MessageCategory::RetryDuplicate => RGBColor(153, 153, 153),
+        MessageCategory::StartDone => RGBColor(221, 221, 221),
+        MessageCategory::Command => RGBColor(119, 170, 221),
+        MessageCategory::Reply => RGBColor(153, 221, 255),
+        MessageCategory::Event => RGBColor(238, 221, 136),
+        MessageCategory::Progress => RGBColor(68, 187, 153),
+        MessageCategory::Compensation => RGBColor(238, 136, 102),
+        MessageCategory::Status => RGBColor(255, 170, 187),
+        MessageCategory::RetryDuplicate => RGBColor(170, 170, 0),
     }
 }
 
@@ -115,6 +123,8 @@ pub struct TimelineData {
     pub in_flight: Vec<Series>,
     /// (start s, end s) of every fault occurrence.
     pub faults: Vec<(f64, f64)>,
+    /// End of the warm-up (s): the first measured bucket's start.
+    pub warmup_s: f64,
 }
 
 /// Most points a timeline line has: buckets are merged in groups so that one line stays
@@ -169,10 +179,14 @@ pub fn timeline_data(results: &ScenarioResults) -> TimelineData {
                 .collect()
         })
         .unwrap_or_default();
+    let warmup_s = runs.first().map_or(0.0, |run| {
+        run.result.measured_buckets.start as f64 * run.result.bucket_s
+    });
     TimelineData {
         completed_per_s,
         in_flight,
         faults,
+        warmup_s,
     }
 }
 
@@ -194,6 +208,26 @@ pub struct ChartError {
     pub message: String,
 }
 
+/// The file format of the charts (`--charts png|svg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartFormat {
+    /// 1200 × 700 PNG, the embedded font rasterised: the same input gives the same bytes.
+    #[default]
+    Png,
+    /// SVG for slides: text stays text (font family `sans-serif`), scales without blur.
+    Svg,
+}
+
+impl ChartFormat {
+    /// The file extension: `png` or `svg`.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            ChartFormat::Png => "png",
+            ChartFormat::Svg => "svg",
+        }
+    }
+}
+
 fn register_fonts() {
     static FONTS: Once = Once::new();
     FONTS.call_once(|| {
@@ -203,21 +237,43 @@ fn register_fonts() {
     });
 }
 
-/// Draw into an RGB buffer with `draw`, then encode it as PNG.
+/// A chart drawn on both backends: plotters' drawing areas differ by backend type, so
+/// each chart is one generic function called through this trait.
+trait Drawing {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// Draw `chart` in `format` and return the file's bytes.
 fn render(
     chart: &'static str,
-    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+    format: ChartFormat,
+    drawing: &impl Drawing,
 ) -> Result<Vec<u8>, ChartError> {
     register_fonts();
     let error = |message: String| ChartError { chart, message };
-    let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| error(e.to_string()))?;
-        draw(&root).map_err(error)?;
-        root.present().map_err(|e| error(e.to_string()))?;
+    match format {
+        ChartFormat::Png => {
+            let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+            {
+                let root =
+                    BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+                root.fill(&WHITE).map_err(|e| error(e.to_string()))?;
+                drawing.draw(&root).map_err(error)?;
+                root.present().map_err(|e| error(e.to_string()))?;
+            }
+            encode_png(&pixels).map_err(|e| error(e.to_string()))
+        }
+        ChartFormat::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+                root.fill(&WHITE).map_err(|e| error(e.to_string()))?;
+                drawing.draw(&root).map_err(error)?;
+                root.present().map_err(|e| error(e.to_string()))?;
+            }
+            Ok(svg.into_bytes())
+        }
     }
-    encode_png(&pixels).map_err(|e| error(e.to_string()))
 }
 
 fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
@@ -235,259 +291,118 @@ fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
     Ok(bytes)
 }
 
-fn text(e: impl std::fmt::Display) -> String {
-    e.to_string()
+struct LatencyChart<'a> {
+    series: Vec<Series>,
+    title: &'a str,
 }
 
-/// The legend box every chart uses.
-fn draw_legend<'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, BitMapBackend<'a>, CT>,
-    position: SeriesLabelPosition,
-    font_size: u32,
-) -> Result<(), String> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font((FONT, font_size))
-        .draw()
-        .map_err(text)
+impl Drawing for LatencyChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw::latency(root, &self.series, self.title)
+    }
 }
 
-/// Latency by percentile, one line per design, log scale.
+struct TimelineChart<'a> {
+    data: TimelineData,
+    title: &'a str,
+}
+
+impl Drawing for TimelineChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw::timeline(root, &self.data, self.title)
+    }
+}
+
+struct MessagesChart<'a> {
+    bars: Vec<(String, Vec<CategoryShare>)>,
+    title: &'a str,
+}
+
+impl Drawing for MessagesChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw::messages(root, &self.bars, self.title)
+    }
+}
+
+struct SweepChart<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    categories: Option<&'a [String]>,
+    metric: &'a str,
+    lines: &'a [SweepLine],
+}
+
+impl Drawing for SweepChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        sweep::sweep(
+            root,
+            self.title,
+            self.x_label,
+            self.categories,
+            self.metric,
+            self.lines,
+        )
+    }
+}
+
+/// Latency by percentile, one line per design (named with its completed share when the
+/// designs complete different shares: the lines compare survivors).
+pub fn latency_chart(
+    results: &ScenarioResults,
+    title: &str,
+    format: ChartFormat,
+) -> Result<Vec<u8>, ChartError> {
+    let mut series = latency_series(results);
+    for line in &mut series {
+        if let Some(design) = results.designs.iter().find(|d| d.label == line.label) {
+            line.label = super::latency_caption(results, design);
+        }
+    }
+    render("latency chart", format, &LatencyChart { series, title })
+}
+
+/// Throughput and workflows in flight over simulated time, warm-up and faults shaded.
+pub fn timeline_chart(
+    results: &ScenarioResults,
+    title: &str,
+    format: ChartFormat,
+) -> Result<Vec<u8>, ChartError> {
+    render(
+        "timeline chart",
+        format,
+        &TimelineChart {
+            data: timeline_data(results),
+            title,
+        },
+    )
+}
+
+/// Messages and bytes per workflow by kind, status traffic in its own bar.
+pub fn messages_chart(
+    results: &ScenarioResults,
+    title: &str,
+    format: ChartFormat,
+) -> Result<Vec<u8>, ChartError> {
+    let bars = message_bars(results)
+        .into_iter()
+        .map(|(design, shares)| (design.label.clone(), shares))
+        .collect();
+    render("messages chart", format, &MessagesChart { bars, title })
+}
+
+/// `latency.png`: latency by percentile, one line per design.
 pub fn latency_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, ChartError> {
-    let series = latency_series(results);
-    render("latency.png", |root| {
-        let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
-        let high = values.clone().fold(1e-3_f64, f64::max) * 1.5;
-        let low = values
-            .fold(f64::INFINITY, f64::min)
-            .max(1e-3)
-            .min(high / 10.0)
-            / 1.5;
-        let mut chart = ChartBuilder::on(root)
-            .caption(format!("{title}: latency by percentile"), (FONT, 28))
-            .margin(20)
-            .x_label_area_size(55)
-            .y_label_area_size(90)
-            .build_cartesian_2d(0f64..4.2f64, (low..high).log_scale())
-            .map_err(text)?;
-        chart
-            .configure_mesh()
-            .x_desc("percentile of completed workflows (%)")
-            .y_desc("latency (ms, log scale)")
-            .x_labels(5)
-            .x_label_formatter(&|x| match x.round() as i64 {
-                0 => "0 (min)".to_string(),
-                1 => "90".to_string(),
-                2 => "99".to_string(),
-                3 => "99.9".to_string(),
-                _ => "99.99".to_string(),
-            })
-            .y_label_formatter(&|y| format!("{y}"))
-            .light_line_style(WHITE)
-            .label_style((FONT, 16))
-            .axis_desc_style((FONT, 18))
-            .draw()
-            .map_err(text)?;
-        for line in &series {
-            let color = design_color(line.palette_slot);
-            chart
-                .draw_series(LineSeries::new(line.points.clone(), color.stroke_width(3)))
-                .map_err(text)?
-                .label(line.label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
-                });
-            chart
-                .draw_series(
-                    line.points
-                        .iter()
-                        .map(|&p| Circle::new(p, 4, color.filled())),
-                )
-                .map_err(text)?;
-        }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 18)
-    })
+    latency_chart(results, title, ChartFormat::Png)
 }
 
-/// Throughput and workflows in flight over simulated time, fault windows shaded.
+/// `timeline.png`: throughput and workflows in flight over time.
 pub fn timeline_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, ChartError> {
-    let data = timeline_data(results);
-    render("timeline.png", |root| {
-        let panels = root.split_evenly((2, 1));
-        let end = data
-            .in_flight
-            .iter()
-            .flat_map(|s| s.points.last().map(|p| p.0))
-            .fold(1.0_f64, f64::max);
-        let bucket = data
-            .in_flight
-            .first()
-            .and_then(|s| s.points.first())
-            .map_or(1.0, |p| p.0);
-        let panel_specs = [
-            (
-                &data.completed_per_s,
-                format!("{title}: completed workflows per second"),
-                "completed per second (mean)",
-            ),
-            (
-                &data.in_flight,
-                "workflows in flight".to_string(),
-                "workflows in flight (mean)",
-            ),
-        ];
-        for (panel, (lines, caption, y_desc)) in panels.iter().zip(panel_specs) {
-            let top = lines
-                .iter()
-                .flat_map(|s| s.points.iter().map(|p| p.1))
-                .fold(1.0_f64, f64::max)
-                * 1.1;
-            let mut chart = ChartBuilder::on(panel)
-                .caption(caption, (FONT, 24))
-                .margin(15)
-                .x_label_area_size(45)
-                .y_label_area_size(80)
-                .build_cartesian_2d(0f64..end + bucket, 0f64..top)
-                .map_err(text)?;
-            chart
-                .configure_mesh()
-                .x_desc("simulated time (s)")
-                .y_desc(y_desc)
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_label_formatter(&|y| format!("{y}"))
-                .light_line_style(WHITE)
-                .label_style((FONT, 15))
-                .axis_desc_style((FONT, 17))
-                .draw()
-                .map_err(text)?;
-            if !data.faults.is_empty() {
-                let shade = RGBColor(120, 120, 120).mix(0.25);
-                chart
-                    .draw_series(data.faults.iter().map(|&(start, end)| {
-                        Rectangle::new([(start, 0.0), (end, top)], shade.filled())
-                    }))
-                    .map_err(text)?
-                    .label("fault window")
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 6), (x + 24, y + 6)], shade.filled())
-                    });
-            }
-            for line in lines {
-                let color = design_color(line.palette_slot);
-                chart
-                    .draw_series(LineSeries::new(line.points.clone(), color.stroke_width(2)))
-                    .map_err(text)?
-                    .label(line.label.as_str())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
-                    });
-            }
-            draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
-        }
-        Ok(())
-    })
+    timeline_chart(results, title, ChartFormat::Png)
 }
 
-/// Which number of a category share a bar shows.
-type Measure = fn(&CategoryShare) -> f64;
-
-/// Messages and bytes per workflow by kind: stacked horizontal bars per design.
+/// `messages.png`: messages and bytes per workflow by kind.
 pub fn messages_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, ChartError> {
-    let bars = message_bars(results);
-    render("messages.png", |root| {
-        let panels = root.split_evenly((1, 2));
-        let n = bars.len() as u32;
-        let measures: [(&str, Measure); 2] = [
-            ("messages per workflow", |s| s.messages_per_workflow),
-            ("KiB per workflow", |s| s.bytes_per_workflow / 1024.0),
-        ];
-        let used: Vec<MessageCategory> = MessageCategory::ALL
-            .into_iter()
-            .filter(|c| {
-                bars.iter().any(|(_, shares)| {
-                    shares
-                        .iter()
-                        .any(|s| s.category == *c && s.messages_per_workflow > 0.0)
-                })
-            })
-            .collect();
-        for (index, (panel, (measure, value))) in panels.iter().zip(measures).enumerate() {
-            let widest = bars
-                .iter()
-                .map(|(_, shares)| shares.iter().map(value).sum::<f64>())
-                .fold(1e-9_f64, f64::max)
-                * 1.15;
-            let caption = if index == 0 {
-                format!("{title}: {measure}")
-            } else {
-                measure.to_string()
-            };
-            let mut chart = ChartBuilder::on(panel)
-                .caption(caption, (FONT, 22))
-                .margin(15)
-                .x_label_area_size(45)
-                .y_label_area_size(if index == 0 { 150 } else { 10 })
-                .build_cartesian_2d(0f64..widest, (0u32..n.saturating_sub(1)).into_segmented())
-                .map_err(text)?;
-            let names: Vec<&str> = bars.iter().map(|(d, _)| d.label.as_str()).collect();
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .light_line_style(WHITE)
-                .x_desc(measure)
-                .x_label_formatter(&|x| format!("{x}"))
-                .y_labels(bars.len().max(1))
-                .y_label_formatter(&|y| match y {
-                    // The first design is drawn at the top.
-                    SegmentValue::CenterOf(i) if index == 0 => {
-                        names.get((n - 1 - i) as usize).unwrap_or(&"").to_string()
-                    }
-                    _ => String::new(),
-                })
-                .label_style((FONT, 15))
-                .axis_desc_style((FONT, 17))
-                .draw()
-                .map_err(text)?;
-            for (row, (_, shares)) in bars.iter().enumerate() {
-                let mut left = 0.0;
-                let mut boxes = Vec::new();
-                for share in shares {
-                    let width = value(share);
-                    if width > 0.0 {
-                        let row = n - 1 - row as u32;
-                        let mut bar = Rectangle::new(
-                            [
-                                (left, SegmentValue::Exact(row)),
-                                (left + width, SegmentValue::Exact(row + 1)),
-                            ],
-                            category_color(share.category).filled(),
-                        );
-                        bar.set_margin(12, 12, 0, 0);
-                        boxes.push(bar);
-                        left += width;
-                    }
-                }
-                chart.draw_series(boxes).map_err(text)?;
-            }
-            if index == 1 {
-                for &category in &used {
-                    let color = category_color(category);
-                    chart
-                        .draw_series(std::iter::empty::<Rectangle<(f64, SegmentValue<u32>)>>())
-                        .map_err(text)?
-                        .label(category.label())
-                        .legend(move |(x, y)| {
-                            Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled())
-                        });
-                }
-                draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
-            }
-        }
-        Ok(())
-    })
+    messages_chart(results, title, ChartFormat::Png)
 }
 
 /// One line of a sweep chart: (x, y, 95 % half-width if there are replications).
@@ -497,90 +412,31 @@ pub struct SweepLine {
     pub label: String,
     /// Its colour slot.
     pub palette_slot: usize,
+    /// Marker shape: which combination of the other swept keys' values (0 when one key).
+    pub style: usize,
     /// (x, value, 95 % half-width) per point.
     pub points: Vec<(f64, f64, Option<f64>)>,
 }
 
 /// A metric against the swept parameter, one line per design, with CI bands.
 /// `categories` names the x positions when the swept values are not numbers.
-pub fn sweep_png(
+pub fn sweep_chart(
     title: &str,
     x_label: &str,
     categories: Option<&[String]>,
     metric: &str,
     lines: &[SweepLine],
+    format: ChartFormat,
 ) -> Result<Vec<u8>, ChartError> {
-    render("sweep chart", |root| {
-        let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-        let (x_low, x_high) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-            (lo.min(x), hi.max(x))
-        });
-        let (x_low, x_high) = if x_low.is_finite() {
-            (x_low, x_high.max(x_low + 1e-9))
-        } else {
-            (0.0, 1.0)
-        };
-        let top = lines
-            .iter()
-            .flat_map(|l| l.points.iter().map(|p| p.1 + p.2.unwrap_or(0.0)))
-            .fold(1e-9_f64, f64::max)
-            * 1.1;
-        let pad = (x_high - x_low) * 0.03;
-        let mut chart = ChartBuilder::on(root)
-            .caption(format!("{title}: {metric} against {x_label}"), (FONT, 26))
-            .margin(20)
-            .x_label_area_size(55)
-            .y_label_area_size(90)
-            .build_cartesian_2d(x_low - pad..x_high + pad, 0f64..top)
-            .map_err(text)?;
-        let names = categories.map(<[String]>::to_vec);
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(metric)
-            .light_line_style(WHITE)
-            .x_label_formatter(&|x| match &names {
-                Some(names) => {
-                    let index = x.round();
-                    if (x - index).abs() < 1e-6 && index >= 0.0 {
-                        names.get(index as usize).cloned().unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                }
-                None => format!("{x}"),
-            })
-            .y_label_formatter(&|y| format!("{y}"))
-            .label_style((FONT, 16))
-            .axis_desc_style((FONT, 18))
-            .draw()
-            .map_err(text)?;
-        for line in lines {
-            let color = design_color(line.palette_slot);
-            if line.points.iter().any(|p| p.2.is_some()) {
-                let upper = line.points.iter().map(|p| (p.0, p.1 + p.2.unwrap_or(0.0)));
-                let lower = line
-                    .points
-                    .iter()
-                    .rev()
-                    .map(|p| (p.0, (p.1 - p.2.unwrap_or(0.0)).max(0.0)));
-                let band: Vec<(f64, f64)> = upper.chain(lower).collect();
-                chart
-                    .draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))
-                    .map_err(text)?;
-            }
-            let points: Vec<(f64, f64)> = line.points.iter().map(|p| (p.0, p.1)).collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))
-                .map_err(text)?
-                .label(line.label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
-                });
-            chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))
-                .map_err(text)?;
-        }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)
-    })
+    render(
+        "sweep chart",
+        format,
+        &SweepChart {
+            title,
+            x_label,
+            categories,
+            metric,
+            lines,
+        },
+    )
 }

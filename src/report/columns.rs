@@ -83,11 +83,33 @@ pub enum Column {
     Communication,
     /// The `consistency` column.
     Consistency,
+    /// The `answer_p50_ms` column.
+    AnswerP50Ms,
+    /// The `answer_p99_ms` column.
+    AnswerP99Ms,
+    /// The `throughput_per_s_ci95` column.
+    ThroughputPerSCi95,
+    /// The `latency_mean_ms_ci95` column.
+    LatencyMeanMsCi95,
+    /// The `in_flight_slope_per_min` column.
+    InFlightSlopePerMin,
+    /// The `steady_state` column.
+    SteadyState,
+}
+
+/// Which way a metric is better, for rankings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// Higher is better.
+    Higher,
+    /// Lower is better.
+    Lower,
 }
 
 impl Column {
-    /// Every column, in file order (DESIGN §5, then the columns added since).
-    pub const ALL: [Column; 36] = [
+    /// Every column, in file order (DESIGN §5, then the columns added since: the
+    /// steady-state intervals and the trend go last).
+    pub const ALL: [Column; COLUMN_COUNT] = [
         Column::Variant,
         Column::Replication,
         Column::Started,
@@ -124,6 +146,12 @@ impl Column {
         Column::Coordination,
         Column::Communication,
         Column::Consistency,
+        Column::AnswerP50Ms,
+        Column::AnswerP99Ms,
+        Column::ThroughputPerSCi95,
+        Column::LatencyMeanMsCi95,
+        Column::InFlightSlopePerMin,
+        Column::SteadyState,
     ];
 
     /// The column's name in the CSV header and the JSON keys.
@@ -165,7 +193,115 @@ impl Column {
             Column::Coordination => "coordination",
             Column::Communication => "communication",
             Column::Consistency => "consistency",
+            Column::AnswerP50Ms => "answer_p50_ms",
+            Column::AnswerP99Ms => "answer_p99_ms",
+            Column::ThroughputPerSCi95 => "throughput_per_s_ci95",
+            Column::LatencyMeanMsCi95 => "latency_mean_ms_ci95",
+            Column::InFlightSlopePerMin => "in_flight_slope_per_min",
+            Column::SteadyState => "steady_state",
         }
+    }
+
+    /// The unit a value is shown in ("" for counts, ratios and text).
+    pub const fn unit(self) -> &'static str {
+        match self {
+            Column::ThroughputPerS | Column::ThroughputPerSCi95 => "workflows/s",
+            Column::LatencyMeanMs
+            | Column::LatencyP50Ms
+            | Column::LatencyP95Ms
+            | Column::LatencyP99Ms
+            | Column::LatencyP999Ms
+            | Column::LatencyMaxMs
+            | Column::StatusLatencyP50Ms
+            | Column::StatusLatencyP99Ms
+            | Column::TimeToConsistencyP50Ms
+            | Column::TimeToConsistencyP99Ms
+            | Column::AnswerP50Ms
+            | Column::AnswerP99Ms
+            | Column::LatencyMeanMsCi95 => "ms",
+            Column::BytesPerWorkflow => "B",
+            Column::StatusStalenessStepsMean => "steps",
+            Column::InFlightSlopePerMin => "workflows/min",
+            _ => "",
+        }
+    }
+
+    /// Which way the metric is better; `None` for labels, costs of the simulation and
+    /// figures that are neither (an interval's width, a bottleneck's name).
+    pub const fn better(self) -> Option<Better> {
+        match self {
+            Column::Completed | Column::ThroughputPerS | Column::StatusAnsweredRatio => {
+                Some(Better::Higher)
+            }
+            Column::Failed
+            | Column::Stuck
+            | Column::LatencyMeanMs
+            | Column::LatencyP50Ms
+            | Column::LatencyP95Ms
+            | Column::LatencyP99Ms
+            | Column::LatencyP999Ms
+            | Column::LatencyMaxMs
+            | Column::MessagesPerWorkflow
+            | Column::BytesPerWorkflow
+            | Column::StatusLatencyP50Ms
+            | Column::StatusLatencyP99Ms
+            | Column::StatusMessagesPerQuery
+            | Column::StatusStalenessStepsMean
+            | Column::CouplingEdges
+            | Column::CouplingMaxPeers
+            | Column::Inconsistent
+            | Column::DuplicateEffects
+            | Column::RetriesPerWorkflow
+            | Column::DeadLetters
+            | Column::TimeToConsistencyP50Ms
+            | Column::TimeToConsistencyP99Ms
+            | Column::AnswerP50Ms
+            | Column::AnswerP99Ms => Some(Better::Lower),
+            _ => None,
+        }
+    }
+
+    /// Decimals a table shows (the CSV and JSON keep full precision): milliseconds and
+    /// KiB to a tenth, rates, ratios and per-workflow counts to a hundredth.
+    pub fn decimals(self) -> usize {
+        match self {
+            Column::BytesPerWorkflow | Column::InFlightSlopePerMin => 1,
+            Column::RetriesPerWorkflow => 3,
+            Column::ThroughputPerS
+            | Column::ThroughputPerSCi95
+            | Column::MessagesPerWorkflow
+            | Column::StatusAnsweredRatio
+            | Column::StatusMessagesPerQuery
+            | Column::StatusStalenessStepsMean
+            | Column::CoordinatorUtilization
+            | Column::MaxUtilization => 2,
+            _ if self.unit() == "ms" => 1,
+            _ => 0,
+        }
+    }
+
+    /// A value as tables show it: rounded to `decimals`, bytes in KiB.
+    pub fn format_value(self, value: f64) -> String {
+        let decimals = self.decimals();
+        match self {
+            Column::BytesPerWorkflow => format!("{:.decimals$}", value / 1024.0),
+            _ => format!("{value:.decimals$}"),
+        }
+    }
+
+    /// Whether the value is a count of workflows or events (its noise is Poisson-like).
+    pub const fn is_count(self) -> bool {
+        matches!(
+            self,
+            Column::Started
+                | Column::Completed
+                | Column::Compensated
+                | Column::Failed
+                | Column::Stuck
+                | Column::Inconsistent
+                | Column::DuplicateEffects
+                | Column::DeadLetters
+        )
     }
 
     /// Position in a summary row.
@@ -214,13 +350,26 @@ impl Column {
                 Cell::Text(communication_label(design.communication).to_string())
             }
             Column::Consistency => Cell::Text(consistency_label(design.consistency).to_string()),
+            Column::AnswerP50Ms => Cell::Number(summary.answer_p50_ms),
+            Column::AnswerP99Ms => Cell::Number(summary.answer_p99_ms),
+            Column::ThroughputPerSCi95 => Cell::Number(summary.throughput_per_s_ci95),
+            Column::LatencyMeanMsCi95 => Cell::Number(summary.latency_mean_ms_ci95),
+            Column::InFlightSlopePerMin => Cell::Number(summary.in_flight_slope_per_min),
+            Column::SteadyState => Cell::Text(match summary.steady_state {
+                Some(true) => "yes".to_string(),
+                Some(false) => "no".to_string(),
+                None => String::new(),
+            }),
         })
     }
 }
 
+/// How many columns `summary.csv` has.
+pub const COLUMN_COUNT: usize = 42;
+
 /// `summary.csv`'s header, in order.
-pub const SUMMARY_COLUMNS: [&str; 36] = {
-    let mut names = [""; 36];
+pub const SUMMARY_COLUMNS: [&str; COLUMN_COUNT] = {
+    let mut names = [""; COLUMN_COUNT];
     let mut index = 0;
     while index < names.len() {
         names[index] = Column::ALL[index].name();

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::runner::ScenarioResults;
 use crate::scenario::{Scenario, effective_scenario, json_schema};
 
+use super::scorecard::{SCORECARD_COLUMNS, scorecard, scorecard_rows};
 use super::{
     COMPONENT_COLUMNS, Cell, DIFFERENCE_COLUMNS, FAULT_COLUMNS, MESSAGE_COLUMNS, SUMMARY_COLUMNS,
     component_rows, difference_rows, fault_rows, message_rows, summary_rows,
@@ -21,34 +22,39 @@ pub const RESULTS_SCHEMA_VERSION: u32 = 1;
 struct ExportTable {
     key: &'static str,
     columns: &'static [&'static str],
-    rows: fn(&ScenarioResults) -> Vec<Vec<Cell>>,
+    rows: fn(&ScenarioResults, &Scenario) -> Vec<Vec<Cell>>,
 }
 
-const TABLES: [ExportTable; 5] = [
+const TABLES: [ExportTable; 6] = [
     ExportTable {
         key: "summary",
         columns: &SUMMARY_COLUMNS,
-        rows: summary_rows,
+        rows: |results, _| summary_rows(results),
     },
     ExportTable {
         key: "faults",
         columns: &FAULT_COLUMNS,
-        rows: fault_rows,
+        rows: |results, _| fault_rows(results),
     },
     ExportTable {
         key: "messages",
         columns: &MESSAGE_COLUMNS,
-        rows: message_rows,
+        rows: |results, _| message_rows(results),
     },
     ExportTable {
         key: "components",
         columns: &COMPONENT_COLUMNS,
-        rows: component_rows,
+        rows: |results, _| component_rows(results),
     },
     ExportTable {
         key: "differences",
         columns: &DIFFERENCE_COLUMNS,
-        rows: difference_rows,
+        rows: |results, _| difference_rows(results),
+    },
+    ExportTable {
+        key: "scorecard",
+        columns: &SCORECARD_COLUMNS,
+        rows: |results, scenario| scorecard_rows(&scorecard(results, scenario.system.steps.len())),
     },
 ];
 
@@ -101,7 +107,7 @@ pub fn results_json(results: &ScenarioResults, scenario: &Scenario, command: &st
     );
     document.insert("effective_scenario".into(), effective_scenario(scenario));
     for table in &TABLES {
-        let rows = (table.rows)(results);
+        let rows = (table.rows)(results, scenario);
         document.insert(table.key.into(), table_value(table.columns, &rows));
     }
     let mut text = serde_json::to_string_pretty(&Value::Object(document)).unwrap_or_default();

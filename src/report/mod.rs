@@ -6,31 +6,61 @@ pub mod charts;
 mod check;
 mod columns;
 mod export;
+mod findings;
 mod markdown;
+mod measures;
 mod mermaid;
+mod parameters;
+mod rows;
+mod scorecard;
+mod significance;
 mod stats;
 mod table;
 mod trace;
+mod warnings;
 
 pub use assertions::{
-    ASSERTION_EXIT_CODE, AssertedMetric, Assertion, Breach, Comparison, breaches, check_designs,
+    ASSERTION_EXIT_CODE, AssertedMetric, Assertion, Breach, Inequality, breaches, check_designs,
     judge,
 };
-pub use charts::{ChartError, design_hex, latency_png, messages_png, timeline_png};
+pub use charts::{
+    ChartError, ChartFormat, design_hex, latency_chart, latency_png, messages_chart, messages_png,
+    timeline_chart, timeline_png,
+};
 pub use check::render_check;
-pub use columns::{Column, SUMMARY_COLUMNS};
+pub use columns::{Better, COLUMN_COUNT, Column, SUMMARY_COLUMNS};
 pub use export::{
     RESULTS_SCHEMA_VERSION, cell_value, results_json, results_schema, table_schema, table_value,
     tool_schema, tool_value,
 };
 pub use markdown::{ReportInputs, render_report, standing_out};
+pub use measures::{Measure, NEVER_RECOVERED_S};
 pub use mermaid::{design_diagrams, render_mermaid, sequence_diagram};
+pub use rows::{DesignRows, RowLabel, SummaryRow, design_rows, summary_table};
+pub use scorecard::{
+    Attribute, SCORE_COLUMNS, SCORECARD_COLUMNS, ScoreCell, ScoreColumn, Scorecard,
+    render_scorecard, scorecard, scorecard_rows,
+};
+pub use significance::{Basis, Comparison, PRACTICAL_MARGIN, Ranked, compare, rank};
 pub use stats::{ci95_half_width, mean, t_975};
-pub use table::{Table, render_failures, render_table};
+pub use table::{Table, first_faults, render_failures, render_table};
 pub use trace::{
     Delay, Span, SpanKind, WorkflowSpans, attribute, render_perfetto, render_trace_mermaid,
     render_trace_text, spans_of,
 };
+pub use warnings::{
+    SURVIVOR_GAP, completed_shares, latency_caption, survivor_bias, trending, warning_lines,
+    warnings,
+};
+
+/// What `run` prints by default: the comparison, the failures and the scorecard (the
+/// warnings go to standard error). `steps` is the workflow's length.
+pub fn render_terminal(results: &ScenarioResults, steps: usize) -> String {
+    let mut out = render_table(results);
+    out.push_str(&render_failures(results));
+    out.push_str(&render_scorecard(results, steps));
+    out
+}
 
 use crate::coordination::Design;
 use crate::metrics::{Summary, TimeBucket};
@@ -91,55 +121,11 @@ fn summary_cells(summary: &Summary, design: &Design) -> Vec<Cell> {
         .collect()
 }
 
-/// The rows of `summary.csv`: per design, one row per replication, then `mean` and `ci95`
-/// rows when there is more than one replication.
+/// The rows of `summary.csv` as cells (`summary_table` has them typed).
 pub fn summary_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
-    let mut rows = Vec::new();
-    for design in &results.designs {
-        let runs: Vec<Vec<Cell>> = results
-            .runs
-            .iter()
-            .filter(|run| run.design == *design)
-            .map(|run| summary_cells(&run.result.summary, design))
-            .collect();
-        for (index, cells) in runs.iter().enumerate() {
-            let mut row = vec![
-                Cell::Text(design.label.clone()),
-                Cell::Count(index as u64 + 1),
-            ];
-            row.extend(cells.iter().cloned());
-            rows.push(row);
-        }
-        if runs.len() > 1 {
-            for (label, aggregate) in [
-                ("mean", mean as fn(&[f64]) -> Option<f64>),
-                ("ci95", ci95_half_width),
-            ] {
-                let mut row = vec![
-                    Cell::Text(design.label.clone()),
-                    Cell::Text(label.to_string()),
-                ];
-                row.extend(aggregate_columns(&runs, aggregate));
-                rows.push(row);
-            }
-        }
-    }
-    rows
-}
-
-/// Aggregate each column over replications; empty where any replication has no value.
-fn aggregate_columns(runs: &[Vec<Cell>], aggregate: fn(&[f64]) -> Option<f64>) -> Vec<Cell> {
-    (0..runs[0].len())
-        .map(|column| {
-            if let Cell::Text(first) = &runs[0][column] {
-                let agree = runs
-                    .iter()
-                    .all(|run| run[column] == Cell::Text(first.clone()));
-                return Cell::Text(if agree { first.clone() } else { String::new() });
-            }
-            let values: Option<Vec<f64>> = runs.iter().map(|run| run[column].as_f64()).collect();
-            Cell::Number(values.and_then(|values| aggregate(&values)))
-        })
+    summary_table(results)
+        .into_iter()
+        .map(|row| row.cells)
         .collect()
 }
 
@@ -392,6 +378,13 @@ pub fn run_files(
             "differences.csv",
             csv(&DIFFERENCE_COLUMNS, difference_rows(results)),
         ),
+        (
+            "scorecard.csv",
+            csv(
+                &SCORECARD_COLUMNS,
+                scorecard_rows(&scorecard(results, inputs.scenario.system.steps.len())),
+            ),
+        ),
         ("report.md", render_report(results, inputs).into_bytes()),
         (
             "results.json",
@@ -400,9 +393,14 @@ pub fn run_files(
     ];
     if inputs.charts {
         let title = &inputs.scenario.name;
-        files.push(("latency.png", latency_png(results, title)?));
-        files.push(("timeline.png", timeline_png(results, title)?));
-        files.push(("messages.png", messages_png(results, title)?));
+        let format = inputs.chart_format;
+        let names = match format {
+            ChartFormat::Png => ["latency.png", "timeline.png", "messages.png"],
+            ChartFormat::Svg => ["latency.svg", "timeline.svg", "messages.svg"],
+        };
+        files.push((names[0], latency_chart(results, title, format)?));
+        files.push((names[1], timeline_chart(results, title, format)?));
+        files.push((names[2], messages_chart(results, title, format)?));
     }
     Ok(files)
 }

@@ -2,7 +2,10 @@
 
 use crate::runner::ScenarioResults;
 
-use super::{Cell, Column, fault_rows, summary_rows};
+use crate::coordination::Design;
+use crate::metrics::FaultRow;
+
+use super::{Cell, Column, design_rows, latency_caption, trending};
 
 /// A table of already-formatted cells.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +75,7 @@ impl Table {
         let numeric = |column: usize| {
             self.rows.iter().all(|row| {
                 let cell = row[column].split(" ± ").next().unwrap_or_default();
+                let cell = cell.trim_end_matches(" %");
                 cell.is_empty() || cell == "–" || cell.parse::<f64>().is_ok()
             })
         };
@@ -97,32 +101,32 @@ impl Table {
     }
 }
 
-/// Terminal columns: (header, summary column, decimals).
-const TERMINAL_COLUMNS: [(&str, Column, usize); 17] = [
-    ("started", Column::Started, 0),
-    ("done", Column::Completed, 0),
-    ("comp", Column::Compensated, 0),
-    ("fail", Column::Failed, 0),
-    ("stuck", Column::Stuck, 0),
-    ("thru/s", Column::ThroughputPerS, 2),
-    ("p50 ms", Column::LatencyP50Ms, 1),
-    ("p99 ms", Column::LatencyP99Ms, 1),
-    ("p99.9 ms", Column::LatencyP999Ms, 1),
-    ("msgs/wf", Column::MessagesPerWorkflow, 2),
-    ("KiB/wf", Column::BytesPerWorkflow, 1),
-    ("status ok", Column::StatusAnsweredRatio, 2),
-    ("status p99 ms", Column::StatusLatencyP99Ms, 1),
-    ("stale", Column::StatusStalenessStepsMean, 2),
-    ("coord util", Column::CoordinatorUtilization, 2),
-    ("max util", Column::MaxUtilization, 2),
-    ("bottleneck", Column::Bottleneck, 0),
+/// Terminal columns: (header, summary column).
+const TERMINAL_COLUMNS: [(&str, Column); 17] = [
+    ("started", Column::Started),
+    ("done", Column::Completed),
+    ("comp", Column::Compensated),
+    ("fail", Column::Failed),
+    ("stuck", Column::Stuck),
+    ("thru/s", Column::ThroughputPerS),
+    ("p50 ms", Column::LatencyP50Ms),
+    ("p99 ms", Column::LatencyP99Ms),
+    ("p99.9 ms", Column::LatencyP999Ms),
+    ("msgs/wf", Column::MessagesPerWorkflow),
+    ("KiB/wf", Column::BytesPerWorkflow),
+    ("status ok", Column::StatusAnsweredRatio),
+    ("status p99 ms", Column::StatusLatencyP99Ms),
+    ("stale", Column::StatusStalenessStepsMean),
+    ("coord util", Column::CoordinatorUtilization),
+    ("max util", Column::MaxUtilization),
+    ("bottleneck", Column::Bottleneck),
 ];
 
 /// An empty table headed `variant` and the given columns' headers.
-fn headed(columns: &[(&str, Column, usize)]) -> Table {
+fn headed(columns: &[(&str, Column)]) -> Table {
     Table {
         columns: std::iter::once("variant".to_string())
-            .chain(columns.iter().map(|(header, _, _)| header.to_string()))
+            .chain(columns.iter().map(|(header, _)| header.to_string()))
             .collect(),
         rows: Vec::new(),
     }
@@ -136,36 +140,23 @@ const WITH_INTERVAL: [Column; 3] = [
 ];
 
 /// The comparison table for the terminal: one line per design (the mean, with 95 %
-/// intervals on key columns, when there are replications).
+/// intervals on key columns, when there are replications). A design that is not at
+/// steady state is marked `*`; with survivor bias each name carries its completed share.
 pub fn render_table(results: &ScenarioResults) -> String {
-    let rows = summary_rows(results);
-    let replicated = results.replications > 1;
+    let trends = trending(results);
     let mut table = headed(&TERMINAL_COLUMNS);
-    for design in &results.designs {
-        let of_variant: Vec<&Vec<Cell>> = rows
-            .iter()
-            .filter(|row| row[0] == Cell::Text(design.label.clone()))
-            .collect();
-        let pick = |label: &str| {
-            of_variant
-                .iter()
-                .find(|row| row[1].render() == label)
-                .copied()
-        };
-        let Some(main) = (if replicated {
-            pick("mean")
+    for rows in design_rows(results) {
+        let mark = if trends.iter().any(|(d, _)| *d == rows.design) {
+            " *"
         } else {
-            of_variant.first().copied()
-        }) else {
-            continue;
+            ""
         };
-        let interval = if replicated { pick("ci95") } else { None };
-        let mut line = vec![design.label.clone()];
-        for (_, column, decimals) in TERMINAL_COLUMNS {
-            let at = column.index();
-            let mut text = display(&main[at], column, decimals);
-            if let (Some(interval), true) = (interval, WITH_INTERVAL.contains(&column))
-                && let Some(half) = interval[at].as_f64()
+        let mut line = vec![format!("{}{mark}", latency_caption(results, &rows.design))];
+        for (_, column) in TERMINAL_COLUMNS {
+            let decimals = column.decimals();
+            let mut text = display(rows.main.cell(column), column);
+            if let (Some(interval), true) = (&rows.interval, WITH_INTERVAL.contains(&column))
+                && let Some(half) = interval.value(column)
             {
                 text = format!("{text} ±{half:.decimals$}");
             }
@@ -173,101 +164,112 @@ pub fn render_table(results: &ScenarioResults) -> String {
         }
         table.rows.push(line);
     }
-    table.to_text()
+    let mut out = table.to_text();
+    if !trends.is_empty() {
+        out.push_str(
+            "* not at steady state: workflows in flight trend over the run (see the warning)\n",
+        );
+    }
+    out
 }
 
-fn display(cell: &Cell, column: Column, decimals: usize) -> String {
+fn display(cell: &Cell, column: Column) -> String {
     match cell.as_f64() {
         None => match cell {
             Cell::Text(text) if !text.is_empty() => text.clone(),
             _ => "-".to_string(),
         },
-        Some(value) if column == Column::BytesPerWorkflow => {
-            format!("{:.decimals$}", value / 1024.0)
-        }
-        Some(value) => format!("{value:.decimals$}"),
+        Some(value) => column.format_value(value),
     }
 }
 
-/// Failure columns: (header, summary column, decimals).
-const FAILURE_COLUMNS: [(&str, Column, usize); 8] = [
-    ("failed", Column::Failed, 0),
-    ("stuck", Column::Stuck, 0),
-    ("inconsistent", Column::Inconsistent, 0),
-    ("dup effects", Column::DuplicateEffects, 0),
-    ("retries/wf", Column::RetriesPerWorkflow, 3),
-    ("dead letters", Column::DeadLetters, 0),
-    ("ttc p50 ms", Column::TimeToConsistencyP50Ms, 1),
-    ("ttc p99 ms", Column::TimeToConsistencyP99Ms, 1),
+/// Failure columns: (header, summary column).
+const FAILURE_COLUMNS: [(&str, Column); 8] = [
+    ("failed", Column::Failed),
+    ("stuck", Column::Stuck),
+    ("inconsistent", Column::Inconsistent),
+    ("dup effects", Column::DuplicateEffects),
+    ("retries/wf", Column::RetriesPerWorkflow),
+    ("dead letters", Column::DeadLetters),
+    ("ttc p50 ms", Column::TimeToConsistencyP50Ms),
+    ("ttc p99 ms", Column::TimeToConsistencyP99Ms),
 ];
 
 /// The failure section: what went wrong per variant, and per fault how long recovery took
 /// (first replication). Empty when nothing failed and no fault was injected.
 pub fn render_failures(results: &ScenarioResults) -> String {
-    let rows = summary_rows(results);
-    let label = if results.replications > 1 {
-        "mean"
-    } else {
-        "1"
-    };
     let mut table = headed(&FAILURE_COLUMNS);
     let mut anything = false;
-    for row in rows.iter().filter(|row| row[1].render() == label) {
-        let mut line = vec![row[0].render()];
-        for (_, column, decimals) in FAILURE_COLUMNS {
-            let cell = &row[column.index()];
+    for rows in design_rows(results) {
+        let mut line = vec![rows.design.label.clone()];
+        for (_, column) in FAILURE_COLUMNS {
+            let cell = rows.main.cell(column);
             anything |= cell.as_f64().is_some_and(|v| v > 0.0)
                 && column != Column::TimeToConsistencyP50Ms
                 && column != Column::TimeToConsistencyP99Ms;
-            line.push(display(cell, column, decimals));
+            line.push(display(cell, column));
         }
         table.rows.push(line);
     }
-    let faults: Vec<Vec<Cell>> = fault_rows(results)
-        .into_iter()
-        .filter(|row| row[1] == Cell::Count(1))
-        .collect();
+    let faults = first_faults(results);
     if !anything && faults.is_empty() {
         return String::new();
     }
     let mut out = format!("\nfailures\n{}", table.to_text());
     if !faults.is_empty() {
-        let fault_table = Table {
-            columns: [
-                "variant",
-                "fault",
-                "target",
-                "start s",
-                "end s",
-                "recovery s",
-                "peak backlog",
-                "affected",
-            ]
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
-            rows: faults
-                .iter()
-                .map(|row| {
-                    let recovery = row[6]
-                        .as_f64()
-                        .map_or("never".to_string(), |v| format!("{v:.1}"));
-                    vec![
-                        row[0].render(),
-                        row[2].render(),
-                        row[3].render(),
-                        format!("{:.1}", row[4].as_f64().unwrap_or_default()),
-                        format!("{:.1}", row[5].as_f64().unwrap_or_default()),
-                        recovery,
-                        row[7].render(),
-                        row[8].render(),
-                    ]
-                })
-                .collect(),
-        };
+        let fault_table = fault_table(&faults, |seconds| format!("{seconds:.1}"));
         out.push_str(&format!("\nfaults\n{}", fault_table.to_text()));
     }
     out
+}
+
+/// One row per fault occurrence, seconds shown by `seconds`.
+pub(super) fn fault_table(faults: &[(&Design, &FaultRow)], seconds: fn(f64) -> String) -> Table {
+    Table {
+        columns: [
+            "variant",
+            "fault",
+            "target",
+            "start s",
+            "end s",
+            "recovery s",
+            "peak backlog",
+            "affected workflows",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect(),
+        rows: faults
+            .iter()
+            .map(|(design, fault)| {
+                vec![
+                    design.label.clone(),
+                    fault.fault.to_string(),
+                    fault.target.clone(),
+                    seconds(fault.start_s),
+                    seconds(fault.end_s),
+                    fault.recovery_s.map_or("never".to_string(), seconds),
+                    fault.peak_backlog.to_string(),
+                    fault.affected_workflows.to_string(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Every fault occurrence of the first replication, with its design.
+pub fn first_faults(results: &ScenarioResults) -> Vec<(&Design, &FaultRow)> {
+    results
+        .runs
+        .iter()
+        .filter(|run| run.replication == 1)
+        .flat_map(|run| {
+            run.result
+                .faults
+                .iter()
+                .map(move |fault| (&run.design, fault))
+        })
+        .collect()
 }
 
 #[cfg(test)]

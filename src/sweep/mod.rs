@@ -21,8 +21,8 @@ use rayon::prelude::*;
 
 use crate::coordination::Design;
 use crate::files::write_atomically;
-use crate::report::charts::{SweepLine, sweep_png};
-use crate::report::{Cell, Column, SUMMARY_COLUMNS, summary_rows};
+use crate::report::charts::{ChartFormat, SweepLine, sweep_chart};
+use crate::report::{Cell, Column, RowLabel, SUMMARY_COLUMNS, summary_rows};
 use crate::runner::{Progress, RunOptions, run};
 use crate::scenario::{Override, Scenario};
 
@@ -334,7 +334,7 @@ fn assemble(
 }
 
 /// Metrics charted against the first swept key: (column, axis label, file name).
-const SWEEP_METRICS: [(Column, &str, &str); 6] = [
+const SWEEP_METRICS: [(Column, &str, &str); 8] = [
     (
         Column::ThroughputPerS,
         "throughput (workflows/s)",
@@ -361,62 +361,97 @@ const SWEEP_METRICS: [(Column, &str, &str); 6] = [
         "sweep-coordinator-utilization.png",
     ),
     (Column::Stuck, "stuck workflows", "sweep-stuck.png"),
+    (Column::Failed, "failed workflows", "sweep-failed.png"),
+    (
+        Column::Inconsistent,
+        "inconsistent workflows",
+        "sweep-inconsistent.png",
+    ),
 ];
+
+/// One row of `sweep.csv`, read with a CSV reader (a label may hold commas or quotes):
+/// the swept keys' values, the design, the row's label and every summary cell.
+struct SweepRow {
+    values: Vec<String>,
+    design: String,
+    label: RowLabel,
+    cells: Vec<String>,
+}
+
+/// Read `sweep.csv`'s rows; rows that do not parse are left out (never expected: the
+/// file was assembled from checked point files).
+fn read_sweep(manifest: &Manifest, csv_text: &str) -> Vec<SweepRow> {
+    let keys = manifest.params.len();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    reader
+        .records()
+        .filter_map(Result::ok)
+        .filter_map(|record| {
+            let field = |at: usize| record.get(at).map(str::to_string);
+            Some(SweepRow {
+                values: (0..keys).map(field).collect::<Option<Vec<_>>>()?,
+                design: field(keys + Column::Variant.index())?,
+                label: RowLabel::parse(record.get(keys + Column::Replication.index())?)?,
+                cells: record.iter().skip(keys).map(str::to_string).collect(),
+            })
+        })
+        .collect()
+}
 
 /// The lines of one sweep chart: per design (and combination of the other swept keys),
 /// the metric against the first key, with the 95 % interval when there are replications.
 pub fn sweep_lines(manifest: &Manifest, csv: &str, metric: Column) -> Vec<SweepLine> {
-    let keys = manifest.params.len();
-    let metric_at = keys + metric.index();
-    let label_row = if manifest.replications > 1 {
-        "mean"
-    } else {
-        "1"
-    };
+    let main_label = RowLabel::main(manifest.replications);
     let x_values = &manifest.params[0].1;
     let numeric = x_values.iter().all(|v| v.parse::<f64>().is_ok());
-    let rows: Vec<Vec<&str>> = csv
-        .lines()
-        .skip(1)
-        .map(|line| line.split(',').collect())
-        .collect();
+    let rows = read_sweep(manifest, csv);
+    let number = |row: &SweepRow| row.cells.get(metric.index())?.parse::<f64>().ok();
+    let mut combinations: Vec<Vec<String>> = Vec::new();
     let mut lines: Vec<SweepLine> = Vec::new();
-    for row in rows
-        .iter()
-        .filter(|row| row.get(keys + 1) == Some(&label_row))
-    {
-        let design = row[keys];
-        let Some(position) = manifest.variants.iter().position(|d| d == design) else {
+    for row in rows.iter().filter(|row| row.label == main_label) {
+        let Some(position) = manifest.variants.iter().position(|d| *d == row.design) else {
             continue;
         };
-        let palette_slot = Design::palette_slot_of(design, position);
-        let others: Vec<String> = (1..keys)
-            .map(|k| format!("{}={}", manifest.params[k].0, row[k]))
+        let others = row.values[1..].to_vec();
+        let style = match combinations.iter().position(|c| *c == others) {
+            Some(style) => style,
+            None => {
+                combinations.push(others.clone());
+                combinations.len() - 1
+            }
+        };
+        let named: Vec<String> = (1..row.values.len())
+            .map(|k| format!("{}={}", manifest.params[k].0, row.values[k]))
             .collect();
-        let label = if others.is_empty() {
-            design.to_string()
+        let label = if named.is_empty() {
+            row.design.clone()
         } else {
-            format!("{design}, {}", others.join(", "))
+            format!("{}, {}", row.design, named.join(", "))
         };
         let x = if numeric {
-            row[0].parse::<f64>().unwrap_or(0.0)
+            row.values[0].parse::<f64>().unwrap_or(0.0)
         } else {
-            x_values.iter().position(|v| v == row[0]).unwrap_or(0) as f64
+            x_values
+                .iter()
+                .position(|v| *v == row.values[0])
+                .unwrap_or(0) as f64
         };
-        let Ok(y) = row[metric_at].parse::<f64>() else {
+        let Some(y) = number(row) else {
             continue;
         };
         let half = rows
             .iter()
-            .find(|r| {
-                r[..keys] == row[..keys] && r[keys] == row[keys] && r.get(keys + 1) == Some(&"ci95")
-            })
-            .and_then(|r| r[metric_at].parse::<f64>().ok());
+            .find(|r| r.values == row.values && r.design == row.design && r.label == RowLabel::Ci95)
+            .and_then(number);
         match lines.iter_mut().find(|line| line.label == label) {
             Some(line) => line.points.push((x, y, half)),
             None => lines.push(SweepLine {
                 label,
-                palette_slot,
+                palette_slot: Design::palette_slot_of(&row.design, position),
+                style,
                 points: vec![(x, y, half)],
             }),
         }
@@ -438,9 +473,16 @@ fn sweep_charts(
         .iter()
         .map(|&(metric, label, file)| {
             let lines = sweep_lines(manifest, csv, metric);
-            sweep_png(&manifest.scenario, x_label, categories, label, &lines)
-                .map(|png| (file, png))
-                .map_err(|e| SweepError::Io(e.to_string()))
+            sweep_chart(
+                &manifest.scenario,
+                x_label,
+                categories,
+                label,
+                &lines,
+                ChartFormat::Png,
+            )
+            .map(|png| (file, png))
+            .map_err(|e| SweepError::Io(e.to_string()))
         })
         .collect()
 }

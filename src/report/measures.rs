@@ -1,0 +1,106 @@
+//! What the scorecard ranks: a summary column, or a figure derived from a run (the
+//! capacity at the bottleneck, the workflows a fault touched, recovery time, losses).
+
+use crate::runner::DesignRun;
+
+use super::{Better, Column};
+
+/// A figure of one run that designs can be ranked on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// A column of `summary.csv`.
+    Column(Column),
+    /// Throughput ÷ the bottleneck's utilization: the completion rate at which the busiest
+    /// component would be fully busy (workflows/s).
+    BoundPerS,
+    /// Workflows the scenario's faults touched, every occurrence added up.
+    FaultAffected,
+    /// The longest recovery after a fault occurrence that touched a workflow and ended at
+    /// least 10 buckets before arrivals stopped (s). One
+    /// never recovered from before arrivals stopped counts as the time from its end to
+    /// the end of arrivals (a lower bound), plus `NEVER_RECOVERED_S` so it ranks last.
+    RecoveryS,
+    /// Failed + stuck + inconsistent workflows + duplicate effects.
+    Losses,
+}
+
+/// Added to a lower bound of "never recovered" so it ranks after every real recovery.
+pub const NEVER_RECOVERED_S: f64 = 1e9;
+
+impl From<Column> for Measure {
+    fn from(column: Column) -> Self {
+        Measure::Column(column)
+    }
+}
+
+impl Measure {
+    /// The figure of one run; `None` where it does not exist.
+    pub fn value(self, run: &DesignRun) -> Option<f64> {
+        let summary = &run.result.summary;
+        match self {
+            Measure::Column(column) => column.cell(summary, &run.design)?.as_f64(),
+            Measure::BoundPerS => {
+                let busy = summary.max_utilization.filter(|u| *u > 0.0)?;
+                Some(summary.throughput_per_s? / busy)
+            }
+            Measure::FaultAffected => (!run.result.faults.is_empty()).then(|| {
+                run.result
+                    .faults
+                    .iter()
+                    .map(|f| f.affected_workflows as f64)
+                    .sum()
+            }),
+            Measure::RecoveryS => {
+                let arrivals_end_s = run.result.measured_buckets.end as f64 * run.result.bucket_s;
+                run.result
+                    .faults
+                    .iter()
+                    // Recovery is judged over 10 buckets: an occurrence ending closer than
+                    // that to the end of arrivals cannot show it, and is left out.
+                    .filter(|f| {
+                        f.affected_workflows > 0
+                            && (f.recovery_s.is_some()
+                                || arrivals_end_s - f.end_s >= 10.0 * run.result.bucket_s)
+                    })
+                    .map(|f| {
+                        f.recovery_s
+                            .unwrap_or(NEVER_RECOVERED_S + (arrivals_end_s - f.end_s).max(0.0))
+                    })
+                    .reduce(f64::max)
+            }
+            Measure::Losses => Some(
+                (summary.failed + summary.stuck + summary.inconsistent + summary.duplicate_effects)
+                    as f64,
+            ),
+        }
+    }
+
+    /// Which way is better.
+    pub fn better(self) -> Better {
+        match self {
+            Measure::Column(column) => column.better().unwrap_or(Better::Lower),
+            Measure::BoundPerS => Better::Higher,
+            Measure::FaultAffected | Measure::RecoveryS | Measure::Losses => Better::Lower,
+        }
+    }
+
+    /// Whether the figure counts workflows (its noise is Poisson-like).
+    pub fn is_count(self) -> bool {
+        match self {
+            Measure::Column(column) => column.is_count(),
+            Measure::FaultAffected | Measure::Losses => true,
+            Measure::BoundPerS | Measure::RecoveryS => false,
+        }
+    }
+
+    /// The name in `scorecard.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Column(column) => column.name(),
+            Measure::BoundPerS => "bound_per_s",
+            Measure::FaultAffected => "fault_affected_workflows",
+            Measure::RecoveryS => "recovery_s",
+            Measure::Losses => "lost_workflows",
+        }
+    }
+}
