@@ -110,9 +110,9 @@ pub struct RunMetrics {
     dead_letters: u64,
     time_to_consistency: LatencyHistogram,
     faults: FaultTracker,
-    component_count: usize,
-    /// `edges[src * component_count + dst]`: a message went from src to dst.
-    edges: Vec<bool>,
+    /// `peers[src]`: the destinations src sent to, sorted. Per sender, not a
+    /// src × dst matrix: that would be quadratic in the services.
+    peers: Vec<Vec<u16>>,
     series: TimeSeries,
 }
 
@@ -144,8 +144,7 @@ impl RunMetrics {
             dead_letters: 0,
             time_to_consistency: LatencyHistogram::new(),
             faults: FaultTracker::new(faults),
-            component_count,
-            edges: vec![false; component_count * component_count],
+            peers: vec![Vec::new(); component_count],
             series: TimeSeries::new(window.bucket),
         }
     }
@@ -245,7 +244,11 @@ impl RunMetrics {
         src: usize,
         dst: usize,
     ) {
-        self.edges[src * self.component_count + dst] = true;
+        let destination = u16::try_from(dst).expect("component count is validated");
+        let peers = &mut self.peers[src];
+        if let Err(position) = peers.binary_search(&destination) {
+            peers.insert(position, destination);
+        }
         if !measured {
             return;
         }
@@ -386,11 +389,9 @@ impl RunMetrics {
 
     /// (distinct src→dst edges, largest number of distinct destinations of one sender).
     fn coupling(&self) -> (u64, u64) {
-        let rows = self.edges.chunks(self.component_count.max(1));
-        let peers: Vec<u64> = rows
-            .map(|row| row.iter().filter(|&&e| e).count() as u64)
-            .collect();
-        (peers.iter().sum(), peers.iter().copied().max().unwrap_or(0))
+        let edges = self.peers.iter().map(|row| row.len() as u64).sum();
+        let most = self.peers.iter().map(|row| row.len() as u64).max();
+        (edges, most.unwrap_or(0))
     }
 }
 
