@@ -2,18 +2,21 @@
 //! turned into library calls, their output printed and written.
 
 mod args;
+mod limits;
 
-pub use args::{CheckFormat, Cli, Command, Format, ScenarioArgs};
+pub use args::{BudgetArgs, CheckFormat, Cli, Command, Format, ScenarioArgs};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::budget::Budget;
 use crate::coordination::{Design, DesignFlows, message_flows};
 use crate::report::{
     self, ReportInputs, SUMMARY_COLUMNS, render_check, render_failures, render_table, summary_rows,
     to_csv,
 };
 use crate::report::{Cell, Table};
+use crate::run_folder::{self, RunManifest};
 use crate::runner::{RunOptions, ScenarioResults, run};
 use crate::scenario::{Override, Scenario, ScenarioError, json_schema};
 use crate::sweep::{
@@ -30,6 +33,10 @@ pub enum CliError {
     /// Anything else (I/O, say). Exit code 1.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+    /// A run stopped early by overload; its files were written, marked truncated. Exit
+    /// code 3.
+    #[error("{0}")]
+    Stopped(String),
 }
 
 impl From<ScenarioError> for CliError {
@@ -43,6 +50,7 @@ impl CliError {
         match self {
             CliError::Input(_) => 2,
             CliError::Other(_) => 1,
+            CliError::Stopped(_) => 3,
         }
     }
 }
@@ -99,8 +107,11 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             format,
             jobs,
             no_charts,
+            force,
+            budget,
         } => {
-            let mut loaded = load(&scenario)?;
+            let (mut loaded, document) =
+                Scenario::load_with_fingerprint(&scenario.file, &overrides(&scenario)?)?;
             choose_designs(&mut loaded, &variants)?;
             if let Some(seed) = seed {
                 loaded.seed = seed;
@@ -114,6 +125,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 format,
                 jobs,
                 charts: !no_charts,
+                force,
+                budget: limits::budget(&budget)?,
+                content: limits::run_content(&loaded, &document),
             };
             run_command(&loaded, &choices, command)
         }
@@ -151,7 +165,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             replications,
             no_charts,
             force,
+            budget,
         } => {
+            let budget = limits::budget(&budget)?;
             let params: Vec<Param> = params
                 .iter()
                 .map(|flag| {
@@ -171,7 +187,19 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             };
             let sweep = prepare(&scenario.file, &overrides(&scenario)?, &params, &options)
                 .map_err(sweep_error)?;
-            sweep_command(&sweep, out, shard, jobs, !no_charts, force)
+            for (index, point) in sweep.scenarios.iter().enumerate() {
+                limits::check_estimate(point, Some(1), &budget)
+                    .map_err(|error| CliError::Input(format!("point {}: {error}", index + 1)))?;
+            }
+            let choices = SweepChoices {
+                out,
+                shard,
+                jobs,
+                charts: !no_charts,
+                force,
+                budget,
+            };
+            sweep_command(&sweep, choices)
         }
         Command::Merge {
             dirs,
@@ -189,7 +217,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             precision,
             variants,
             out,
+            budget,
         } => {
+            let budget = limits::budget(&budget)?;
             let slo = Slo::parse(&slo).map_err(|e| CliError::Input(format!("--slo {slo}: {e}")))?;
             // Finer than a millionth would bisect for ever against rounding.
             if !(1e-6..1.0).contains(&precision) {
@@ -199,7 +229,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             }
             let mut loaded = load(&scenario)?;
             choose_designs(&mut loaded, &variants)?;
-            capacity_command(&loaded, &slo, precision, out)
+            capacity_command(&loaded, &slo, precision, out, &budget)
         }
     }
 }
@@ -222,12 +252,22 @@ struct RunChoices {
     format: Format,
     jobs: Option<usize>,
     charts: bool,
+    /// Overwrite results of another configuration.
+    force: bool,
+    budget: Budget,
+    /// The configuration's identity, recorded in the folder (`run_folder`).
+    content: String,
 }
 
 fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Result<(), CliError> {
     let default_out = Path::new("results").join(&loaded.name);
     let out = choices.out.clone().unwrap_or_else(|| default_out.clone());
-    // Find out now, not after a long simulation, that the results could not be kept.
+    limits::check_estimate(loaded, choices.jobs, &choices.budget)?;
+    // Find out now, not after a long simulation, that the results could not be kept:
+    // another process writing the folder, another configuration's results in it.
+    let lock = run_folder::lock(&out).map_err(limits::folder_error)?;
+    run_folder::check_replaceable(&out, &choices.content, choices.force)
+        .map_err(limits::folder_error)?;
     ensure_writable(&out)?;
     let total = loaded.designs.len() as u64 * u64::from(loaded.replications);
     progress::start(total, "runs");
@@ -235,6 +275,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         jobs: choices.jobs,
         trace: false,
         on_run_done: Some(progress::tick),
+        budget: choices.budget,
     };
     let results = run(loaded, &options);
     progress::finish();
@@ -253,21 +294,39 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         Format::Json => report::to_json(&results),
         Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),
     })?;
-    let written = write_run_outputs(&out, &results, &inputs)?;
+    let stopped = limits::stopped_message(&results, &choices.budget);
+    let manifest = RunManifest {
+        scenario: loaded.name.clone(),
+        content: choices.content.clone(),
+        truncated: stopped.is_some(),
+    };
+    let written = write_run_outputs(&out, &results, &inputs, &manifest)?;
+    drop(lock);
     for name in written {
         eprintln!("wrote {}", out.join(name).display());
     }
-    Ok(())
+    stopped.map_or(Ok(()), |message| Err(CliError::Stopped(message)))
 }
 
-fn sweep_command(
-    sweep: &crate::sweep::Sweep,
+/// What `sweep` was asked for beyond the grid.
+struct SweepChoices {
     out: Option<PathBuf>,
     shard: Option<Shard>,
     jobs: Option<usize>,
     charts: bool,
     force: bool,
-) -> Result<(), CliError> {
+    budget: Budget,
+}
+
+fn sweep_command(sweep: &crate::sweep::Sweep, choices: SweepChoices) -> Result<(), CliError> {
+    let SweepChoices {
+        out,
+        shard,
+        jobs,
+        charts,
+        force,
+        budget,
+    } = choices;
     let out = out
         .unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", sweep.manifest.scenario)));
     let owned = owned_points(sweep.manifest.points, shard).len();
@@ -281,6 +340,7 @@ fn sweep_command(
             jobs,
             charts,
             on_point_done: Some(progress::tick),
+            budget,
         },
     );
     progress::finish();
@@ -317,6 +377,7 @@ fn capacity_command(
     slo: &Slo,
     precision: f64,
     out: Option<PathBuf>,
+    budget: &Budget,
 ) -> Result<(), CliError> {
     progress::start(loaded.designs.len() as u64, "designs");
     let found: Vec<CapacityResult> = {
@@ -325,7 +386,7 @@ fn capacity_command(
             .designs
             .par_iter()
             .map(|design| {
-                let result = capacity(loaded, slo, precision, design);
+                let result = capacity(loaded, slo, precision, design, budget);
                 progress::tick();
                 result
             })
@@ -342,7 +403,14 @@ fn capacity_command(
             ]
         })
         .collect();
+    for result in &found {
+        if let Some(note) = &result.capped {
+            eprintln!("{}: {note}", result.design.label);
+        }
+    }
     let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
+    // capacity.csv goes into the run's folder by default: not while a run swaps it.
+    let _lock = run_folder::lock(&out).map_err(limits::folder_error)?;
     std::fs::create_dir_all(&out)
         .map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", out.display()))?;
     write_atomically(
@@ -467,21 +535,17 @@ fn ensure_writable(out: &Path) -> Result<(), CliError> {
         })
 }
 
-/// Everything is rendered in memory first; then each file is written to a temporary name
-/// and renamed, so an interrupted run never leaves a half-written file. Returns the names
-/// written.
+/// Everything is rendered in memory first; then the folder's files are replaced as a
+/// whole (`run_folder::replace`), the manifest with them. Returns the names written.
 fn write_run_outputs(
     out: &Path,
     results: &ScenarioResults,
     inputs: &ReportInputs<'_>,
+    manifest: &RunManifest,
 ) -> Result<Vec<&'static str>, CliError> {
-    let files = report::run_files(results, inputs).map_err(|e| CliError::Other(e.into()))?;
-    std::fs::create_dir_all(out).map_err(|error| {
-        anyhow::anyhow!("cannot create the output folder {}: {error}", out.display())
-    })?;
-    for (name, contents) in &files {
-        write_atomically(&out.join(name), contents)?;
-    }
+    let mut files = report::run_files(results, inputs).map_err(|e| CliError::Other(e.into()))?;
+    files.push((run_folder::MANIFEST, manifest.to_json()));
+    run_folder::replace(out, &files).map_err(limits::folder_error)?;
     Ok(files.into_iter().map(|(name, _)| name).collect())
 }
 

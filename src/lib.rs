@@ -19,6 +19,8 @@
 //!   when, and which sends are blocking calls.
 //! - [`scenario`]: TOML → raw structs → validated [`Scenario`].
 //! - [`metrics`]: streaming counters, histograms and the time series.
+//! - [`budget`]: the events and memory a run may take, estimated before it starts and
+//!   bounded while it runs.
 //! - [`runner`]: designs × replications in parallel, results in input order.
 //! - [`sweep`]: parameter grids, shards, merging, capacity search.
 //! - [`report`]: table, CSV, JSON and Markdown: results in, bytes out.
@@ -42,6 +44,7 @@
 //! assert_eq!(summary.started, summary.completed + summary.compensated + summary.failed + summary.stuck);
 //! ```
 
+pub mod budget;
 pub mod cli;
 pub mod coordination;
 pub mod engine;
@@ -49,6 +52,7 @@ pub mod files;
 pub mod metrics;
 pub mod model;
 pub mod report;
+pub mod run_folder;
 pub mod runner;
 pub mod scenario;
 pub mod sweep;

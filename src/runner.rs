@@ -3,7 +3,8 @@
 
 use rayon::prelude::*;
 
-use crate::coordination::{Design, simulate};
+use crate::budget::Budget;
+use crate::coordination::{Design, Stopped, simulate_bounded};
 use crate::engine::KeyedStreams;
 use crate::metrics::RunResult;
 use crate::model::TraceRecord;
@@ -17,6 +18,10 @@ pub struct RunOptions {
     pub trace: bool,
     /// Called once per design run finished (progress bars).
     pub on_run_done: Option<fn()>,
+    /// Bounds each run's workflows held (`Budget::max_workflows_held`): an overloaded run
+    /// stops there instead of growing without bound. Check a scenario against the budget
+    /// first with `budget::estimate` and `Budget::check`.
+    pub budget: Budget,
 }
 
 /// One design in one replication.
@@ -28,6 +33,9 @@ pub struct DesignRun {
     pub seed: u64,
     pub result: RunResult,
     pub trace: Vec<TraceRecord>,
+    /// `Some` when the run held more workflows than the budget allows and was stopped:
+    /// `result` then covers the run only up to that point.
+    pub stopped: Option<Stopped>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +48,15 @@ pub struct ScenarioResults {
     pub runs: Vec<DesignRun>,
 }
 
+impl ScenarioResults {
+    /// The runs that were stopped before their end (overload).
+    pub fn stopped_runs(&self) -> impl Iterator<Item = (&DesignRun, Stopped)> {
+        self.runs
+            .iter()
+            .filter_map(|run| run.stopped.map(|stopped| (run, stopped)))
+    }
+}
+
 pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
     let jobs: Vec<(&Design, u32)> = scenario
         .designs
@@ -50,7 +67,8 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
         .collect();
     let execute = |&(design, replication): &(&Design, u32)| {
         let seed = KeyedStreams::replication_seed(scenario.seed, u64::from(replication - 1));
-        let output = simulate(&scenario.system, design, seed, options.trace);
+        let held = Some(options.budget.max_workflows_held());
+        let output = simulate_bounded(&scenario.system, design, seed, options.trace, held);
         if let Some(done) = options.on_run_done {
             done();
         }
@@ -60,6 +78,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
             seed,
             result: output.result,
             trace: output.trace,
+            stopped: output.stopped,
         }
     };
     let runs = match options.jobs {

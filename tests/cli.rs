@@ -99,6 +99,7 @@ coordination,communication,consistency"
             "messages.csv",
             "messages.png",
             "report.md",
+            "run.json",
             "summary.csv",
             "timeline.png",
             "timeseries.csv"

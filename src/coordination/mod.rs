@@ -28,7 +28,7 @@ pub use design::{
 pub use flows::{DesignFlows, FlowMessage, message_flows};
 pub use front_controller::FrontController;
 pub use orchestrator::Orchestrator;
-pub use simulation::{RunOutput, simulate, simulate_bounded};
+pub use simulation::{RunOutput, Stopped, simulate, simulate_bounded};
 pub use stamp_coupling::StampCoupling;
 pub use stateless::Stateless;
 
