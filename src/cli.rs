@@ -95,6 +95,24 @@ fn without_default_out(command: &str, out: &Path, default_out: &Path) -> String 
     kept.join(" ")
 }
 
+/// The "Reproduce" line leaves out `--force`: it says where results may be written, not
+/// what they are. Tokens inside a quoted argument (`'a --force b'`) stay.
+fn without_force(command: &str) -> String {
+    let mut quoted = false;
+    command
+        .split(' ')
+        .filter(|token| {
+            let keep = quoted || *token != "--force";
+            // An escaped quote (`'\''`, inside a quoted argument) does not open or close one.
+            if token.replace("\\'", "").matches('\'').count() % 2 == 1 {
+                quoted = !quoted;
+            }
+            keep
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Run a parsed command line; `command` is how it was typed (for the report).
 pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
     match cli.command {
@@ -279,7 +297,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     };
     let results = run(loaded, &options);
     progress::finish();
-    let command = without_default_out(&command, &out, &default_out);
+    let command = without_force(&without_default_out(&command, &out, &default_out));
     let flows = design_flows(loaded, None);
     let inputs = ReportInputs {
         scenario: loaded,
@@ -578,6 +596,10 @@ mod tests {
         assert_eq!(
             without_default_out(typed, &default, &default),
             "sagasim run x.toml --set scenario.name=a"
+        );
+        assert_eq!(
+            without_force("sagasim run x.toml --force --set 'scenario.name=a --force b'"),
+            "sagasim run x.toml --set 'scenario.name=a --force b'"
         );
         let elsewhere = Path::new("/tmp/x");
         let typed = "sagasim run scenarios/order-placement.toml --out /tmp/x";

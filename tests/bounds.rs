@@ -118,7 +118,9 @@ fn overload_stops_at_the_bound_on_workflows_held_and_writes_truncated_figures() 
         outcome.stderr
     );
     assert!(
-        outcome.stderr.contains("more than 16384 (a quarter of --max-memory"),
+        outcome
+            .stderr
+            .contains("more than 16384 (a quarter of --max-memory"),
         "{}",
         outcome.stderr
     );
