@@ -209,15 +209,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 limits::check_estimate(point, Some(1), &budget)
                     .map_err(|error| CliError::Input(format!("point {}: {error}", index + 1)))?;
             }
-            let choices = SweepChoices {
-                out,
-                shard,
-                jobs,
-                charts: !no_charts,
-                force,
-                budget,
-            };
-            sweep_command(&sweep, choices)
+            sweep_command(&sweep, out, shard, jobs, !no_charts, force, budget)
         }
         Command::Merge {
             dirs,
@@ -326,25 +318,15 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     stopped.map_or(Ok(()), |message| Err(CliError::Stopped(message)))
 }
 
-/// What `sweep` was asked for beyond the grid.
-struct SweepChoices {
+fn sweep_command(
+    sweep: &crate::sweep::Sweep,
     out: Option<PathBuf>,
     shard: Option<Shard>,
     jobs: Option<usize>,
     charts: bool,
     force: bool,
     budget: Budget,
-}
-
-fn sweep_command(sweep: &crate::sweep::Sweep, choices: SweepChoices) -> Result<(), CliError> {
-    let SweepChoices {
-        out,
-        shard,
-        jobs,
-        charts,
-        force,
-        budget,
-    } = choices;
+) -> Result<(), CliError> {
     let out = out
         .unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", sweep.manifest.scenario)));
     let owned = owned_points(sweep.manifest.points, shard).len();

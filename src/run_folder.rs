@@ -218,7 +218,7 @@ pub fn check_replaceable(out: &Path, content: &str, force: bool) -> Result<(), F
 /// Replace the files in `out` by `files` as a whole: written into a fresh sibling folder
 /// (with `KEPT` files carried over), then swapped in. Where the folder cannot be swapped
 /// (see `sibling`), the files are written in place, each atomically. Call with the lock
-/// held. Returns where each file ended up.
+/// held.
 pub fn replace(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError> {
     let Some(staging) = sibling(out, "new") else {
         return write_in_place(out, files);
@@ -257,8 +257,13 @@ pub fn replace(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError>
 
 fn stage(out: &Path, staging: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError> {
     for (name, contents) in files {
-        let path = staging.join(name);
-        std::fs::write(&path, contents).map_err(|error| io_error("cannot write", &path, error))?;
+        // Named as the user knows it; the folder keeps its previous set of files.
+        std::fs::write(staging.join(name), contents).map_err(|error| {
+            FolderError::Io(format!(
+                "cannot write {} (the folder keeps its previous files): {error}",
+                out.join(name).display()
+            ))
+        })?;
     }
     for name in KEPT {
         let from = out.join(name);
