@@ -3,11 +3,13 @@
 //! independent of the number of workflows run.
 
 mod components;
+mod coupling;
 mod histogram;
 mod recovery;
 mod timeseries;
 
 pub use components::{ComponentLoad, ComponentRole, ComponentRow};
+pub use coupling::CouplingEdges;
 pub use histogram::LatencyHistogram;
 pub use recovery::{FaultRow, FaultTracker, FaultWindow};
 pub use timeseries::{SeriesEvent, TimeBucket, TimeSeries};
@@ -110,9 +112,7 @@ pub struct RunMetrics {
     dead_letters: u64,
     time_to_consistency: LatencyHistogram,
     faults: FaultTracker,
-    /// `peers[src]`: the destinations src sent to, sorted. Per sender, not a
-    /// src × dst matrix: that would be quadratic in the services.
-    peers: Vec<Vec<u16>>,
+    edges: CouplingEdges,
     series: TimeSeries,
 }
 
@@ -144,7 +144,7 @@ impl RunMetrics {
             dead_letters: 0,
             time_to_consistency: LatencyHistogram::new(),
             faults: FaultTracker::new(faults),
-            peers: vec![Vec::new(); component_count],
+            edges: CouplingEdges::new(component_count),
             series: TimeSeries::new(window.bucket),
         }
     }
@@ -244,11 +244,7 @@ impl RunMetrics {
         src: usize,
         dst: usize,
     ) {
-        let destination = u16::try_from(dst).expect("component count is validated");
-        let peers = &mut self.peers[src];
-        if let Err(position) = peers.binary_search(&destination) {
-            peers.insert(position, destination);
-        }
+        self.edges.record(src, dst);
         if !measured {
             return;
         }
@@ -311,7 +307,7 @@ impl RunMetrics {
                 bottleneck = Some((load.name.as_str(), value));
             }
         }
-        let (coupling_edges, coupling_max_peers) = self.coupling();
+        let (coupling_edges, coupling_max_peers) = self.edges.counts();
         let per_workflow =
             |total: u64| (self.started > 0).then(|| total as f64 / self.started as f64);
         let status_issued = self.status_issued;
@@ -385,13 +381,6 @@ impl RunMetrics {
                 .map(|load| ComponentRow::new(load, window_nanos))
                 .collect(),
         }
-    }
-
-    /// (distinct src→dst edges, largest number of distinct destinations of one sender).
-    fn coupling(&self) -> (u64, u64) {
-        let edges = self.peers.iter().map(|row| row.len() as u64).sum();
-        let most = self.peers.iter().map(|row| row.len() as u64).max();
-        (edges, most.unwrap_or(0))
     }
 }
 

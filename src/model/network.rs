@@ -41,6 +41,7 @@ impl Network {
         }
     }
 
+    #[inline]
     fn link(&self, src: ComponentId, dst: ComponentId) -> &LinkSpec {
         if self.overrides.is_empty() {
             return &self.default_link;
