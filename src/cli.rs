@@ -2,6 +2,7 @@
 //! turned into library calls, their output printed and written.
 
 mod args;
+mod limits;
 mod output;
 mod trace;
 
@@ -14,11 +15,13 @@ use std::io::Write;
 use clap::CommandFactory;
 use std::path::{Path, PathBuf};
 
+use sagasim::budget::Budget;
 use sagasim::designs::{Design, DesignFlows, message_flows};
 use sagasim::report::{
     self, ReportInputs, SUMMARY_COLUMNS, render_check, summary_rows, to_csv, warning_lines,
 };
 use sagasim::report::{Assertion, Cell, Table, breaches, check_designs};
+use sagasim::run_folder::{self, RunManifest};
 use sagasim::scenario::{Override, Scenario, ScenarioError, json_schema, starter_scenario};
 use sagasim::sweep::{
     CapacityResult, Param, PointOptions, Shard, Slo, SweepError, SweepOptions, capacity, merge,
@@ -41,6 +44,10 @@ pub enum CliError {
     /// The results break an `--assert` (they were written). Exit code 3.
     #[error("{0}")]
     Assertions(String),
+    /// A run stopped early by overload; its files were written, marked truncated. Exit
+    /// code 4.
+    #[error("{0}")]
+    Stopped(String),
 }
 
 impl From<ScenarioError> for CliError {
@@ -49,12 +56,16 @@ impl From<ScenarioError> for CliError {
     }
 }
 
+/// The exit code of a run stopped early by overload (its truncated results were written).
+pub const STOPPED_EXIT_CODE: i32 = 4;
+
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Input(_) | CliError::Scenario(_) => 2,
             CliError::Other(_) => 1,
             CliError::Assertions(_) => report::ASSERTION_EXIT_CODE,
+            CliError::Stopped(_) => STOPPED_EXIT_CODE,
         }
     }
 }
@@ -99,6 +110,24 @@ fn without_default_out(command: &str, out: &Path, default_out: &Path) -> String 
     kept.join(" ")
 }
 
+/// The "Reproduce" line leaves out `--force`: it says where results may be written, not
+/// what they are. Tokens inside a quoted argument (`'a --force b'`) stay.
+fn without_force(command: &str) -> String {
+    let mut quoted = false;
+    command
+        .split(' ')
+        .filter(|token| {
+            let keep = quoted || *token != "--force";
+            // An escaped quote (`'\''`, inside a quoted argument) does not open or close one.
+            if token.replace("\\'", "").matches('\'').count() % 2 == 1 {
+                quoted = !quoted;
+            }
+            keep
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Run a parsed command line; `command` is how it was typed (for the report).
 pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
     match cli.command {
@@ -113,8 +142,11 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             no_charts,
             asserts,
             charts,
+            force,
+            budget,
         } => {
-            let mut loaded = load(&scenario)?;
+            let (mut loaded, document) =
+                Scenario::load_with_fingerprint(&scenario.file, &overrides(&scenario)?)?;
             choose_designs(&mut loaded, &variants)?;
             if let Some(seed) = seed {
                 loaded.seed = seed;
@@ -133,6 +165,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                     ChartsFormat::Png => report::ChartFormat::Png,
                     ChartsFormat::Svg => report::ChartFormat::Svg,
                 },
+                force,
+                budget: limits::budget(&budget)?,
+                content: limits::run_content(&loaded, &document),
             };
             run_command(&loaded, &choices, command)
         }
@@ -174,7 +209,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             replications,
             no_charts,
             force,
+            budget,
         } => {
+            let budget = limits::budget(&budget)?;
             let params: Vec<Param> = params
                 .iter()
                 .map(|flag| {
@@ -194,7 +231,11 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             };
             let sweep = prepare(&scenario.file, &overrides(&scenario)?, &params, &options)
                 .map_err(sweep_error)?;
-            sweep_command(&sweep, out, shard, jobs, !no_charts, force)
+            for (index, point) in sweep.scenarios.iter().enumerate() {
+                limits::check_estimate(point, Some(1), &budget)
+                    .map_err(|error| CliError::Input(format!("point {}: {error}", index + 1)))?;
+            }
+            sweep_command(&sweep, out, shard, jobs, !no_charts, force, budget)
         }
         Command::Merge {
             dirs,
@@ -251,7 +292,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             precision,
             variants,
             out,
+            budget,
         } => {
+            let budget = limits::budget(&budget)?;
             let slo = Slo::parse(&slo).map_err(|e| CliError::Input(format!("--slo {slo}: {e}")))?;
             // Finer than a millionth would bisect for ever against rounding.
             if !(1e-6..1.0).contains(&precision) {
@@ -261,7 +304,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             }
             let mut loaded = load(&scenario)?;
             choose_designs(&mut loaded, &variants)?;
-            capacity_command(&loaded, &slo, precision, out)
+            capacity_command(&loaded, &slo, precision, out, &budget)
         }
     }
 }
@@ -286,6 +329,11 @@ struct RunChoices {
     charts: bool,
     assertions: Vec<Assertion>,
     chart_format: report::ChartFormat,
+    /// Overwrite results of another configuration.
+    force: bool,
+    budget: Budget,
+    /// The configuration's identity, recorded in the folder (`run_folder`).
+    content: String,
 }
 
 /// `--assert` flags, parsed and checked against the designs that will run.
@@ -324,7 +372,12 @@ fn enforce(assertions: &[Assertion], results: &ScenarioResults) -> Result<(), Cl
 fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Result<(), CliError> {
     let default_out = Path::new("results").join(&loaded.name);
     let out = choices.out.clone().unwrap_or_else(|| default_out.clone());
-    // Find out now, not after a long simulation, that the results could not be kept.
+    limits::check_estimate(loaded, choices.jobs, &choices.budget)?;
+    // Find out now, not after a long simulation, that the results could not be kept:
+    // another process writing the folder, another configuration's results in it.
+    let lock = run_folder::lock(&out).map_err(limits::folder_error)?;
+    run_folder::check_replaceable(&out, &choices.content, choices.force)
+        .map_err(limits::folder_error)?;
     ensure_writable(&out)?;
     let total = loaded.designs.len() as u64 * u64::from(loaded.replications);
     progress::start(total, "runs");
@@ -332,10 +385,11 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         jobs: choices.jobs,
         trace: false,
         on_run_done: Some(Progress::new(progress::tick)),
+        budget: choices.budget,
     };
     let results = run(loaded, &options);
     progress::finish();
-    let command = without_default_out(&command, &out, &default_out);
+    let command = without_force(&without_default_out(&command, &out, &default_out));
     let flows = design_flows(loaded, None);
     let inputs = ReportInputs {
         scenario: loaded,
@@ -355,9 +409,19 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         Format::Json => report::results_json(&results, loaded, &inputs.command),
         Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),
     })?;
-    let written = write_run_outputs(&out, &results, &inputs)?;
+    let stopped = limits::stopped_message(&results, &choices.budget);
+    let manifest = RunManifest {
+        scenario: loaded.name.clone(),
+        content: choices.content.clone(),
+        truncated: stopped.is_some(),
+    };
+    let written = write_run_outputs(&out, &results, &inputs, &manifest)?;
+    drop(lock);
     for name in written {
         note(format_args!("wrote {}", out.join(name).display()));
+    }
+    if let Some(message) = stopped {
+        return Err(CliError::Stopped(message));
     }
     enforce(&choices.assertions, &results)
 }
@@ -369,6 +433,7 @@ fn sweep_command(
     jobs: Option<usize>,
     charts: bool,
     force: bool,
+    budget: Budget,
 ) -> Result<(), CliError> {
     let out = out
         .unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", sweep.manifest.scenario)));
@@ -383,6 +448,7 @@ fn sweep_command(
             jobs,
             charts,
             on_point_done: Some(Progress::new(progress::tick)),
+            budget,
         },
     );
     progress::finish();
@@ -419,6 +485,7 @@ fn capacity_command(
     slo: &Slo,
     precision: f64,
     out: Option<PathBuf>,
+    budget: &Budget,
 ) -> Result<(), CliError> {
     progress::start(loaded.designs.len() as u64, "designs");
     let found: Vec<CapacityResult> = {
@@ -427,7 +494,7 @@ fn capacity_command(
             .designs
             .par_iter()
             .map(|design| {
-                let result = capacity(loaded, slo, precision, design);
+                let result = capacity(loaded, slo, precision, design, budget);
                 progress::tick();
                 result
             })
@@ -444,7 +511,14 @@ fn capacity_command(
             ]
         })
         .collect();
+    for result in &found {
+        if let Some(note) = &result.capped {
+            eprintln!("{}: {note}", result.design.label);
+        }
+    }
     let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
+    // capacity.csv goes into the run's folder by default: not while a run swaps it.
+    let _lock = run_folder::lock(&out).map_err(limits::folder_error)?;
     std::fs::create_dir_all(&out)
         .map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", out.display()))?;
     write_atomically(
@@ -569,21 +643,17 @@ fn ensure_writable(out: &Path) -> Result<(), CliError> {
         })
 }
 
-/// Everything is rendered in memory first; then each file is written to a temporary name
-/// and renamed, so an interrupted run never leaves a half-written file. Returns the names
-/// written.
+/// Everything is rendered in memory first; then the folder's files are replaced as a
+/// whole (`run_folder::replace`), the manifest with them. Returns the names written.
 fn write_run_outputs(
     out: &Path,
     results: &ScenarioResults,
     inputs: &ReportInputs<'_>,
+    manifest: &RunManifest,
 ) -> Result<Vec<&'static str>, CliError> {
-    let files = report::run_files(results, inputs).map_err(|e| CliError::Other(e.into()))?;
-    std::fs::create_dir_all(out).map_err(|error| {
-        anyhow::anyhow!("cannot create the output folder {}: {error}", out.display())
-    })?;
-    for (name, contents) in &files {
-        write_atomically(&out.join(name), contents)?;
-    }
+    let mut files = report::run_files(results, inputs).map_err(|e| CliError::Other(e.into()))?;
+    files.push((run_folder::MANIFEST, manifest.to_json()));
+    run_folder::replace(out, &files).map_err(limits::folder_error)?;
     Ok(files.into_iter().map(|(name, _)| name).collect())
 }
 
@@ -616,6 +686,10 @@ mod tests {
         assert_eq!(
             without_default_out(typed, &default, &default),
             "sagasim run x.toml --set scenario.name=a"
+        );
+        assert_eq!(
+            without_force("sagasim run x.toml --force --set 'scenario.name=a --force b'"),
+            "sagasim run x.toml --set 'scenario.name=a --force b'"
         );
         let elsewhere = Path::new("/tmp/x");
         let typed = "sagasim run scenarios/order-placement.toml --out /tmp/x";

@@ -16,8 +16,8 @@
 //! Inside, one module per responsibility: `engine` (integer time, the `(time, seq)` event
 //! queue, keyed random streams, the loop), `model` (services, network, workflows: the
 //! world's mechanics), `coordination` (one `Rules` trait and one file per style), `metrics`
-//! (streaming counters, histograms, the time series) and `runner` (designs × replications
-//! in parallel). They are private; the API is what a library user needs:
+//! (streaming counters, histograms, the time series), `runner` (designs × replications in
+//! parallel) and `run_folder` (one writer per output folder, whole-set swaps). They are private; the API is what a library user needs:
 //!
 //! - [`Scenario`]: parse and validate a scenario ([`Scenario::from_toml_str`],
 //!   [`Scenario::load`] with [`scenario::Override`]s, the `--set` syntax), and
@@ -28,6 +28,8 @@
 //!   message flows.
 //! - [`report`]: results in, bytes out: the terminal table, CSV, `results.json`, Markdown,
 //!   charts, CI assertions, traces.
+//! - [`budget`]: the events and memory a run may take, estimated before it starts and
+//!   bounded while it runs.
 //! - [`sweep`]: parameter grids, shards, merging, capacity search.
 //! - [`trace`]: every event of chosen workflows.
 //! - [`time`]: simulated time in integer nanoseconds.
@@ -61,6 +63,9 @@ pub(crate) mod files;
 pub(crate) mod metrics;
 pub(crate) mod model;
 pub(crate) mod runner;
+
+pub mod budget;
+pub mod run_folder;
 
 pub mod report;
 pub mod scenario;

@@ -1,5 +1,8 @@
 //! The `sagasim` binary: parse arguments, call the library, report errors with exit codes
-//! 0 (success), 2 (bad input: scenario or flags) and 1 (anything else).
+//! 0 (success), 2 (bad input: scenario or flags, a budget exceeded, an output folder in
+//! use or holding another configuration), 3 (results that break an `--assert`, written
+//! first), 4 (a run stopped by overload, its files written and marked truncated) and 1
+//! (anything else).
 
 use clap::Parser;
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::coordination::{Design, simulate, simulate_traced};
+use crate::budget::Budget;
+use crate::coordination::{Design, Stopped, simulate_bounded, simulate_traced};
 use crate::engine::{KeyedStreams, SimTime};
 use crate::metrics::RunResult;
 use crate::model::{FaultOccurrence, TraceFilter, TraceRecord, TraceSelection, occurrences};
@@ -45,6 +46,10 @@ pub struct RunOptions {
     pub trace: bool,
     /// Called once per design run finished.
     pub on_run_done: Option<Progress>,
+    /// Bounds each run's workflows held (`Budget::max_workflows_held`): an overloaded run
+    /// stops there instead of growing without bound. Check a scenario against the budget
+    /// first with `budget::estimate` and `Budget::check`.
+    pub budget: Budget,
 }
 
 /// One design in one replication.
@@ -60,6 +65,9 @@ pub struct DesignRun {
     pub result: RunResult,
     /// Its records, when `RunOptions::trace` asked for them.
     pub trace: Vec<TraceRecord>,
+    /// `Some` when the run held more workflows than the budget allows and was stopped:
+    /// `result` then covers the run only up to that point.
+    pub stopped: Option<Stopped>,
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +85,15 @@ pub struct ScenarioResults {
     pub runs: Vec<DesignRun>,
 }
 
+impl ScenarioResults {
+    /// The runs that were stopped before their end (overload).
+    pub fn stopped_runs(&self) -> impl Iterator<Item = (&DesignRun, Stopped)> {
+        self.runs
+            .iter()
+            .filter_map(|run| run.stopped.map(|stopped| (run, stopped)))
+    }
+}
+
 /// Run every design × replication of `scenario` in parallel; results come in a fixed
 /// order (design, then replication) whatever the thread count.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
@@ -89,7 +106,8 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
         .collect();
     let execute = |&(design, replication): &(&Design, u32)| {
         let seed = KeyedStreams::replication_seed(scenario.seed, u64::from(replication - 1));
-        let output = simulate(&scenario.system, design, seed, options.trace);
+        let held = Some(options.budget.max_workflows_held());
+        let output = simulate_bounded(&scenario.system, design, seed, options.trace, held);
         if let Some(done) = &options.on_run_done {
             done.tick();
         }
@@ -99,6 +117,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
             seed,
             result: output.result,
             trace: output.trace,
+            stopped: output.stopped,
         }
     };
     let runs = match options.jobs {
@@ -191,7 +210,7 @@ pub fn trace_workflows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coordination::Coordination;
+    use crate::coordination::{Coordination, simulate};
     use crate::metrics::Outcome;
 
     /// Tracing observes; it never changes a figure.

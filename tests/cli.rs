@@ -105,6 +105,7 @@ latency_mean_ms_ci95,in_flight_slope_per_min,steady_state"
             "messages.png",
             "report.md",
             "results.json",
+            "run.json",
             "scorecard.csv",
             "summary.csv",
             "timeline.png",

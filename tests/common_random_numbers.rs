@@ -111,6 +111,7 @@ fn each_workflow_step_draws_the_same_work_and_outcome_in_every_variant() {
             jobs: None,
             trace: true,
             on_run_done: None,
+            ..RunOptions::default()
         },
     );
     let reference = step_draws(&results.runs[0].trace);

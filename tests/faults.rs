@@ -63,6 +63,7 @@ fn run_traced(text: &str) -> ScenarioResults {
             jobs: None,
             trace: true,
             on_run_done: None,
+            ..RunOptions::default()
         },
     )
 }
@@ -474,6 +475,7 @@ fn conservation_and_determinism_hold_under_every_fault_for_every_variant() {
                 jobs: Some(2),
                 trace: false,
                 on_run_done: None,
+                ..RunOptions::default()
             },
         );
         let serial = run(
@@ -482,6 +484,7 @@ fn conservation_and_determinism_hold_under_every_fault_for_every_variant() {
                 jobs: Some(1),
                 trace: false,
                 on_run_done: None,
+                ..RunOptions::default()
             },
         );
         for (a, b) in parallel.runs.iter().zip(&serial.runs) {

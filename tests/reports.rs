@@ -118,6 +118,7 @@ fn charts_decode_have_the_designed_size_and_are_byte_identical() {
             jobs: Some(1),
             trace: false,
             on_run_done: None,
+            ..RunOptions::default()
         },
     );
     type Render = fn(&ScenarioResults, &str) -> Result<Vec<u8>, sagasim::report::ChartError>;

@@ -78,6 +78,18 @@ pub struct ScenarioArgs {
     pub set: Vec<String>,
 }
 
+/// How much a command may spend (see `budget`): refused before simulating beyond it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BudgetArgs {
+    /// Most events all the runs may take, estimated before simulating (default 1e10).
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<String>,
+    /// Most memory the runs may take, estimated before simulating (default 4GiB); a
+    /// quarter of it bounds the workflows one run may hold before it is stopped.
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every requested design, print the comparison and write summary.csv and
@@ -117,6 +129,11 @@ pub enum Command {
         /// The charts' format.
         #[arg(long, value_enum, default_value_t = ChartsFormat::Png, value_name = "FORMAT")]
         charts: ChartsFormat,
+        /// Overwrite an output folder holding the results of a different configuration.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
     /// Validate a scenario, then print the model and each design's message flow.
     #[command(
@@ -176,6 +193,8 @@ pub enum Command {
         /// Skip the PNG charts.
         #[arg(long)]
         no_charts: bool,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
     /// Join the output folders of sweep shards into one sweep: byte-identical to running
     /// the whole grid in one job.
@@ -243,6 +262,8 @@ pub enum Command {
         /// Output folder for capacity.csv (default: results/<scenario name>/).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
 }
 

@@ -26,7 +26,7 @@ pub use design::{
 pub use flows::{DesignFlows, FlowMessage, flow_message, message_flows};
 pub use front_controller::FrontController;
 pub use orchestrator::Orchestrator;
-pub use simulation::{simulate, simulate_bounded, simulate_traced};
+pub use simulation::{Stopped, simulate, simulate_bounded, simulate_traced};
 pub use stamp_coupling::StampCoupling;
 pub use stateless::Stateless;
 

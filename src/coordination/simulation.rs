@@ -113,25 +113,35 @@ impl<V: Rules> Process for Simulation<'_, V> {
     }
 }
 
+/// Why and when a run was stopped before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Simulated time of the last event handled.
+    pub at: SimTime,
+    /// Workflows held when it stopped (more than the bound).
+    pub workflows_held: usize,
+}
+
 /// Everything one simulated run produced.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
+    /// Covers the whole run, or only up to `stopped.at` when the run was stopped.
     pub result: RunResult,
     /// Empty unless tracing was asked for.
     pub trace: Vec<TraceRecord>,
     /// The workflows a `TraceFilter::Find` picked (empty otherwise).
     pub picked: Vec<u64>,
+    /// `Some` when the run held more workflows than its bound and was stopped there.
+    pub stopped: Option<Stopped>,
 }
 
 /// Runs a simulation under one style's rules (see `design::StyleInfo`).
-pub(super) type Runner =
-    fn(&SystemSpec, u64, Option<&TraceFilter>, Option<usize>) -> Option<RunOutput>;
+pub(super) type Runner = fn(&SystemSpec, u64, Option<&TraceFilter>, Option<usize>) -> RunOutput;
 
-/// Run `spec` as `design` with `seed`; `trace` records every event of every workflow.
+/// Run `spec` as `design` with `seed`, to the end however many workflows it holds;
+/// `trace` records every event of every workflow.
 pub fn simulate(spec: &SystemSpec, design: &Design, seed: u64, trace: bool) -> RunOutput {
-    let filter = trace.then_some(TraceFilter::All);
-    simulate_run(spec, design, seed, filter.as_ref(), None)
-        .expect("an unbounded run always finishes")
+    simulate_bounded(spec, design, seed, trace, None)
 }
 
 /// Run `spec` as `design` with `seed`, tracing what `filter` asks for.
@@ -141,19 +151,21 @@ pub fn simulate_traced(
     seed: u64,
     filter: &TraceFilter,
 ) -> RunOutput {
-    simulate_run(spec, design, seed, Some(filter), None).expect("an unbounded run always finishes")
+    simulate_run(spec, design, seed, Some(filter), None)
 }
 
-/// Like `simulate`, but give up (`None`) as soon as more than `max_in_flight` workflows are
-/// held at once: the system is overloaded and its figures would only get worse. Capacity
-/// searches use it to skip the slow, hopeless runs far above capacity.
+/// Like `simulate`, but stop as soon as more than `max_in_flight` workflows are held at
+/// once: the system is overloaded, its figures would only get worse, and its memory
+/// would grow without bound. The result then covers the run up to that point.
 pub fn simulate_bounded(
     spec: &SystemSpec,
     design: &Design,
     seed: u64,
+    trace: bool,
     max_in_flight: Option<usize>,
-) -> Option<RunOutput> {
-    simulate_run(spec, design, seed, None, max_in_flight)
+) -> RunOutput {
+    let filter = trace.then_some(TraceFilter::All);
+    simulate_run(spec, design, seed, filter.as_ref(), max_in_flight)
 }
 
 fn simulate_run(
@@ -162,7 +174,7 @@ fn simulate_run(
     seed: u64,
     trace: Option<&TraceFilter>,
     max_in_flight: Option<usize>,
-) -> Option<RunOutput> {
+) -> RunOutput {
     let system = design.system(spec);
     (design.coordination.info().runner)(&system, seed, trace, max_in_flight)
 }
@@ -172,7 +184,7 @@ pub(super) fn simulate_with<V: Rules>(
     seed: u64,
     trace: Option<&TraceFilter>,
     max_in_flight: Option<usize>,
-) -> Option<RunOutput> {
+) -> RunOutput {
     let coordinator = V::COORDINATOR.map(|coordinator| match coordinator {
         Coordinator::Orchestrator => ComponentId::ORCHESTRATOR,
         Coordinator::FirstService => spec.step_component(0),
@@ -196,13 +208,19 @@ pub(super) fn simulate_with<V: Rules>(
     simulation.world.begin(&mut queue);
     let end = SimTime::ZERO + spec.window.duration + spec.window.drain;
     let stats = run_until(&mut simulation, &mut queue, end);
-    if simulation.overloaded {
-        return None;
-    }
-    let (result, trace, picked) = simulation.world.finish(end, stats.events);
-    Some(RunOutput {
+    let stopped = simulation.overloaded.then(|| Stopped {
+        at: stats.last_event_at,
+        workflows_held: simulation.world.live_workflows(),
+    });
+    // The pending events (of a stopped run, perhaps millions) are no longer needed.
+    drop(queue);
+    let (result, trace, picked) = simulation
+        .world
+        .finish(stopped.map_or(end, |s| s.at), stats.events);
+    RunOutput {
         result,
         trace,
         picked,
-    })
+        stopped,
+    }
 }

@@ -4,12 +4,14 @@
 
 pub mod batch_means;
 mod components;
+mod coupling;
 mod histogram;
 mod recovery;
 mod student_t;
 mod timeseries;
 
 pub use components::{ComponentLoad, ComponentRole, ComponentRow};
+pub use coupling::CouplingEdges;
 pub use histogram::LatencyHistogram;
 pub use recovery::{FaultRow, FaultTracker, FaultWindow};
 pub use student_t::t_975;
@@ -133,9 +135,7 @@ pub struct RunMetrics {
     /// failed), so a design cannot look fast by failing its slow workflows.
     answer: LatencyHistogram,
     faults: FaultTracker,
-    component_count: usize,
-    /// `edges[src * component_count + dst]`: a message went from src to dst.
-    edges: Vec<bool>,
+    edges: CouplingEdges,
     series: TimeSeries,
 }
 
@@ -168,8 +168,7 @@ impl RunMetrics {
             time_to_consistency: LatencyHistogram::new(),
             answer: LatencyHistogram::new(),
             faults: FaultTracker::new(faults),
-            component_count,
-            edges: vec![false; component_count * component_count],
+            edges: CouplingEdges::new(component_count),
             series: TimeSeries::new(window.bucket),
         }
     }
@@ -272,7 +271,7 @@ impl RunMetrics {
         src: usize,
         dst: usize,
     ) {
-        self.edges[src * self.component_count + dst] = true;
+        self.edges.record(src, dst);
         if !measured {
             return;
         }
@@ -331,7 +330,7 @@ impl RunMetrics {
                 bottleneck = Some((load.name.as_str(), value));
             }
         }
-        let (coupling_edges, coupling_max_peers) = self.coupling();
+        let (coupling_edges, coupling_max_peers) = self.edges.counts();
         let per_workflow =
             |total: u64| (self.started > 0).then(|| total as f64 / self.started as f64);
         let status_issued = self.status_issued;
@@ -420,15 +419,6 @@ impl RunMetrics {
             measured_buckets,
             bucket_s: self.window.bucket.as_secs_f64(),
         }
-    }
-
-    /// (distinct src→dst edges, largest number of distinct destinations of one sender).
-    fn coupling(&self) -> (u64, u64) {
-        let rows = self.edges.chunks(self.component_count.max(1));
-        let peers: Vec<u64> = rows
-            .map(|row| row.iter().filter(|&&e| e).count() as u64)
-            .collect();
-        (peers.iter().sum(), peers.iter().copied().max().unwrap_or(0))
     }
 }
 

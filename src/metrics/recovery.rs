@@ -40,10 +40,15 @@ pub struct FaultRow {
 #[derive(Debug, Default)]
 pub struct FaultTracker {
     windows: Vec<FaultWindow>,
+    /// Window indices by start time; `by_start[..started]` have begun.
+    by_start: Vec<usize>,
+    started: usize,
     /// Backlog when the fault started; the peak is tracked until it is back to this level
     /// after the fault ended.
-    baseline: Vec<Option<u64>>,
-    tracking: Vec<bool>,
+    baseline: Vec<u64>,
+    /// The windows whose peak is still tracked: a backlog change visits only these, not
+    /// every window of the run (thousands of random crashes would make that quadratic).
+    tracking: Vec<usize>,
     peak: Vec<u64>,
     affected: Vec<u64>,
 }
@@ -51,10 +56,14 @@ pub struct FaultTracker {
 impl FaultTracker {
     pub fn new(windows: Vec<FaultWindow>) -> Self {
         let n = windows.len();
+        let mut by_start: Vec<usize> = (0..n).collect();
+        by_start.sort_by_key(|&index| (windows[index].start, index));
         FaultTracker {
             windows,
-            baseline: vec![None; n],
-            tracking: vec![false; n],
+            by_start,
+            started: 0,
+            baseline: vec![0; n],
+            tracking: Vec::new(),
             peak: vec![0; n],
             affected: vec![0; n],
         }
@@ -66,22 +75,19 @@ impl FaultTracker {
 
     /// The number of messages waiting anywhere changed to `backlog` at `now`.
     pub fn backlog(&mut self, now: SimTime, backlog: u64) {
-        for (index, window) in self.windows.iter().enumerate() {
-            if now < window.start {
-                continue;
+        while let Some(&index) = self.by_start.get(self.started) {
+            if now < self.windows[index].start {
+                break;
             }
-            let baseline = *self.baseline[index].get_or_insert_with(|| {
-                self.tracking[index] = true;
-                backlog
-            });
-            if !self.tracking[index] {
-                continue;
-            }
-            self.peak[index] = self.peak[index].max(backlog);
-            if now >= window.end && backlog <= baseline {
-                self.tracking[index] = false;
-            }
+            self.started += 1;
+            self.baseline[index] = backlog;
+            self.tracking.push(index);
         }
+        let (windows, baseline, peak) = (&self.windows, &self.baseline, &mut self.peak);
+        self.tracking.retain(|&index| {
+            peak[index] = peak[index].max(backlog);
+            !(now >= windows[index].end && backlog <= baseline[index])
+        });
     }
 
     /// A workflow was touched by fault `index` for the first time (a message of it lost,

@@ -1,5 +1,6 @@
 //! The network: a latency distribution and bandwidth per directed pair of components,
-//! resolved once from the defaults and the per-link overrides.
+//! resolved from the defaults and the per-link overrides (kept sparse: only the overridden
+//! pairs are stored).
 
 use crate::engine::{SimDuration, SplitMix64};
 
@@ -8,16 +9,25 @@ use super::system::{ComponentId, LinkSpec, NetworkSpec};
 
 #[derive(Debug)]
 pub struct Network {
-    component_count: usize,
-    /// `links[src * component_count + dst]`.
-    links: Vec<LinkSpec>,
+    default_link: LinkSpec,
+    /// The overridden links only, sorted by (src, dst): a table of every pair would be
+    /// quadratic in the services (10,000 services would take gigabytes).
+    overrides: Vec<((ComponentId, ComponentId), LinkSpec)>,
 }
 
 impl Network {
-    pub fn new(spec: &NetworkSpec, component_count: usize) -> Self {
-        let mut links = vec![spec.default_link.clone(); component_count * component_count];
+    pub fn new(spec: &NetworkSpec) -> Self {
+        let mut overrides: Vec<((ComponentId, ComponentId), LinkSpec)> = Vec::new();
         for link in &spec.links {
-            let entry = &mut links[link.src.index() * component_count + link.dst.index()];
+            let key = (link.src, link.dst);
+            let position = match overrides.binary_search_by_key(&key, |(pair, _)| *pair) {
+                Ok(position) => position,
+                Err(position) => {
+                    overrides.insert(position, (key, spec.default_link.clone()));
+                    position
+                }
+            };
+            let entry = &mut overrides[position].1;
             if let Some(latency) = &link.latency {
                 entry.latency = latency.clone();
             }
@@ -26,8 +36,22 @@ impl Network {
             }
         }
         Network {
-            component_count,
-            links,
+            default_link: spec.default_link.clone(),
+            overrides,
+        }
+    }
+
+    #[inline]
+    fn link(&self, src: ComponentId, dst: ComponentId) -> &LinkSpec {
+        if self.overrides.is_empty() {
+            return &self.default_link;
+        }
+        match self
+            .overrides
+            .binary_search_by_key(&(src, dst), |(pair, _)| *pair)
+        {
+            Ok(position) => &self.overrides[position].1,
+            Err(_) => &self.default_link,
         }
     }
 
@@ -39,7 +63,7 @@ impl Network {
         bytes: u64,
         rng: impl FnOnce() -> SplitMix64,
     ) -> SimDuration {
-        let link = &self.links[src.index() * self.component_count + dst.index()];
+        let link = self.link(src, dst);
         // The random stream is only made for links whose latency is random.
         let latency = match &link.latency {
             DurationDistribution::Constant(latency) => *latency,
@@ -74,7 +98,7 @@ mod tests {
                 bandwidth_bits_per_s: Some(None),
             }],
         };
-        let network = Network::new(&spec, 3);
+        let network = Network::new(&spec);
         let rng = || SplitMix64::new(0);
         let forward = network.delay(
             ComponentId::ORCHESTRATOR,

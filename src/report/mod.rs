@@ -385,7 +385,10 @@ pub fn run_files(
                 scorecard_rows(&scorecard(results, inputs.scenario.system.steps.len())),
             ),
         ),
-        ("report.md", render_report(results, inputs).into_bytes()),
+        (
+            "report.md",
+            with_stopped_note(results, render_report(results, inputs)).into_bytes(),
+        ),
         (
             "results.json",
             results_json(results, inputs.scenario, &inputs.command).into_bytes(),
@@ -403,6 +406,39 @@ pub fn run_files(
         files.push((names[2], messages_chart(results, title, format)?));
     }
     Ok(files)
+}
+
+/// The runs stopped before their end by overload, in words ("orchestrator (replication
+/// 1) at 1.05 s, holding 16385 workflows; …"); `None` if every run finished.
+pub fn describe_stopped(results: &ScenarioResults) -> Option<String> {
+    let stopped: Vec<String> = results
+        .stopped_runs()
+        .map(|(run, stopped)| {
+            format!(
+                "{} (replication {}) at {} s, holding {} workflows",
+                run.design.label,
+                run.replication,
+                format_number(stopped.at.as_secs_f64()),
+                stopped.workflows_held
+            )
+        })
+        .collect();
+    (!stopped.is_empty()).then(|| stopped.join("; "))
+}
+
+/// `report`, with a warning under its title when runs were stopped by overload: their
+/// figures cover the run only up to that point.
+fn with_stopped_note(results: &ScenarioResults, report: String) -> String {
+    let Some(stopped) = describe_stopped(results) else {
+        return report;
+    };
+    let note = format!(
+        "\n> **Truncated.** Overloaded runs were stopped before their end: {stopped}. Their figures, in every file of this folder, cover the run only up to that point.\n"
+    );
+    match report.split_once('\n') {
+        Some((title, rest)) => format!("{title}\n{note}{rest}"),
+        None => format!("{report}\n{note}"),
+    }
 }
 
 /// RFC 4180 CSV: a header line, then one line per row; fields quoted only when needed.

@@ -14,7 +14,7 @@ use super::Scenario;
 pub fn duration_text(duration: SimDuration) -> String {
     let nanos = duration.as_nanos();
     for (unit, size) in [("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)] {
-        if nanos % size == 0 {
+        if nanos.is_multiple_of(size) {
             return format!("{}{unit}", nanos / size);
         }
     }

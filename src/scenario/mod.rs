@@ -52,30 +52,20 @@ impl Scenario {
 
     /// Read, override and validate a scenario file.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-        let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|error| ScenarioError {
-            origin: Origin::Option(shown.clone()),
-            key: String::new(),
-            message: format!("cannot read the scenario file: {error}"),
-        })?;
-        let text = match std::str::from_utf8(&bytes) {
-            Ok(text) => text,
-            Err(error) => {
-                let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
-                let (line, column) = line_column(valid, valid.len());
-                return Err(ScenarioError {
-                    origin: Origin::File {
-                        path: shown,
-                        line,
-                        column,
-                    },
-                    key: "(file)".to_string(),
-                    message: "expected a UTF-8 TOML text file; this looks like a binary file"
-                        .to_string(),
-                });
-            }
-        };
-        Scenario::parse(&shown, text, overrides)
+        let (shown, text) = read_scenario_file(path)?;
+        Scenario::parse(&shown, &text, overrides)
+    }
+
+    /// `load`, and the fingerprint of the effective scenario document (after the
+    /// overrides): the same keys and values give the same fingerprint, whatever the
+    /// file's path, layout or comments, and whatever version of sagasim reads it.
+    pub fn load_with_fingerprint(
+        path: &Path,
+        overrides: &[Override],
+    ) -> Result<(Scenario, String), ScenarioError> {
+        let (shown, text) = read_scenario_file(path)?;
+        let (scenario, fingerprint) = Scenario::parse_document(&shown, &text, overrides, true)?;
+        Ok((scenario, fingerprint.unwrap_or_default()))
     }
 
     /// Parse `text` (read from `path`), apply `overrides` in order, validate.
@@ -84,6 +74,16 @@ impl Scenario {
         text: &str,
         overrides: &[Override],
     ) -> Result<Scenario, ScenarioError> {
+        Ok(Scenario::parse_document(path, text, overrides, false)?.0)
+    }
+
+    /// `parse`, with the fingerprint of the effective document if `fingerprint`.
+    fn parse_document(
+        path: &str,
+        text: &str,
+        overrides: &[Override],
+        fingerprint: bool,
+    ) -> Result<(Scenario, Option<String>), ScenarioError> {
         let flags: Vec<String> = overrides.iter().map(Override::flag).collect();
         let source = Source {
             path,
@@ -110,6 +110,7 @@ impl Scenario {
             overrides::apply(document.get_mut(), item, span.clone())
                 .map_err(|message| source.error(Some(span), item.key.clone(), message))?;
         }
+        let fingerprint = fingerprint.then(|| document_fingerprint(&document));
         let deserializer = toml::de::Deserializer::from(document);
         let raw: raw::RawScenarioFile =
             serde_path_to_error::deserialize(deserializer).map_err(|error| {
@@ -119,7 +120,7 @@ impl Scenario {
                     .unwrap_or_else(|| (key.clone(), plain_message(inner.message())));
                 source.error(inner.span(), key, message)
             })?;
-        validate::validate(&source, raw)
+        Ok((validate::validate(&source, raw)?, fingerprint))
     }
 
     /// Replace the designs to run (from `--variants`), with the same checks as the file's.
@@ -128,6 +129,61 @@ impl Scenario {
             .map_err(|(_, message)| message)?;
         Ok(())
     }
+}
+
+/// Read a scenario file as text, refusing binary files at the first byte that is not
+/// UTF-8. Returns the path as shown in messages, and the text.
+fn read_scenario_file(path: &Path) -> Result<(String, String), ScenarioError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|error| ScenarioError {
+        origin: Origin::Option(shown.clone()),
+        key: String::new(),
+        message: format!("cannot read the scenario file: {error}"),
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((shown, text)),
+        Err(error) => {
+            let bytes = error.as_bytes();
+            let valid_up_to = error.utf8_error().valid_up_to();
+            let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+            let (line, column) = line_column(valid, valid.len());
+            Err(ScenarioError {
+                origin: Origin::File {
+                    path: shown,
+                    line,
+                    column,
+                },
+                key: "(file)".to_string(),
+                message: "expected a UTF-8 TOML text file; this looks like a binary file"
+                    .to_string(),
+            })
+        }
+    }
+}
+
+/// FNV-1a over `parts` in turn (as one byte string), as 16 hex digits: a stable
+/// fingerprint, not a cryptographic one, for telling configurations apart.
+pub fn fingerprint(parts: &[&[u8]]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &byte in *part {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// The document's keys and values in a canonical form (sorted keys, no spans, layout or
+/// comments), fingerprinted.
+fn document_fingerprint(document: &toml::Spanned<DeTable<'_>>) -> String {
+    use serde::Deserialize;
+    let deserializer = toml::de::Deserializer::from(document.clone());
+    let canonical = toml::Table::deserialize(deserializer)
+        .ok()
+        .and_then(|table| serde_json::to_string(&table).ok())
+        .unwrap_or_default();
+    fingerprint(&[canonical.as_bytes()])
 }
 
 /// serde_path_to_error's path, without the private field `Spanned` uses internally.

@@ -1,6 +1,7 @@
 //! Capacity search: for each design, the highest Poisson arrival rate that still meets a
 //! service-level objective, found by bracketing then bisection on simulated runs.
 
+use crate::budget::{Budget, estimate_run};
 use crate::coordination::{Design, simulate_bounded};
 use crate::metrics::Summary;
 use crate::model::Arrivals;
@@ -136,6 +137,9 @@ pub struct CapacityResult {
     pub max_arrivals_per_s: Option<f64>,
     /// Simulated runs the search took.
     pub runs: u32,
+    /// Why the search stopped before it bracketed the capacity, if it did: the rate found
+    /// is then a lower bound.
+    pub capped: Option<String>,
 }
 
 const LOWEST_RATE: f64 = 1e-3;
@@ -143,26 +147,63 @@ const HIGHEST_RATE: f64 = 1e7;
 
 /// For one design: bracket the largest rate meeting `slo` by doubling (or halving) from
 /// the scenario's own rate, then bisect until the bracket is narrower than `precision`
-/// (relative). Every run uses the scenario's seed: the search is deterministic.
-pub fn capacity(scenario: &Scenario, slo: &Slo, precision: f64, design: &Design) -> CapacityResult {
+/// (relative). Every run uses the scenario's seed: the search is deterministic. A run the
+/// budget would refuse (`--max-events`) is not made: the search stops there, and so it
+/// does at `HIGHEST_RATE` when the SLO is always met.
+pub fn capacity(
+    scenario: &Scenario,
+    slo: &Slo,
+    precision: f64,
+    design: &Design,
+    budget: &Budget,
+) -> CapacityResult {
     let mut runs = 0;
     let worst_ms = slo.latency_bound_ms();
-    let mut meets = |rate: f64| {
-        runs += 1;
+    let spec_at = |rate: f64| {
         let mut spec = scenario.system.clone();
         spec.workload.arrivals = Arrivals::Poisson { per_second: rate };
+        spec
+    };
+    let affordable = |rate: f64| estimate_run(&spec_at(rate)).events <= budget.max_events as f64;
+    let mut meets = |rate: f64| {
+        runs += 1;
         // By Little's law a system meeting the bound holds about rate × bound workflows;
         // fifty times that (and at least 10,000) means it is drowning: stop early.
-        let limit = (rate * worst_ms / 1000.0 * 50.0).max(10_000.0) as usize;
-        simulate_bounded(&spec, design, scenario.seed, Some(limit))
-            .is_some_and(|output| slo.met_by(&output.result.summary))
+        let limit = (rate * worst_ms / 1000.0 * 50.0)
+            .max(10_000.0)
+            .min(budget.max_workflows_held() as f64) as usize;
+        let output = simulate_bounded(&spec_at(rate), design, scenario.seed, false, Some(limit));
+        output.stopped.is_none() && slo.met_by(&output.result.summary)
+    };
+    let result = |max: Option<f64>, runs: u32, capped: Option<String>| CapacityResult {
+        design: design.clone(),
+        max_arrivals_per_s: max,
+        runs,
+        capped,
     };
     let start = scenario.system.workload.arrivals.per_second();
+    if !affordable(start) {
+        let message = format!(
+            "not searched: a run at the scenario's own rate, {start}/s, would take more than --max-events"
+        );
+        return result(None, runs, Some(message));
+    }
     let (mut low, mut high) = if meets(start) {
         let mut low = start;
         loop {
             let next = low * 2.0;
-            if next > HIGHEST_RATE || !meets(next) {
+            if next > HIGHEST_RATE {
+                let message =
+                    format!("at least {low}/s: the SLO was still met at the highest rate searched");
+                return result(Some(low), runs, Some(message));
+            }
+            if !affordable(next) {
+                let message = format!(
+                    "at least {low}/s: the search stopped there, as a run at {next}/s would take more than --max-events"
+                );
+                return result(Some(low), runs, Some(message));
+            }
+            if !meets(next) {
                 break (low, next);
             }
             low = next;
@@ -172,11 +213,7 @@ pub fn capacity(scenario: &Scenario, slo: &Slo, precision: f64, design: &Design)
         loop {
             let next = high / 2.0;
             if next < LOWEST_RATE {
-                return CapacityResult {
-                    design: design.clone(),
-                    max_arrivals_per_s: None,
-                    runs,
-                };
+                return result(None, runs, None);
             }
             if meets(next) {
                 break (next, high);
@@ -192,11 +229,7 @@ pub fn capacity(scenario: &Scenario, slo: &Slo, precision: f64, design: &Design)
             high = middle;
         }
     }
-    CapacityResult {
-        design: design.clone(),
-        max_arrivals_per_s: Some(low),
-        runs,
-    }
+    result(Some(low), runs, None)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::budget::Budget;
 use crate::coordination::Design;
 use crate::files::write_atomically;
 use crate::report::charts::{ChartFormat, SweepLine, sweep_chart};
@@ -138,6 +139,9 @@ pub struct SweepOptions {
     pub charts: bool,
     /// Called once per point finished.
     pub on_point_done: Option<Progress>,
+    /// Bounds the workflows each run holds; a point whose run is stopped by overload
+    /// fails the sweep rather than enter it with truncated figures.
+    pub budget: Budget,
 }
 
 /// What a sweep run did.
@@ -185,8 +189,19 @@ pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, 
                 jobs: Some(1),
                 trace: false,
                 on_run_done: None,
+                budget: options.budget,
             },
         );
+        if let Some((run, stopped)) = results.stopped_runs().next() {
+            return Err(SweepError::Input(format!(
+                "point {}: overloaded: {} (replication {}) held more than {} workflows at {:.3} s and was stopped, so the point has no full figures; lower the swept arrival rate, or raise --max-memory",
+                index + 1,
+                run.design.label,
+                run.replication,
+                options.budget.max_workflows_held(),
+                stopped.at.as_secs_f64()
+            )));
+        }
         let rows = point_rows(&sweep.manifest, index, &summary_rows(&results));
         let text = point_text(&sweep.manifest, index, &rows);
         let path = point_file(&options.out, index);

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::files::write_atomically;
 use crate::report::SUMMARY_COLUMNS;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, fingerprint};
 
 use super::SweepError;
 
@@ -54,18 +54,10 @@ impl Manifest {
 /// The content identity of a sweep's points: FNV-1a over their validated scenarios (their
 /// `Debug` form, which is deterministic) and the tool version.
 pub fn content_hash(scenarios: &[Scenario]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for &byte in bytes {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
-    feed(env!("CARGO_PKG_VERSION").as_bytes());
-    for scenario in scenarios {
-        feed(format!("{scenario:?}").as_bytes());
-    }
-    format!("{hash:016x}")
+    let texts: Vec<String> = scenarios.iter().map(|s| format!("{s:?}")).collect();
+    let mut parts: Vec<&[u8]> = vec![env!("CARGO_PKG_VERSION").as_bytes()];
+    parts.extend(texts.iter().map(String::as_bytes));
+    fingerprint(&parts)
 }
 
 pub fn point_file(out: &Path, index: usize) -> PathBuf {

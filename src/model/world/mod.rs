@@ -227,7 +227,7 @@ impl<'s> World<'s> {
             workflows_started: 0,
             last_arrival_at: SimTime::ZERO,
             arrivals_end,
-            network: Network::new(&spec.network, spec.component_count()),
+            network: Network::new(&spec.network),
             stations,
             workflows: WorkflowTable::default(),
             metrics: RunMetrics::new(measurement, spec.component_count(), windows),

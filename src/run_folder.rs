@@ -1,0 +1,345 @@
+//! A run's output folder as a whole. One writer at a time (a lock file beside the
+//! folder); the configuration it holds, recorded in `run.json` (the fingerprint of the
+//! effective scenario and flags), so that a run never silently overwrites the results of
+//! another configuration; and the new set of files written into a fresh sibling folder
+//! and swapped in at once, so that the folder holds the old set or the new, never a mix.
+
+use std::fs::File;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::files::write_atomically;
+
+/// The manifest a run writes beside its results.
+pub const MANIFEST: &str = "run.json";
+
+/// Files a run may write (any of them may be absent: charts can be turned off). Only
+/// these, the manifest and `KEPT` may be in a folder a run replaces.
+pub const RUN_FILES: [&str; 15] = [
+    "summary.csv",
+    "timeseries.csv",
+    "faults.csv",
+    "messages.csv",
+    "components.csv",
+    "differences.csv",
+    "scorecard.csv",
+    "report.md",
+    "results.json",
+    "latency.png",
+    "timeline.png",
+    "messages.png",
+    "latency.svg",
+    "timeline.svg",
+    "messages.svg",
+];
+
+/// Files other commands write into the same folder (`capacity` by default): a run keeps
+/// them across its swap.
+pub const KEPT: [&str; 1] = ["capacity.csv"];
+
+/// What went wrong with an output folder. `Input` is the user's to fix (another
+/// configuration's results, foreign files, a folder in use): exit code 2.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FolderError {
+    #[error("{0}")]
+    /// Bad input: another writer, a foreign folder, another configuration (exit code 2).
+    Input(String),
+    #[error("{0}")]
+    /// A file or folder could not be read or written.
+    Io(String),
+}
+
+/// `run.json`: which configuration the folder's results come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunManifest {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Fingerprint of the effective scenario document (after `--set`), the designs, the
+    /// seed and the replications: the same configuration reached by any path shares it.
+    pub content: String,
+    /// Whether a run was stopped early (overload) and its figures end there.
+    pub truncated: bool,
+}
+
+impl RunManifest {
+    /// `run.json`'s bytes.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text.into_bytes()
+    }
+}
+
+/// Held while a process writes a folder; the lock file goes when it is dropped.
+#[derive(Debug)]
+pub struct FolderLock {
+    path: PathBuf,
+    _file: File,
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Where a folder's lock and staging folder go: beside it, since the folder itself is
+/// replaced. `None` when the folder cannot be swapped (it has no name of its own, like
+/// `.`, or is the working directory or one of its parents).
+fn sibling(out: &Path, suffix: &str) -> Option<PathBuf> {
+    let absolute = std::path::absolute(out).ok()?;
+    let name = absolute.file_name()?.to_str()?;
+    // The parent resolved (symlinks, `..`), so that every process finds the same lock.
+    let parent = std::fs::canonicalize(absolute.parent()?).ok()?;
+    if std::env::current_dir().ok()?.starts_with(parent.join(name)) {
+        return None;
+    }
+    Some(parent.join(format!(".{name}.{suffix}")))
+}
+
+/// Names in a folder that runs leave behind or work with, not results: temporary files
+/// of an atomic write, the writability probe, the in-place lock.
+fn is_scratch(name: &str) -> bool {
+    name.starts_with(".tmp-") || name.starts_with(".write-probe-") || name == ".sagasim.lock"
+}
+
+/// Take the folder's lock, or fail at once if another process holds it.
+pub fn lock(out: &Path) -> Result<FolderLock, FolderError> {
+    if let Some(parent) = std::path::absolute(out)
+        .ok()
+        .and_then(|a| a.parent().map(Path::to_path_buf))
+    {
+        std::fs::create_dir_all(&parent)
+            .map_err(|error| io_error("cannot create the output folder", out, error))?;
+    }
+    let path = match sibling(out, "lock") {
+        Some(path) => path,
+        None => {
+            std::fs::create_dir_all(out)
+                .map_err(|error| io_error("cannot create the output folder", out, error))?;
+            out.join(".sagasim.lock")
+        }
+    };
+    loop {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|error| {
+                FolderError::Io(format!(
+                    "cannot create the lock file {}: {error}",
+                    path.display()
+                ))
+            })?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(FolderError::Input(format!(
+                    "--out {}: another sagasim process is writing this folder (lock {}); wait for it to finish, or use another --out",
+                    out.display(),
+                    path.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(error)) => {
+                return Err(FolderError::Io(format!(
+                    "cannot lock {}: {error}",
+                    path.display()
+                )));
+            }
+        }
+        // The previous holder removes the file when it is done: if it did so between our
+        // open and our lock, we hold a lock on a file no one else will see. Try again.
+        if same_file(&file, &path) {
+            return Ok(FolderLock { path, _file: file });
+        }
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(held), Ok(named)) => held.ino() == named.ino() && held.dev() == named.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Refuse to replace `out` when it holds files a run did not write, or (unless `force`)
+/// the results of another configuration than `content`.
+pub fn check_replaceable(out: &Path, content: &str, force: bool) -> Result<(), FolderError> {
+    let entries = match std::fs::read_dir(out) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(error) => {
+            return Err(FolderError::Io(format!(
+                "cannot read the output folder {}: {error}",
+                out.display()
+            )));
+        }
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let ours = |name: &str| RUN_FILES.contains(&name) || KEPT.contains(&name) || name == MANIFEST;
+    let foreign: Vec<&String> = names
+        .iter()
+        .filter(|name| !ours(name) && !is_scratch(name))
+        .collect();
+    if !foreign.is_empty() {
+        let shown: Vec<String> = foreign.iter().take(3).map(|n| format!("`{n}`")).collect();
+        return Err(FolderError::Input(format!(
+            "--out {}: holds files sagasim did not write ({}{}); a run replaces its folder's files as a whole, so choose a new or empty folder with --out",
+            out.display(),
+            shown.join(", "),
+            if foreign.len() > 3 { ", …" } else { "" }
+        )));
+    }
+    let has_results = names.iter().any(|name| RUN_FILES.contains(&name.as_str()));
+    if !has_results || force {
+        return Ok(());
+    }
+    let recorded = std::fs::read(out.join(MANIFEST))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<RunManifest>(&bytes).ok());
+    match recorded {
+        Some(manifest) if manifest.content == content => Ok(()),
+        Some(_) => Err(FolderError::Input(format!(
+            "--out {}: holds the results of a different configuration (the scenario's values, its --set values, the designs, the seed or the replications differ); rerun with --force to overwrite them, or use another --out",
+            out.display()
+        ))),
+        None => Err(FolderError::Input(format!(
+            "--out {}: holds results without a readable {MANIFEST} (from an older sagasim, or edited), so their configuration is unknown; rerun with --force to overwrite them, or use another --out",
+            out.display()
+        ))),
+    }
+}
+
+/// Replace the files in `out` by `files` as a whole: written into a fresh sibling folder
+/// (with `KEPT` files carried over), then swapped in. Where the folder cannot be swapped
+/// (see `sibling`), the files are written in place, each atomically. Call with the lock
+/// held.
+pub fn replace(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError> {
+    let Some(staging) = sibling(out, "new") else {
+        return write_in_place(out, files);
+    };
+    // A staging folder left by an interrupted run (we hold the lock: it is no one's).
+    remove_folder(&staging)?;
+    if std::fs::create_dir(&staging).is_err() {
+        // The parent takes no new folder (read-only, say): write in place instead.
+        return write_in_place(out, files);
+    }
+    let staged = stage(out, &staging, files);
+    if let Err(error) = staged {
+        let _ = remove_folder(&staging);
+        return Err(error);
+    }
+    if !out.exists() {
+        return std::fs::rename(&staging, out).map_err(|error| {
+            let _ = remove_folder(&staging);
+            io_error("cannot move the new results into", out, error)
+        });
+    }
+    match exchange(&staging, out) {
+        Ok(()) => remove_folder(&staging),
+        Err(_) => {
+            // No atomic exchange here: move the old folder aside, the new one in, then
+            // drop the old. An interruption between the renames leaves both beside
+            // `out`, and the next run into it tidies them.
+            let old = sibling(out, "old").unwrap_or_else(|| staging.with_extension("old"));
+            remove_folder(&old)?;
+            std::fs::rename(out, &old).map_err(|e| io_error("cannot move aside", out, e))?;
+            std::fs::rename(&staging, out).map_err(|e| io_error("cannot move into", out, e))?;
+            remove_folder(&old)
+        }
+    }
+}
+
+fn stage(out: &Path, staging: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError> {
+    for (name, contents) in files {
+        // Named as the user knows it; the folder keeps its previous set of files.
+        std::fs::write(staging.join(name), contents).map_err(|error| {
+            FolderError::Io(format!(
+                "cannot write {} (the folder keeps its previous files): {error}",
+                out.join(name).display()
+            ))
+        })?;
+    }
+    for name in KEPT {
+        let from = out.join(name);
+        if from.exists() {
+            let to = staging.join(name);
+            std::fs::hard_link(&from, &to)
+                .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
+                .map_err(|error| io_error("cannot keep", &from, error))?;
+        }
+    }
+    Ok(())
+}
+
+/// Each file written atomically on its own; on a failure, the files already written stay
+/// and the error names the one that failed.
+fn write_in_place(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError> {
+    std::fs::create_dir_all(out)
+        .map_err(|error| io_error("cannot create the output folder", out, error))?;
+    for (name, contents) in files {
+        let path = out.join(name);
+        write_atomically(&path, contents)
+            .map_err(|error| io_error("cannot write", &path, error))?;
+    }
+    Ok(())
+}
+
+fn remove_folder(path: &Path) -> Result<(), FolderError> {
+    match std::fs::remove_dir_all(path) {
+        Err(error) if error.kind() != ErrorKind::NotFound => {
+            Err(io_error("cannot remove the leftover folder", path, error))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn io_error(context: &str, path: &Path, error: std::io::Error) -> FolderError {
+    FolderError::Io(format!("{context} {}: {error}", path.display()))
+}
+
+/// Swap two folders atomically (Linux `renameat2` with `RENAME_EXCHANGE`): readers see
+/// the old folder or the new one, never neither.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call, and
+    // renameat2 reads nothing else of ours.
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(ErrorKind::Unsupported))
+}

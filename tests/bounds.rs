@@ -1,0 +1,274 @@
+//! Resource bounds (issue 11): scenarios that validate but once aborted the process or
+//! ran for ever are refused before simulating (exit 2, naming the cause and the key) or
+//! stopped by the bound on workflows held (exit 3, figures written and marked
+//! truncated). None of these tests allocates more than a few hundred MiB: the refusals
+//! come from the estimate, and the stops from a small `--max-memory`.
+
+use std::path::Path;
+
+mod common;
+
+use common::sagasim;
+
+/// Two steps, two designs, ten seconds; `extra` is appended and `replace` edits it.
+fn scenario(replace: &[(&str, &str)], extra: &str) -> String {
+    let mut text = String::from(
+        "[scenario]\nname = \"bounds\"\nduration = \"10s\"\nvariants = [\"orchestrator\", \"choreography\"]\n\
+         [workload]\narrivals = { poisson = 50 }\n\
+         [orchestrator]\nworkers = 8\nwork = \"300us\"\n\
+         [[services]]\nname = \"a\"\nwork = { exponential = \"5ms\" }\n\
+         [[services]]\nname = \"b\"\nwork = { exponential = \"5ms\" }\n\
+         [workflow]\nsteps = [\"a\", \"b\"]\n",
+    );
+    for (from, to) in replace {
+        text = text.replace(from, to);
+    }
+    text.push_str(extra);
+    text
+}
+
+struct Outcome {
+    code: Option<i32>,
+    stderr: String,
+}
+
+/// Run `sagasim run` on `text` (written to a temporary file) into a temporary folder.
+fn run_text(text: &str, flags: &[&str]) -> (Outcome, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("scenario.toml");
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out");
+    let (file, out) = (file.to_string_lossy(), out.to_string_lossy());
+    let mut args = vec!["run", &*file, "--out", &*out, "--no-charts"];
+    args.extend(flags);
+    let output = sagasim(&args);
+    let outcome = Outcome {
+        code: output.status.code(),
+        stderr: String::from_utf8_lossy(&output.stderr).to_string(),
+    };
+    (outcome, dir)
+}
+
+fn assert_refused(outcome: &Outcome, words: &[&str]) {
+    assert_eq!(
+        outcome.code,
+        Some(2),
+        "refused with exit 2: {}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("refused before simulating"),
+        "{}",
+        outcome.stderr
+    );
+    for word in words {
+        assert!(
+            outcome.stderr.contains(word),
+            "names {word}: {}",
+            outcome.stderr
+        );
+    }
+}
+
+#[test]
+fn a_billion_arrivals_per_second_is_refused_naming_the_arrival_rate() {
+    let text = scenario(&[("poisson = 50", "constant = 1e9"), ("10s", "1s")], "");
+    let (outcome, dir) = run_text(&text, &[]);
+    assert_refused(&outcome, &["`workload.arrivals.constant`", "--max-events"]);
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing written when refused"
+    );
+}
+
+#[test]
+fn a_one_nanosecond_mtbf_is_refused_naming_the_fault() {
+    let faults = "[[faults]]\ncrash = \"a\"\nat = \"1s\"\nfor = \"1s\"\n\
+                  [[faults]]\ncrash = \"b\"\nmtbf = \"1ns\"\nmttr = \"1ns\"\n";
+    let (outcome, _dir) = run_text(&scenario(&[], faults), &[]);
+    assert_refused(&outcome, &["fault transitions", "`faults[1].mtbf` is 1ns"]);
+}
+
+#[test]
+fn faults_lasting_a_century_in_a_ten_second_run_cost_nothing() {
+    let faults = "[[faults]]\ncrash = \"a\"\nat = \"1s\"\nfor = \"36500d\"\n\
+                  [[faults]]\npartition = [\"a\", \"b\"]\nat = \"2s\"\nfor = \"36500d\"\n\
+                  [[faults]]\nslow = \"b\"\nfactor = 4.0\nat = \"3s\"\nfor = \"36500d\"\n";
+    let (outcome, dir) = run_text(&scenario(&[], faults), &[]);
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    let faults_csv = std::fs::read_to_string(dir.path().join("out/faults.csv")).unwrap_or_default();
+    assert_eq!(faults_csv.lines().count(), 1 + 3 * 2, "{faults_csv}");
+}
+
+#[test]
+fn overload_stops_at_the_bound_on_workflows_held_and_writes_truncated_figures() {
+    // A million arrivals per second against the default queue: the held bound (a quarter
+    // of 64 MiB at 1 KiB a workflow: 16,384) stops it within milliseconds of simulated time.
+    let text = scenario(&[("poisson = 50", "poisson = 1000000")], "");
+    let (outcome, dir) = run_text(&text, &["--max-memory", "64MiB"]);
+    assert_eq!(
+        outcome.code,
+        Some(4),
+        "stopped with exit 4: {}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("overloaded: stopped orchestrator"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("more than 16384 (a quarter of --max-memory"),
+        "{}",
+        outcome.stderr
+    );
+    let out = dir.path().join("out");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap_or_default();
+    assert!(report.contains("**Truncated.**"), "{report}");
+    let manifest = std::fs::read_to_string(out.join("run.json")).unwrap_or_default();
+    assert!(manifest.contains("\"truncated\": true"), "{manifest}");
+    assert!(out.join("summary.csv").exists());
+}
+
+#[test]
+fn the_main_scenario_at_a_hundred_times_its_load_is_stopped_not_grown() {
+    // `poisson = 5000`, a typo for 50: once 1.3 GB in two minutes, now stopped.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out").to_string_lossy().to_string();
+    let output = sagasim(&[
+        "run",
+        "scenarios/order-placement.toml",
+        "--set",
+        "workload.arrivals.poisson=5000",
+        "--variants",
+        "choreography",
+        "--no-charts",
+        "--max-memory",
+        "16MiB",
+        "--out",
+        &out,
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("Lower `workload.arrivals`"), "{stderr}");
+}
+
+#[test]
+fn ten_thousand_replications_are_refused_naming_the_replications() {
+    let output = sagasim(&[
+        "run",
+        "scenarios/order-placement.toml",
+        "--replications",
+        "10000",
+        "--out",
+        "/nonexistent/never-created",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("10000 replications"), "{stderr}");
+    assert!(stderr.contains("--replications"), "{stderr}");
+    assert!(!Path::new("/nonexistent/never-created").exists());
+}
+
+#[test]
+fn the_budget_can_be_raised_and_its_flags_are_checked() {
+    let text = scenario(&[("poisson = 50", "constant = 1e6")], "");
+    let (refused, _dir) = run_text(&text, &["--max-events", "1e5"]);
+    assert_refused(&refused, &["1.0e5 (--max-events)"]);
+    for (flag, value) in [
+        ("--max-events", "lots"),
+        ("--max-events", "0"),
+        ("--max-memory", "12"),
+        ("--max-memory", "1KiB"),
+    ] {
+        let (outcome, _dir) = run_text(&text, &[flag, value]);
+        assert_eq!(outcome.code, Some(2), "{flag} {value}: {}", outcome.stderr);
+        assert!(outcome.stderr.contains(flag), "{}", outcome.stderr);
+    }
+}
+
+#[test]
+fn status_polls_every_nanosecond_finish_or_are_refused() {
+    let text = scenario(
+        &[(
+            "arrivals = { poisson = 50 }",
+            "arrivals = { poisson = 50 }\nstatus_queries = { every = \"1ns\" }",
+        )],
+        "",
+    );
+    let (outcome, _dir) = run_text(&text, &[]);
+    assert!(
+        outcome.code == Some(0) || outcome.stderr.contains("refused before simulating"),
+        "{:?}: {}",
+        outcome.code,
+        outcome.stderr
+    );
+}
+
+#[test]
+fn ten_thousand_services_do_not_take_a_table_of_every_pair() {
+    // A table of every pair of components was quadratic: 10,000 services took 3.9 GB per
+    // thread. Twenty thousand here would need 22 GB that way.
+    let mut services = String::new();
+    for index in 0..20_000 {
+        services.push_str(&format!(
+            "[[services]]\nname = \"s{index}\"\nwork = \"1ms\"\n"
+        ));
+    }
+    let text = scenario(
+        &[
+            ("10s", "1s"),
+            ("[workflow]", &format!("{services}[workflow]")),
+        ],
+        "",
+    );
+    let (outcome, _dir) = run_text(&text, &["--jobs", "1"]);
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+}
+
+#[test]
+fn capacity_with_an_slo_always_met_stops_and_says_so() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("scenario.toml");
+    std::fs::write(&file, scenario(&[], "")).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out");
+    let output = sagasim(&[
+        "capacity",
+        &file.to_string_lossy(),
+        "--slo",
+        "p99<=1h",
+        "--variants",
+        "choreography",
+        "--max-events",
+        "1e6",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("choreography: at least"), "{stderr}");
+    assert!(stderr.contains("--max-events"), "{stderr}");
+}
+
+#[test]
+fn a_sweep_point_beyond_the_budget_is_refused_before_any_point_runs() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out");
+    let output = sagasim(&[
+        "sweep",
+        "scenarios/order-placement.toml",
+        "--param",
+        "workload.arrivals.poisson=50,1e9",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("point 2: refused before simulating"),
+        "{stderr}"
+    );
+    assert!(!out.join("points").exists(), "no point ran");
+}

@@ -1,0 +1,206 @@
+//! A run's output folder (issue 11): one writer at a time, the set of files replaced as a
+//! whole, and never the results of another configuration overwritten without `--force`.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+mod common;
+
+use common::sagasim;
+
+const SCENARIO: &str = "[scenario]\nname = \"folder\"\nseed = 5\nduration = \"5s\"\nvariants = [\"choreography\"]\n\
+[workload]\narrivals = { poisson = 20 }\n\
+[[services]]\nname = \"a\"\nwork = \"2ms\"\n\
+[workflow]\nsteps = [\"a\"]\n";
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("scenario.toml"), SCENARIO)
+            .unwrap_or_else(|e| panic!("{e}"));
+        Setup { dir }
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    fn run(&self, flags: &[&str]) -> Output {
+        let file = self.dir.path().join("scenario.toml");
+        let out = self.out();
+        let (file, out) = (file.to_string_lossy(), out.to_string_lossy());
+        let mut args = vec!["run", &*file, "--out", &*out, "--no-charts"];
+        args.extend(flags);
+        sagasim(&args)
+    }
+
+    /// Names in the folder that holds `out`.
+    fn beside(&self) -> Vec<String> {
+        names(self.dir.path())
+    }
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn code(output: &Output) -> (Option<i32>, String) {
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
+#[test]
+fn the_same_configuration_reruns_and_a_different_one_needs_force() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.run(&[])).0, Some(0));
+    let first = std::fs::read(setup.out().join("summary.csv")).unwrap_or_default();
+    let (rerun, stderr) = code(&setup.run(&[]));
+    assert_eq!(rerun, Some(0), "same configuration, same folder: {stderr}");
+    let (other, stderr) = code(&setup.run(&["--seed", "6"]));
+    assert_eq!(other, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("holds the results of a different configuration"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert_eq!(
+        std::fs::read(setup.out().join("summary.csv")).unwrap_or_default(),
+        first,
+        "refused: nothing touched"
+    );
+    let (forced, stderr) = code(&setup.run(&["--seed", "6", "--force"]));
+    assert_eq!(forced, Some(0), "{stderr}");
+    assert_ne!(
+        std::fs::read(setup.out().join("summary.csv")).unwrap_or_default(),
+        first
+    );
+    let (set, _) = code(&setup.run(&["--seed", "6", "--set", "services.a.work=3ms"]));
+    assert_eq!(set, Some(2), "a --set value is part of the configuration");
+}
+
+#[test]
+fn the_same_values_reached_another_way_are_the_same_configuration() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.run(&[])).0, Some(0));
+    // Another file, other comments and layout, a value given by --set: same values.
+    let elsewhere = setup.dir.path().join("copy.toml");
+    let text = format!(
+        "# a copy\n{}",
+        SCENARIO.replace("seed = 5\n", "seed   =  1 # later\n")
+    );
+    std::fs::write(&elsewhere, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = setup.out();
+    let output = sagasim(&[
+        "run",
+        &elsewhere.to_string_lossy(),
+        "--set",
+        "scenario.seed=5",
+        "--out",
+        &out.to_string_lossy(),
+        "--no-charts",
+    ]);
+    let (status, stderr) = code(&output);
+    assert_eq!(status, Some(0), "{stderr}");
+}
+
+#[test]
+fn a_folder_holding_other_files_is_not_replaced() {
+    let setup = Setup::new();
+    std::fs::create_dir_all(setup.out()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(setup.out().join("notes.txt"), "mine").unwrap_or_else(|e| panic!("{e}"));
+    let (status, stderr) = code(&setup.run(&["--force"]));
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(stderr.contains("`notes.txt`"), "{stderr}");
+    assert_eq!(names(&setup.out()), ["notes.txt"]);
+}
+
+#[test]
+fn the_files_are_replaced_as_a_set_and_nothing_is_left_beside_them() {
+    let setup = Setup::new();
+    let file = setup.dir.path().join("scenario.toml");
+    let out = setup.out();
+    // With charts first, then without: the charts of the first run do not linger.
+    let output = sagasim(&[
+        "run",
+        &file.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(code(&output).0, Some(0), "{}", code(&output).1);
+    assert!(out.join("latency.png").exists());
+    std::fs::write(out.join("capacity.csv"), "variant,max_arrivals_per_s,slo\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    // A staging folder left by an interrupted run is tidied away.
+    std::fs::create_dir_all(setup.dir.path().join(".out.new")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&setup.run(&[])).0, Some(0));
+    assert!(
+        !out.join("latency.png").exists(),
+        "the old set went as a whole"
+    );
+    assert!(out.join("capacity.csv").exists(), "capacity's file is kept");
+    assert!(out.join("run.json").exists());
+    assert_eq!(
+        setup.beside(),
+        ["out", "scenario.toml"],
+        "no lock, no staging left"
+    );
+}
+
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_folder() {
+    let setup = Setup::new();
+    let lock_path = setup.dir.path().join(".out.lock");
+    let lock = std::fs::File::create(&lock_path).unwrap_or_else(|e| panic!("{e}"));
+    lock.try_lock().unwrap_or_else(|e| panic!("{e}"));
+    let (status, stderr) = code(&setup.run(&[]));
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another sagasim process is writing this folder"),
+        "{stderr}"
+    );
+    assert!(!setup.out().exists(), "refused before anything was written");
+    drop(lock);
+    assert_eq!(code(&setup.run(&[])).0, Some(0), "free again once released");
+}
+
+/// Every file a run can write, in either chart format, is one the folder rules know: a
+/// new output file must be added to `RUN_FILES`, or the next run into the folder would
+/// refuse it as foreign.
+#[test]
+fn the_folder_rules_know_every_file_a_run_writes() {
+    use sagasim::report::{ChartFormat, ReportInputs, run_files};
+    use sagasim::run_folder::RUN_FILES;
+    let scenario = sagasim::Scenario::load(
+        std::path::Path::new("scenarios/order-placement.toml"),
+        &[sagasim::scenario::Override::parse("scenario.duration=70s").unwrap()],
+    )
+    .unwrap();
+    let results = sagasim::run(&scenario, &sagasim::RunOptions::default());
+    for chart_format in [ChartFormat::Png, ChartFormat::Svg] {
+        let inputs = ReportInputs {
+            scenario: &scenario,
+            command: "sagasim run x.toml".to_string(),
+            charts: true,
+            chart_format,
+            flows: &[],
+        };
+        for (name, _) in run_files(&results, &inputs).unwrap() {
+            assert!(RUN_FILES.contains(&name), "{name} is not in RUN_FILES");
+        }
+    }
+}
