@@ -20,12 +20,12 @@ use sagasim::designs::{Design, DesignFlows, message_flows};
 use sagasim::report::{
     self, ReportInputs, SUMMARY_COLUMNS, render_check, summary_rows, to_csv, warning_lines,
 };
-use sagasim::report::{Assertion, Cell, Table, breaches, check_designs};
+use sagasim::report::{Assertion, Breach, Cell, Table, breaches, check_designs};
 use sagasim::run_folder::{self, RunManifest};
 use sagasim::scenario::{Override, Scenario, ScenarioError, json_schema, starter_scenario};
 use sagasim::sweep::{
     CapacityResult, Param, PointOptions, Shard, Slo, SweepError, SweepOptions, capacity, merge,
-    owned_points, prepare, run_sweep,
+    owned_points, prepare, run_sweep, sweep_breaches,
 };
 use sagasim::{Progress, RunOptions, ScenarioResults, run};
 
@@ -194,6 +194,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             let schema = match output {
                 SchemaOutput::Scenario => json_schema(),
                 SchemaOutput::Results => report::results_schema(),
+                SchemaOutput::Sweep => sagasim::sweep::sweep_schema(),
             };
             let text = serde_json::to_string_pretty(&schema).map_err(anyhow::Error::from)?;
             print(&format!("{text}\n"))
@@ -210,8 +211,10 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             no_charts,
             force,
             budget,
+            asserts,
         } => {
             let budget = limits::budget(&budget)?;
+            let assertions = parse_assertions(&asserts)?;
             let params: Vec<Param> = params
                 .iter()
                 .map(|flag| {
@@ -235,17 +238,33 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 limits::check_estimate(point, Some(1), &budget)
                     .map_err(|error| CliError::Input(format!("point {}: {error}", index + 1)))?;
             }
-            sweep_command(&sweep, out, shard, jobs, !no_charts, force, budget)
+            let out = out.unwrap_or_else(|| {
+                Path::new("results").join(format!("{}-sweep", sweep.manifest.scenario))
+            });
+            let complete =
+                sweep_command(&sweep, out.clone(), shard, jobs, !no_charts, force, budget)?;
+            if complete {
+                enforce_sweep(&assertions, &out)
+            } else {
+                if !assertions.is_empty() {
+                    note(
+                        "the assertions are checked on the whole sweep: pass them to `sagasim merge`",
+                    );
+                }
+                Ok(())
+            }
         }
         Command::Merge {
             dirs,
             out,
             no_charts,
+            asserts,
         } => {
+            let assertions = parse_assertions(&asserts)?;
             let out = out.unwrap_or_else(|| dirs[0].clone());
             merge(&dirs, &out, !no_charts).map_err(sweep_error)?;
             note(format_args!("wrote {}", out.join("sweep.csv").display()));
-            Ok(())
+            enforce_sweep(&assertions, &out)
         }
         Command::Init {
             file,
@@ -336,14 +355,25 @@ struct RunChoices {
     content: String,
 }
 
-/// `--assert` flags, parsed and checked against the designs that will run.
-fn assertions(flags: &[String], scenario: &Scenario) -> Result<Vec<Assertion>, CliError> {
-    let parsed: Vec<Assertion> = flags
+/// `--assert` flags, parsed.
+fn parse_assertions(flags: &[String]) -> Result<Vec<Assertion>, CliError> {
+    flags
         .iter()
         .map(|flag| {
             Assertion::parse(flag).map_err(|e| CliError::Input(format!("--assert {flag}: {e}")))
         })
-        .collect::<Result<_, _>>()?;
+        .collect()
+}
+
+/// The assertions a finished sweep in `out` breaks: an error (exit code 3) if any.
+fn enforce_sweep(assertions: &[Assertion], out: &Path) -> Result<(), CliError> {
+    let broken = sweep_breaches(out, assertions).map_err(sweep_error)?;
+    breach_report(assertions.len(), &broken)
+}
+
+/// `--assert` flags, parsed and checked against the designs that will run.
+fn assertions(flags: &[String], scenario: &Scenario) -> Result<Vec<Assertion>, CliError> {
+    let parsed = parse_assertions(flags)?;
     let labels: Vec<String> = scenario.designs.iter().map(|d| d.label.clone()).collect();
     check_designs(&parsed, &labels).map_err(CliError::Input)?;
     Ok(parsed)
@@ -351,10 +381,14 @@ fn assertions(flags: &[String], scenario: &Scenario) -> Result<Vec<Assertion>, C
 
 /// Report the assertions `results` break, on standard error; an error (exit code 3) if any.
 fn enforce(assertions: &[Assertion], results: &ScenarioResults) -> Result<(), CliError> {
-    let broken = breaches(assertions, results);
+    breach_report(assertions.len(), &breaches(assertions, results))
+}
+
+/// Exit code 3 with every breach listed, or a note that the assertions hold.
+fn breach_report(assertions: usize, broken: &[Breach]) -> Result<(), CliError> {
     if broken.is_empty() {
-        if !assertions.is_empty() {
-            note(format_args!("{} assertion(s) hold", assertions.len()));
+        if assertions > 0 {
+            note(format_args!("{assertions} assertion(s) hold"));
         }
         return Ok(());
     }
@@ -428,15 +462,13 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
 
 fn sweep_command(
     sweep: &sagasim::sweep::Sweep,
-    out: Option<PathBuf>,
+    out: PathBuf,
     shard: Option<Shard>,
     jobs: Option<usize>,
     charts: bool,
     force: bool,
     budget: Budget,
-) -> Result<(), CliError> {
-    let out = out
-        .unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", sweep.manifest.scenario)));
+) -> Result<bool, CliError> {
     let owned = owned_points(sweep.manifest.points, shard).len();
     progress::start(owned as u64, "points");
     let outcome = run_sweep(
@@ -477,7 +509,7 @@ fn sweep_command(
             )
         }
     ));
-    Ok(())
+    Ok(outcome.complete)
 }
 
 fn capacity_command(

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::sagasim;
+use common::{sagasim, short_sweep};
 
 const BASE: [&str; 6] = [
     "run",
@@ -106,4 +106,48 @@ fn bad_assertions_exit_2_before_simulating() {
         assert!(stderr.contains(expected), "{assertion}: {stderr}");
         assert!(!std::path::Path::new(out).exists(), "nothing written");
     }
+}
+
+/// Sweeps and merges check every point; the breach names the point.
+#[test]
+fn sweeps_and_merges_check_every_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let sweep = |extra: &[&str]| short_sweep(&["workload.arrivals.poisson=50,150"], extra);
+    let whole = out("whole");
+    let output = sweep(&["--out", &whole, "--assert", "orchestrator.p99<=1ms"]);
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("orchestrator at workload.arrivals.poisson=50: p99 is ")
+            && stderr.contains("orchestrator at workload.arrivals.poisson=150: p99 is "),
+        "{stderr}"
+    );
+    assert!(dir.path().join("whole/sweep.csv").exists());
+    let (first, second, merged) = (out("first"), out("second"), out("merged"));
+    assert_eq!(
+        sweep(&["--out", &first, "--shard", "1/2"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        sweep(&["--out", &second, "--shard", "2/2"]).status.code(),
+        Some(0)
+    );
+    let merge = |assertion: &str| {
+        sagasim(&[
+            "merge",
+            &first,
+            &second,
+            "--out",
+            &merged,
+            "--no-charts",
+            "--assert",
+            assertion,
+        ])
+    };
+    assert_eq!(merge("all.p99<=1h").status.code(), Some(0));
+    assert_eq!(merge("orchestrator.p99<=1ms").status.code(), Some(3));
+    let unknown = merge("nope.p99<=1s");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no design `nope`"));
 }

@@ -8,7 +8,7 @@ use sagasim::Scenario;
 use sagasim::report::results_schema;
 use sagasim::scenario::{Override, effective_scenario};
 
-use common::ok;
+use common::{ok, short_sweep};
 
 fn bundled() -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir("scenarios")
@@ -147,4 +147,65 @@ fn overrides_show_in_the_effective_scenario() {
     // A default the file leaves out, made explicit.
     assert_eq!(effective["services"][1]["workers"], 4);
     assert_eq!(effective["network"]["bandwidth"], "1Gbps");
+}
+
+/// `sweep.json` keeps the manifest's keys (resuming and merging read them) and, once the
+/// sweep is complete, every point's rows; it validates against its schema and is the same
+/// bytes whether the sweep ran whole or in shards.
+#[test]
+fn sweep_json_carries_the_points_and_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let sweep = |extra: &[&str]| {
+        let output = short_sweep(
+            &[
+                "workload.arrivals.poisson=50,150",
+                "network.delivery=broker,direct",
+            ],
+            extra,
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    sweep(&["--out", &out("whole")]);
+    sweep(&["--out", &out("a"), "--shard", "1/2"]);
+    sweep(&["--out", &out("b"), "--shard", "2/2"]);
+    ok(&[
+        "merge",
+        &out("a"),
+        &out("b"),
+        "--out",
+        &out("merged"),
+        "--no-charts",
+    ]);
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(name).join("sweep.json")).unwrap(),
+        )
+        .unwrap()
+    };
+    let whole = read("whole");
+    let schema: serde_json::Value =
+        serde_json::from_slice(&ok(&["schema", "--output", "sweep"]).stdout).unwrap();
+    let problems = errors(&schema, &whole);
+    assert!(problems.is_empty(), "{problems:?}");
+    let results = whole["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4, "one entry per point");
+    assert_eq!(results[3]["params"]["network.delivery"], "direct");
+    assert_eq!(results[3]["params"]["workload.arrivals.poisson"], "150");
+    let rows = results[3]["summary"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "a row per design");
+    assert!(rows[0]["latency_p99_ms"].as_f64().unwrap() > 0.0);
+    let mut merged = read("merged");
+    let mut whole = whole;
+    // Only where the scenario was read from may differ; it is not the sweep's identity.
+    merged["file"] = serde_json::Value::Null;
+    whole["file"] = serde_json::Value::Null;
+    assert_eq!(merged, whole);
+    let csv = std::fs::read_to_string(dir.path().join("whole/sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count() - 1, 4 * 2, "the same rows as sweep.csv");
 }

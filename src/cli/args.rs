@@ -49,6 +49,8 @@ pub enum SchemaOutput {
     Scenario,
     /// `results.json`.
     Results,
+    /// `sweep.json`.
+    Sweep,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -193,6 +195,10 @@ pub enum Command {
         /// Skip the PNG charts.
         #[arg(long)]
         no_charts: bool,
+        /// A bound every point must meet, like all.p99<=500ms (repeatable); checked once
+        /// sweep.csv is complete. A broken one exits with code 3.
+        #[arg(long = "assert", value_name = "DESIGN.METRIC<=BOUND")]
+        asserts: Vec<String>,
         #[command(flatten)]
         budget: BudgetArgs,
     },
@@ -208,6 +214,9 @@ pub enum Command {
         out: Option<PathBuf>,
         #[arg(long)]
         no_charts: bool,
+        /// A bound every point must meet (repeatable), as for `sweep`.
+        #[arg(long = "assert", value_name = "DESIGN.METRIC<=BOUND")]
+        asserts: Vec<String>,
     },
     /// Write a commented starter scenario to edit and run.
     #[command(

@@ -4,10 +4,12 @@
 //! Also the capacity search, a sweep over the arrival rate.
 
 mod capacity;
+mod export;
 mod grid;
 mod store;
 
 pub use capacity::{CapacityResult, Slo, SloBound, capacity};
+pub use export::{sweep_breaches, sweep_schema};
 pub use grid::{Param, Shard, points};
 pub use store::Manifest;
 
@@ -339,6 +341,7 @@ fn assemble(
     }
     let path = out.join("sweep.csv");
     write_atomically(&path, csv.as_bytes()).map_err(|e| io("cannot write", &path, e))?;
+    export::write_sweep_document(out, manifest, &csv)?;
     if charts {
         for (name, png) in sweep_charts(manifest, &csv)? {
             let path = out.join(name);

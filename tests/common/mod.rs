@@ -89,3 +89,15 @@ pub fn ok(args: &[&str]) -> Output {
     );
     output
 }
+
+/// Run a short sweep of the bundled load scenario (two minutes a point) over `params`,
+/// with `extra` flags; returns the output.
+pub fn short_sweep(params: &[&str], extra: &[&str]) -> Output {
+    let mut args = vec!["sweep", "scenarios/sweeps/load.toml"];
+    for param in params {
+        args.extend(["--param", param]);
+    }
+    args.extend(["--set", "scenario.duration=2m", "--no-charts"]);
+    args.extend_from_slice(extra);
+    sagasim(&args)
+}
