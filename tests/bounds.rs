@@ -272,3 +272,34 @@ fn a_sweep_point_beyond_the_budget_is_refused_before_any_point_runs() {
     );
     assert!(!out.join("points").exists(), "no point ran");
 }
+
+/// The same century-long faults with the charts drawn, in both formats: the fault windows
+/// reach far past the run, and the charts must clip them rather than hand plotters a range
+/// that overflows (a panic once).
+#[test]
+fn century_faults_draw_their_charts() {
+    let faults = "[[faults]]\ncrash = \"a\"\nat = \"1s\"\nfor = \"36500d\"\n\
+                  [[faults]]\npartition = [\"a\", \"b\"]\nat = \"2s\"\nfor = \"36500d\"\n\
+                  [[faults]]\nslow = \"b\"\nfactor = 4.0\nat = \"3s\"\nfor = \"36500d\"\n";
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("scenario.toml");
+    std::fs::write(&file, scenario(&[], faults)).unwrap_or_else(|e| panic!("{e}"));
+    for format in ["png", "svg"] {
+        let out = dir.path().join(format);
+        let output = sagasim(&[
+            "run",
+            &file.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+            "--charts",
+            format,
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(out.join(format!("timeline.{format}")).exists());
+    }
+}

@@ -204,3 +204,27 @@ fn the_folder_rules_know_every_file_a_run_writes() {
         }
     }
 }
+
+/// A sweep folder has one writer at a time too, with the same lock as a run's folder.
+#[test]
+fn a_second_sweep_into_a_folder_being_written_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let held = sagasim::run_folder::lock(&out).unwrap();
+    let output = common::short_sweep(
+        &["workload.arrivals.poisson=50,150"],
+        &["--out", &out.to_string_lossy()],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("another sagasim process is writing"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    drop(held);
+    let output = common::short_sweep(
+        &["workload.arrivals.poisson=50,150"],
+        &["--out", &out.to_string_lossy()],
+    );
+    assert_eq!(output.status.code(), Some(0));
+}

@@ -159,6 +159,14 @@ pub struct SweepOutcome {
     pub complete: bool,
 }
 
+/// Only one process writes a sweep folder at a time (the same lock as a run's folder).
+fn lock_folder(out: &Path) -> Result<crate::run_folder::FolderLock, SweepError> {
+    crate::run_folder::lock(out).map_err(|error| match error {
+        crate::run_folder::FolderError::Input(message) => SweepError::Input(message),
+        crate::run_folder::FolderError::Io(message) => SweepError::Io(message),
+    })
+}
+
 fn io(context: &str, path: &Path, error: impl std::fmt::Display) -> SweepError {
     SweepError::Io(format!("{context} {}: {error}", path.display()))
 }
@@ -173,6 +181,7 @@ pub fn owned_points(total: usize, shard: Option<Shard>) -> Vec<usize> {
 /// Run the points this job owns that are not done yet, each written atomically when it
 /// finishes; then, if every point of the grid is present, assemble the sweep's outputs.
 pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
+    let _lock = lock_folder(&options.out)?;
     let points_dir = options.out.join("points");
     std::fs::create_dir_all(&points_dir).map_err(|e| io("cannot create", &points_dir, e))?;
     write_manifest(&options.out, &sweep.manifest, options.force)?;
@@ -280,6 +289,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> Result<(), SweepErro
             "merge: expected at least one sweep output folder".to_string(),
         ));
     };
+    let _lock = lock_folder(out)?;
     let manifest = read_manifest(first)?;
     for dir in &dirs[1..] {
         if !read_manifest(dir)?.same_sweep(&manifest) {
