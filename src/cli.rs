@@ -16,7 +16,6 @@ use clap::CommandFactory;
 use std::path::{Path, PathBuf};
 
 use sagasim::budget::Budget;
-use sagasim::designs::{Design, DesignFlows, message_flows};
 use sagasim::report::{
     self, ReportInputs, SUMMARY_COLUMNS, render_check, summary_rows, to_csv, warning_lines,
 };
@@ -184,7 +183,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                     fail_at.unwrap_or_default()
                 )));
             }
-            let flows = design_flows(&loaded, fail_at.map(|k| k - 1));
+            let flows = loaded.design_flows(fail_at.map(|k| k - 1));
             print(&match format {
                 CheckFormat::Text => render_check(&loaded, &flows),
                 CheckFormat::Mermaid => report::render_mermaid(&loaded.system, &flows),
@@ -328,18 +327,6 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
     }
 }
 
-/// Every design's message flows, with a business failure at `failed_step` (0-based).
-fn design_flows(scenario: &Scenario, failed_step: Option<usize>) -> Vec<(Design, DesignFlows)> {
-    scenario
-        .designs
-        .iter()
-        .map(|design| {
-            let flows = message_flows(&scenario.system, design, failed_step);
-            (design.clone(), flows)
-        })
-        .collect()
-}
-
 /// What `run` was asked for beyond the scenario.
 struct RunChoices {
     out: Option<PathBuf>,
@@ -424,7 +411,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     let results = run(loaded, &options);
     progress::finish();
     let command = without_force(&without_default_out(&command, &out, &default_out));
-    let flows = design_flows(loaded, None);
+    let flows = loaded.design_flows(None);
     let inputs = ReportInputs {
         scenario: loaded,
         command,

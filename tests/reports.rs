@@ -60,16 +60,7 @@ fn csv_reports_match_their_snapshots() {
 #[test]
 fn the_markdown_report_matches_its_snapshot() {
     let (scenario, results) = results();
-    let flows: Vec<_> = scenario
-        .designs
-        .iter()
-        .map(|design| {
-            (
-                design.clone(),
-                message_flows(&scenario.system, design, None),
-            )
-        })
-        .collect();
+    let flows = scenario.design_flows(None);
     let inputs = ReportInputs {
         scenario: &scenario,
         command: "sagasim run chain.toml".to_string(),

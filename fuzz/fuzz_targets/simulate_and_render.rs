@@ -8,7 +8,6 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use sagasim::budget::{Budget, estimate};
-use sagasim::designs::message_flows;
 use sagasim::report::{
     ChartFormat, ReportInputs, render_failures, render_table, results_json, run_files, to_markdown,
 };
@@ -222,16 +221,7 @@ fuzz_target!(|input: Input| {
             summary.events
         );
     }
-    let flows: Vec<_> = scenario
-        .designs
-        .iter()
-        .map(|design| {
-            (
-                design.clone(),
-                message_flows(&scenario.system, design, None),
-            )
-        })
-        .collect();
+    let flows = scenario.design_flows(None);
     let charts = std::env::var_os("SAGASIM_FUZZ_NO_CHARTS").is_none();
     let inputs = ReportInputs {
         scenario: &scenario,

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use toml::de::DeTable;
 
-use crate::coordination::Design;
+use crate::coordination::{Design, DesignFlows, message_flows};
 use crate::model::SystemSpec;
 
 pub use crate::model::DurationDistribution;
@@ -45,6 +45,18 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Every design's message flows for one workflow (what `check` prints and the report
+    /// draws), with a business failure at `failed_step` (0-based; the last when `None`).
+    pub fn design_flows(&self, failed_step: Option<usize>) -> Vec<(Design, DesignFlows)> {
+        self.designs
+            .iter()
+            .map(|design| {
+                let flows = message_flows(&self.system, design, failed_step);
+                (design.clone(), flows)
+            })
+            .collect()
+    }
+
     /// Parse and validate scenario text (errors are located in `<scenario>`).
     pub fn from_toml_str(text: &str) -> Result<Scenario, ScenarioError> {
         Scenario::parse("<scenario>", text, &[])
