@@ -160,37 +160,31 @@ pub struct WorkflowTrace {
     pub records: Vec<TraceRecord>,
     /// Fault windows that began before the last traced workflow ended.
     pub faults: Vec<FaultOccurrence>,
+    /// `Some` when the run held more workflows than its bound and was stopped there: the
+    /// trace then ends at that point.
+    pub stopped: Option<Stopped>,
 }
 
 /// Trace the workflows `choice` names in `design`'s run of `scenario`. A selection takes
 /// two runs of the same seed: one that only notes which workflows qualify (memory bounded
 /// by the selection's count), and one that records those. The run is deterministic, so the
-/// second sees exactly the workflows the first picked.
+/// second sees exactly the workflows the first picked. Both stop beyond `max_in_flight`
+/// workflows held (see `Budget::max_workflows_held`).
 pub fn trace_workflows(
     scenario: &Scenario,
     design: &Design,
     choice: WorkflowChoice,
+    max_in_flight: Option<usize>,
 ) -> WorkflowTrace {
     let seed = KeyedStreams::replication_seed(scenario.seed, 0);
+    let traced = |filter: &TraceFilter| {
+        simulate_traced(&scenario.system, design, seed, filter, max_in_flight)
+    };
     let workflows = match choice {
         WorkflowChoice::Number(number) => vec![number],
-        WorkflowChoice::Select(selection) => {
-            simulate_traced(
-                &scenario.system,
-                design,
-                seed,
-                &TraceFilter::Find(selection),
-            )
-            .picked
-        }
+        WorkflowChoice::Select(selection) => traced(&TraceFilter::Find(selection)).picked,
     };
-    let chosen = workflows.iter().copied().collect();
-    let output = simulate_traced(
-        &scenario.system,
-        design,
-        seed,
-        &TraceFilter::Workflows(chosen),
-    );
+    let output = traced(&TraceFilter::Workflows(workflows.iter().copied().collect()));
     let last = output
         .trace
         .iter()
@@ -204,6 +198,7 @@ pub fn trace_workflows(
         workflows,
         records: output.trace,
         faults,
+        stopped: output.stopped,
     }
 }
 
@@ -228,7 +223,7 @@ mod tests {
                 outcome: Outcome::Completed,
                 count: 4,
             });
-            let traced = simulate_traced(&scenario.system, &design, 5, &filter);
+            let traced = simulate_traced(&scenario.system, &design, 5, &filter, None);
             assert_eq!(
                 plain.result.summary, traced.result.summary,
                 "{coordination}"

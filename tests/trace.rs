@@ -37,7 +37,7 @@ fn the_slowest_workflow_is_the_maximum_and_its_slices_cover_its_latency() {
     );
     let results = run(&scenario, &sagasim::RunOptions::default());
     for design in &scenario.designs {
-        let trace = trace_workflows(&scenario, design, slowest(Outcome::Completed, 3));
+        let trace = trace_workflows(&scenario, design, slowest(Outcome::Completed, 3), None);
         assert_eq!(trace.workflows.len(), 3, "{design}");
         let system = design.system(&scenario.system);
         let name = |id| system.component_name(id).to_string();
@@ -98,6 +98,7 @@ fn a_failed_workflow_shows_its_backoffs_and_broker_holds() {
             outcome: Outcome::Failed,
             count: 2,
         }),
+        None,
     );
     assert_eq!(trace.workflows.len(), 2);
     assert!(trace.workflows[0] < trace.workflows[1], "by start");
@@ -144,7 +145,7 @@ fn the_perfetto_trace_follows_the_trace_event_format() {
     let scenario = scenario("scenarios/payment-outage.toml", &[]);
     for coordination in Coordination::ALL {
         let design = Design::style(coordination, &scenario.system);
-        let trace = trace_workflows(&scenario, &design, slowest(Outcome::Completed, 2));
+        let trace = trace_workflows(&scenario, &design, slowest(Outcome::Completed, 2), None);
         let json = render_perfetto(&design.system(&scenario.system), &trace);
         let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
         let events = value["traceEvents"].as_array().expect("traceEvents");
@@ -258,4 +259,40 @@ fn the_trace_command_writes_each_format_and_refuses_bad_selections() {
         "nope",
     ]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// `trace` obeys the same budget as `run`: refused before simulating beyond it, and an
+/// overloaded run stopped at its bound on workflows held, with a warning.
+#[test]
+fn the_trace_command_keeps_to_the_budget() {
+    let base = [
+        "trace",
+        "scenarios/order-placement.toml",
+        "--variant",
+        "orchestrator",
+        "--format",
+        "text",
+    ];
+    let refused = sagasim(&[&base[..], &["--max-events", "1000"]].concat());
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("refused before simulating"), "{stderr}");
+    // 4 MiB: a bound of 1,024 workflows held, passed within the first second at 5,000/s.
+    let overloaded = [
+        "--set",
+        "workload.arrivals.poisson=5000",
+        "--max-memory",
+        "4MiB",
+        "--workflow",
+        "0",
+    ];
+    let stopped = sagasim(&[&base[..], &overloaded].concat());
+    let stderr = String::from_utf8_lossy(&stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("overloaded: the run was stopped at 0.")
+            && stderr.contains(" with 1025 workflows held"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&stopped.stdout).starts_with("workflow 0 under orchestrator"));
 }

@@ -310,4 +310,6 @@ pub struct TraceArgs {
     pub out: Option<PathBuf>,
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
 }

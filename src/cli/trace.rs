@@ -5,7 +5,7 @@ use sagasim::scenario::Scenario;
 use sagasim::trace::{Outcome, TraceSelection, WorkflowChoice, trace_workflows};
 
 use super::args::{OutcomeArg, TraceArgs, TraceFormat};
-use super::{CliError, print, write_atomically};
+use super::{CliError, limits, print, warn, write_atomically};
 
 /// Most workflows one trace follows: each keeps every record it makes.
 const MAX_TRACED: usize = 1000;
@@ -16,7 +16,19 @@ pub(super) fn trace_command(scenario: &mut Scenario, choices: &TraceArgs) -> Res
         .map_err(|message| CliError::Input(format!("--variant: {message}")))?;
     let design = scenario.designs[0].clone();
     let choice = workflow_choice(choices)?;
-    let trace = trace_workflows(scenario, &design, choice);
+    // One design, its first replication, run twice in turn: refused beyond the budget
+    // before simulating, and stopped by overload like any run.
+    scenario.replications = 1;
+    let budget = limits::budget(&choices.budget)?;
+    limits::check_estimate(scenario, Some(1), &budget)?;
+    let trace = trace_workflows(scenario, &design, choice, Some(budget.max_workflows_held()));
+    if let Some(stopped) = trace.stopped {
+        warn(format_args!(
+            "overloaded: the run was stopped at {:.3} s with {} workflows held (a quarter of --max-memory at 1 KiB each); the trace ends there",
+            stopped.at.as_secs_f64(),
+            stopped.workflows_held
+        ));
+    }
     if trace.records.is_empty() {
         let what = match choice {
             WorkflowChoice::Number(number) => {

@@ -144,14 +144,16 @@ pub fn simulate(spec: &SystemSpec, design: &Design, seed: u64, trace: bool) -> R
     simulate_bounded(spec, design, seed, trace, None)
 }
 
-/// Run `spec` as `design` with `seed`, tracing what `filter` asks for.
+/// Run `spec` as `design` with `seed`, tracing what `filter` asks for; stopped like
+/// `simulate_bounded` beyond `max_in_flight` workflows held.
 pub fn simulate_traced(
     spec: &SystemSpec,
     design: &Design,
     seed: u64,
     filter: &TraceFilter,
+    max_in_flight: Option<usize>,
 ) -> RunOutput {
-    simulate_run(spec, design, seed, Some(filter), None)
+    simulate_run(spec, design, seed, Some(filter), max_in_flight)
 }
 
 /// Like `simulate`, but stop as soon as more than `max_in_flight` workflows are held at
