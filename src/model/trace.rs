@@ -89,6 +89,8 @@ pub enum TraceRecord {
         workflow: u64,
         /// The message's position among its workflow's messages.
         index: u32,
+        /// What the message asks for or reports.
+        kind: MessageKind,
         /// Where it happened.
         component: ComponentId,
         /// Accepted, held by a broker, or lost.

@@ -18,8 +18,6 @@ pub enum AssertedMetric {
     Value(Column),
     /// A count column as a share of the workflows started.
     ShareOfStarted(Column),
-    /// A ratio column, written as a percentage.
-    Percentage(Column),
 }
 
 /// How a value must compare with the bound.
@@ -46,6 +44,8 @@ pub struct Assertion {
     pub comparison: Inequality,
     /// In the metric's unit: ms, per second, per workflow, bytes, or a fraction.
     pub bound: f64,
+    /// How the bound is read and values are shown.
+    unit: Unit,
 }
 
 /// An assertion a design's figures break.
@@ -133,7 +133,7 @@ const METRICS: &[(&str, AssertedMetric, Unit)] = &[
     ),
     (
         "status",
-        AssertedMetric::Percentage(Column::StatusAnsweredRatio),
+        AssertedMetric::Value(Column::StatusAnsweredRatio),
         Unit::Percent,
     ),
     (
@@ -199,13 +199,14 @@ impl Assertion {
             name: name.to_string(),
             comparison,
             bound,
+            unit: *unit,
         })
     }
 
     /// The value of the metric for one run: `read` gives a column's value.
     pub fn value(&self, read: &dyn Fn(Column) -> Option<f64>) -> Option<f64> {
         match self.metric {
-            AssertedMetric::Value(column) | AssertedMetric::Percentage(column) => read(column),
+            AssertedMetric::Value(column) => read(column),
             AssertedMetric::ShareOfStarted(column) => {
                 let started = read(Column::Started)?;
                 (started > 0.0).then(|| read(column).map(|count| count / started))?
@@ -221,20 +222,13 @@ impl Assertion {
     }
 
     fn shown(&self, value: f64) -> String {
-        match self.unit() {
+        match self.unit {
             Unit::Duration => format!("{value:.3} ms"),
             Unit::PerSecond => format!("{value:.3}/s"),
             Unit::Percent => format!("{:.3} %", value * 100.0),
             Unit::Number => format!("{value:.3}"),
             Unit::Size => format!("{value:.0} B"),
         }
-    }
-
-    fn unit(&self) -> Unit {
-        METRICS
-            .iter()
-            .find(|(name, _, _)| *name == self.name)
-            .map_or(Unit::Number, |(_, _, unit)| *unit)
     }
 }
 

@@ -264,6 +264,7 @@ impl World<'_> {
                 at: now,
                 workflow: number,
                 index: message.index,
+                kind: message.kind,
                 component: message.dst,
                 fate,
             });

@@ -136,8 +136,9 @@ enum CopyState {
     Gone,
 }
 
+/// One copy of a message (a duplicate delivery shares its index).
 #[derive(Debug, Clone, Copy)]
-struct Copy {
+struct MessageCopy {
     state: CopyState,
     number: u32,
     kind: MessageKind,
@@ -149,7 +150,7 @@ struct Copy {
 /// spans and marks. `name` names components.
 pub fn spans_of(records: &[TraceRecord], name: &dyn Fn(ComponentId) -> String) -> WorkflowSpans {
     let mut out = WorkflowSpans::default();
-    let mut copies: BTreeMap<(u64, u32), Vec<Copy>> = BTreeMap::new();
+    let mut copies: BTreeMap<(u64, u32), Vec<MessageCopy>> = BTreeMap::new();
     let mut backoffs: BTreeMap<(u64, ComponentId), SimTime> = BTreeMap::new();
     let mut starts: BTreeMap<u64, SimTime> = BTreeMap::new();
     for record in records {
@@ -162,7 +163,6 @@ pub fn spans_of(records: &[TraceRecord], name: &dyn Fn(ComponentId) -> String) -
                 src,
                 dst,
                 kind,
-                step,
                 local,
                 ..
             } => {
@@ -173,18 +173,18 @@ pub fn spans_of(records: &[TraceRecord], name: &dyn Fn(ComponentId) -> String) -
                 } else {
                     CopyState::Network { since: at }
                 };
-                list.push(Copy {
+                list.push(MessageCopy {
                     state,
                     number,
                     kind,
                     src,
                     dst,
                 });
-                let _ = step;
             }
             TraceRecord::Arrived {
                 at,
                 index,
+                kind,
                 component,
                 fate,
                 ..
@@ -197,13 +197,13 @@ pub fn spans_of(records: &[TraceRecord], name: &dyn Fn(ComponentId) -> String) -
                     // A broker's redelivery of a message whose worker crashed (a fresh
                     // index): it waits from the crash on.
                     if fate == Arrival::Held {
-                        list.push(Copy {
+                        list.push(MessageCopy {
                             state: CopyState::Held {
                                 since: at,
                                 at: component,
                             },
                             number: u32::try_from(list.len()).unwrap_or(u32::MAX),
-                            kind: MessageKind::Command,
+                            kind,
                             src: component,
                             dst: component,
                         });
@@ -362,14 +362,8 @@ pub fn spans_of(records: &[TraceRecord], name: &dyn Fn(ComponentId) -> String) -
                     label: "crash: work lost".to_string(),
                 });
             }
-            TraceRecord::StepFinished {
-                at,
-                step,
-                committed,
-                ..
-            } => {
-                let _ = (at, step, committed);
-            }
+            // A step's result shows in the timeline; it starts or ends no span.
+            TraceRecord::StepFinished { .. } => {}
             TraceRecord::Rejected { at, component, .. } => out.marks.push(Mark {
                 workflow,
                 at,

@@ -1,7 +1,6 @@
 //! The text and Mermaid renderings of traced workflows: a timeline of every event with
 //! times relative to the workflow's start, then where the client's wait went.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::coordination::{FlowMessage, flow_message};
@@ -46,21 +45,8 @@ pub fn render_trace_text(system: &SystemSpec, trace: &WorkflowTrace) -> String {
             format_args!("{:.6}", start.since(SimTime::ZERO).as_nanos_f64() / 1e9),
         );
         let _ = writeln!(out, "  {:>12}  {:<16} event", "+ms", "at");
-        // Arrivals name the kind of message their send had.
-        let mut kinds = BTreeMap::new();
         for record in &records {
-            let (component, mut text) = describe(system, record);
-            match **record {
-                TraceRecord::Sent { index, kind, .. } => {
-                    kinds.insert(index, kind.label());
-                }
-                TraceRecord::Arrived { index, .. } => {
-                    if let Some(kind) = kinds.get(&index) {
-                        text = format!("{kind} {text}");
-                    }
-                }
-                _ => {}
-            }
+            let (component, text) = describe(system, record);
             let _ = writeln!(
                 out,
                 "  {:>12}  {:<16} {text}",
@@ -111,12 +97,18 @@ fn describe(system: &SystemSpec, record: &TraceRecord) -> (ComponentId, String) 
     match *record {
         TraceRecord::Sent { .. } => unreachable!("handled above"),
         TraceRecord::Arrived {
-            component, fate, ..
-        } => match fate {
-            Arrival::Accepted => (component, "arrives".to_string()),
-            Arrival::Held => (component, "held by the broker".to_string()),
-            Arrival::Lost => (component, "lost".to_string()),
-        },
+            component,
+            kind,
+            fate,
+            ..
+        } => {
+            let what = match fate {
+                Arrival::Accepted => "arrives",
+                Arrival::Held => "held by the broker",
+                Arrival::Lost => "lost",
+            };
+            (component, format!("{} {what}", kind.label()))
+        }
         TraceRecord::WorkStarted {
             component,
             task,
