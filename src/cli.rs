@@ -2,8 +2,11 @@
 //! turned into library calls, their output printed and written.
 
 mod args;
+mod gate;
 mod limits;
 mod output;
+mod progress;
+mod sweep;
 mod trace;
 
 pub use args::Cli;
@@ -19,13 +22,10 @@ use sagasim::budget::Budget;
 use sagasim::report::{
     self, ReportInputs, SUMMARY_COLUMNS, render_check, summary_rows, to_csv, warning_lines,
 };
-use sagasim::report::{Assertion, Breach, Cell, Table, breaches, check_designs};
+use sagasim::report::{Assertion, Cell, Table};
 use sagasim::run_folder::{self, RunManifest};
 use sagasim::scenario::{Override, Scenario, ScenarioError, json_schema, starter_scenario};
-use sagasim::sweep::{
-    CapacityResult, Param, PointOptions, Shard, Slo, SweepError, SweepOptions, capacity, merge,
-    owned_points, prepare, run_sweep, sweep_breaches,
-};
+use sagasim::sweep::{CapacityResult, Slo, SweepError, capacity, merge};
 use sagasim::{Progress, RunOptions, ScenarioResults, run};
 
 /// What went wrong, and which exit code it gets.
@@ -159,7 +159,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 format,
                 jobs,
                 charts: !no_charts,
-                assertions: assertions(&asserts, &loaded)?,
+                assertions: gate::assertions(&asserts, &loaded)?,
                 chart_format: match charts {
                     ChartsFormat::Png => report::ChartFormat::Png,
                     ChartsFormat::Svg => report::ChartFormat::Svg,
@@ -198,72 +198,18 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             let text = serde_json::to_string_pretty(&schema).map_err(anyhow::Error::from)?;
             print(&format!("{text}\n"))
         }
-        Command::Sweep {
-            scenario,
-            params,
-            shard,
-            jobs,
-            out,
-            variants,
-            seed,
-            replications,
-            no_charts,
-            force,
-            budget,
-            asserts,
-        } => {
-            let budget = limits::budget(&budget)?;
-            let assertions = parse_assertions(&asserts)?;
-            let params: Vec<Param> = params
-                .iter()
-                .map(|flag| {
-                    Param::parse(flag).map_err(|e| CliError::Input(format!("--param {flag}: {e}")))
-                })
-                .collect::<Result<_, _>>()?;
-            let shard = shard
-                .map(|text| {
-                    Shard::parse(&text).map_err(|e| CliError::Input(format!("--shard {text}: {e}")))
-                })
-                .transpose()?;
-            check_jobs(jobs)?;
-            let options = PointOptions {
-                variants: design_names(&variants),
-                seed,
-                replications: check_replications(replications)?,
-            };
-            let sweep = prepare(&scenario.file, &overrides(&scenario)?, &params, &options)
-                .map_err(sweep_error)?;
-            for (index, point) in sweep.scenarios.iter().enumerate() {
-                limits::check_estimate(point, Some(1), &budget)
-                    .map_err(|error| CliError::Input(format!("point {}: {error}", index + 1)))?;
-            }
-            let out = out.unwrap_or_else(|| {
-                Path::new("results").join(format!("{}-sweep", sweep.manifest.scenario))
-            });
-            let complete =
-                sweep_command(&sweep, out.clone(), shard, jobs, !no_charts, force, budget)?;
-            if complete {
-                enforce_sweep(&assertions, &out)
-            } else {
-                if !assertions.is_empty() {
-                    note(
-                        "the assertions are checked on the whole sweep: pass them to `sagasim merge`",
-                    );
-                }
-                Ok(())
-            }
-        }
+        Command::Sweep(args) => sweep::sweep_command(args),
         Command::Merge {
             dirs,
             out,
             no_charts,
             asserts,
         } => {
-            let assertions = parse_assertions(&asserts)?;
+            let assertions = gate::parse_assertions(&asserts)?;
             let out = out.unwrap_or_else(|| dirs[0].clone());
             merge(&dirs, &out, !no_charts).map_err(sweep_error)?;
             note(format_args!("wrote {}", out.join("sweep.csv").display()));
-            enforce_sweep(&assertions, &out)
+            gate::enforce_sweep(&assertions, &out)
         }
         Command::Init {
             file,
@@ -342,54 +288,6 @@ struct RunChoices {
     content: String,
 }
 
-/// `--assert` flags, parsed.
-fn parse_assertions(flags: &[String]) -> Result<Vec<Assertion>, CliError> {
-    flags
-        .iter()
-        .map(|flag| {
-            Assertion::parse(flag).map_err(|e| CliError::Input(format!("--assert {flag}: {e}")))
-        })
-        .collect()
-}
-
-/// The assertions a finished sweep in `out` breaks: an error (exit code 3) if any.
-fn enforce_sweep(assertions: &[Assertion], out: &Path) -> Result<(), CliError> {
-    let broken = sweep_breaches(out, assertions).map_err(sweep_error)?;
-    breach_report(assertions.len(), &broken)
-}
-
-/// `--assert` flags, parsed and checked against the designs that will run.
-fn assertions(flags: &[String], scenario: &Scenario) -> Result<Vec<Assertion>, CliError> {
-    let parsed = parse_assertions(flags)?;
-    let labels: Vec<String> = scenario.designs.iter().map(|d| d.label.clone()).collect();
-    check_designs(&parsed, &labels).map_err(CliError::Input)?;
-    Ok(parsed)
-}
-
-/// Report the assertions `results` break, on standard error; an error (exit code 3) if any.
-fn enforce(assertions: &[Assertion], results: &ScenarioResults) -> Result<(), CliError> {
-    breach_report(assertions.len(), &breaches(assertions, results))
-}
-
-/// Exit code 3 with every breach listed, or a note that the assertions hold.
-fn breach_report(assertions: usize, broken: &[Breach]) -> Result<(), CliError> {
-    if broken.is_empty() {
-        if assertions > 0 {
-            note(format_args!("{assertions} assertion(s) hold"));
-        }
-        return Ok(());
-    }
-    let lines: Vec<String> = broken
-        .iter()
-        .map(|b| format!("  {}: {}", b.assertion, b.message))
-        .collect();
-    Err(CliError::Assertions(format!(
-        "{} assertion(s) broken (the results were written):\n{}",
-        broken.len(),
-        lines.join("\n")
-    )))
-}
-
 fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Result<(), CliError> {
     let default_out = Path::new("results").join(&loaded.name);
     let out = choices.out.clone().unwrap_or_else(|| default_out.clone());
@@ -444,59 +342,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     if let Some(message) = stopped {
         return Err(CliError::Stopped(message));
     }
-    enforce(&choices.assertions, &results)
-}
-
-fn sweep_command(
-    sweep: &sagasim::sweep::Sweep,
-    out: PathBuf,
-    shard: Option<Shard>,
-    jobs: Option<usize>,
-    charts: bool,
-    force: bool,
-    budget: Budget,
-) -> Result<bool, CliError> {
-    let owned = owned_points(sweep.manifest.points, shard).len();
-    progress::start(owned as u64, "points");
-    let outcome = run_sweep(
-        sweep,
-        &SweepOptions {
-            out: out.clone(),
-            force,
-            shard,
-            jobs,
-            charts,
-            on_point_done: Some(Progress::new(progress::tick)),
-            budget,
-        },
-    );
-    progress::finish();
-    let outcome = outcome.map_err(sweep_error)?;
-    if outcome.repaired > 0 {
-        warn(format_args!(
-            "{} damaged point file(s) found and run again",
-            outcome.repaired
-        ));
-    }
-    note(format_args!(
-        "{} points run, {} already done{}; {}",
-        outcome.ran,
-        outcome.skipped,
-        shard.map_or(String::new(), |s| format!(
-            " (shard {}/{})",
-            s.index + 1,
-            s.count
-        )),
-        if outcome.complete {
-            format!("wrote {}", out.join("sweep.csv").display())
-        } else {
-            format!(
-                "merge the shards with `sagasim merge` to get sweep.csv ({})",
-                out.display()
-            )
-        }
-    ));
-    Ok(outcome.complete)
+    gate::enforce(&choices.assertions, &results)
 }
 
 fn capacity_command(
@@ -631,8 +477,6 @@ fn sweep_error(error: SweepError) -> CliError {
 
 /// `capacity.csv`'s columns.
 pub const CAPACITY_COLUMNS: [&str; 3] = ["variant", "max_arrivals_per_s", "slo"];
-
-mod progress;
 
 fn print(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();

@@ -166,42 +166,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  sagasim sweep scenarios/sweeps/load.toml --param workload.arrivals.poisson=25..300:25\n  sagasim sweep scenarios/order-placement.toml --param services.payment.fail=0,0.01,0.05 --param orchestrator.workers=2,8 --replications 5\n  sagasim sweep scenarios/order-placement.toml --param workload.arrivals.poisson=10..200:10 --shard 2/8 --out shard-2\n  sagasim merge shard-1 shard-2 shard-3 shard-4 shard-5 shard-6 shard-7 shard-8 --out sweep\n\nRerunning with the same --out skips the points already finished."
     )]
-    Sweep {
-        #[command(flatten)]
-        scenario: ScenarioArgs,
-        /// A swept key and its values: a list (0,0.01,0.05) or an inclusive range
-        /// (10..100:10). Repeat for a grid.
-        #[arg(long = "param", value_name = "KEY=VALUES", required = true)]
-        params: Vec<String>,
-        /// Run only this slice of the grid: points K-1, K-1+N, … (K/N, 1-based).
-        #[arg(long, value_name = "K/N")]
-        shard: Option<String>,
-        /// Points run at once (default: one per core). Output is the same for any value.
-        #[arg(long, value_name = "N")]
-        jobs: Option<usize>,
-        /// Output folder (default: results/<scenario name>-sweep/).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Start over in an output folder that holds a different sweep's results.
-        #[arg(long)]
-        force: bool,
-        /// Designs to run at every point, comma-separated (default: the scenario's).
-        #[arg(long, value_delimiter = ',', value_name = "LIST")]
-        variants: Vec<String>,
-        #[arg(long, value_name = "N")]
-        seed: Option<u64>,
-        #[arg(long, value_name = "N")]
-        replications: Option<u32>,
-        /// Skip the PNG charts.
-        #[arg(long)]
-        no_charts: bool,
-        /// A bound every point must meet, like all.p99<=500ms (repeatable); checked once
-        /// sweep.csv is complete. A broken one exits with code 3.
-        #[arg(long = "assert", value_name = "DESIGN.METRIC<=BOUND")]
-        asserts: Vec<String>,
-        #[command(flatten)]
-        budget: BudgetArgs,
-    },
+    Sweep(SweepArgs),
     /// Join the output folders of sweep shards into one sweep: byte-identical to running
     /// the whole grid in one job.
     #[command(after_help = "Example:\n  sagasim merge shard-1 shard-2 shard-3 --out sweep")]
@@ -310,6 +275,45 @@ pub struct TraceArgs {
     pub out: Option<PathBuf>,
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+}
+
+/// `sagasim sweep`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// A swept key and its values: a list (0,0.01,0.05) or an inclusive range
+    /// (10..100:10). Repeat for a grid.
+    #[arg(long = "param", value_name = "KEY=VALUES", required = true)]
+    pub params: Vec<String>,
+    /// Run only this slice of the grid: points K-1, K-1+N, … (K/N, 1-based).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Points run at once (default: one per core). Output is the same for any value.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Output folder (default: results/<scenario name>-sweep/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Start over in an output folder that holds a different sweep's results.
+    #[arg(long)]
+    pub force: bool,
+    /// Designs to run at every point, comma-separated (default: the scenario's).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub variants: Vec<String>,
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Skip the PNG charts.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// A bound every point must meet, like all.p99<=500ms (repeatable); checked once
+    /// sweep.csv is complete. A broken one exits with code 3.
+    #[arg(long = "assert", value_name = "DESIGN.METRIC<=BOUND")]
+    pub asserts: Vec<String>,
     #[command(flatten)]
     pub budget: BudgetArgs,
 }
