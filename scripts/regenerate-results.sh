@@ -28,3 +28,10 @@ rm -rf results/load-sweep
   exit 1
 }
 echo "results/load-sweep"
+# The bundled inverse-design question (its comment says what it asks).
+"$binary" advise scenarios/advise-checkout.toml --slo 'p99<=300ms' --slo 'status>=99%' \
+  --slo 'inconsistent<=0%' --out results/advise-checkout-advice > /dev/null 2>&1 || {
+  echo "failed: the advise example" >&2
+  exit 1
+}
+echo "results/advise-checkout-advice"

@@ -1,7 +1,9 @@
 //! The command line: the parsed flags (clap definitions in `cli/args.rs`, kept inside `cli`)
 //! turned into library calls, their output printed and written.
 
+mod advise;
 mod args;
+mod capacity;
 mod gate;
 mod limits;
 mod output;
@@ -19,13 +21,13 @@ use clap::CommandFactory;
 use std::path::{Path, PathBuf};
 
 use sagasim::budget::Budget;
+use sagasim::report::Assertion;
 use sagasim::report::{
     self, ReportInputs, SUMMARY_COLUMNS, render_check, summary_rows, to_csv, warning_lines,
 };
-use sagasim::report::{Assertion, Cell, Table};
 use sagasim::run_folder::{self, RunManifest};
 use sagasim::scenario::{Override, Scenario, ScenarioError, json_schema, starter_scenario};
-use sagasim::sweep::{CapacityResult, Slo, SweepError, capacity, merge};
+use sagasim::sweep::{SweepError, merge};
 use sagasim::{Progress, RunOptions, ScenarioResults, run};
 
 /// What went wrong, and which exit code it gets.
@@ -47,6 +49,10 @@ pub enum CliError {
     /// code 4.
     #[error("{0}")]
     Stopped(String),
+    /// `advise` found no candidate that meets every SLO (its files were written). Exit
+    /// code 5.
+    #[error("{0}")]
+    NoFeasible(String),
 }
 
 impl From<ScenarioError> for CliError {
@@ -65,6 +71,7 @@ impl CliError {
             CliError::Other(_) => 1,
             CliError::Assertions(_) => report::ASSERTION_EXIT_CODE,
             CliError::Stopped(_) => STOPPED_EXIT_CODE,
+            CliError::NoFeasible(_) => sagasim::advise::NO_FEASIBLE_EXIT_CODE,
         }
     }
 }
@@ -199,6 +206,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             print(&format!("{text}\n"))
         }
         Command::Sweep(args) => sweep::sweep_command(args),
+        Command::Advise(args) => advise::advise_command(args, command),
         Command::Merge {
             dirs,
             out,
@@ -259,16 +267,11 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             budget,
         } => {
             let budget = limits::budget(&budget)?;
-            let slo = Slo::parse(&slo).map_err(|e| CliError::Input(format!("--slo {slo}: {e}")))?;
-            // Finer than a millionth would bisect for ever against rounding.
-            if !(1e-6..1.0).contains(&precision) {
-                return Err(CliError::Input(format!(
-                    "--precision: expected a fraction from 0.000001 to below 1, like 0.01, got {precision:e}"
-                )));
-            }
+            let slo = capacity::parse_slo(&slo)?;
+            capacity::check_precision(precision)?;
             let mut loaded = load(&scenario)?;
             choose_designs(&mut loaded, &variants)?;
-            capacity_command(&loaded, &slo, precision, out, &budget)
+            capacity::capacity_command(&loaded, &slo, precision, out, &budget)
         }
     }
 }
@@ -345,76 +348,6 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     gate::enforce(&choices.assertions, &results)
 }
 
-fn capacity_command(
-    loaded: &Scenario,
-    slo: &Slo,
-    precision: f64,
-    out: Option<PathBuf>,
-    budget: &Budget,
-) -> Result<(), CliError> {
-    progress::start(loaded.designs.len() as u64, "designs");
-    let found: Vec<CapacityResult> = {
-        use rayon::prelude::*;
-        loaded
-            .designs
-            .par_iter()
-            .map(|design| {
-                let result = capacity(loaded, slo, precision, design, budget);
-                progress::tick();
-                result
-            })
-            .collect()
-    };
-    progress::finish();
-    let rows: Vec<Vec<Cell>> = found
-        .iter()
-        .map(|c| {
-            vec![
-                Cell::Text(c.design.label.clone()),
-                Cell::Number(c.max_arrivals_per_s),
-                Cell::Text(slo.text.clone()),
-            ]
-        })
-        .collect();
-    for result in &found {
-        if let Some(note) = &result.capped {
-            eprintln!("{}: {note}", result.design.label);
-        }
-    }
-    let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
-    // capacity.csv goes into the run's folder by default: not while a run swaps it.
-    let _lock = run_folder::lock(&out).map_err(limits::folder_error)?;
-    std::fs::create_dir_all(&out)
-        .map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", out.display()))?;
-    write_atomically(
-        &out.join("capacity.csv"),
-        to_csv(&CAPACITY_COLUMNS, &rows).as_bytes(),
-    )?;
-    let table = Table {
-        columns: vec![
-            "variant".into(),
-            "max arrivals/s".into(),
-            "slo".into(),
-            "runs".into(),
-        ],
-        rows: found
-            .iter()
-            .map(|c| {
-                vec![
-                    c.design.label.clone(),
-                    c.max_arrivals_per_s
-                        .map_or("below 0.001".to_string(), |r| format!("{r:.2}")),
-                    slo.text.clone(),
-                    c.runs.to_string(),
-                ]
-            })
-            .collect(),
-    };
-    print(&table.to_text())?;
-    note(format_args!("wrote {}", out.join("capacity.csv").display()));
-    Ok(())
-}
-
 fn overrides(args: &ScenarioArgs) -> Result<Vec<Override>, CliError> {
     args.set
         .iter()
@@ -474,9 +407,6 @@ fn sweep_error(error: SweepError) -> CliError {
         SweepError::Io(message) => CliError::Other(anyhow::anyhow!(message)),
     }
 }
-
-/// `capacity.csv`'s columns.
-pub const CAPACITY_COLUMNS: [&str; 3] = ["variant", "max_arrivals_per_s", "slo"];
 
 fn print(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();

@@ -64,6 +64,7 @@ pub(crate) mod metrics;
 pub(crate) mod model;
 pub(crate) mod runner;
 
+pub mod advise;
 pub mod budget;
 pub mod run_folder;
 

@@ -35,6 +35,9 @@ pub const RUN_FILES: [&str; 15] = [
     "messages.svg",
 ];
 
+/// Files `advise` writes into its own folder, which follows the same rules.
+pub const ADVICE_FILES: [&str; 3] = ["advice.csv", "advice.md", "advice.png"];
+
 /// Files other commands write into the same folder (`capacity` by default): a run keeps
 /// them across its swap.
 pub const KEPT: [&str; 1] = ["capacity.csv"];
@@ -175,6 +178,17 @@ fn same_file(_file: &File, path: &Path) -> bool {
 /// Refuse to replace `out` when it holds files a run did not write, or (unless `force`)
 /// the results of another configuration than `content`.
 pub fn check_replaceable(out: &Path, content: &str, force: bool) -> Result<(), FolderError> {
+    check_replaceable_with(out, &RUN_FILES, content, force)
+}
+
+/// `check_replaceable` for a folder whose results are `results` (a run's `RUN_FILES`,
+/// `advise`'s `ADVICE_FILES`).
+pub fn check_replaceable_with(
+    out: &Path,
+    results: &[&str],
+    content: &str,
+    force: bool,
+) -> Result<(), FolderError> {
     let entries = match std::fs::read_dir(out) {
         Ok(entries) => entries,
         Err(error) if error.kind() == ErrorKind::NotFound => return Ok(()),
@@ -190,7 +204,7 @@ pub fn check_replaceable(out: &Path, content: &str, force: bool) -> Result<(), F
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    let ours = |name: &str| RUN_FILES.contains(&name) || KEPT.contains(&name) || name == MANIFEST;
+    let ours = |name: &str| results.contains(&name) || KEPT.contains(&name) || name == MANIFEST;
     let foreign: Vec<&String> = names
         .iter()
         .filter(|name| !ours(name) && !is_scratch(name))
@@ -204,7 +218,7 @@ pub fn check_replaceable(out: &Path, content: &str, force: bool) -> Result<(), F
             if foreign.len() > 3 { ", …" } else { "" }
         )));
     }
-    let has_results = names.iter().any(|name| RUN_FILES.contains(&name.as_str()));
+    let has_results = names.iter().any(|name| results.contains(&name.as_str()));
     if !has_results || force {
         return Ok(());
     }

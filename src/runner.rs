@@ -120,20 +120,29 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
             stopped: output.stopped,
         }
     };
-    let runs = match options.jobs {
-        Some(1) => jobs.iter().map(execute).collect(),
-        Some(threads) => match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-            Ok(pool) => pool.install(|| jobs.par_iter().map(execute).collect()),
-            Err(_) => jobs.iter().map(execute).collect(),
-        },
-        None => jobs.par_iter().map(execute).collect(),
-    };
+    let runs = map_in_parallel(&jobs, options.jobs, execute);
     ScenarioResults {
         scenario: scenario.name.clone(),
         seed: scenario.seed,
         replications: scenario.replications,
         designs: scenario.designs.clone(),
         runs,
+    }
+}
+
+/// `f` over `items` on `jobs` threads (`None`: one per core), results in input order.
+pub(crate) fn map_in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    jobs: Option<usize>,
+    f: impl Fn(&T) -> R + Sync + Send,
+) -> Vec<R> {
+    match jobs {
+        Some(1) => items.iter().map(f).collect(),
+        Some(threads) => match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool.install(|| items.par_iter().map(f).collect()),
+            Err(_) => items.iter().map(f).collect(),
+        },
+        None => items.par_iter().map(f).collect(),
     }
 }
 

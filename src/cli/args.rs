@@ -216,17 +216,24 @@ pub enum Command {
         after_help = "Examples:\n  sagasim trace scenarios/order-placement.toml --variant orchestrator --slowest 1 > slowest.json\n  sagasim trace scenarios/payment-outage.toml --variant choreography --outcome stuck --format text\n  sagasim trace scenarios/order-placement.toml --variant stateless --workflow 1200 --format mermaid\n\nOpen the JSON at https://ui.perfetto.dev (or chrome://tracing). Workflows are numbered from 0 in order of start; --slowest and --outcome consider measured workflows (started after the warm-up)."
     )]
     Trace(TraceArgs),
+    /// Find the designs that meet your SLOs, and the Pareto front among them: every
+    /// coordination style × communication × consistency, on the same random numbers.
+    #[command(
+        after_help = "Examples:\n  sagasim advise scenarios/advise-checkout.toml --slo 'p99<=300ms' --slo 'status>=99%' --slo 'inconsistent<=0%'\n  sagasim advise scenarios/order-placement.toml --slo 'p99<=500ms,failed<=1%' --only consistency=atomic --vary policy.retries=0,3\n  sagasim advise scenarios/order-placement.toml --slo 'p99<=500ms' --only coordination=orchestrator,choreography --capacity\n\nSLO metrics (those of --assert): p50 p95 p99 p999 mean max (durations), throughput (per second), completed compensated failed stuck inconsistent duplicates status (percentages), messages, bytes (per workflow), consistency-time-p99. --only keys: coordination, communication, consistency, design. Exit codes: 0 at least one design is feasible, 5 none is (the nearest misses are printed), 2 bad input, 1 other failure."
+    )]
+    Advise(AdviseArgs),
     /// For each design, the highest Poisson arrival rate that meets a latency SLO.
     #[command(
-        after_help = "Examples:\n  sagasim capacity scenarios/order-placement.toml --slo 'p99<=500ms'\n  sagasim capacity scenarios/high-load.toml --slo 'p99<=1s,failed<=1%' --variants orchestrator,choreography"
+        after_help = "Examples:\n  sagasim capacity scenarios/order-placement.toml --slo 'p99<=500ms'\n  sagasim capacity scenarios/high-load.toml --slo 'p99<=1s,failed<=1%,stuck<=1%' --variants orchestrator,choreography"
     )]
     Capacity {
         #[command(flatten)]
         scenario: ScenarioArgs,
-        /// Latency bound(s): p50, p95, p99, p999 or mean, like p99<=500ms; optionally
-        /// failed<=1% (failed or stuck workflows); comma-separated.
-        #[arg(long, value_name = "EXPR")]
-        slo: String,
+        /// Bounds the design must meet, like p99<=500ms or failed<=1%, comma-separated or
+        /// repeated; at least one latency bound (p50, p95, p99, p999, mean or max). The
+        /// metrics are those of --assert.
+        #[arg(long, value_name = "EXPR", required = true)]
+        slo: Vec<String>,
         /// Relative width of the final bracket (default 0.01: within 1 %).
         #[arg(long, default_value_t = 0.01, value_name = "FRACTION")]
         precision: f64,
@@ -314,6 +321,57 @@ pub struct SweepArgs {
     /// sweep.csv is complete. A broken one exits with code 3.
     #[arg(long = "assert", value_name = "DESIGN.METRIC<=BOUND")]
     pub asserts: Vec<String>,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+}
+
+/// `sagasim advise`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct AdviseArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// A bound every candidate must meet, like p99<=300ms, status>=99% or
+    /// inconsistent<=0% (repeatable, or joined by commas).
+    #[arg(long, value_name = "EXPR", required = true)]
+    pub slo: Vec<String>,
+    /// Search only the designs with these values of a design dimension, like
+    /// consistency=atomic or coordination=orchestrator,choreography (repeatable).
+    #[arg(long, value_name = "KEY=VALUES")]
+    pub only: Vec<String>,
+    /// Search these values of a scenario key as well, like policy.retries=0,3 (repeatable:
+    /// every combination is a candidate for every design).
+    #[arg(long, value_name = "KEY=VALUES")]
+    pub vary: Vec<String>,
+    /// Also find each candidate's highest Poisson arrival rate within the SLO (it needs a
+    /// latency bound), as an objective of the front.
+    #[arg(long)]
+    pub capacity: bool,
+    /// Relative width of the capacity search's final bracket.
+    #[arg(
+        long,
+        default_value_t = 0.05,
+        value_name = "FRACTION",
+        requires = "capacity"
+    )]
+    pub precision: f64,
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Independent replications per candidate (default: the scenario's): their
+    /// intervals decide feasibility and dominance.
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Worker threads (default: one per core). Output is the same for any value.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Output folder (default: results/<scenario name>-advice/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Skip the chart (advice.png).
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Overwrite an output folder holding the advice of a different configuration.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub budget: BudgetArgs,
 }

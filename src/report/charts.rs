@@ -4,8 +4,11 @@
 //! colour in every chart and report (Okabe–Ito first, safe for colour-blind readers); the font
 //! is DejaVu Sans, embedded, so rendering needs no system library and is byte-identical.
 
+mod advice;
 mod draw;
 mod sweep;
+
+pub use advice::AdvicePoint;
 
 pub use draw::{axis_top, decade_range, drawable, log_tick_label, tick_label, value_range};
 
@@ -439,4 +442,24 @@ pub fn sweep_chart(
             lines,
         },
     )
+}
+
+struct AdviceChart<'a> {
+    title: &'a str,
+    points: &'a [AdvicePoint],
+}
+
+impl Drawing for AdviceChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        advice::advice(root, self.title, self.points)
+    }
+}
+
+/// `advice.png`: every candidate of `advise`, p99 against messages per workflow.
+pub fn advice_chart(
+    title: &str,
+    points: &[AdvicePoint],
+    format: ChartFormat,
+) -> Result<Vec<u8>, ChartError> {
+    render("advice chart", format, &AdviceChart { title, points })
 }

@@ -22,6 +22,8 @@ pub enum Measure {
     RecoveryS,
     /// Failed + stuck + inconsistent workflows + duplicate effects.
     Losses,
+    /// Failed + stuck workflows: those that reached no business outcome.
+    FailedOrStuck,
 }
 
 /// Added to a lower bound of "never recovered" so it ranks after every real recovery.
@@ -72,6 +74,7 @@ impl Measure {
                 (summary.failed + summary.stuck + summary.inconsistent + summary.duplicate_effects)
                     as f64,
             ),
+            Measure::FailedOrStuck => Some((summary.failed + summary.stuck) as f64),
         }
     }
 
@@ -80,7 +83,10 @@ impl Measure {
         match self {
             Measure::Column(column) => column.better().unwrap_or(Better::Lower),
             Measure::BoundPerS => Better::Higher,
-            Measure::FaultAffected | Measure::RecoveryS | Measure::Losses => Better::Lower,
+            Measure::FaultAffected
+            | Measure::RecoveryS
+            | Measure::Losses
+            | Measure::FailedOrStuck => Better::Lower,
         }
     }
 
@@ -88,7 +94,7 @@ impl Measure {
     pub fn is_count(self) -> bool {
         match self {
             Measure::Column(column) => column.is_count(),
-            Measure::FaultAffected | Measure::Losses => true,
+            Measure::FaultAffected | Measure::Losses | Measure::FailedOrStuck => true,
             Measure::BoundPerS | Measure::RecoveryS => false,
         }
     }
@@ -101,6 +107,7 @@ impl Measure {
             Measure::FaultAffected => "fault_affected_workflows",
             Measure::RecoveryS => "recovery_s",
             Measure::Losses => "lost_workflows",
+            Measure::FailedOrStuck => "failed_or_stuck",
         }
     }
 }

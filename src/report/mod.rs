@@ -14,18 +14,16 @@ mod parameters;
 mod rows;
 mod scorecard;
 mod significance;
+pub mod slo;
 mod stats;
 mod table;
 mod trace;
 mod warnings;
 
-pub use assertions::{
-    ASSERTION_EXIT_CODE, AssertedMetric, Assertion, Breach, Inequality, breaches, check_designs,
-    judge,
-};
+pub use assertions::{ASSERTION_EXIT_CODE, Assertion, Breach, breaches, check_designs, judge};
 pub use charts::{
-    ChartError, ChartFormat, design_hex, latency_chart, latency_png, messages_chart, messages_png,
-    timeline_chart, timeline_png,
+    AdvicePoint, ChartError, ChartFormat, advice_chart, design_hex, latency_chart, latency_png,
+    messages_chart, messages_png, timeline_chart, timeline_png,
 };
 pub use check::render_check;
 pub use columns::{Better, COLUMN_COUNT, Column, SUMMARY_COLUMNS};
@@ -42,6 +40,7 @@ pub use scorecard::{
     render_scorecard, scorecard, scorecard_rows,
 };
 pub use significance::{Basis, Comparison, PRACTICAL_MARGIN, Ranked, compare, rank};
+pub use slo::{AssertedMetric, Bound, Inequality, SLO_FORM, Slo};
 pub use stats::{ci95_half_width, mean, t_975};
 pub use table::{Table, first_faults, render_failures, render_table};
 pub use trace::{

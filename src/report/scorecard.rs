@@ -237,7 +237,7 @@ fn cell_text(measure: Measure, run: &DesignRun, place: Option<&Ranked>, steps: u
     match measure {
         Measure::Column(Column::AnswerP50Ms | Column::AnswerP99Ms) => format!("{value:.1}"),
         Measure::BoundPerS => format!("{value:.0}"),
-        Measure::FaultAffected => format!("{value:.0}"),
+        Measure::FaultAffected | Measure::FailedOrStuck => format!("{value:.0}"),
         Measure::RecoveryS if value >= NEVER_RECOVERED_S => {
             format!("never (≥ {:.0})", value - NEVER_RECOVERED_S)
         }

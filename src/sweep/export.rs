@@ -186,7 +186,7 @@ pub fn sweep_breaches(out: &Path, assertions: &[Assertion]) -> Result<Vec<Breach
                 .map(|((key, _), value)| format!("{key}={value}"))
                 .collect();
             let who = format!("{} at {}", row.design, at.join(" "));
-            if let Some(breach) = judge(assertion, &who, assertion.value(&read)) {
+            if let Some(breach) = judge(assertion, &who, assertion.bound.value(&read)) {
                 breaches.push(breach);
             }
         }

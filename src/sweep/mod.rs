@@ -8,7 +8,7 @@ mod export;
 mod grid;
 mod store;
 
-pub use capacity::{CapacityResult, Slo, SloBound, capacity};
+pub use capacity::{CapacityResult, Slo, capacity, check_slo};
 pub use export::{sweep_breaches, sweep_schema};
 pub use grid::{Param, Shard, points};
 pub use store::Manifest;

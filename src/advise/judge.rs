@@ -1,0 +1,229 @@
+//! Whether a candidate meets each SLO bound, with the noise of a finite run in mind: the
+//! bound is judged against a 95 % interval of the candidate's value, and a bound inside
+//! that interval makes the candidate `marginal` rather than silently in or out.
+//!
+//! The interval comes from, in this order:
+//! - with replications, the Student-t interval of the replications' values;
+//! - with one run: batch means inside the run for throughput and the mean, p50 and p99
+//!   latencies (`metrics::batch_means`); for a share of workflows (failed, stuck,
+//!   inconsistent, …), the Poisson noise of the count, on the square-root scale where it
+//!   is nearly constant, so that 0 observed is a clean 0 and 1 observed is clearly above
+//!   a bound of 0;
+//! - otherwise (p95, p999, max, messages, bytes, status answered) the 1 % practical margin
+//!   of the ranking (`report::PRACTICAL_MARGIN`): a value within 1 % of its bound is
+//!   marginal.
+
+use crate::metrics::batch_means::{batch_interval, latency_quantile_batch};
+use crate::report::{AssertedMetric, Bound, Column, PRACTICAL_MARGIN, Slo, ci95_half_width, mean};
+use crate::runner::DesignRun;
+
+/// Whether a candidate meets a bound (or all of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Feasibility {
+    /// Met, beyond the noise.
+    Yes,
+    /// The bound lies inside the value's 95 % interval.
+    Marginal,
+    /// Broken, beyond the noise (or the figure does not exist).
+    No,
+}
+
+impl Feasibility {
+    /// All bounds: `No` if one is broken, else `Marginal` if one is, else `Yes`.
+    pub fn of(checks: &[BoundCheck]) -> Feasibility {
+        checks
+            .iter()
+            .map(|c| c.verdict)
+            .max()
+            .unwrap_or(Feasibility::Yes)
+    }
+
+    /// `yes`, `marginal` or `no`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Feasibility::Yes => "yes",
+            Feasibility::Marginal => "marginal",
+            Feasibility::No => "no",
+        }
+    }
+}
+
+/// One bound judged for one candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundCheck {
+    /// The bound.
+    pub bound: Bound,
+    /// The candidate's value (mean over replications); `None` where it does not exist.
+    pub value: Option<f64>,
+    /// Its 95 % interval (low, high).
+    pub interval: Option<(f64, f64)>,
+    /// The verdict.
+    pub verdict: Feasibility,
+}
+
+impl BoundCheck {
+    /// How the value stands against the bound, for `advice.csv` and the report:
+    /// `p99<=300ms: 412.000 ms, 112.000 ms over the bound of 300.000 ms (37.3 %)`.
+    pub fn describe(&self) -> String {
+        let bound = &self.bound;
+        match (self.value, self.verdict) {
+            (None, _) => format!("{}: no value", bound.text),
+            (Some(value), Feasibility::Marginal) => {
+                let (low, high) = self.interval.unwrap_or((value, value));
+                format!(
+                    "{}: {} (95 % interval {} to {}) straddles the bound",
+                    bound.text,
+                    bound.shown(value),
+                    bound.shown(low),
+                    bound.shown(high)
+                )
+            }
+            (Some(value), _) => format!(
+                "{}: {}, {}",
+                bound.text,
+                bound.shown(value),
+                bound.breach(value)
+            ),
+        }
+    }
+
+    /// How far the value is past the bound, relative to it (0 when it holds): orders
+    /// the nearest misses.
+    pub fn relative_gap(&self) -> f64 {
+        match self.value {
+            None => f64::INFINITY,
+            Some(value) if self.bound.holds(value) => 0.0,
+            Some(value) => {
+                let scale = self.bound.bound.abs().max(f64::MIN_POSITIVE);
+                ((value - self.bound.bound).abs() / scale).min(1e12)
+            }
+        }
+    }
+}
+
+/// Judge every bound of `slo` on a candidate's runs.
+pub fn check_bounds(slo: &Slo, runs: &[DesignRun]) -> Vec<BoundCheck> {
+    slo.bounds
+        .iter()
+        .map(|bound| {
+            let values: Option<Vec<f64>> = runs
+                .iter()
+                .map(|run| bound.value_in(&run.result.summary, &run.design))
+                .collect();
+            let value = values.as_deref().and_then(mean);
+            let interval = value.and_then(|v| interval_of(bound, runs, values.as_deref(), v));
+            let verdict = match value {
+                None => Feasibility::No,
+                Some(value) => verdict(bound, value, interval),
+            };
+            BoundCheck {
+                bound: bound.clone(),
+                value,
+                interval,
+                verdict,
+            }
+        })
+        .collect()
+}
+
+fn verdict(bound: &Bound, value: f64, interval: Option<(f64, f64)>) -> Feasibility {
+    let straddles = interval.is_some_and(|(low, high)| low < bound.bound && bound.bound < high);
+    if straddles {
+        Feasibility::Marginal
+    } else if bound.holds(value) {
+        Feasibility::Yes
+    } else {
+        Feasibility::No
+    }
+}
+
+/// The 95 % interval of a bound's value over `runs` (see the module's list).
+pub fn interval_of(
+    bound: &Bound,
+    runs: &[DesignRun],
+    values: Option<&[f64]>,
+    value: f64,
+) -> Option<(f64, f64)> {
+    if runs.len() > 1 {
+        let half = ci95_half_width(values?)?;
+        return Some((value - half, value + half));
+    }
+    let run = runs.first()?;
+    let summary = &run.result.summary;
+    let symmetric = |half: f64| Some((value - half, value + half));
+    match bound.metric {
+        AssertedMetric::ShareOfStarted(_) => {
+            let started = summary.started as f64;
+            let count = value * started;
+            // √count has a standard deviation of about ½ whatever the count.
+            let low = (count.sqrt() - 0.98).max(0.0).powi(2);
+            let high = (count.sqrt() + 0.98).powi(2);
+            Some((low / started, high / started))
+        }
+        AssertedMetric::Value(Column::ThroughputPerS) => symmetric(summary.throughput_per_s_ci95?),
+        AssertedMetric::Value(Column::LatencyMeanMs) => symmetric(summary.latency_mean_ms_ci95?),
+        AssertedMetric::Value(column @ (Column::LatencyP50Ms | Column::LatencyP99Ms)) => {
+            let series = &run.result.timeseries;
+            let estimate = if column == Column::LatencyP50Ms {
+                batch_interval(
+                    run.result.measured_buckets.clone(),
+                    latency_quantile_batch(series, |b| b.latency_p50_ms),
+                )
+            } else {
+                batch_interval(
+                    run.result.measured_buckets.clone(),
+                    latency_quantile_batch(series, |b| b.latency_p99_ms),
+                )
+            };
+            estimate.map_or_else(|| symmetric(margin(bound)), |e| symmetric(e.ci95))
+        }
+        AssertedMetric::Value(_) => symmetric(margin(bound)),
+    }
+}
+
+/// The practical margin around a bound: values this close cannot be called in or out.
+fn margin(bound: &Bound) -> f64 {
+    PRACTICAL_MARGIN * bound.bound.abs()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bound(text: &str) -> Bound {
+        Bound::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_bound_inside_the_interval_is_marginal_and_outside_it_is_decided() {
+        let p99 = bound("p99<=300ms");
+        assert_eq!(verdict(&p99, 290.0, Some((280.0, 300.0))), Feasibility::Yes);
+        assert_eq!(
+            verdict(&p99, 295.0, Some((285.0, 305.0))),
+            Feasibility::Marginal
+        );
+        assert_eq!(
+            verdict(&p99, 305.0, Some((295.0, 315.0))),
+            Feasibility::Marginal
+        );
+        assert_eq!(verdict(&p99, 320.0, Some((310.0, 330.0))), Feasibility::No);
+        assert_eq!(verdict(&p99, 320.0, None), Feasibility::No);
+        let status = bound("status>=99%");
+        assert_eq!(verdict(&status, 1.0, Some((0.995, 1.0))), Feasibility::Yes);
+        assert_eq!(verdict(&status, 0.0, Some((0.0, 0.0))), Feasibility::No);
+    }
+
+    #[test]
+    fn feasibility_takes_the_worst_bound() {
+        let check = |verdict| BoundCheck {
+            bound: bound("p99<=1s"),
+            value: Some(1.0),
+            interval: None,
+            verdict,
+        };
+        use Feasibility::*;
+        assert_eq!(Feasibility::of(&[check(Yes), check(Yes)]), Yes);
+        assert_eq!(Feasibility::of(&[check(Yes), check(Marginal)]), Marginal);
+        assert_eq!(Feasibility::of(&[check(Marginal), check(No)]), No);
+    }
+}

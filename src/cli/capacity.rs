@@ -1,0 +1,104 @@
+//! `sagasim capacity`: the highest Poisson rate each design sustains within an SLO, as a
+//! table and `capacity.csv`.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sagasim::budget::Budget;
+use sagasim::report::{Cell, Table, to_csv};
+use sagasim::run_folder;
+use sagasim::scenario::Scenario;
+use sagasim::sweep::{CapacityResult, Slo, capacity, check_slo};
+
+use super::{CliError, limits, note, print, progress, write_atomically};
+
+/// The SLO of `--slo` flags (repeatable, each with bounds joined by commas), checked for
+/// what the search needs.
+pub(super) fn parse_slo(flags: &[String]) -> Result<Slo, CliError> {
+    let typed = flags.join(",");
+    let slo = Slo::parse_all(flags).map_err(|e| CliError::Input(format!("--slo {typed}: {e}")))?;
+    check_slo(&slo).map_err(|e| CliError::Input(format!("--slo {typed}: {e}")))?;
+    Ok(slo)
+}
+
+/// Finer than a millionth would bisect for ever against rounding.
+pub(super) fn check_precision(precision: f64) -> Result<(), CliError> {
+    if (1e-6..1.0).contains(&precision) {
+        return Ok(());
+    }
+    Err(CliError::Input(format!(
+        "--precision: expected a fraction from 0.000001 to below 1, like 0.01, got {precision:e}"
+    )))
+}
+
+pub(super) fn capacity_command(
+    loaded: &Scenario,
+    slo: &Slo,
+    precision: f64,
+    out: Option<PathBuf>,
+    budget: &Budget,
+) -> Result<(), CliError> {
+    progress::start(loaded.designs.len() as u64, "designs");
+    let found: Vec<CapacityResult> = {
+        loaded
+            .designs
+            .par_iter()
+            .map(|design| {
+                let result = capacity(loaded, slo, precision, design, budget);
+                progress::tick();
+                result
+            })
+            .collect()
+    };
+    progress::finish();
+    let rows: Vec<Vec<Cell>> = found
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Text(c.design.label.clone()),
+                Cell::Number(c.max_arrivals_per_s),
+                Cell::Text(slo.text.clone()),
+            ]
+        })
+        .collect();
+    for result in &found {
+        if let Some(note) = &result.capped {
+            eprintln!("{}: {note}", result.design.label);
+        }
+    }
+    let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
+    // capacity.csv goes into the run's folder by default: not while a run swaps it.
+    let _lock = run_folder::lock(&out).map_err(limits::folder_error)?;
+    std::fs::create_dir_all(&out)
+        .map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", out.display()))?;
+    write_atomically(
+        &out.join("capacity.csv"),
+        to_csv(&CAPACITY_COLUMNS, &rows).as_bytes(),
+    )?;
+    let table = Table {
+        columns: vec![
+            "variant".into(),
+            "max arrivals/s".into(),
+            "slo".into(),
+            "runs".into(),
+        ],
+        rows: found
+            .iter()
+            .map(|c| {
+                vec![
+                    c.design.label.clone(),
+                    c.max_arrivals_per_s
+                        .map_or("below 0.001".to_string(), |r| format!("{r:.2}")),
+                    slo.text.clone(),
+                    c.runs.to_string(),
+                ]
+            })
+            .collect(),
+    };
+    print(&table.to_text())?;
+    note(format_args!("wrote {}", out.join("capacity.csv").display()));
+    Ok(())
+}
+
+/// `capacity.csv`'s columns.
+pub const CAPACITY_COLUMNS: [&str; 3] = ["variant", "max_arrivals_per_s", "slo"];
