@@ -3,6 +3,8 @@
 //! effective scenario and flags), so that a run never silently overwrites the results of
 //! another configuration; and the new set of files written into a fresh sibling folder
 //! and swapped in at once, so that the folder holds the old set or the new, never a mix.
+//! A sweep's folder is swapped the same way when its outputs are assembled
+//! (`replace_keeping`), its point files carried over.
 
 use std::fs::File;
 use std::io::ErrorKind;
@@ -243,6 +245,18 @@ pub fn check_replaceable_with(
 /// (see `sibling`), the files are written in place, each atomically. Call with the lock
 /// held.
 pub fn replace(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError> {
+    replace_keeping(out, files, |name| KEPT.contains(&name))
+}
+
+/// Like `replace`, but every entry of `out` that `keep` names (and `files` does not) is
+/// carried into the new set, not only `KEPT`: files hard-linked (copied where a link
+/// fails), folders entry by entry. A sweep keeps its point files this way: they are its
+/// resumable work, not part of the set its assembly replaces.
+pub fn replace_keeping(
+    out: &Path,
+    files: &[(&str, Vec<u8>)],
+    keep: impl Fn(&str) -> bool,
+) -> Result<(), FolderError> {
     let Some(staging) = sibling(out, "new") else {
         return write_in_place(out, files);
     };
@@ -252,7 +266,7 @@ pub fn replace(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError>
         // The parent takes no new folder (read-only, say): write in place instead.
         return write_in_place(out, files);
     }
-    let staged = stage(out, &staging, files);
+    let staged = stage(out, &staging, files, keep);
     if let Err(error) = staged {
         let _ = remove_folder(&staging);
         return Err(error);
@@ -278,7 +292,12 @@ pub fn replace(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError>
     }
 }
 
-fn stage(out: &Path, staging: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError> {
+fn stage(
+    out: &Path,
+    staging: &Path,
+    files: &[(&str, Vec<u8>)],
+    keep: impl Fn(&str) -> bool,
+) -> Result<(), FolderError> {
     for (name, contents) in files {
         // Named as the user knows it; the folder keeps its previous set of files.
         std::fs::write(staging.join(name), contents).map_err(|error| {
@@ -288,13 +307,38 @@ fn stage(out: &Path, staging: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Fo
             ))
         })?;
     }
-    for name in KEPT {
-        let from = out.join(name);
-        if from.exists() {
-            let to = staging.join(name);
-            std::fs::hard_link(&from, &to)
-                .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
-                .map_err(|error| io_error("cannot keep", &from, error))?;
+    let entries = match std::fs::read_dir(out) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(io_error("cannot read the output folder", out, error)),
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let replaced = files.iter().any(|(file, _)| *file == name);
+        if keep(&name) && !replaced && !is_scratch(&name) {
+            carry(&entry.path(), &staging.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Carry `from` into the staging folder as `to`: a file hard-linked (copied where a link
+/// fails, as across file systems), a folder entry by entry, leaving scratch files behind.
+fn carry(from: &Path, to: &Path) -> Result<(), FolderError> {
+    let kind = std::fs::symlink_metadata(from)
+        .map_err(|error| io_error("cannot keep", from, error))?
+        .file_type();
+    if !kind.is_dir() {
+        return std::fs::hard_link(from, to)
+            .or_else(|_| std::fs::copy(from, to).map(|_| ()))
+            .map_err(|error| io_error("cannot keep", from, error));
+    }
+    std::fs::create_dir(to).map_err(|error| io_error("cannot keep", from, error))?;
+    let entries = std::fs::read_dir(from).map_err(|error| io_error("cannot keep", from, error))?;
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        if !is_scratch(&name.to_string_lossy()) {
+            carry(&entry.path(), &to.join(&name))?;
         }
     }
     Ok(())

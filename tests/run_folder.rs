@@ -1,12 +1,12 @@
 //! A run's output folder (issue 11): one writer at a time, the set of files replaced as a
 //! whole, and never the results of another configuration overwritten without `--force`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 
 mod common;
 
-use common::sagasim;
+use common::{names, sagasim};
 
 const SCENARIO: &str = "[scenario]\nname = \"folder\"\nseed = 5\nduration = \"5s\"\nvariants = [\"choreography\"]\n\
 [workload]\narrivals = { poisson = 20 }\n\
@@ -42,19 +42,6 @@ impl Setup {
     fn beside(&self) -> Vec<String> {
         names(self.dir.path())
     }
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
 
 fn code(output: &Output) -> (Option<i32>, String) {

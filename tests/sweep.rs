@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{ok, sagasim};
+use common::{names, ok, sagasim};
 
 const SCENARIO: &str = "scenarios/sweeps/load.toml";
 const PARAM: &str = "workload.arrivals.poisson=50..250:50";
@@ -444,4 +444,51 @@ fn a_malformed_manifest_is_bad_input() {
         let stderr = String::from_utf8_lossy(&output.stderr).to_string();
         assert!(stderr.contains(expected), "{stderr}");
     }
+}
+
+/// A sweep's assembled outputs (`sweep.csv`, `sweep.json` with its results, the charts)
+/// are swapped in as a set, like a run's files (issue 11): a rerun replaces them as a whole,
+/// carries the point files over untouched, and leaves no staging folder, lock or scratch.
+#[test]
+fn a_sweeps_assembled_outputs_are_replaced_as_a_set() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out");
+    let out_arg = out.to_string_lossy().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            SCENARIO,
+            "--param",
+            "workload.arrivals.poisson=50,150",
+            "--out",
+            &out_arg,
+        ];
+        args.extend(SHORT);
+        args.extend(extra);
+        ok(&args)
+    };
+    assert_eq!(counts(&run(&[])), (2, 0));
+    assert!(out.join("sweep-throughput.png").exists());
+    let csv = read(&out.join("sweep.csv"));
+    let document = read(&out.join("sweep.json"));
+    let point = read(&out.join("points/000001.csv"));
+    // What an interrupted run may leave: a staging folder beside, scratch files inside.
+    std::fs::create_dir_all(dir.path().join(".out.new")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(out.join(".tmp-1-sweep.csv"), "half").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(out.join("points/.tmp-1-000000.csv"), "half").unwrap_or_else(|e| panic!("{e}"));
+    // Without charts this time: the old charts do not linger beside the new set.
+    assert_eq!(counts(&run(&["--no-charts"])), (0, 2));
+    assert_eq!(names(&out), ["points", "sweep.csv", "sweep.json"]);
+    assert_eq!(
+        names(&out.join("points")),
+        ["000000.csv", "000001.csv"],
+        "both points carried over, the scratch file left behind"
+    );
+    assert!(read(&out.join("points/000001.csv")) == point);
+    assert!(read(&out.join("sweep.csv")) == csv);
+    assert!(
+        read(&out.join("sweep.json")) == document,
+        "sweep.json keeps its results"
+    );
+    assert_eq!(names(dir.path()), ["out"], "no lock, no staging left");
 }

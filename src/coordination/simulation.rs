@@ -22,6 +22,8 @@ struct Simulation<'s, V> {
 impl<V: Rules> Process for Simulation<'_, V> {
     type Event = Event;
 
+    /// Always inlined into the run loop, its one caller (see `engine::run_until`).
+    #[inline(always)]
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::Arrival => {

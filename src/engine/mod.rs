@@ -33,6 +33,11 @@ pub struct RunStats {
 
 /// Fire events in `(time, seq)` order until the queue is empty, the next event is later
 /// than `stop_at`, or the process asks to stop. Events scheduled exactly at `stop_at` fire.
+/// Always inlined, with the process's `handle`, into the one caller per model: left to the
+/// inliner, whether the loop and the queue's pop were inlined changed with unrelated edits
+/// elsewhere in the crate (which code-generation unit they fell into), by about 3 % of a
+/// run's instructions.
+#[inline(always)]
 pub fn run_until<P: Process>(
     process: &mut P,
     queue: &mut EventQueue<P::Event>,

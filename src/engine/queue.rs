@@ -125,8 +125,10 @@ impl<E> EventQueue<E> {
         self.heap.peek().map(|Reverse(key)| time_of(*key))
     }
 
-    /// Remove the earliest event and advance `now` to its time.
-    #[inline]
+    /// Remove the earliest event and advance `now` to its time. Always inlined: it is half
+    /// of the run loop, and left to the inliner it was called out of line once the model
+    /// grew (about 3 % more instructions per run).
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
         let Reverse(key) = self.heap.pop()?;
         let at = time_of(key);

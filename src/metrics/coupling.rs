@@ -38,8 +38,16 @@ impl CouplingEdges {
     pub fn record(&mut self, src: usize, dst: usize) {
         if self.sparse.is_empty() {
             self.dense[src * self.component_count + dst] = true;
-            return;
+        } else {
+            self.record_sparse(src, dst);
         }
+    }
+
+    /// Out of line, so that the common dense case stays small enough to inline into
+    /// every send.
+    #[cold]
+    #[inline(never)]
+    fn record_sparse(&mut self, src: usize, dst: usize) {
         let destination = u16::try_from(dst).expect("component count is validated");
         let peers = &mut self.sparse[src];
         if let Err(position) = peers.binary_search(&destination) {

@@ -263,6 +263,8 @@ impl RunMetrics {
     }
 
     /// A message left `src` for `dst`. Status traffic is counted apart from the workflow's.
+    /// Called for every message sent: inlined into the send.
+    #[inline]
     pub fn message_sent(
         &mut self,
         measured: bool,

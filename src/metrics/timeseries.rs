@@ -93,8 +93,8 @@ impl TimeSeries {
     fn close_current(&mut self, next_start: SimTime) {
         let mut bucket = std::mem::replace(&mut self.current, empty_bucket(next_start));
         bucket.in_flight = self.in_flight;
-        bucket.latency_p99_ms = self.current_latency.quantile_ms(0.99);
-        bucket.latency_p50_ms = self.current_latency.quantile_ms(0.50);
+        [bucket.latency_p50_ms, bucket.latency_p99_ms] =
+            self.current_latency.quantiles_ms([0.50, 0.99]);
         self.current_latency.reset();
         self.rows.push(bucket);
     }

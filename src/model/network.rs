@@ -55,7 +55,9 @@ impl Network {
         }
     }
 
-    /// Latency draw plus transfer time for `bytes` from `src` to `dst`.
+    /// Latency draw plus transfer time for `bytes` from `src` to `dst`. Called for every
+    /// message sent, so inlined into its caller.
+    #[inline]
     pub fn delay(
         &self,
         src: ComponentId,

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use crate::files::write_atomically;
 use crate::report::{
     Assertion, Breach, Column, RESULTS_SCHEMA_VERSION, RowLabel, SUMMARY_COLUMNS, judge,
     tool_schema, tool_value,
@@ -38,8 +37,9 @@ fn row_value(row: &SweepRow) -> Value {
     Value::Object(object)
 }
 
-/// `sweep.json` once `sweep.csv` is complete: the manifest's keys, then the results.
-pub fn write_sweep_document(out: &Path, manifest: &Manifest, csv: &str) -> Result<(), SweepError> {
+/// `sweep.json`'s bytes once `sweep.csv` is complete: the manifest's keys, then the
+/// results.
+pub fn sweep_document(manifest: &Manifest, csv: &str) -> Result<Vec<u8>, SweepError> {
     let mut document = match serde_json::to_value(manifest) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
@@ -67,8 +67,7 @@ pub fn write_sweep_document(out: &Path, manifest: &Manifest, csv: &str) -> Resul
     let text = serde_json::to_string_pretty(&Value::Object(document))
         .map_err(|e| SweepError::Io(e.to_string()))?
         + "\n";
-    let path = out.join("sweep.json");
-    write_atomically(&path, text.as_bytes()).map_err(|e| io("cannot write", &path, e))
+    Ok(text.into_bytes())
 }
 
 fn point_value(

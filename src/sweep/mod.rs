@@ -14,7 +14,8 @@ pub use grid::{Param, Shard, points};
 pub use store::Manifest;
 
 use store::{
-    MAX_POINTS, content_hash, point_file, point_text, read_manifest, read_point, write_manifest,
+    MAX_POINTS, content_hash, is_assembled, point_file, point_text, read_manifest, read_point,
+    write_manifest,
 };
 
 use std::path::{Path, PathBuf};
@@ -161,10 +162,14 @@ pub struct SweepOutcome {
 
 /// Only one process writes a sweep folder at a time (the same lock as a run's folder).
 fn lock_folder(out: &Path) -> Result<crate::run_folder::FolderLock, SweepError> {
-    crate::run_folder::lock(out).map_err(|error| match error {
+    crate::run_folder::lock(out).map_err(folder_error)
+}
+
+fn folder_error(error: crate::run_folder::FolderError) -> SweepError {
+    match error {
         crate::run_folder::FolderError::Input(message) => SweepError::Input(message),
         crate::run_folder::FolderError::Io(message) => SweepError::Io(message),
-    })
+    }
 }
 
 fn io(context: &str, path: &Path, error: impl std::fmt::Display) -> SweepError {
@@ -305,8 +310,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> Result<(), SweepErro
     assemble(out, &manifest, dirs, charts)
 }
 
-/// Write `sweep.csv` (points in grid order) and the charts into `out`, reading each point
-/// from whichever of `dirs` has it (and copying it into `out/points`).
+/// Write `sweep.csv` (points in grid order), `sweep.json` with the results and the charts
+/// into `out` as a set, swapped in like a run's files (`run_folder::replace_keeping`), so
+/// an interruption leaves the previous set or this one; each point is read from whichever
+/// of `dirs` has it (and copied into `out/points`, which the swap carries over).
 fn assemble(
     out: &Path,
     manifest: &Manifest,
@@ -349,16 +356,16 @@ fn assemble(
             if missing.len() > 10 { ", …" } else { "" }
         )));
     }
-    let path = out.join("sweep.csv");
-    write_atomically(&path, csv.as_bytes()).map_err(|e| io("cannot write", &path, e))?;
-    export::write_sweep_document(out, manifest, &csv)?;
-    if charts {
-        for (name, png) in sweep_charts(manifest, &csv)? {
-            let path = out.join(name);
-            write_atomically(&path, &png).map_err(|e| io("cannot write", &path, e))?;
-        }
-    }
-    Ok(())
+    let document = export::sweep_document(manifest, &csv)?;
+    let charts = if charts {
+        sweep_charts(manifest, &csv)?
+    } else {
+        Vec::new()
+    };
+    let mut files = vec![("sweep.csv", csv.into_bytes()), ("sweep.json", document)];
+    files.extend(charts);
+    crate::run_folder::replace_keeping(out, &files, |name| !is_assembled(name))
+        .map_err(folder_error)
 }
 
 /// Metrics charted against the first swept key: (column, axis label, file name).

@@ -68,32 +68,42 @@ fn io(context: &str, path: &Path, error: impl std::fmt::Display) -> SweepError {
     SweepError::Io(format!("{context} {}: {error}", path.display()))
 }
 
+/// The files a sweep's assembly writes as a set (`sweep.json` with its results included):
+/// everything else in its folder, the point files above all, is carried across a swap.
+pub fn is_assembled(name: &str) -> bool {
+    name == "sweep.csv"
+        || name == "sweep.json"
+        || (name.starts_with("sweep-") && name.ends_with(".png"))
+}
+
 /// Record `manifest` in `out`. A folder holding another sweep is refused, unless `force`,
-/// which clears its points first; the same sweep (same content) resumes.
+/// which clears its points first; the same sweep (same content) resumes, and its
+/// `sweep.json` is left as it is: once the sweep was assembled it holds the results that
+/// go with `sweep.csv`, and only the next assembly replaces the two together.
 pub fn write_manifest(out: &Path, manifest: &Manifest, force: bool) -> Result<(), SweepError> {
     let path = out.join("sweep.json");
     if path.exists() {
         let same = read_manifest(out).is_ok_and(|existing| existing.same_sweep(manifest));
-        if !same && !force {
+        if same {
+            return Ok(());
+        }
+        if !force {
             return Err(SweepError::Input(format!(
                 "--out {}: holds the results of a different sweep (the scenario's content, its --set values, the parameters, the designs, the seed or the tool version differ); rerun with --force to start over there, or use another --out",
                 out.display()
             )));
         }
-        if !same {
-            let points = out.join("points");
-            if points.exists() {
-                std::fs::remove_dir_all(&points).map_err(|e| io("cannot clear", &points, e))?;
-                std::fs::create_dir_all(&points).map_err(|e| io("cannot create", &points, e))?;
-            }
-            // The old sweep's assembled outputs go too: none may outlive its points.
-            let entries = std::fs::read_dir(out).map_err(|e| io("cannot read", out, e))?;
-            for entry in entries.filter_map(Result::ok) {
-                let name = entry.file_name().to_string_lossy().to_string();
-                if name == "sweep.csv" || (name.starts_with("sweep-") && name.ends_with(".png")) {
-                    let path = entry.path();
-                    std::fs::remove_file(&path).map_err(|e| io("cannot remove", &path, e))?;
-                }
+        let points = out.join("points");
+        if points.exists() {
+            std::fs::remove_dir_all(&points).map_err(|e| io("cannot clear", &points, e))?;
+            std::fs::create_dir_all(&points).map_err(|e| io("cannot create", &points, e))?;
+        }
+        // The old sweep's assembled outputs go too: none may outlive its points.
+        let entries = std::fs::read_dir(out).map_err(|e| io("cannot read", out, e))?;
+        for entry in entries.filter_map(Result::ok) {
+            if is_assembled(&entry.file_name().to_string_lossy()) {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|e| io("cannot remove", &path, e))?;
             }
         }
     }

@@ -2,6 +2,7 @@
 //! through the library.
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
@@ -100,4 +101,18 @@ pub fn short_sweep(params: &[&str], extra: &[&str]) -> Output {
     args.extend(["--set", "scenario.duration=2m", "--no-charts"]);
     args.extend_from_slice(extra);
     sagasim(&args)
+}
+
+/// The names in `dir`, sorted (none if it cannot be read).
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }
