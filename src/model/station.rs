@@ -176,6 +176,7 @@ impl Station {
     }
 
     /// Track `message` as in service (so that a crash can hand it back to a broker).
+    #[inline]
     pub fn start_job(&mut self, message: Message) {
         if let Some(running) = &mut self.running {
             running.insert((message.workflow.key(), message.index), message);
