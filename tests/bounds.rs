@@ -303,3 +303,24 @@ fn century_faults_draw_their_charts() {
         assert!(out.join(format!("timeline.{format}")).exists());
     }
 }
+
+#[test]
+fn a_run_stopped_early_after_a_fault_has_no_recovery_and_does_not_panic() {
+    // The capacity search stops overloaded runs early: their time series ends before the
+    // arrivals do, and the recovery window after the outage used to be cut past its end.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let output = sagasim(&[
+        "capacity",
+        "scenarios/payment-outage.toml",
+        "--slo",
+        "p99<=2s",
+        "--variants",
+        "parallel",
+        "--set",
+        "scenario.duration=5m",
+        "--out",
+        &dir.path().join("out").to_string_lossy(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}

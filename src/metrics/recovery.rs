@@ -143,7 +143,9 @@ fn recovery(
     let last_start = index_of(arrivals_end).checked_sub(WINDOW_BUCKETS)?;
     let first_after = index_of(window.end).max(index_of(window.start));
     (first_after..=last_start).find_map(|start| {
-        let (throughput, p99) = averages(&series[start..start + WINDOW_BUCKETS])?;
+        // The series may end before arrivals do (a run stopped early, a drain shorter
+        // than a bucket): a window past its end has no figures.
+        let (throughput, p99) = averages(series.get(start..start + WINDOW_BUCKETS)?)?;
         let throughput_ok = (throughput - base_throughput).abs() <= TOLERANCE * base_throughput;
         let p99_ok = p99 <= (1.0 + TOLERANCE) * base_p99;
         (throughput_ok && p99_ok).then(|| series[start].start.since(window.end))
