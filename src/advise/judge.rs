@@ -13,7 +13,9 @@
 //!   of the ranking (`report::PRACTICAL_MARGIN`): a value within 1 % of its bound is
 //!   marginal.
 
+use crate::metrics::TimeBucket;
 use crate::metrics::batch_means::{batch_interval, latency_quantile_batch};
+use crate::report::slo::Unit;
 use crate::report::{AssertedMetric, Bound, Column, PRACTICAL_MARGIN, Slo, ci95_half_width, mean};
 use crate::runner::DesignRun;
 
@@ -48,6 +50,19 @@ impl Feasibility {
     }
 }
 
+/// Where a value's interval comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntervalBasis {
+    /// Student t across replications.
+    Replications,
+    /// Batch means inside one run.
+    BatchMeans,
+    /// Poisson noise of a count.
+    CountNoise,
+    /// No interval from one run: the 1 % practical margin around the bound.
+    Margin,
+}
+
 /// One bound judged for one candidate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoundCheck {
@@ -55,8 +70,10 @@ pub struct BoundCheck {
     pub bound: Bound,
     /// The candidate's value (mean over replications); `None` where it does not exist.
     pub value: Option<f64>,
-    /// Its 95 % interval (low, high).
+    /// Its 95 % interval (low, high), or the margin around the bound.
     pub interval: Option<(f64, f64)>,
+    /// Where `interval` comes from.
+    pub basis: IntervalBasis,
     /// The verdict.
     pub verdict: Feasibility,
 }
@@ -68,6 +85,11 @@ impl BoundCheck {
         let bound = &self.bound;
         match (self.value, self.verdict) {
             (None, _) => format!("{}: no value", bound.text),
+            (Some(value), Feasibility::Marginal) if self.basis == IntervalBasis::Margin => format!(
+                "{}: {} is within 1 % of the bound, and one run gives no interval for this figure",
+                bound.text,
+                bound.shown(value)
+            ),
             (Some(value), Feasibility::Marginal) => {
                 let (low, high) = self.interval.unwrap_or((value, value));
                 format!(
@@ -111,7 +133,10 @@ pub fn check_bounds(slo: &Slo, runs: &[DesignRun]) -> Vec<BoundCheck> {
                 .map(|run| bound.value_in(&run.result.summary, &run.design))
                 .collect();
             let value = values.as_deref().and_then(mean);
-            let interval = value.and_then(|v| interval_of(bound, runs, values.as_deref(), v));
+            let (interval, basis) = match value {
+                Some(v) => interval_of(bound, runs, values.as_deref(), v),
+                None => (None, IntervalBasis::Margin),
+            };
             let verdict = match value {
                 None => Feasibility::No,
                 Some(value) => verdict(bound, value, interval),
@@ -120,6 +145,7 @@ pub fn check_bounds(slo: &Slo, runs: &[DesignRun]) -> Vec<BoundCheck> {
                 bound: bound.clone(),
                 value,
                 interval,
+                basis,
                 verdict,
             }
         })
@@ -137,20 +163,48 @@ fn verdict(bound: &Bound, value: f64, interval: Option<(f64, f64)>) -> Feasibili
     }
 }
 
-/// The 95 % interval of a bound's value over `runs` (see the module's list).
+/// The 95 % interval of a bound's value over `runs` (see the module's list), kept
+/// within the values the figure can take (a share between 0 and 1, others at least 0).
 pub fn interval_of(
     bound: &Bound,
     runs: &[DesignRun],
     values: Option<&[f64]>,
     value: f64,
-) -> Option<(f64, f64)> {
-    if runs.len() > 1 {
-        let half = ci95_half_width(values?)?;
-        return Some((value - half, value + half));
-    }
-    let run = runs.first()?;
-    let summary = &run.result.summary;
+) -> (Option<(f64, f64)>, IntervalBasis) {
+    let (interval, basis) = raw_interval(bound, runs, values, value);
+    let ceiling = if bound.unit == Unit::Percent {
+        1.0
+    } else {
+        f64::INFINITY
+    };
+    (
+        interval.map(|(low, high)| (low.max(0.0), high.min(ceiling))),
+        basis,
+    )
+}
+
+fn raw_interval(
+    bound: &Bound,
+    runs: &[DesignRun],
+    values: Option<&[f64]>,
+    value: f64,
+) -> (Option<(f64, f64)>, IntervalBasis) {
     let symmetric = |half: f64| Some((value - half, value + half));
+    let margin = (symmetric(margin(bound)), IntervalBasis::Margin);
+    if runs.len() > 1 {
+        return match values.and_then(ci95_half_width) {
+            Some(half) => (symmetric(half), IntervalBasis::Replications),
+            None => margin,
+        };
+    }
+    let Some(run) = runs.first() else {
+        return margin;
+    };
+    let summary = &run.result.summary;
+    let batch = |half: Option<f64>| match half {
+        Some(half) => (symmetric(half), IntervalBasis::BatchMeans),
+        None => margin,
+    };
     match bound.metric {
         AssertedMetric::ShareOfStarted(_) => {
             let started = summary.started as f64;
@@ -158,27 +212,30 @@ pub fn interval_of(
             // √count has a standard deviation of about ½ whatever the count.
             let low = (count.sqrt() - 0.98).max(0.0).powi(2);
             let high = (count.sqrt() + 0.98).powi(2);
-            Some((low / started, high / started))
+            (
+                Some((low / started, high / started)),
+                IntervalBasis::CountNoise,
+            )
         }
-        AssertedMetric::Value(Column::ThroughputPerS) => symmetric(summary.throughput_per_s_ci95?),
-        AssertedMetric::Value(Column::LatencyMeanMs) => symmetric(summary.latency_mean_ms_ci95?),
-        AssertedMetric::Value(column @ (Column::LatencyP50Ms | Column::LatencyP99Ms)) => {
-            let series = &run.result.timeseries;
-            let estimate = if column == Column::LatencyP50Ms {
-                batch_interval(
-                    run.result.measured_buckets.clone(),
-                    latency_quantile_batch(series, |b| b.latency_p50_ms),
-                )
-            } else {
-                batch_interval(
-                    run.result.measured_buckets.clone(),
-                    latency_quantile_batch(series, |b| b.latency_p99_ms),
-                )
-            };
-            estimate.map_or_else(|| symmetric(margin(bound)), |e| symmetric(e.ci95))
+        AssertedMetric::Value(Column::ThroughputPerS) => batch(summary.throughput_per_s_ci95),
+        AssertedMetric::Value(Column::LatencyMeanMs) => batch(summary.latency_mean_ms_ci95),
+        AssertedMetric::Value(Column::LatencyP50Ms) => {
+            batch(quantile_half_width(run, |b| b.latency_p50_ms))
         }
-        AssertedMetric::Value(_) => symmetric(margin(bound)),
+        AssertedMetric::Value(Column::LatencyP99Ms) => {
+            batch(quantile_half_width(run, |b| b.latency_p99_ms))
+        }
+        AssertedMetric::Value(_) => margin,
     }
+}
+
+/// The batch-means half-width of a percentile, from its per-bucket values.
+fn quantile_half_width(run: &DesignRun, quantile: fn(&TimeBucket) -> Option<f64>) -> Option<f64> {
+    batch_interval(
+        run.result.measured_buckets.clone(),
+        latency_quantile_batch(&run.result.timeseries, quantile),
+    )
+    .map(|estimate| estimate.ci95)
 }
 
 /// The practical margin around a bound: values this close cannot be called in or out.
@@ -219,6 +276,7 @@ mod tests {
             bound: bound("p99<=1s"),
             value: Some(1.0),
             interval: None,
+            basis: IntervalBasis::Margin,
             verdict,
         };
         use Feasibility::*;

@@ -3,21 +3,25 @@
 //! numbers, judge each against the SLOs with their noise in mind (`judge`), and take the
 //! Pareto front of the feasible ones (`pareto`).
 
+mod findings;
 mod judge;
 mod output;
 mod pareto;
 
 use crate::budget::Budget;
-use crate::coordination::{Coordination, Design, PATTERNS, communication_label, consistency_label};
+use crate::coordination::{
+    Coordination, Design, PATTERNS, communication_from_label, communication_label,
+    consistency_from_label, consistency_label,
+};
 use crate::model::{Communication, Consistency};
 use crate::report::Slo;
 use crate::runner::{DesignRun, Progress, RunOptions, ScenarioResults, map_in_parallel, run};
 use crate::scenario::Scenario;
 use crate::sweep::{CapacityResult, capacity};
 
-pub use judge::{BoundCheck, Feasibility, check_bounds, interval_of};
+pub use judge::{BoundCheck, Feasibility, IntervalBasis, check_bounds, interval_of};
 pub use output::{ADVICE_COLUMNS, advice_csv, advice_markdown, advice_terminal, chart_points};
-pub use pareto::{OBJECTIVES, Objective, Order, compare_candidates, pareto_front};
+pub use pareto::{OBJECTIVES, Objective, Order, Standing, compare_candidates, pareto_front};
 
 /// The exit code of `advise` when no candidate meets every SLO.
 pub const NO_FEASIBLE_EXIT_CODE: i32 = 5;
@@ -69,15 +73,27 @@ impl Restriction {
                 ))
             }
             "communication" => {
-                each(&|v| communication(v).map(|_| ()), "async or sync")?;
+                each(
+                    &|v| communication_from_label(v).map(|_| ()),
+                    "async or sync",
+                )?;
                 Ok(Restriction::Communication(
-                    values.iter().filter_map(|v| communication(v)).collect(),
+                    values
+                        .iter()
+                        .filter_map(|v| communication_from_label(v))
+                        .collect(),
                 ))
             }
             "consistency" => {
-                each(&|v| consistency(v).map(|_| ()), "atomic or eventual")?;
+                each(
+                    &|v| consistency_from_label(v).map(|_| ()),
+                    "atomic or eventual",
+                )?;
                 Ok(Restriction::Consistency(
-                    values.iter().filter_map(|v| consistency(v)).collect(),
+                    values
+                        .iter()
+                        .filter_map(|v| consistency_from_label(v))
+                        .collect(),
                 ))
             }
             "design" => Ok(Restriction::Design(
@@ -94,22 +110,6 @@ impl Restriction {
             Restriction::Consistency(allowed) => allowed.contains(&design.consistency),
             Restriction::Design(labels) => labels.contains(&design.label),
         }
-    }
-}
-
-fn communication(text: &str) -> Option<Communication> {
-    match text {
-        "async" => Some(Communication::Async),
-        "sync" => Some(Communication::Sync),
-        _ => None,
-    }
-}
-
-fn consistency(text: &str) -> Option<Consistency> {
-    match text {
-        "atomic" => Some(Consistency::Atomic),
-        "eventual" => Some(Consistency::Eventual),
-        _ => None,
     }
 }
 
@@ -267,52 +267,23 @@ fn candidate_label(design: &Design, keys: &[String], values: &[String]) -> Strin
 /// Run every design at every point, judge and rank. Points run one after another, their
 /// designs × replications in parallel; every run of every candidate uses the scenario's
 /// seed (and its replications' derived seeds), so candidates are compared on common
-/// random numbers and the output is the same for any `jobs`.
-pub fn advise(points: &[VaryPoint], options: &AdviseOptions) -> Advice {
-    let first = &points[0].scenario;
+/// random numbers and the output is the same for any `jobs`. An error without points or
+/// designs.
+pub fn advise(points: &[VaryPoint], options: &AdviseOptions) -> Result<Advice, String> {
+    let Some(first) = points.first().map(|p| &p.scenario) else {
+        return Err("advise: no scenario to search".to_string());
+    };
+    if options.designs.is_empty() {
+        return Err("advise: no design to search".to_string());
+    }
     let mut runs = Vec::new();
     let mut designs = Vec::new();
     let mut candidates = Vec::new();
     for point in points {
-        let mut scenario = point.scenario.clone();
-        scenario.designs = options.designs.clone();
-        let results = run(
-            &scenario,
-            &RunOptions {
-                jobs: options.jobs,
-                trace: false,
-                on_run_done: options.on_run_done.clone(),
-                budget: options.budget,
-            },
-        );
-        for design in &options.designs {
-            let label = candidate_label(design, &options.varied_keys, &point.values);
-            let unique = Design {
-                label: label.clone(),
-                palette_slot: designs.len(),
-                ..design.clone()
-            };
-            let of_design: Vec<DesignRun> = results
-                .runs
-                .iter()
-                .filter(|run| run.design == *design)
-                .map(|run| DesignRun {
-                    design: unique.clone(),
-                    ..run.clone()
-                })
-                .collect();
-            let checks = check_bounds(&options.slo, &of_design);
-            candidates.push(Candidate {
-                design: design.clone(),
-                values: point.values.clone(),
-                label,
-                feasibility: Feasibility::of(&checks),
-                checks,
-                pareto: false,
-                capacity: None,
-            });
-            designs.push(unique);
-            runs.extend(of_design);
+        for (candidate, point_runs) in run_point(point, options, designs.len()) {
+            designs.push(point_runs[0].design.clone());
+            runs.extend(point_runs);
+            candidates.push(candidate);
         }
     }
     let results = ScenarioResults {
@@ -335,7 +306,7 @@ pub fn advise(points: &[VaryPoint], options: &AdviseOptions) -> Advice {
     for (candidate, on_front) in candidates.iter_mut().zip(front) {
         candidate.pareto = on_front;
     }
-    Advice {
+    Ok(Advice {
         scenario: first.name.clone(),
         seed: first.seed,
         replications: first.replications,
@@ -343,7 +314,60 @@ pub fn advise(points: &[VaryPoint], options: &AdviseOptions) -> Advice {
         varied_keys: options.varied_keys.clone(),
         candidates,
         results,
-    }
+    })
+}
+
+/// Every design at one point: its candidates, judged, each with its runs relabelled
+/// with the candidate's unique label (and palette slots from `first_slot` on).
+fn run_point(
+    point: &VaryPoint,
+    options: &AdviseOptions,
+    first_slot: usize,
+) -> Vec<(Candidate, Vec<DesignRun>)> {
+    let mut scenario = point.scenario.clone();
+    scenario.designs = options.designs.clone();
+    let results = run(
+        &scenario,
+        &RunOptions {
+            jobs: options.jobs,
+            trace: false,
+            on_run_done: options.on_run_done.clone(),
+            budget: options.budget,
+        },
+    );
+    options
+        .designs
+        .iter()
+        .enumerate()
+        .map(|(index, design)| {
+            let label = candidate_label(design, &options.varied_keys, &point.values);
+            let unique = Design {
+                label: label.clone(),
+                palette_slot: first_slot + index,
+                ..design.clone()
+            };
+            let runs: Vec<DesignRun> = results
+                .runs
+                .iter()
+                .filter(|run| run.design == *design)
+                .map(|run| DesignRun {
+                    design: unique.clone(),
+                    ..run.clone()
+                })
+                .collect();
+            let checks = check_bounds(&options.slo, &runs);
+            let candidate = Candidate {
+                design: design.clone(),
+                values: point.values.clone(),
+                label,
+                feasibility: Feasibility::of(&checks),
+                checks,
+                pareto: false,
+                capacity: None,
+            };
+            (candidate, runs)
+        })
+        .collect()
 }
 
 /// The capacity of every candidate that is not ruled out, in parallel, each search on

@@ -1,56 +1,26 @@
 //! What `advise` writes: `advice.csv` (one row per candidate), `advice.md` (the
-//! recommendation, the front, the binding SLOs and the rejected designs) and a terminal
-//! summary that fits one screen. Text in, text out; the chart is drawn by `report`.
+//! recommendation, the candidates, the binding SLOs and the rejected designs) and a
+//! terminal summary that fits one screen. Text in, text out; the chart is drawn by
+//! `report`, from the points made here.
 
 use std::fmt::Write as _;
 
-#[cfg(test)]
-use crate::report::Better;
-use crate::report::{AdvicePoint, Cell, Table, to_csv};
+use crate::report::{AdviceMark, AdvicePoint, Cell, Table, to_csv};
 
-use super::{Advice, Candidate, Feasibility, OBJECTIVES, Order, compare_candidates, coordinates};
+use super::findings::{
+    listed, objective_value, objectives_in, plural, recommendation, ruled_out, tightest_slack,
+    violated,
+};
+use super::pareto::{MESSAGES, P99};
+use super::{Advice, Candidate, Feasibility, OBJECTIVES, coordinates};
 
 /// The columns of `advice.csv` before the varied keys.
 pub const ADVICE_COLUMNS: [&str; 4] = ["design", "coordination", "communication", "consistency"];
 
-/// A candidate's value on objective `objective` (mean over replications; the lower end
-/// of the capacity bracket).
-fn objective_value(advice: &Advice, candidate: &Candidate, objective: usize) -> Option<f64> {
-    match OBJECTIVES[objective].measure {
-        None => candidate.capacity.as_ref()?.max_arrivals_per_s,
-        Some(measure) => {
-            let values: Option<Vec<f64>> = advice
-                .runs_of(candidate)
-                .map(|run| measure.value(run))
-                .collect();
-            crate::report::mean(&values?)
-        }
-    }
-}
-
-/// The objectives this advice has figures for (throughput at the SLO only with
-/// `--capacity`; status only when the scenario polls).
-fn objectives_in(advice: &Advice) -> Vec<usize> {
-    (0..OBJECTIVES.len())
-        .filter(|&o| {
-            advice
-                .candidates
-                .iter()
-                .any(|c| objective_value(advice, c, o).is_some())
-        })
-        .collect()
-}
-
-/// The SLO bounds a candidate breaks or straddles, described, joined by `; `.
-fn violated(candidate: &Candidate) -> String {
-    candidate
-        .checks
-        .iter()
-        .filter(|c| c.verdict != Feasibility::Yes)
-        .map(|c| c.describe())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
+/// Front members the terminal describes (the rest are in `advice.md`).
+const TERMINAL_FRONT: usize = 6;
+/// Candidates the terminal's table lists.
+const TERMINAL_ROWS: usize = 12;
 
 /// `advice.csv`: design, its coordinates, the varied keys, feasible, violated, pareto,
 /// then the objectives (counts of measured workflows for failed_or_stuck and
@@ -90,7 +60,7 @@ fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
 
-/// The chart's points: p99 against messages per workflow, by verdict.
+/// The chart's points: p99 against messages per workflow, marked by verdict.
 pub fn chart_points(advice: &Advice) -> Vec<AdvicePoint> {
     advice
         .candidates
@@ -98,217 +68,17 @@ pub fn chart_points(advice: &Advice) -> Vec<AdvicePoint> {
         .filter_map(|candidate| {
             Some(AdvicePoint {
                 label: candidate.label.clone(),
-                messages_per_workflow: objective_value(advice, candidate, 1)?,
-                latency_p99_ms: objective_value(advice, candidate, 0)?,
-                verdict: candidate.feasibility as usize,
-                pareto: candidate.pareto,
+                messages_per_workflow: objective_value(advice, candidate, MESSAGES)?,
+                latency_p99_ms: objective_value(advice, candidate, P99)?,
+                mark: match (candidate.feasibility, candidate.pareto) {
+                    (Feasibility::Yes, true) => AdviceMark::Front,
+                    (Feasibility::Yes, false) => AdviceMark::Feasible,
+                    (Feasibility::Marginal, _) => AdviceMark::Marginal,
+                    (Feasibility::No, _) => AdviceMark::Rejected,
+                },
             })
         })
         .collect()
-}
-
-/// A value as the tables show it.
-fn shown(objective: usize, value: Option<f64>) -> String {
-    let Some(value) = value else {
-        return "–".to_string();
-    };
-    match OBJECTIVES[objective].name {
-        "status_answered_ratio" => format!("{:.0} %", value * 100.0),
-        "bytes_per_workflow" => format!("{:.1}", value / 1024.0),
-        "latency_p99_ms" | "capacity_per_s" => format!("{value:.1}"),
-        "messages_per_workflow" => format!("{value:.2}"),
-        _ => format!("{value:.0}"),
-    }
-}
-
-/// Table headings of the objectives.
-fn heading(objective: usize) -> &'static str {
-    match OBJECTIVES[objective].name {
-        "latency_p99_ms" => "p99 ms",
-        "messages_per_workflow" => "msgs/wf",
-        "bytes_per_workflow" => "KiB/wf",
-        "failed_or_stuck" => "failed+stuck",
-        "inconsistent" => "inconsistent",
-        "status_answered_ratio" => "status",
-        _ => "capacity /s",
-    }
-}
-
-/// What each front member leads on and gives up, against the rest of the front.
-struct Trade {
-    candidate: usize,
-    leads: Vec<usize>,
-    gives_up: Vec<(usize, usize)>,
-}
-
-fn trades(advice: &Advice, objectives: &[usize]) -> Vec<Trade> {
-    let front: Vec<usize> = (0..advice.candidates.len())
-        .filter(|&i| advice.candidates[i].pareto)
-        .collect();
-    let order = |a, b, o| compare_candidates(&advice.results, &advice.candidates, a, b, o);
-    front
-        .iter()
-        .map(|&member| {
-            let others = front.iter().copied().filter(|&o| o != member);
-            let leads = objectives
-                .iter()
-                .copied()
-                .filter(|&o| {
-                    let others: Vec<usize> = others.clone().collect();
-                    !others
-                        .iter()
-                        .any(|&other| order(other, member, o) == Order::Better)
-                        && others
-                            .iter()
-                            .any(|&other| order(member, other, o) == Order::Better)
-                })
-                .collect();
-            let gives_up = objectives
-                .iter()
-                .copied()
-                .filter_map(|o| {
-                    others
-                        .clone()
-                        .find(|&other| order(other, member, o) == Order::Better)
-                        .map(|other| (o, other))
-                })
-                .collect();
-            Trade {
-                candidate: member,
-                leads,
-                gives_up,
-            }
-        })
-        .collect()
-}
-
-fn qualities(objectives: &[usize]) -> String {
-    let names: Vec<&str> = objectives.iter().map(|&o| OBJECTIVES[o].quality).collect();
-    match names.as_slice() {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// The recommendation, in sentences.
-fn recommendation(advice: &Advice, objectives: &[usize]) -> Vec<String> {
-    let feasible = advice.feasible().count();
-    if feasible == 0 {
-        let mut lines = vec!["No candidate meets every SLO. The nearest misses:".to_string()];
-        lines.extend(
-            nearest_misses(advice, 3)
-                .iter()
-                .map(|c| format!("- {}: {}", c.label, violated(c))),
-        );
-        return lines;
-    }
-    let trades = trades(advice, objectives);
-    let name = |i: usize| advice.candidates[i].label.clone();
-    if let [only] = trades.as_slice() {
-        return vec![format!(
-            "Use **{}**: it meets every SLO, and it alone is on the Pareto front: each other feasible candidate is dominated (another is at least as good on {} and distinguishably better on one).",
-            name(only.candidate),
-            qualities(objectives)
-        )];
-    }
-    let mut lines = vec![format!(
-        "{} candidates meet every SLO; {} of them are on the Pareto front, each better than the others at something. Choose by what matters most:",
-        feasible,
-        trades.len()
-    )];
-    for trade in &trades {
-        let leads = if trade.leads.is_empty() {
-            "a balance: best at nothing alone, dominated by none".to_string()
-        } else {
-            format!("best {}", qualities(&trade.leads))
-        };
-        let gives_up: Vec<String> = trade
-            .gives_up
-            .iter()
-            .map(|&(o, other)| format!("{} (vs {})", OBJECTIVES[o].quality, name(other)))
-            .collect();
-        let mut line = format!("- **{}**: {leads}", name(trade.candidate));
-        if !gives_up.is_empty() {
-            let _ = write!(line, "; gives up {}", gives_up.join(", "));
-        }
-        line.push('.');
-        lines.push(line);
-    }
-    lines
-}
-
-/// The candidates closest to meeting every SLO: fewest bounds broken, then the smallest
-/// relative gaps.
-fn nearest_misses(advice: &Advice, count: usize) -> Vec<&Candidate> {
-    let mut missed: Vec<(usize, f64, usize)> = advice
-        .candidates
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.feasibility != Feasibility::Yes)
-        .map(|(index, c)| {
-            let broken = c
-                .checks
-                .iter()
-                .filter(|b| b.verdict == Feasibility::No)
-                .count();
-            let gap: f64 = c.checks.iter().map(|b| b.relative_gap()).sum();
-            (broken, gap, index)
-        })
-        .collect();
-    missed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
-    missed
-        .into_iter()
-        .take(count)
-        .map(|(_, _, index)| &advice.candidates[index])
-        .collect()
-}
-
-/// Per SLO bound: the candidates it rules out, and those only it rules out.
-fn ruled_out(advice: &Advice) -> Vec<(String, Vec<&Candidate>, Vec<&Candidate>)> {
-    advice
-        .slo
-        .bounds
-        .iter()
-        .enumerate()
-        .map(|(index, bound)| {
-            let out: Vec<&Candidate> = advice
-                .candidates
-                .iter()
-                .filter(|c| c.checks[index].verdict == Feasibility::No)
-                .collect();
-            let only: Vec<&Candidate> =
-                out.iter()
-                    .copied()
-                    .filter(|c| {
-                        c.checks.iter().enumerate().all(|(other, check)| {
-                            other == index || check.verdict != Feasibility::No
-                        })
-                    })
-                    .collect();
-            (bound.text.clone(), out, only)
-        })
-        .collect()
-}
-
-/// The tightest slack of a bound among the front: how close the front comes to it.
-fn tightest_slack(advice: &Advice, bound: usize) -> Option<(f64, &Candidate)> {
-    advice
-        .candidates
-        .iter()
-        .filter(|c| c.pareto)
-        .filter_map(|c| {
-            let check = &c.checks[bound];
-            let value = check.value?;
-            let scale = check.bound.bound.abs();
-            (scale > 0.0).then(|| ((value - check.bound.bound).abs() / scale, c))
-        })
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-}
-
-fn labels(candidates: &[&Candidate]) -> String {
-    let names: Vec<&str> = candidates.iter().map(|c| c.label.as_str()).collect();
-    names.join(", ")
 }
 
 fn counts(advice: &Advice) -> (usize, usize, usize) {
@@ -326,25 +96,54 @@ fn counts(advice: &Advice) -> (usize, usize, usize) {
     )
 }
 
-/// The objectives table of `candidates`.
-fn objective_table(advice: &Advice, rows: &[&Candidate], objectives: &[usize]) -> Table {
-    let mut columns = vec!["candidate".to_string(), "feasible".into(), "pareto".into()];
-    columns.extend(objectives.iter().map(|&o| heading(o).to_string()));
+/// The table of `rows`: the design, one column per varied key, the verdicts and the
+/// objectives; with `consistency`, the time to consistency too (for eventual designs,
+/// whose latency is the answer after the first step).
+fn objective_table(advice: &Advice, rows: &[&Candidate], consistency: bool) -> Table {
+    let objectives = objectives_in(advice);
+    let mut columns = vec!["design".to_string()];
+    columns.extend(
+        advice
+            .varied_keys
+            .iter()
+            .map(|k| k.rsplit('.').next().unwrap_or(k).to_string()),
+    );
+    columns.extend(["feasible".to_string(), "pareto".to_string()]);
+    columns.extend(
+        objectives
+            .iter()
+            .map(|&o| OBJECTIVES[o].heading.to_string()),
+    );
+    if consistency {
+        columns.push("consistent p99 ms".to_string());
+    }
+    let shown = |value: Option<f64>, show: fn(f64) -> String| value.map_or("–".to_string(), show);
     Table {
         columns,
         rows: rows
             .iter()
             .map(|c| {
-                let mut row = vec![
-                    c.label.clone(),
+                let mut row = vec![c.design.label.clone()];
+                row.extend(c.values.iter().cloned());
+                row.extend([
                     c.feasibility.name().to_string(),
                     yes_no(c.pareto).to_string(),
-                ];
+                ]);
                 row.extend(
                     objectives
                         .iter()
-                        .map(|&o| shown(o, objective_value(advice, c, o))),
+                        .map(|&o| shown(objective_value(advice, c, o), OBJECTIVES[o].shown)),
                 );
+                if consistency {
+                    let values: Option<Vec<f64>> = advice
+                        .runs_of(c)
+                        .map(|run| run.result.summary.time_to_consistency_p99_ms)
+                        .collect();
+                    row.push(shown(
+                        values.as_deref().and_then(crate::report::mean),
+                        |v| format!("{v:.1}"),
+                    ));
+                }
                 row
             })
             .collect(),
@@ -370,68 +169,40 @@ fn ordered(advice: &Advice) -> Vec<&Candidate> {
 }
 
 /// The terminal summary: counts, the feasible and marginal candidates (front first, at
-/// most 12), the rejections by SLO, and the recommendation.
+/// most 12), the rejections by SLO, and the recommendation (at most six front members).
 pub fn advice_terminal(advice: &Advice) -> String {
-    let objectives = objectives_in(advice);
     let (yes, marginal, no) = counts(advice);
     let mut out = format!(
-        "advice for {}: {} candidates against {}\nfeasible {yes} · marginal {marginal} · rejected {no}\n",
+        "advice for {}: {} candidate{} against {}\nfeasible {yes} · marginal {marginal} · rejected {no}\n",
         advice.scenario,
         advice.candidates.len(),
+        plural(advice.candidates.len()),
         advice.slo.text
     );
     let rows = ordered(advice);
     if !rows.is_empty() {
-        let shown_rows: Vec<&Candidate> = rows.iter().copied().take(12).collect();
-        out.push_str(&objective_table(advice, &shown_rows, &objectives).to_text());
-        if rows.len() > shown_rows.len() {
-            let _ = writeln!(
-                out,
-                "… and {} more in advice.csv",
-                rows.len() - shown_rows.len()
-            );
+        let shown: Vec<&Candidate> = rows.iter().copied().take(TERMINAL_ROWS).collect();
+        out.push_str(&objective_table(advice, &shown, false).to_text());
+        if rows.len() > shown.len() {
+            let _ = writeln!(out, "… and {} more in advice.csv", rows.len() - shown.len());
         }
     }
-    for (bound, out_by, only) in ruled_out(advice) {
-        if !out_by.is_empty() {
-            let _ = writeln!(
-                out,
-                "ruled out by {bound}: {} ({} by it alone)",
-                out_by.len(),
-                only.len()
-            );
-        }
-    }
-    for line in recommendation(advice, &objectives) {
+    let objectives = objectives_in(advice);
+    for line in recommendation(advice, &objectives, TERMINAL_FRONT) {
         out.push_str(&line.replace("**", ""));
         out.push('\n');
     }
     out
 }
 
-/// `advice.md`: the question, the recommendation, the front and its chart, which SLOs
+/// `advice.md`: the question, the recommendation, the chart, the candidates, which SLOs
 /// bind, the rejected designs grouped by the SLO that rules them out, the marginal ones,
-/// every candidate, and how it was decided.
+/// and how it was decided.
 pub fn advice_markdown(advice: &Advice, command: &str, chart: Option<&str>) -> String {
-    let objectives = objectives_in(advice);
-    let (yes, marginal, no) = counts(advice);
-    let mut out = format!("# Which design? {}\n\n", advice.scenario);
-    let _ = writeln!(
-        out,
-        "SLO: `{}`, checked on the whole scenario, faults included. {} candidates{}; seed {}, {} replication{} each, all on the same random numbers. **{yes} feasible, {marginal} marginal, {no} rejected.**\n",
-        advice.slo.text,
-        advice.candidates.len(),
-        if advice.varied_keys.is_empty() {
-            String::new()
-        } else {
-            format!(" (designs × `{}`)", advice.varied_keys.join("` × `"))
-        },
-        advice.seed,
-        advice.replications,
-        if advice.replications == 1 { "" } else { "s" },
-    );
+    let mut out = heading(advice);
     out.push_str("## Recommendation\n\n");
-    for line in recommendation(advice, &objectives) {
+    let objectives = objectives_in(advice);
+    for line in recommendation(advice, &objectives, usize::MAX) {
         out.push_str(&line);
         out.push('\n');
     }
@@ -445,10 +216,38 @@ pub fn advice_markdown(advice: &Advice, command: &str, chart: Option<&str>) -> S
     let rows = ordered(advice);
     if !rows.is_empty() {
         out.push_str("## Feasible and marginal candidates\n\n");
-        out.push_str(&objective_table(advice, &rows, &objectives).to_markdown());
+        out.push_str(&objective_table(advice, &rows, true).to_markdown());
         out.push('\n');
     }
-    out.push_str("## Which SLOs bind\n\n");
+    out.push_str(&binding_section(advice));
+    out.push_str(&rejected_section(advice));
+    out.push_str(&marginal_section(advice));
+    out.push_str("\n## How this was decided\n\n");
+    out.push_str(METHOD);
+    let _ = writeln!(out, "\nReproduce:\n\n```\n{command}\n```");
+    out
+}
+
+fn heading(advice: &Advice) -> String {
+    let (yes, marginal, no) = counts(advice);
+    let varied = if advice.varied_keys.is_empty() {
+        String::new()
+    } else {
+        format!(" (designs × `{}`)", advice.varied_keys.join("` × `"))
+    };
+    format!(
+        "# Which design? {}\n\nSLO: `{}`, checked on the whole scenario, faults included. {} candidate{}{varied}; seed {}, {} replication{} each, all on the same random numbers. **{yes} feasible, {marginal} marginal, {no} rejected.**\n\n",
+        advice.scenario,
+        advice.slo.text,
+        advice.candidates.len(),
+        plural(advice.candidates.len()),
+        advice.seed,
+        advice.replications,
+        plural(advice.replications as usize),
+    )
+}
+
+fn binding_section(advice: &Advice) -> String {
     let mut table = Table {
         columns: vec![
             "SLO".into(),
@@ -458,65 +257,91 @@ pub fn advice_markdown(advice: &Advice, command: &str, chart: Option<&str>) -> S
         ],
         rows: Vec::new(),
     };
-    for (index, (bound, out_by, only)) in ruled_out(advice).into_iter().enumerate() {
+    for (index, reach) in ruled_out(advice).iter().enumerate() {
         let slack = tightest_slack(advice, index).map_or("–".to_string(), |(slack, c)| {
             format!("{:.0} % of the bound ({})", slack * 100.0, c.label)
         });
         table.rows.push(vec![
-            format!("`{bound}`"),
-            out_by.len().to_string(),
-            only.len().to_string(),
+            format!("`{}`", reach.bound),
+            reach.all.len().to_string(),
+            reach.alone.len().to_string(),
             slack,
         ]);
     }
-    out.push_str(&table.to_markdown());
-    out.push_str("\n## Rejected, by the SLO that rules them out\n\n");
-    for (bound, out_by, only) in ruled_out(advice) {
-        if out_by.is_empty() {
+    format!("## Which SLOs bind\n\n{}", table.to_markdown())
+}
+
+fn labels(candidates: &[&Candidate]) -> String {
+    let names: Vec<String> = candidates.iter().map(|c| c.label.clone()).collect();
+    listed(&names)
+}
+
+fn rejected_section(advice: &Advice) -> String {
+    let mut out = "\n## Rejected, by the SLO that rules them out\n\n".to_string();
+    let mut any = false;
+    for reach in ruled_out(advice) {
+        if reach.all.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "- `{bound}` ({}): {}", out_by.len(), labels(&out_by));
-        if !only.is_empty() {
-            let _ = writeln!(out, "  - by this SLO alone: {}", labels(&only));
+        any = true;
+        let _ = writeln!(
+            out,
+            "- `{}` ({}): {}",
+            reach.bound,
+            reach.all.len(),
+            labels(&reach.all)
+        );
+        if !reach.alone.is_empty() {
+            let _ = writeln!(out, "  - by this SLO alone: {}", labels(&reach.alone));
         }
     }
-    if no == 0 {
+    if !any {
         out.push_str("None.\n");
     }
-    if marginal > 0 {
-        out.push_str("\n## Marginal: the noise cannot tell\n\n");
-        for candidate in advice
-            .candidates
-            .iter()
-            .filter(|c| c.feasibility == Feasibility::Marginal)
-        {
-            let _ = writeln!(out, "- {}: {}", candidate.label, violated(candidate));
-        }
-        out.push_str(
-            "\nRun more replications (`--replications 5`) or a longer scenario to decide them.\n",
-        );
-    }
-    out.push_str("\n## How this was decided\n\n");
-    out.push_str(METHOD);
-    let _ = writeln!(out, "\nReproduce:\n\n```\n{command}\n```");
     out
 }
 
-const METHOD: &str = "- A candidate is **feasible** when every SLO bound holds beyond the noise, **marginal** when a bound lies inside the 95 % interval of its value, and **rejected** when a bound is broken beyond the noise (or its figure does not exist, such as a latency without a completed workflow). Intervals: across replications when there are several; inside one run, batch means for throughput and the mean, p50 and p99 latencies, the Poisson noise of the count for shares of workflows, and a 1 % margin for the rest.
-- The **Pareto front** is taken among the feasible candidates over responsiveness (p99), messages and bytes per workflow, workflows failed or stuck, inconsistent workflows, status queries answered and, with `--capacity`, throughput at the SLO. One candidate dominates another only when it is at least as good on every objective and distinguishably better on one: the 95 % interval of the difference excludes zero and the difference is at least 1 %.
-- Latency bounds read the completed workflows' time to the client's answer (the `latency_*` columns of `summary.csv`); shares of workflows are of those started after the warm-up.
+fn marginal_section(advice: &Advice) -> String {
+    let marginal: Vec<&Candidate> = advice
+        .candidates
+        .iter()
+        .filter(|c| c.feasibility == Feasibility::Marginal)
+        .collect();
+    if marginal.is_empty() {
+        return String::new();
+    }
+    let mut out = "\n## Marginal: the data cannot tell\n\n".to_string();
+    for candidate in marginal {
+        let _ = writeln!(out, "- {}: {}", candidate.label, violated(candidate));
+    }
+    let more = (advice.replications * 2).max(5);
+    let _ = writeln!(
+        out,
+        "\nMore replications (`--replications {more}`) or a longer scenario narrow the intervals and decide them."
+    );
+    out
+}
+
+const METHOD: &str = "- A candidate is **feasible** when every SLO bound holds beyond the noise, **marginal** when a bound lies inside the interval of its value, and **rejected** when a bound is broken beyond the noise (or its figure does not exist, such as a latency without a completed workflow). The intervals: across replications (Student t) when there are several; in one run, batch means inside the run for throughput and the mean, p50 and p99 latencies (for the percentiles, batch means of the per-bucket percentiles: an approximation), the Poisson noise of the count for shares of workflows, and for everything else (p95, p999, max, status answered, messages, bytes, time to consistency), which one run gives no interval for, the 1 % practical margin of the scorecard. Use `--replications` to put real intervals on those.
+- The **Pareto front** is taken among the feasible candidates over responsiveness (p99), messages and bytes per workflow, workflows failed or stuck, inconsistent workflows, status queries answered and, with `--capacity`, throughput at the SLO (one capacity search per candidate, on the scenario's seed; its final bracket is in `advice.csv`). One candidate dominates another only when its figures are at least as good on every objective and distinguishably better on one: the 95 % interval of the difference excludes zero and the difference is at least 1 % (for capacity: the brackets do not overlap).
+- Latency bounds read the completed workflows' time to the client's answer (the `latency_*` columns of `summary.csv`): for an eventual design, the answer after the first step. Shares of workflows are of those started after the warm-up.
 ";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Better;
 
     #[test]
-    fn the_objectives_point_the_way_their_names_say() {
-        assert_eq!(OBJECTIVES[0].better, Better::Lower);
-        assert_eq!(OBJECTIVES[5].better, Better::Higher);
-        assert_eq!(heading(0), "p99 ms");
-        assert_eq!(shown(5, Some(0.994)), "99 %");
-        assert_eq!(shown(2, Some(2048.0)), "2.0");
+    fn the_objectives_point_the_way_their_names_say_and_show_in_their_units() {
+        assert_eq!(OBJECTIVES[P99].better, Better::Lower);
+        assert_eq!(OBJECTIVES[MESSAGES].name, "messages_per_workflow");
+        let status = OBJECTIVES
+            .iter()
+            .find(|o| o.name == "status_answered_ratio");
+        assert_eq!(status.map(|o| o.better), Some(Better::Higher));
+        assert_eq!(status.map(|o| (o.shown)(0.994)), Some("99 %".to_string()));
+        let bytes = OBJECTIVES.iter().find(|o| o.name == "bytes_per_workflow");
+        assert_eq!(bytes.map(|o| (o.shown)(2048.0)), Some("2.0".to_string()));
     }
 }

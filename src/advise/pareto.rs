@@ -1,15 +1,18 @@
 //! The Pareto front of the feasible candidates. One candidate dominates another when it
-//! is at least as good on every objective (better, or not distinguishably worse) and
-//! distinguishably better on one, in the sense of `report::significance`: the 95 %
-//! interval of the difference excludes zero and the difference is at least 1 %.
+//! is at least as good on every objective (its figure is not worse) and distinguishably
+//! better on one, in the sense of `report::significance`: the 95 % interval of the
+//! difference excludes zero and the difference is at least 1 %. "At least as good" reads
+//! the figures themselves, not their noise, so that dominance is a strict partial order:
+//! it cannot go round in a cycle, and the front of a non-empty set is never empty.
 
-use crate::report::{Better, Column, Measure, compare};
+use crate::coordination::Design;
+use crate::report::{Better, Column, Measure, compare, mean};
 use crate::runner::ScenarioResults;
 
 use super::Candidate;
 
 /// One axis of the front.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Objective {
     /// Its column name in `advice.csv`.
     pub name: &'static str,
@@ -19,7 +22,36 @@ pub struct Objective {
     pub measure: Option<Measure>,
     /// Which way is better.
     pub better: Better,
+    /// Its heading in tables.
+    pub heading: &'static str,
+    /// A value as tables show it.
+    pub shown: fn(f64) -> String,
 }
+
+fn one_decimal(value: f64) -> String {
+    format!("{value:.1}")
+}
+
+fn two_decimals(value: f64) -> String {
+    format!("{value:.2}")
+}
+
+fn kib(value: f64) -> String {
+    format!("{:.1}", value / 1024.0)
+}
+
+fn whole(value: f64) -> String {
+    format!("{value:.0}")
+}
+
+fn percent(value: f64) -> String {
+    format!("{:.0} %", value * 100.0)
+}
+
+/// Positions in `OBJECTIVES` of the two the chart plots.
+pub const P99: usize = 0;
+/// Messages per workflow's position in `OBJECTIVES`.
+pub const MESSAGES: usize = 1;
 
 /// The objectives, in report order: responsiveness, cost, losses under faults, state
 /// management, and (with `--capacity`) throughput at the SLO.
@@ -29,62 +61,103 @@ pub const OBJECTIVES: [Objective; 7] = [
         quality: "responsiveness (p99)",
         measure: Some(Measure::Column(Column::LatencyP99Ms)),
         better: Better::Lower,
+        heading: "p99 ms",
+        shown: one_decimal,
     },
     Objective {
         name: "messages_per_workflow",
         quality: "messages per workflow",
         measure: Some(Measure::Column(Column::MessagesPerWorkflow)),
         better: Better::Lower,
+        heading: "msgs/wf",
+        shown: two_decimals,
     },
     Objective {
         name: "bytes_per_workflow",
         quality: "bytes per workflow",
         measure: Some(Measure::Column(Column::BytesPerWorkflow)),
         better: Better::Lower,
+        heading: "KiB/wf",
+        shown: kib,
     },
     Objective {
         name: "failed_or_stuck",
         quality: "workflows failed or stuck",
         measure: Some(Measure::FailedOrStuck),
         better: Better::Lower,
+        heading: "failed+stuck",
+        shown: whole,
     },
     Objective {
         name: "inconsistent",
         quality: "inconsistent workflows",
         measure: Some(Measure::Column(Column::Inconsistent)),
         better: Better::Lower,
+        heading: "inconsistent",
+        shown: whole,
     },
     Objective {
         name: "status_answered_ratio",
         quality: "status queries answered",
         measure: Some(Measure::Column(Column::StatusAnsweredRatio)),
         better: Better::Higher,
+        heading: "status",
+        shown: percent,
     },
     Objective {
         name: "capacity_per_s",
         quality: "throughput at the SLO",
         measure: None,
         better: Better::Higher,
+        heading: "capacity /s",
+        shown: one_decimal,
     },
 ];
 
 /// How candidate `a` stands against `b` on one objective.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
-    /// Distinguishably better.
+    /// Better.
     Better,
-    /// Not distinguishable (or neither has a value).
+    /// The same (or neither has a value).
     Same,
-    /// Distinguishably worse.
+    /// Worse.
     Worse,
 }
 
-/// Which `eligible` candidates no other eligible candidate dominates. `order(a, b, o)`
+/// `a` against `b` on one objective: by the figures themselves, and by what the noise
+/// lets one say (`Better` only when distinguishably better).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// The figures compared as they are.
+    pub figures: Order,
+    /// Distinguishably better or worse; `Same` when the data cannot tell.
+    pub significant: Order,
+}
+
+impl Standing {
+    fn of(figures: Order, distinguishable: bool) -> Standing {
+        Standing {
+            figures,
+            significant: if distinguishable {
+                figures
+            } else {
+                Order::Same
+            },
+        }
+    }
+}
+
+/// Which `eligible` candidates no other eligible candidate dominates. `standing(a, b, o)`
 /// says how `a` stands against `b` on objective `o` (an index into `OBJECTIVES`).
-pub fn pareto_front(eligible: &[bool], order: impl Fn(usize, usize, usize) -> Order) -> Vec<bool> {
+pub fn pareto_front(
+    eligible: &[bool],
+    standing: impl Fn(usize, usize, usize) -> Standing,
+) -> Vec<bool> {
     let dominates = |a: usize, b: usize| {
-        let orders: Vec<Order> = (0..OBJECTIVES.len()).map(|o| order(a, b, o)).collect();
-        !orders.contains(&Order::Worse) && orders.contains(&Order::Better)
+        let standings: Vec<Standing> = (0..OBJECTIVES.len()).map(|o| standing(a, b, o)).collect();
+        standings.iter().all(|s| s.figures != Order::Worse)
+            && standings.iter().any(|s| s.significant == Order::Better)
     };
     (0..eligible.len())
         .map(|b| {
@@ -93,17 +166,28 @@ pub fn pareto_front(eligible: &[bool], order: impl Fn(usize, usize, usize) -> Or
         .collect()
 }
 
+fn order_of(a: f64, b: f64, better: Better) -> Order {
+    let a_higher = a > b;
+    if a == b {
+        Order::Same
+    } else if a_higher == (better == Better::Higher) {
+        Order::Better
+    } else {
+        Order::Worse
+    }
+}
+
 /// How candidate `a` stands against `b` on objective `objective`: from the runs for
-/// the measured objectives, from the capacity brackets for throughput at the SLO (`a` is
-/// better when its lower end is above `b`'s upper end). A missing figure (no completed
-/// workflow for a latency) is worse than any.
+/// the measured objectives (`report::compare`), from the capacity brackets for throughput
+/// at the SLO (distinguishably better when `a`'s bracket lies wholly above `b`'s). A
+/// missing figure (no completed workflow for a latency) is worse than any.
 pub fn compare_candidates(
     results: &ScenarioResults,
     candidates: &[Candidate],
     a: usize,
     b: usize,
     objective: usize,
-) -> Order {
+) -> Standing {
     let objective = OBJECTIVES[objective];
     let Some(measure) = objective.measure else {
         let bracket = |c: &Candidate| {
@@ -114,38 +198,37 @@ pub fn compare_candidates(
             ))
         };
         return match (bracket(&candidates[a]), bracket(&candidates[b])) {
-            (Some((low_a, _)), Some((_, high_b))) if low_a > high_b => Order::Better,
-            (Some((_, high_a)), Some((low_b, _))) if low_b > high_a => Order::Worse,
-            (Some(_), None) if candidates[b].capacity.is_some() => Order::Better,
-            (None, Some(_)) if candidates[a].capacity.is_some() => Order::Worse,
-            _ => Order::Same,
+            (Some((low_a, high_a)), Some((low_b, high_b))) => Standing::of(
+                order_of(low_a, low_b, Better::Higher),
+                low_a > high_b || low_b > high_a,
+            ),
+            (Some(_), None) => Standing::of(Order::Better, true),
+            (None, Some(_)) => Standing::of(Order::Worse, true),
+            (None, None) => Standing::of(Order::Same, false),
         };
     };
+    let value = |design: &Design| {
+        let values: Option<Vec<f64>> = results
+            .runs
+            .iter()
+            .filter(|run| run.design == *design)
+            .map(|run| measure.value(run))
+            .collect();
+        mean(&values?)
+    };
     let (design_a, design_b) = (&results.designs[a], &results.designs[b]);
-    match compare(results, measure, design_a, design_b) {
-        Some(comparison) if comparison.distinguishable() => {
-            let a_higher = comparison.difference > 0.0;
-            if a_higher == (objective.better == Better::Higher) {
-                Order::Better
-            } else {
-                Order::Worse
-            }
+    match (value(design_a), value(design_b)) {
+        (Some(value_a), Some(value_b)) => {
+            let distinguishable =
+                compare(results, measure, design_a, design_b).is_some_and(|c| c.distinguishable());
+            Standing::of(
+                order_of(value_a, value_b, objective.better),
+                distinguishable,
+            )
         }
-        Some(_) => Order::Same,
-        None => {
-            let has = |design: &crate::coordination::Design| {
-                results
-                    .runs
-                    .iter()
-                    .filter(|run| run.design == *design)
-                    .all(|run| measure.value(run).is_some())
-            };
-            match (has(design_a), has(design_b)) {
-                (true, false) => Order::Better,
-                (false, true) => Order::Worse,
-                _ => Order::Same,
-            }
-        }
+        (Some(_), None) => Standing::of(Order::Better, true),
+        (None, Some(_)) => Standing::of(Order::Worse, true),
+        (None, None) => Standing::of(Order::Same, false),
     }
 }
 
@@ -157,15 +240,26 @@ mod tests {
     /// what the front does with the significance tests taken out.
     fn front_of(values: &[[f64; 7]], eligible: &[bool]) -> Vec<bool> {
         pareto_front(eligible, |a, b, o| {
-            let (x, y) = (values[a][o], values[b][o]);
-            if x < y {
-                Order::Better
-            } else if x > y {
-                Order::Worse
-            } else {
-                Order::Same
-            }
+            Standing::of(order_of(values[a][o], values[b][o], Better::Lower), true)
         })
+    }
+
+    #[test]
+    fn noise_cannot_make_dominance_go_round_in_a_cycle() {
+        // Three objectives (the others equal); differences of 0.6 are within the noise,
+        // of 1.2 beyond it. Judged by the noise alone ("not distinguishably worse"), the
+        // first would dominate the second, the second the third and the third the first,
+        // leaving the front empty; judged by the figures, no one dominates anyone.
+        let values = [
+            [0.0, 1.2, 0.6, 0.0, 0.0, 0.0, 0.0],
+            [0.6, 0.0, 1.2, 0.0, 0.0, 0.0, 0.0],
+            [1.2, 0.6, 0.0, 0.0, 0.0, 0.0, 0.0],
+        ];
+        let front = pareto_front(&[true; 3], |a, b, o| {
+            let (x, y) = (values[a][o], values[b][o]);
+            Standing::of(order_of(x, y, Better::Lower), (x - y).abs() > 1.0)
+        });
+        assert_eq!(front, [true, true, true]);
     }
 
     #[test]

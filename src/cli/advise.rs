@@ -3,15 +3,16 @@
 
 use std::path::Path;
 
-use sagasim::Progress;
 use sagasim::advise::{
-    AdviseOptions, Feasibility, Restriction, VaryPoint, advice_csv, advice_markdown,
+    Advice, AdviseOptions, Feasibility, Restriction, VaryPoint, advice_csv, advice_markdown,
     advice_terminal, advise, chart_points, design_space, restrict,
 };
-use sagasim::report::{ChartFormat, Slo, advice_chart};
+use sagasim::budget::Budget;
+use sagasim::report::{AssertedMetric, ChartFormat, Column, Slo, advice_chart};
 use sagasim::run_folder::{self, ADVICE_FILES, RunManifest};
-use sagasim::scenario::{Override, Scenario, fingerprint};
+use sagasim::scenario::{Override, Scenario, ScenarioError, fingerprint};
 use sagasim::sweep::{Param, check_slo, points};
+use sagasim::{Design, Progress};
 
 use super::args::AdviseArgs;
 use super::{
@@ -22,7 +23,88 @@ use super::{
 /// Most candidates one search may have (designs × combinations of the varied values).
 const MAX_CANDIDATES: usize = 2_000;
 
+/// Keys `--vary` refuses: they would break the comparison (the seed, the replications),
+/// or are searched already (communication, consistency, the designs).
+const NOT_VARIED: [(&str, &str); 6] = [
+    (
+        "scenario.seed",
+        "every candidate runs on the same seed; use --seed",
+    ),
+    (
+        "scenario.replications",
+        "every candidate runs the same replications; use --replications",
+    ),
+    (
+        "scenario.communication",
+        "every design's communication is searched already; restrict it with --only communication=…",
+    ),
+    (
+        "scenario.consistency",
+        "every design's consistency is searched already; restrict it with --only consistency=…",
+    ),
+    (
+        "scenario.variants",
+        "the designs are searched already; restrict them with --only",
+    ),
+    (
+        "designs",
+        "the designs are searched already; restrict them with --only",
+    ),
+];
+
+/// What the flags ask for, checked.
+struct Request {
+    slo: Slo,
+    designs: Vec<Design>,
+    params: Vec<Param>,
+    budget: Budget,
+}
+
 pub(super) fn advise_command(args: AdviseArgs, command: String) -> Result<(), CliError> {
+    let request = read_flags(&args)?;
+    let (vary_points, document) = load_points(&args, &request)?;
+    let first = &vary_points[0].scenario;
+    let default_out = Path::new("results").join(format!("{}-advice", first.name));
+    let out = args.out.clone().unwrap_or_else(|| default_out.clone());
+    let content = advice_content(&document, first, &request.slo, &args);
+    let lock = run_folder::lock(&out).map_err(limits::folder_error)?;
+    run_folder::check_replaceable_with(&out, &ADVICE_FILES, &content, args.force)
+        .map_err(limits::folder_error)?;
+    ensure_writable(&out)?;
+    let runs = vary_points.len() * request.designs.len() * first.replications as usize;
+    progress::start(runs as u64, "runs");
+    let options = AdviseOptions {
+        slo: request.slo,
+        designs: request.designs,
+        varied_keys: request.params.iter().map(|p| p.key.clone()).collect(),
+        capacity_precision: args.capacity.then_some(args.precision),
+        jobs: args.jobs,
+        budget: request.budget,
+        on_run_done: Some(Progress::new(progress::tick)),
+    };
+    let advice = advise(&vary_points, &options).map_err(CliError::Input)?;
+    progress::finish();
+    // The summary first: if a file cannot be written, the advice is still seen.
+    print(&advice_terminal(&advice))?;
+    let command = without_force(&without_default_out(&command, &out, &default_out));
+    write_advice(&advice, &out, &command, !args.no_charts, content)?;
+    drop(lock);
+    if advice.feasible().next().is_none() {
+        let marginal = advice
+            .candidates
+            .iter()
+            .filter(|c| c.feasibility == Feasibility::Marginal)
+            .count();
+        return Err(CliError::NoFeasible(format!(
+            "no candidate meets every SLO ({marginal} marginal); see the nearest misses above"
+        )));
+    }
+    Ok(())
+}
+
+/// The SLO, the designs, the varied keys and the budget, each refused with the flag
+/// named when it cannot be used.
+fn read_flags(args: &AdviseArgs) -> Result<Request, CliError> {
     let typed = args.slo.join(",");
     let slo =
         Slo::parse_all(&args.slo).map_err(|e| CliError::Input(format!("--slo {typed}: {e}")))?;
@@ -38,90 +120,151 @@ pub(super) fn advise_command(args: AdviseArgs, command: String) -> Result<(), Cl
             Restriction::parse(flag).map_err(|e| CliError::Input(format!("--only {flag}: {e}")))
         })
         .collect::<Result<_, _>>()?;
-    let params: Vec<Param> = args
+    let params = args
         .vary
         .iter()
-        .map(|flag| Param::parse(flag).map_err(|e| CliError::Input(format!("--vary {flag}: {e}"))))
-        .collect::<Result<_, _>>()?;
-    let replications = check_replications(args.replications)?;
+        .map(|flag| parse_vary(flag))
+        .collect::<Result<Vec<Param>, _>>()?;
     check_jobs(args.jobs)?;
-    let budget = limits::budget(&args.budget)?;
-    let designs = restrict(design_space(), &only).map_err(CliError::Input)?;
-    let sets = overrides(&args.scenario)?;
-    let (base, document) = Scenario::load_with_fingerprint(&args.scenario.file, &sets)?;
-    if base.system.orchestrator.is_none()
-        && designs.iter().any(|d| d.coordination.uses_orchestrator())
-    {
+    Ok(Request {
+        slo,
+        designs: restrict(design_space(), &only).map_err(CliError::Input)?,
+        params,
+        budget: limits::budget(&args.budget)?,
+    })
+}
+
+/// One `--vary KEY=VALUES`: a sweep parameter on a key that can be varied, without a
+/// value twice.
+fn parse_vary(flag: &str) -> Result<Param, CliError> {
+    let param = Param::parse(flag).map_err(|e| CliError::Input(format!("--vary {flag}: {e}")))?;
+    if let Some((_, why)) = NOT_VARIED.iter().find(|(key, _)| *key == param.key) {
         return Err(CliError::Input(format!(
-            "{}: has no [orchestrator] section, which the orchestrated designs need; add one (workers, work, journal), or search without them with --only coordination=choreography,front-controller,stamp-coupling,stateless",
-            args.scenario.file.display()
+            "--vary {flag}: {} cannot be varied: {why}",
+            param.key
         )));
     }
-    let grid = points(&params);
-    if grid.len().saturating_mul(designs.len()) > MAX_CANDIDATES {
+    let mut seen: Vec<&String> = Vec::new();
+    for value in &param.values {
+        if seen.contains(&value) {
+            return Err(CliError::Input(format!(
+                "--vary {flag}: `{value}` is listed twice; each value makes one candidate per design"
+            )));
+        }
+        seen.push(value);
+    }
+    Ok(param)
+}
+
+/// Every combination of the varied values, each with its scenario (seed and
+/// replications from the flags), checked against the budget; and the effective document
+/// of the scenario without them.
+fn load_points(args: &AdviseArgs, request: &Request) -> Result<(Vec<VaryPoint>, String), CliError> {
+    let replications = check_replications(args.replications)?;
+    let sets = overrides(&args.scenario)?;
+    let (base, document) = Scenario::load_with_fingerprint(&args.scenario.file, &sets)?;
+    check_scenario(&base, &args.scenario.file, request)?;
+    let grid = points(&request.params);
+    if grid.len().saturating_mul(request.designs.len()) > MAX_CANDIDATES {
         return Err(CliError::Input(format!(
             "--vary: {} combinations × {} designs is more than {MAX_CANDIDATES} candidates; vary fewer values, or restrict the designs with --only",
             grid.len(),
-            designs.len()
+            request.designs.len()
         )));
     }
     let mut vary_points = Vec::with_capacity(grid.len());
     for values in grid {
-        let mut point_sets = sets.clone();
-        point_sets.extend(params.iter().zip(&values).map(|(param, value)| Override {
-            key: param.key.clone(),
-            value: value.clone(),
-        }));
-        let mut scenario = if params.is_empty() {
-            base.clone()
-        } else {
-            Scenario::load(&args.scenario.file, &point_sets)?
-        };
+        let mut scenario =
+            if request.params.is_empty() {
+                base.clone()
+            } else {
+                let mut point_sets = sets.clone();
+                point_sets.extend(request.params.iter().zip(&values).map(|(param, value)| {
+                    Override {
+                        key: param.key.clone(),
+                        value: value.clone(),
+                    }
+                }));
+                Scenario::load(&args.scenario.file, &point_sets)
+                    .map_err(|error| as_vary_error(error, &request.params, &values))?
+            };
         if let Some(seed) = args.seed {
             scenario.seed = seed;
         }
         if let Some(replications) = replications {
             scenario.replications = replications;
         }
-        scenario.designs = designs.clone();
-        limits::check_estimate(&scenario, args.jobs, &budget)?;
+        scenario.designs = request.designs.clone();
+        limits::check_estimate(&scenario, args.jobs, &request.budget)?;
         vary_points.push(VaryPoint { values, scenario });
     }
-    let first = &vary_points[0].scenario;
-    let default_out = Path::new("results").join(format!("{}-advice", first.name));
-    let out = args.out.clone().unwrap_or_else(|| default_out.clone());
-    let content = advice_content(&document, first, &slo, &args);
-    let lock = run_folder::lock(&out).map_err(limits::folder_error)?;
-    run_folder::check_replaceable_with(&out, &ADVICE_FILES, &content, args.force)
-        .map_err(limits::folder_error)?;
-    ensure_writable(&out)?;
-    let runs = vary_points.len() * designs.len() * first.replications as usize;
-    progress::start(runs as u64, "runs");
-    let options = AdviseOptions {
-        slo,
-        designs,
-        varied_keys: params.iter().map(|p| p.key.clone()).collect(),
-        capacity_precision: args.capacity.then_some(args.precision),
-        jobs: args.jobs,
-        budget,
-        on_run_done: Some(Progress::new(progress::tick)),
-    };
-    let advice = advise(&vary_points, &options);
-    progress::finish();
-    print(&advice_terminal(&advice))?;
-    let command = without_force(&without_default_out(&command, &out, &default_out));
-    let mut files: Vec<(&str, Vec<u8>)> = vec![("advice.csv", advice_csv(&advice).into_bytes())];
-    let chart = if args.no_charts {
-        None
-    } else {
-        let bytes = advice_chart(&advice.scenario, &chart_points(&advice), ChartFormat::Png)
+    Ok((vary_points, document))
+}
+
+/// What the search needs of the scenario: an `[orchestrator]` for the orchestrated
+/// designs, status queries for a status bound.
+fn check_scenario(base: &Scenario, file: &Path, request: &Request) -> Result<(), CliError> {
+    if base.system.orchestrator.is_none()
+        && request
+            .designs
+            .iter()
+            .any(|d| d.coordination.uses_orchestrator())
+    {
+        return Err(CliError::Input(format!(
+            "{}: has no [orchestrator] section, which the orchestrated designs need; add one (workers, work, journal), or search without them with --only coordination=choreography,front-controller,stamp-coupling,stateless",
+            file.display()
+        )));
+    }
+    let status_bound = request
+        .slo
+        .bounds
+        .iter()
+        .find(|b| b.metric == AssertedMetric::Value(Column::StatusAnsweredRatio));
+    if let Some(bound) = status_bound
+        && base.system.workload.status_every.is_none()
+    {
+        return Err(CliError::Input(format!(
+            "--slo {}: {} polls no status, so no design answers any query; add `status_queries = {{ every = \"500ms\" }}` to [workload] (or --set 'workload.status_queries={{ every = \"500ms\" }}')",
+            bound.text,
+            file.display()
+        )));
+    }
+    Ok(())
+}
+
+/// A scenario error that a varied value caused names `--vary`, not `--set`.
+fn as_vary_error(error: ScenarioError, params: &[Param], values: &[String]) -> CliError {
+    let text = error.to_string();
+    for (param, value) in params.iter().zip(values) {
+        let set = format!("--set {}={value}", param.key);
+        if text.starts_with(&set) {
+            let flag = format!("--vary {}={}", param.key, param.values.join(","));
+            return CliError::Input(format!("{flag} (at {value}){}", &text[set.len()..]));
+        }
+    }
+    CliError::Scenario(error)
+}
+
+/// Render every file in memory, then swap them in as a set; print what was written.
+fn write_advice(
+    advice: &Advice,
+    out: &Path,
+    command: &str,
+    charts: bool,
+    content: String,
+) -> Result<(), CliError> {
+    let mut files: Vec<(&str, Vec<u8>)> = vec![("advice.csv", advice_csv(advice).into_bytes())];
+    let chart = if charts {
+        let bytes = advice_chart(&advice.scenario, &chart_points(advice), ChartFormat::Png)
             .map_err(|e| CliError::Other(e.into()))?;
         files.push(("advice.png", bytes));
         Some("advice.png")
+    } else {
+        None
     };
     files.push((
         "advice.md",
-        advice_markdown(&advice, &command, chart).into_bytes(),
+        advice_markdown(advice, command, chart).into_bytes(),
     ));
     let manifest = RunManifest {
         scenario: advice.scenario.clone(),
@@ -129,20 +272,9 @@ pub(super) fn advise_command(args: AdviseArgs, command: String) -> Result<(), Cl
         truncated: false,
     };
     files.push((run_folder::MANIFEST, manifest.to_json()));
-    run_folder::replace(&out, &files).map_err(limits::folder_error)?;
-    drop(lock);
+    run_folder::replace(out, &files).map_err(limits::folder_error)?;
     for (name, _) in &files {
         note(format_args!("wrote {}", out.join(name).display()));
-    }
-    if advice.feasible().next().is_none() {
-        let marginal = advice
-            .candidates
-            .iter()
-            .filter(|c| c.feasibility == Feasibility::Marginal)
-            .count();
-        return Err(CliError::NoFeasible(format!(
-            "no candidate meets every SLO ({marginal} marginal); see the nearest misses above"
-        )));
     }
     Ok(())
 }

@@ -211,6 +211,20 @@ pub fn communication_label(value: Communication) -> &'static str {
     }
 }
 
+/// The communication named `text` (`async` or `sync`), if any.
+pub fn communication_from_label(text: &str) -> Option<Communication> {
+    [Communication::Async, Communication::Sync]
+        .into_iter()
+        .find(|c| communication_label(*c) == text)
+}
+
+/// The consistency named `text` (`atomic` or `eventual`), if any.
+pub fn consistency_from_label(text: &str) -> Option<Consistency> {
+    [Consistency::Atomic, Consistency::Eventual]
+        .into_iter()
+        .find(|c| consistency_label(*c) == text)
+}
+
 /// `atomic` or `eventual`.
 pub fn consistency_label(value: Consistency) -> &'static str {
     match value {

@@ -21,7 +21,8 @@ use crate::model::{
 
 pub use choreography::Choreography;
 pub use design::{
-    ALL_PATTERNS, Coordination, Design, PATTERNS, Pattern, communication_label, consistency_label,
+    ALL_PATTERNS, Coordination, Design, PATTERNS, Pattern, communication_from_label,
+    communication_label, consistency_from_label, consistency_label,
 };
 pub use flows::{DesignFlows, FlowMessage, flow_message, message_flows};
 pub use front_controller::FrontController;

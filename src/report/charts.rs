@@ -8,7 +8,7 @@ mod advice;
 mod draw;
 mod sweep;
 
-pub use advice::AdvicePoint;
+pub use advice::{AdviceMark, AdvicePoint};
 
 pub use draw::{axis_top, decade_range, drawable, log_tick_label, tick_label, value_range};
 

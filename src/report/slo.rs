@@ -42,98 +42,143 @@ pub enum Unit {
     Size,
 }
 
-/// The metrics a bound may name: what they read and the bound's unit.
-pub const METRICS: &[(&str, AssertedMetric, Unit)] = &[
-    (
+/// A metric a bound may name: what it reads, the bound's unit, and whether it is a
+/// workflow latency (which load eventually breaks: what a capacity search needs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricInfo {
+    /// As written in a bound.
+    pub name: &'static str,
+    /// What it reads.
+    pub metric: AssertedMetric,
+    /// The bound's unit.
+    pub unit: Unit,
+    /// A latency of completed workflows.
+    pub latency: bool,
+}
+
+const fn metric(
+    name: &'static str,
+    metric: AssertedMetric,
+    unit: Unit,
+    latency: bool,
+) -> MetricInfo {
+    MetricInfo {
+        name,
+        metric,
+        unit,
+        latency,
+    }
+}
+
+/// The metrics a bound may name.
+pub const METRICS: &[MetricInfo] = &[
+    metric(
         "p50",
         AssertedMetric::Value(Column::LatencyP50Ms),
         Unit::Duration,
+        true,
     ),
-    (
+    metric(
         "p95",
         AssertedMetric::Value(Column::LatencyP95Ms),
         Unit::Duration,
+        true,
     ),
-    (
+    metric(
         "p99",
         AssertedMetric::Value(Column::LatencyP99Ms),
         Unit::Duration,
+        true,
     ),
-    (
+    metric(
         "p999",
         AssertedMetric::Value(Column::LatencyP999Ms),
         Unit::Duration,
+        true,
     ),
-    (
+    metric(
         "mean",
         AssertedMetric::Value(Column::LatencyMeanMs),
         Unit::Duration,
+        true,
     ),
-    (
+    metric(
         "max",
         AssertedMetric::Value(Column::LatencyMaxMs),
         Unit::Duration,
+        true,
     ),
-    (
+    metric(
         "throughput",
         AssertedMetric::Value(Column::ThroughputPerS),
         Unit::PerSecond,
+        false,
     ),
-    (
+    metric(
         "completed",
         AssertedMetric::ShareOfStarted(Column::Completed),
         Unit::Percent,
+        false,
     ),
-    (
+    metric(
         "compensated",
         AssertedMetric::ShareOfStarted(Column::Compensated),
         Unit::Percent,
+        false,
     ),
-    (
+    metric(
         "failed",
         AssertedMetric::ShareOfStarted(Column::Failed),
         Unit::Percent,
+        false,
     ),
-    (
+    metric(
         "stuck",
         AssertedMetric::ShareOfStarted(Column::Stuck),
         Unit::Percent,
+        false,
     ),
-    (
+    metric(
         "inconsistent",
         AssertedMetric::ShareOfStarted(Column::Inconsistent),
         Unit::Percent,
+        false,
     ),
-    (
+    metric(
         "duplicates",
         AssertedMetric::ShareOfStarted(Column::DuplicateEffects),
         Unit::Percent,
+        false,
     ),
-    (
+    metric(
         "status",
         AssertedMetric::Value(Column::StatusAnsweredRatio),
         Unit::Percent,
+        false,
     ),
-    (
+    metric(
         "messages",
         AssertedMetric::Value(Column::MessagesPerWorkflow),
         Unit::Number,
+        false,
     ),
-    (
+    metric(
         "bytes",
         AssertedMetric::Value(Column::BytesPerWorkflow),
         Unit::Size,
+        false,
     ),
-    (
+    metric(
         "consistency-time-p99",
         AssertedMetric::Value(Column::TimeToConsistencyP99Ms),
         Unit::Duration,
+        false,
     ),
 ];
 
 /// The metric names, for help and error messages.
 pub fn metric_names() -> String {
-    let names: Vec<&str> = METRICS.iter().map(|(name, _, _)| *name).collect();
+    let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
     names.join(", ")
 }
 
@@ -152,6 +197,8 @@ pub struct Bound {
     pub bound: f64,
     /// How the bound is read and values are shown.
     pub unit: Unit,
+    /// Whether it bounds a workflow latency (not the time to consistency).
+    pub latency: bool,
 }
 
 impl Bound {
@@ -170,17 +217,18 @@ impl Bound {
         value: &str,
     ) -> Result<Bound, String> {
         let name = name.trim();
-        let (_, metric, unit) = METRICS
+        let info = METRICS
             .iter()
-            .find(|(known, _, _)| *known == name)
+            .find(|m| m.name == name)
             .ok_or_else(|| format!("unknown metric `{name}` (one of {})", metric_names()))?;
         Ok(Bound {
             text: text.trim().to_string(),
             name: name.to_string(),
-            metric: *metric,
+            metric: info.metric,
             comparison,
-            bound: parse_bound(value.trim(), *unit)?,
-            unit: *unit,
+            bound: parse_bound(value.trim(), info.unit)?,
+            unit: info.unit,
+            latency: info.latency,
         })
     }
 
@@ -217,21 +265,6 @@ impl Bound {
             Unit::Number => format!("{value:.3}"),
             Unit::Size => format!("{value:.0} B"),
         }
-    }
-
-    /// Whether the bound is on a workflow latency (not the time to consistency).
-    pub fn is_latency(&self) -> bool {
-        matches!(
-            self.metric,
-            AssertedMetric::Value(
-                Column::LatencyP50Ms
-                    | Column::LatencyP95Ms
-                    | Column::LatencyP99Ms
-                    | Column::LatencyP999Ms
-                    | Column::LatencyMeanMs
-                    | Column::LatencyMaxMs
-            )
-        )
     }
 
     /// How far `value` is past the bound, and which way: "50.000 ms over the bound of
@@ -341,7 +374,7 @@ impl Slo {
     pub fn latency_bound_ms(&self) -> f64 {
         self.bounds
             .iter()
-            .filter(|b| b.is_latency() && b.comparison == Inequality::AtMost)
+            .filter(|b| b.latency && b.comparison == Inequality::AtMost)
             .map(|b| b.bound)
             .fold(0.0, f64::max)
     }

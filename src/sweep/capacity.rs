@@ -31,7 +31,7 @@ pub fn check_slo(slo: &Slo) -> Result<(), String> {
     if slo
         .bounds
         .iter()
-        .any(|b| b.is_latency() && b.comparison == Inequality::AtMost)
+        .any(|b| b.latency && b.comparison == Inequality::AtMost)
     {
         return Ok(());
     }

@@ -20,10 +20,21 @@ pub struct AdvicePoint {
     pub messages_per_workflow: f64,
     /// y: p99 latency, ms.
     pub latency_p99_ms: f64,
-    /// 0 feasible, 1 marginal, 2 rejected.
-    pub verdict: usize,
-    /// On the Pareto front.
-    pub pareto: bool,
+    /// How it fared.
+    pub mark: AdviceMark,
+}
+
+/// How a candidate fared, as the chart marks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdviceMark {
+    /// Feasible and on the Pareto front: a large blue disc, labelled.
+    Front,
+    /// Feasible but dominated: a green disc.
+    Feasible,
+    /// The data cannot tell: an orange triangle.
+    Marginal,
+    /// Rejected: a grey cross.
+    Rejected,
 }
 
 const FRONT: RGBColor = RGBColor(0, 114, 178);
@@ -72,19 +83,26 @@ pub fn advice<DB: DrawingBackend>(
         .draw()
         .map_err(text)?;
     // Rejected first, so that the candidates that matter are drawn on top.
-    for verdict in [2, 1, 0] {
-        for point in points.iter().filter(|p| p.verdict == verdict) {
+    for mark in [
+        AdviceMark::Rejected,
+        AdviceMark::Marginal,
+        AdviceMark::Feasible,
+        AdviceMark::Front,
+    ] {
+        for point in points.iter().filter(|p| p.mark == mark) {
             let at = (point.messages_per_workflow, point.latency_p99_ms);
-            let marker = match (verdict, point.pareto) {
-                (0, true) => Circle::new((0, 0), 8, FRONT.filled()).into_dyn(),
-                (0, false) => Circle::new((0, 0), 6, FEASIBLE.filled()).into_dyn(),
-                (1, _) => TriangleMarker::new((0, 0), 8, MARGINAL.filled()).into_dyn(),
-                _ => Cross::new((0, 0), 5, REJECTED.stroke_width(2)).into_dyn(),
+            let marker = match mark {
+                AdviceMark::Front => Circle::new((0, 0), 8, FRONT.filled()).into_dyn(),
+                AdviceMark::Feasible => Circle::new((0, 0), 6, FEASIBLE.filled()).into_dyn(),
+                AdviceMark::Marginal => {
+                    TriangleMarker::new((0, 0), 8, MARGINAL.filled()).into_dyn()
+                }
+                AdviceMark::Rejected => Cross::new((0, 0), 5, REJECTED.stroke_width(2)).into_dyn(),
             };
             chart
                 .draw_series(std::iter::once(EmptyElement::at(at) + marker))
                 .map_err(text)?;
-            if point.pareto {
+            if mark == AdviceMark::Front {
                 chart
                     .draw_series(std::iter::once(
                         EmptyElement::at(at)
