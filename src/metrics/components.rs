@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::model::InterfaceLoad;
+
 /// What a component is in a design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -46,9 +48,17 @@ pub struct ComponentLoad {
     pub max_queue: usize,
     pub rejected: u64,
     pub dead_letters: u64,
+    /// Its network interface's figures, if it has one.
+    pub interface: Option<InterfaceLoad>,
 }
 
 impl ComponentLoad {
+    /// Busy share of its network interface over a window of `window_nanos`.
+    pub fn interface_utilization(&self, window_nanos: f64) -> Option<f64> {
+        let interface = self.interface?;
+        (window_nanos > 0.0).then(|| interface.busy_nanos as f64 / window_nanos)
+    }
+
     /// Busy share of the workers over a window of `window_nanos`; `None` without workers.
     pub fn utilization(&self, window_nanos: f64) -> Option<f64> {
         self.share(self.busy_nanos, window_nanos)
@@ -81,6 +91,12 @@ pub struct ComponentRow {
     pub rejected: u64,
     /// Measured messages lost on their way to it.
     pub dead_letters: u64,
+    /// Busy share of its network interface (only with `interface`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface_utilization: Option<f64>,
+    /// Mean wait of its outgoing messages for the interface, ms (only with `interface`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface_wait_mean_ms: Option<f64>,
 }
 
 impl ComponentRow {
@@ -96,6 +112,8 @@ impl ComponentRow {
             max_queue: load.max_queue as u64,
             rejected: load.rejected,
             dead_letters: load.dead_letters,
+            interface_utilization: load.interface_utilization(window_nanos),
+            interface_wait_mean_ms: load.interface.and_then(|i| i.wait_mean_ms),
         }
     }
 }

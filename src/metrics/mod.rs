@@ -324,12 +324,23 @@ impl RunMetrics {
             .iter()
             .find(|l| l.is_coordinator)
             .and_then(utilization);
-        let mut bottleneck: Option<(&str, f64)> = None;
+        // The busiest resource: a component's workers, or its network interface.
+        let mut bottleneck: Option<(String, f64)> = None;
         for load in loads {
-            if let Some(value) = utilization(load)
-                && bottleneck.is_none_or(|(_, best)| value > best)
-            {
-                bottleneck = Some((load.name.as_str(), value));
+            let resources = [
+                (utilization(load), None),
+                (load.interface_utilization(window_nanos), Some("interface")),
+            ];
+            for (value, part) in resources {
+                if let Some(value) = value
+                    && bottleneck.as_ref().is_none_or(|(_, best)| value > *best)
+                {
+                    let name = match part {
+                        None => load.name.clone(),
+                        Some(part) => format!("{} {part}", load.name),
+                    };
+                    bottleneck = Some((name, value));
+                }
             }
         }
         let (coupling_edges, coupling_max_peers) = self.edges.counts();
@@ -362,8 +373,8 @@ impl RunMetrics {
             status_staleness_steps_mean: (answered > 0)
                 .then(|| self.status_staleness_sum as f64 / answered as f64),
             coordinator_utilization,
-            max_utilization: bottleneck.map(|(_, value)| value),
-            bottleneck: bottleneck.map(|(name, _)| name.to_string()),
+            max_utilization: bottleneck.as_ref().map(|(_, value)| *value),
+            bottleneck: bottleneck.map(|(name, _)| name),
             coupling_edges,
             coupling_max_peers,
             events,

@@ -4,6 +4,7 @@
 
 mod distribution;
 mod faults;
+mod interface;
 mod message;
 mod network;
 mod station;
@@ -17,6 +18,7 @@ pub use faults::{
     Communication, Consistency, Delivery, FaultKind, FaultOccurrence, FaultSpec, FaultTiming,
     Policy, occurrences,
 };
+pub use interface::InterfaceLoad;
 pub use message::{CallLink, Message, MessageKind, ROLLBACK_GAVE_UP};
 pub use system::{
     Arrivals, ComponentId, FailureModel, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes,

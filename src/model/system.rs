@@ -58,6 +58,8 @@ pub struct ServiceSpec {
     /// A redelivered or duplicated request has no second effect.
     pub idempotent: bool,
     pub delivery: Delivery,
+    /// Its network interface's capacity, bits per second (`None`: unlimited).
+    pub interface_bits_per_s: Option<f64>,
 }
 
 /// The orchestrator, when an orchestrated variant runs.
@@ -72,6 +74,8 @@ pub struct OrchestratorSpec {
     /// Answering one status query (read-only: no journal write).
     pub query: DurationDistribution,
     pub delivery: Delivery,
+    /// Its network interface's capacity, bits per second (`None`: unlimited).
+    pub interface_bits_per_s: Option<f64>,
 }
 
 /// Link properties between two components.

@@ -10,8 +10,8 @@ use crate::scenario::{Scenario, effective_scenario, json_schema};
 
 use super::scorecard::{SCORECARD_COLUMNS, scorecard, scorecard_rows};
 use super::{
-    COMPONENT_COLUMNS, Cell, DIFFERENCE_COLUMNS, FAULT_COLUMNS, MESSAGE_COLUMNS, SUMMARY_COLUMNS,
-    component_rows, difference_rows, fault_rows, message_rows, summary_rows,
+    COMPONENT_COLUMNS, Cell, DIFFERENCE_COLUMNS, FAULT_COLUMNS, INTERFACE_COLUMNS, MESSAGE_COLUMNS,
+    SUMMARY_COLUMNS, component_rows, difference_rows, fault_rows, message_rows, summary_rows,
 };
 
 /// Bumped whenever a key is renamed or removed, or its meaning changes; new keys and new
@@ -22,6 +22,8 @@ pub const RESULTS_SCHEMA_VERSION: u32 = 1;
 struct ExportTable {
     key: &'static str,
     columns: &'static [&'static str],
+    /// Columns that follow `columns` only in some results (their rows are longer then).
+    optional: &'static [&'static str],
     rows: fn(&ScenarioResults, &Scenario) -> Vec<Vec<Cell>>,
 }
 
@@ -29,31 +31,37 @@ const TABLES: [ExportTable; 6] = [
     ExportTable {
         key: "summary",
         columns: &SUMMARY_COLUMNS,
+        optional: &[],
         rows: |results, _| summary_rows(results),
     },
     ExportTable {
         key: "faults",
         columns: &FAULT_COLUMNS,
+        optional: &[],
         rows: |results, _| fault_rows(results),
     },
     ExportTable {
         key: "messages",
         columns: &MESSAGE_COLUMNS,
+        optional: &[],
         rows: |results, _| message_rows(results),
     },
     ExportTable {
         key: "components",
         columns: &COMPONENT_COLUMNS,
+        optional: &INTERFACE_COLUMNS,
         rows: |results, _| component_rows(results),
     },
     ExportTable {
         key: "differences",
         columns: &DIFFERENCE_COLUMNS,
+        optional: &[],
         rows: |results, _| difference_rows(results),
     },
     ExportTable {
         key: "scorecard",
         columns: &SCORECARD_COLUMNS,
+        optional: &[],
         rows: |results, scenario| scorecard_rows(&scorecard(results, scenario.system.steps.len())),
     },
 ];
@@ -108,7 +116,13 @@ pub fn results_json(results: &ScenarioResults, scenario: &Scenario, command: &st
     document.insert("effective_scenario".into(), effective_scenario(scenario));
     for table in &TABLES {
         let rows = (table.rows)(results, scenario);
-        document.insert(table.key.into(), table_value(table.columns, &rows));
+        let columns: Vec<&str> = table
+            .columns
+            .iter()
+            .chain(table.optional)
+            .copied()
+            .collect();
+        document.insert(table.key.into(), table_value(&columns, &rows));
     }
     let mut text = serde_json::to_string_pretty(&Value::Object(document)).unwrap_or_default();
     text.push('\n');
@@ -116,9 +130,10 @@ pub fn results_json(results: &ScenarioResults, scenario: &Scenario, command: &st
 }
 
 /// The JSON Schema of a table keyed by `columns`: every column present, nothing else.
-pub fn table_schema(columns: &[&str]) -> Value {
+pub fn table_schema(columns: &[&str], optional: &[&str]) -> Value {
     let properties: Map<String, Value> = columns
         .iter()
+        .chain(optional)
         .map(|column| {
             (
                 (*column).to_string(),
@@ -190,7 +205,10 @@ pub fn results_schema() -> Value {
     );
     let mut required: Vec<String> = properties.keys().cloned().collect();
     for table in &TABLES {
-        properties.insert(table.key.into(), table_schema(table.columns));
+        properties.insert(
+            table.key.into(),
+            table_schema(table.columns, table.optional),
+        );
         required.push(table.key.to_string());
     }
     json!({

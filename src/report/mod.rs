@@ -302,15 +302,41 @@ pub const COMPONENT_COLUMNS: [&str; 11] = [
     "dead_letters",
 ];
 
+/// The columns `components.csv` adds when the scenario declares network interfaces
+/// (absent otherwise, so that a scenario without them writes what it always did).
+pub const INTERFACE_COLUMNS: [&str; 2] = ["interface_utilization", "interface_wait_mean_ms"];
+
+/// Whether any component of the run has a network interface.
+fn has_interfaces(results: &ScenarioResults) -> bool {
+    results.runs.iter().any(|run| {
+        run.result
+            .components
+            .iter()
+            .any(|c| c.interface_utilization.is_some())
+    })
+}
+
+/// `components.csv`'s columns for these results: `COMPONENT_COLUMNS`, then
+/// `INTERFACE_COLUMNS` when there are interfaces.
+pub fn component_columns(results: &ScenarioResults) -> Vec<&'static str> {
+    let mut columns = COMPONENT_COLUMNS.to_vec();
+    if has_interfaces(results) {
+        columns.extend(INTERFACE_COLUMNS);
+    }
+    columns
+}
+
 /// One row per (design, replication, component): the client first, then the components
-/// with workers. `held_fraction` is the part of `utilization` spent blocked on calls.
+/// with workers. `held_fraction` is the part of `utilization` spent blocked on calls;
+/// with interfaces, each one's busy share and its messages' mean wait follow.
 pub fn component_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
+    let interfaces = has_interfaces(results);
     results
         .runs
         .iter()
         .flat_map(|run| {
             run.result.components.iter().map(move |component| {
-                vec![
+                let mut row = vec![
                     Cell::Text(run.design.label.clone()),
                     Cell::Count(u64::from(run.replication)),
                     Cell::Text(component.component.clone()),
@@ -322,7 +348,12 @@ pub fn component_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
                     Cell::Count(component.max_queue),
                     Cell::Count(component.rejected),
                     Cell::Count(component.dead_letters),
-                ]
+                ];
+                if interfaces {
+                    row.push(Cell::Number(component.interface_utilization));
+                    row.push(Cell::Number(component.interface_wait_mean_ms));
+                }
+                row
             })
         })
         .collect()
@@ -371,7 +402,7 @@ pub fn run_files(
         ("messages.csv", csv(&MESSAGE_COLUMNS, message_rows(results))),
         (
             "components.csv",
-            csv(&COMPONENT_COLUMNS, component_rows(results)),
+            csv(&component_columns(results), component_rows(results)),
         ),
         (
             "differences.csv",

@@ -54,6 +54,14 @@ fn delivery(value: Delivery) -> &'static str {
 
 /// Bits per second in the largest unit that holds it exactly; otherwise in bps (`f64`'s
 /// display is the shortest text that reads back exactly, and never an exponent).
+/// A component's own interface, resolved (written only where there is one, so that a
+/// scenario without interfaces reads as it always did).
+fn with_interface(section: &mut Value, bits_per_s: Option<f64>) {
+    if let (Some(bits), Some(object)) = (bits_per_s, section.as_object_mut()) {
+        object.insert("interface".into(), bandwidth(bits).into());
+    }
+}
+
 fn bandwidth(bits_per_s: f64) -> String {
     for (unit, size) in [("Tbps", 1e12), ("Gbps", 1e9), ("Mbps", 1e6), ("Kbps", 1e3)] {
         let count = bits_per_s / size;
@@ -145,23 +153,22 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
         }),
     );
     if let Some(orchestrator) = &system.orchestrator {
-        out.insert(
-            "orchestrator".into(),
-            json!({
-                "workers": orchestrator.workers,
-                "queue": orchestrator.queue,
-                "work": distribution(&orchestrator.work),
-                "journal": distribution(&orchestrator.journal),
-                "query": distribution(&orchestrator.query),
-                "delivery": delivery(orchestrator.delivery),
-            }),
-        );
+        let mut section = json!({
+            "workers": orchestrator.workers,
+            "queue": orchestrator.queue,
+            "work": distribution(&orchestrator.work),
+            "journal": distribution(&orchestrator.journal),
+            "query": distribution(&orchestrator.query),
+            "delivery": delivery(orchestrator.delivery),
+        });
+        with_interface(&mut section, orchestrator.interface_bits_per_s);
+        out.insert("orchestrator".into(), section);
     }
     let services: Vec<Value> = system
         .services
         .iter()
         .map(|service| {
-            json!({
+            let mut section = json!({
                 "name": service.name,
                 "workers": service.workers,
                 "queue": service.queue,
@@ -173,7 +180,9 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
                 "journal": distribution(&service.journal),
                 "idempotent": service.idempotent,
                 "delivery": delivery(service.delivery),
-            })
+            });
+            with_interface(&mut section, service.interface_bits_per_s);
+            section
         })
         .collect();
     out.insert("services".into(), services.into());

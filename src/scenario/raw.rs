@@ -206,6 +206,10 @@ pub struct RawNetwork {
     pub loss: Option<Probability>,
     /// Probability that a message is delivered twice.
     pub duplicate: Option<Probability>,
+    /// Capacity of each component's network interface: its outgoing messages are sent
+    /// one after another at this rate (absent = unlimited). A service or the orchestrator
+    /// may override it.
+    pub interface: Option<BandwidthValue>,
 }
 
 /// One directed link override, `src` → `dst`.
@@ -244,6 +248,8 @@ pub struct RawOrchestrator {
     /// Answering one status query (default: `[defaults] query`).
     pub query: Option<DistributionValue>,
     pub delivery: Option<RawDelivery>,
+    /// Its network interface's capacity (default: `[network] interface`).
+    pub interface: Option<BandwidthValue>,
 }
 
 /// `[defaults]`: what every service has unless it says otherwise.
@@ -280,6 +286,8 @@ pub struct RawService {
     /// A redelivered or duplicated request has no second effect (default false).
     pub idempotent: Option<bool>,
     pub delivery: Option<RawDelivery>,
+    /// Its network interface's capacity (default: `[network] interface`).
+    pub interface: Option<BandwidthValue>,
 }
 
 /// `[workflow]`: the steps, in order, by service name.

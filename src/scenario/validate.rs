@@ -16,9 +16,9 @@ use crate::model::{
 use super::error::{ScenarioError, Source};
 use super::raw::{
     RawArrivals, RawCommunication, RawConsistency, RawDefaults, RawDelivery, RawFault,
-    RawScenarioFile, RawService,
+    RawScenarioFile,
 };
-use super::values::DistributionValue;
+use super::values::{BandwidthValue, DistributionValue};
 use super::{Scenario, designs};
 
 /// Built-in defaults for what neither a service nor `[defaults]` sets.
@@ -43,6 +43,10 @@ fn network_delivery(raw: &RawScenarioFile) -> Delivery {
         raw.network.as_ref().and_then(|n| n.delivery),
         Delivery::Direct,
     )
+}
+
+fn network_interface(raw: &RawScenarioFile) -> Option<BandwidthValue> {
+    raw.network.as_ref().and_then(|n| n.interface)
 }
 
 fn distribution(value: &Option<DistributionValue>) -> Option<DurationDistribution> {
@@ -93,7 +97,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
     }
     let window = run_window(source, &raw)?;
     let defaults = raw.defaults.as_ref();
-    let services = services(source, &raw.services, defaults, network_delivery(&raw))?;
+    let services = services(source, &raw, defaults)?;
     let steps = steps(source, &raw, &services)?;
     let orchestrator = raw.orchestrator.as_ref().map(|spanned| {
         let section = spanned.get_ref();
@@ -114,6 +118,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
                 .or_else(|| defaults.and_then(|d| distribution(&d.query)))
                 .unwrap_or(DurationDistribution::ZERO),
             delivery: delivery(section.delivery, network_delivery(&raw)),
+            interface_bits_per_s: section.interface.or(network_interface(&raw)).map(|b| b.0),
         })
     });
     let orchestrator = orchestrator.transpose()?;
@@ -251,10 +256,12 @@ fn run_window(source: &Source<'_>, raw: &RawScenarioFile) -> Result<RunWindow, S
 
 fn services(
     source: &Source<'_>,
-    spanned: &Spanned<Vec<RawService>>,
+    file: &RawScenarioFile,
     defaults: Option<&RawDefaults>,
-    default_delivery: Delivery,
 ) -> Result<Vec<ServiceSpec>, ScenarioError> {
+    let spanned = &file.services;
+    let default_delivery = network_delivery(file);
+    let default_interface = network_interface(file);
     let raw = spanned.get_ref();
     let default_workers = defaults_workers(source, defaults)?;
     let default_of = |pick: fn(&RawDefaults) -> &Option<DistributionValue>| {
@@ -318,6 +325,7 @@ fn services(
             journal: distribution(&service.journal).unwrap_or_else(|| default_of(|d| &d.journal)),
             idempotent: service.idempotent.unwrap_or(false),
             delivery: delivery(service.delivery, default_delivery),
+            interface_bits_per_s: service.interface.or(default_interface).map(|b| b.0),
         });
     }
     if services.is_empty() {

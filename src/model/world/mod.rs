@@ -19,6 +19,7 @@ use crate::metrics::{
 };
 
 use super::faults::{Communication, FaultKind, FaultOccurrence, occurrences};
+use super::interface::Interfaces;
 use super::message::Message;
 use super::network::Network;
 use super::station::Station;
@@ -151,6 +152,8 @@ pub struct World<'s> {
     arrivals_end: SimTime,
     stations: Vec<Station>,
     network: Network,
+    /// Network interfaces, when any component has one.
+    interfaces: Option<Interfaces>,
     workflows: WorkflowTable,
     metrics: RunMetrics,
     trace: Option<Tracer>,
@@ -228,6 +231,7 @@ impl<'s> World<'s> {
             last_arrival_at: SimTime::ZERO,
             arrivals_end,
             network: Network::new(&spec.network),
+            interfaces: Interfaces::new(spec, busy_window),
             stations,
             workflows: WorkflowTable::default(),
             metrics: RunMetrics::new(measurement, spec.component_count(), windows),
@@ -463,6 +467,7 @@ impl<'s> World<'s> {
                 max_queue: station.max_queue(),
                 rejected: station.rejected(),
                 dead_letters: station.dead_letters,
+                interface: self.interfaces.as_ref().and_then(|i| i.load(id)),
             });
         }
         let result = self

@@ -1,7 +1,7 @@
 //! Moving messages: sending over the network (loss, duplicates, latency, bandwidth) and
 //! delivery into inboxes or brokers.
 
-use crate::engine::{EventQueue, SimTime, StreamPurpose};
+use crate::engine::{EventQueue, SimDuration, SimTime, StreamPurpose};
 use crate::metrics::MessageCategory;
 
 use super::super::faults::Delivery;
@@ -128,6 +128,11 @@ impl World<'_> {
                 link: message.link(),
             });
         }
+        // The interface carries a message whether or not the network then loses it.
+        let sent_after = match &mut self.interfaces {
+            Some(interfaces) => interfaces.send(src, bytes, queue.now()),
+            None => SimDuration::ZERO,
+        };
         let streams = self.streams;
         let index = u64::from(message.index);
         let loss = self.spec.failures.loss;
@@ -140,7 +145,7 @@ impl World<'_> {
             }
         }
         let rng = || streams.stream(StreamPurpose::Network, number, index);
-        let delay = self.network.delay(src, dst, bytes, rng);
+        let delay = sent_after + self.network.delay(src, dst, bytes, rng);
         if delay.is_zero() {
             // Arrives at this very instant: deliver now instead of through the queue. Still
             // deterministic; it only spares a heap round trip on zero-latency links.

@@ -1,0 +1,101 @@
+//! Network interfaces as shared resources: a component's outgoing messages leave one
+//! after another (FIFO) at its interface's rate, so that a component relaying much data
+//! saturates its link even while its workers idle. A message's transfer starts when the
+//! interface is free and takes size ÷ rate; the network's latency (and any path
+//! `bandwidth`) comes on top. A crashed component's queued transfers still leave: they
+//! were handed to the interface before the crash.
+
+use crate::engine::{SimDuration, SimTime};
+
+use super::system::{ComponentId, SystemSpec};
+
+/// One component's interface and what it measured.
+#[derive(Debug, Clone)]
+struct Interface {
+    bits_per_s: f64,
+    /// When the last queued transfer ends.
+    free_at: SimTime,
+    /// Transfer nanoseconds inside the measured window.
+    busy_nanos: u128,
+    /// Nanoseconds messages sent in the measured window waited for the interface.
+    wait_nanos: u128,
+    waits: u64,
+}
+
+/// What an interface measured over a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InterfaceLoad {
+    /// Transfer nanoseconds inside the measured window.
+    pub busy_nanos: u128,
+    /// Mean wait for the interface of the messages sent in the measured window, ms.
+    pub wait_mean_ms: Option<f64>,
+}
+
+/// Every component's interface (by component index; `None`: unlimited).
+#[derive(Debug, Clone)]
+pub struct Interfaces {
+    lanes: Vec<Option<Interface>>,
+    window: (SimTime, SimTime),
+}
+
+impl Interfaces {
+    /// The interfaces `spec` declares, measured over `window` (`[warmup, arrivals_end)`);
+    /// `None` when no component has one, so that runs without interfaces pay nothing.
+    pub fn new(spec: &SystemSpec, window: (SimTime, SimTime)) -> Option<Interfaces> {
+        let lane = |bits_per_s: Option<f64>| {
+            bits_per_s.map(|bits_per_s| Interface {
+                bits_per_s,
+                free_at: SimTime::ZERO,
+                busy_nanos: 0,
+                wait_nanos: 0,
+                waits: 0,
+            })
+        };
+        let mut lanes = vec![
+            None,
+            lane(
+                spec.orchestrator
+                    .as_ref()
+                    .and_then(|o| o.interface_bits_per_s),
+            ),
+        ];
+        lanes.extend(spec.services.iter().map(|s| lane(s.interface_bits_per_s)));
+        lanes
+            .iter()
+            .any(Option::is_some)
+            .then_some(Interfaces { lanes, window })
+    }
+
+    /// `bytes` leave `src` at `now`: the time until their transfer ends (waiting for the
+    /// interface, then transferring); zero for a component without an interface.
+    pub fn send(&mut self, src: ComponentId, bytes: u64, now: SimTime) -> SimDuration {
+        let (warmup, arrivals_end) = self.window;
+        let Some(Some(interface)) = self.lanes.get_mut(src.index()) else {
+            return SimDuration::ZERO;
+        };
+        let start = interface.free_at.max(now);
+        let transfer = SimDuration::from_nanos_f64(bytes as f64 * 8.0 * 1e9 / interface.bits_per_s);
+        let end = start + transfer;
+        interface.free_at = end;
+        let inside = end
+            .min(arrivals_end)
+            .as_nanos()
+            .saturating_sub(start.max(warmup).as_nanos());
+        interface.busy_nanos += u128::from(inside);
+        if now >= warmup && now < arrivals_end {
+            interface.wait_nanos += u128::from(start.since(now).as_nanos());
+            interface.waits += 1;
+        }
+        end.since(now)
+    }
+
+    /// What component `id`'s interface measured, if it has one.
+    pub fn load(&self, id: ComponentId) -> Option<InterfaceLoad> {
+        let interface = self.lanes.get(id.index())?.as_ref()?;
+        Some(InterfaceLoad {
+            busy_nanos: interface.busy_nanos,
+            wait_mean_ms: (interface.waits > 0)
+                .then(|| interface.wait_nanos as f64 / 1e6 / interface.waits as f64),
+        })
+    }
+}
