@@ -129,3 +129,32 @@ fn without_interfaces_the_components_file_keeps_its_columns() {
     assert!(components.starts_with("variant,replication,component,role,workers,utilization,held_fraction,queue_wait_p99_ms,max_queue,rejected,dead_letters\n"));
     assert!(!components.contains("interface"));
 }
+
+#[test]
+fn interfaces_survive_the_effective_scenario_and_results_json_validates() {
+    let text = chain_scenario(2, None, "\n[network]\ninterface = \"1Gbps\"\n").replace(
+        "[orchestrator]\nworkers = 64\n",
+        "[orchestrator]\nworkers = 64\ninterface = \"30Mbps\"\n",
+    );
+    let scenario = parse(&text);
+    let effective = sagasim::scenario::effective_scenario(&scenario);
+    let table: toml::Table = serde_json::from_value(effective).unwrap_or_else(|e| panic!("{e}"));
+    let again = parse(&toml::to_string(&table).unwrap_or_default());
+    assert_eq!(again, scenario);
+    let results = run_all(&scenario);
+    let json: serde_json::Value = serde_json::from_str(&sagasim::report::results_json(
+        &results,
+        &scenario,
+        "sagasim run x",
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let first = &json["components"][1];
+    assert!(first["interface_utilization"].is_number(), "{first}");
+    let validator = jsonschema::validator_for(&sagasim::report::results_schema())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let problems: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+}
