@@ -75,7 +75,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedule `event` at absolute time `at`, which must not be in the past.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         assert!(
             at >= self.now,
@@ -115,6 +115,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedule `event` after `delay` from now.
+    #[inline]
     pub fn schedule_in(&mut self, delay: SimDuration, event: E) {
         let at = self.now + delay;
         self.schedule_at(at, event);

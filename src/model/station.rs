@@ -159,6 +159,7 @@ impl Station {
     }
 
     /// A message arrives: a free worker takes it, else it queues, else it is rejected.
+    #[inline]
     pub fn admit(&mut self, now: SimTime, message: Message) -> Admission {
         if self.busy < self.workers {
             self.set_busy(now, self.busy + 1);
@@ -195,6 +196,7 @@ impl Station {
     }
 
     /// A worker is free again; it takes the next waiting message, if any, as a new job.
+    #[inline]
     pub fn release_worker(&mut self, now: SimTime) -> Option<Message> {
         assert!(
             self.busy > 0,
