@@ -27,7 +27,7 @@ use crate::model::{Message, MessageKind, ROLLBACK_GAVE_UP, StatusRoute, WorkResu
 
 use super::choreography::start_chain;
 use super::coordinator::{compensate_from, compensation_replied, give_up};
-use super::{Coordinator, Cx, Rules};
+use super::{Coordinator, Cx, Rules, last_step};
 
 pub struct FrontController;
 
@@ -37,6 +37,17 @@ impl Rules for FrontController {
 
     fn start(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
         start_chain(cx, workflow);
+    }
+
+    /// Data passes along the chain; the last step's output goes to the controller with
+    /// its progress, and from there to the client with the answer.
+    fn carried_output(message: &Message, steps: usize) -> Option<u8> {
+        match message.kind {
+            MessageKind::Event => message.step.checked_sub(1),
+            MessageKind::Progress if Some(message.step) == last_step(steps) => Some(message.step),
+            MessageKind::Done => last_step(steps),
+            _ => None,
+        }
     }
 
     fn handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult) {

@@ -60,6 +60,22 @@ pub trait Rules {
     fn message_size(sizes: &MessageSizes, _message: &Message, _steps: usize) -> u64 {
         sizes.base_bytes
     }
+
+    /// Which step's output (`[[services]] output`) a message carries, if any. A chain
+    /// passes each step's output on the event to the next step, and the last step's on
+    /// its answer to the client.
+    fn carried_output(message: &Message, steps: usize) -> Option<u8> {
+        match message.kind {
+            MessageKind::Event => message.step.checked_sub(1),
+            MessageKind::Done => last_step(steps),
+            _ => None,
+        }
+    }
+}
+
+/// The last step's index.
+pub(crate) fn last_step(steps: usize) -> Option<u8> {
+    u8::try_from(steps.checked_sub(1)?).ok()
 }
 
 /// Which component coordinates a variant.

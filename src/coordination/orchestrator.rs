@@ -17,7 +17,7 @@
 use crate::model::{ComponentId, Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
 
 use super::coordinator::{compensate_from, compensation_replied, give_up};
-use super::{Coordinator, Cx, Rules};
+use super::{Coordinator, Cx, Rules, last_step};
 
 pub struct Orchestrator;
 
@@ -86,5 +86,16 @@ impl Rules for Orchestrator {
 
     fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
         give_up(cx, workflow, O);
+    }
+
+    /// The orchestrator relays the data: each step's output comes back in its reply and
+    /// goes on in the next command; the last one's in the answer to the client.
+    fn carried_output(message: &Message, steps: usize) -> Option<u8> {
+        match message.kind {
+            MessageKind::Reply => Some(message.step),
+            MessageKind::Command => message.step.checked_sub(1),
+            MessageKind::Done => last_step(steps),
+            _ => None,
+        }
     }
 }

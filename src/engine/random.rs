@@ -22,6 +22,7 @@ pub enum StreamPurpose {
     Faults = 10,
     Transport = 11,
     Jitter = 12,
+    Output = 13,
 }
 
 /// SplitMix64 (Steele, Lea and Flood 2014): a tiny, portable, well-tested generator whose

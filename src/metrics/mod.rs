@@ -40,11 +40,14 @@ pub enum MessageCategory {
     Status,
     /// Retries and duplicate deliveries.
     RetryDuplicate,
+    /// Step outputs riding on the messages that carry them (bytes only: the messages are
+    /// counted in their own kinds).
+    Data,
 }
 
 impl MessageCategory {
     /// Every category, in chart order.
-    pub const ALL: [MessageCategory; 8] = [
+    pub const ALL: [MessageCategory; 9] = [
         MessageCategory::StartDone,
         MessageCategory::Command,
         MessageCategory::Reply,
@@ -53,6 +56,7 @@ impl MessageCategory {
         MessageCategory::Compensation,
         MessageCategory::Status,
         MessageCategory::RetryDuplicate,
+        MessageCategory::Data,
     ];
 
     /// As `messages.csv` writes it.
@@ -66,6 +70,7 @@ impl MessageCategory {
             MessageCategory::Compensation => "compensation",
             MessageCategory::Status => "status",
             MessageCategory::RetryDuplicate => "retry/duplicate",
+            MessageCategory::Data => "data",
         }
     }
 }
@@ -124,8 +129,8 @@ pub struct RunMetrics {
     status_latency: LatencyHistogram,
     status_staleness_sum: i64,
     rejected_messages: u64,
-    category_messages: [u64; 8],
-    category_bytes: [u64; 8],
+    category_messages: [u64; MessageCategory::ALL.len()],
+    category_bytes: [u64; MessageCategory::ALL.len()],
     inconsistent: u64,
     duplicate_effects: u64,
     retries: u64,
@@ -159,8 +164,8 @@ impl RunMetrics {
             status_latency: LatencyHistogram::new(),
             status_staleness_sum: 0,
             rejected_messages: 0,
-            category_messages: [0; 8],
-            category_bytes: [0; 8],
+            category_messages: [0; MessageCategory::ALL.len()],
+            category_bytes: [0; MessageCategory::ALL.len()],
             inconsistent: 0,
             duplicate_effects: 0,
             retries: 0,
@@ -287,6 +292,14 @@ impl RunMetrics {
         }
     }
 
+    /// `bytes` of step output rode on a message of a workflow (measured or not).
+    pub fn data_sent(&mut self, measured: bool, bytes: u64) {
+        if measured {
+            self.category_bytes[MessageCategory::Data as usize] += bytes;
+            self.workflow_bytes += bytes;
+        }
+    }
+
     pub fn message_rejected(&mut self) {
         self.rejected_messages += 1;
     }
@@ -393,8 +406,12 @@ impl RunMetrics {
             steady_state: None,
         };
         let started = self.started.max(1) as f64;
+        // Data appears only in runs whose steps produce output.
         let messages_by_category = MessageCategory::ALL
             .iter()
+            .filter(|&&category| {
+                category != MessageCategory::Data || self.category_bytes[category as usize] > 0
+            })
             .map(|&category| CategoryShare {
                 category,
                 messages_per_workflow: self.category_messages[category as usize] as f64 / started,

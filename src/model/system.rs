@@ -60,6 +60,9 @@ pub struct ServiceSpec {
     pub delivery: Delivery,
     /// Its network interface's capacity, bits per second (`None`: unlimited).
     pub interface_bits_per_s: Option<f64>,
+    /// The data its step produces, in bytes (a `DurationDistribution` whose nanoseconds
+    /// count bytes); `None`: none.
+    pub output_bytes: Option<DurationDistribution>,
 }
 
 /// The orchestrator, when an orchestrated variant runs.

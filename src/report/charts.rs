@@ -72,6 +72,7 @@ pub fn category_color(category: MessageCategory) -> RGBColor {
         MessageCategory::Compensation => RGBColor(238, 136, 102),
         MessageCategory::Status => RGBColor(255, 170, 187),
         MessageCategory::RetryDuplicate => RGBColor(170, 170, 0),
+        MessageCategory::Data => RGBColor(68, 68, 68),
     }
 }
 

@@ -22,7 +22,16 @@ pub fn duration_text(duration: SimDuration) -> String {
 }
 
 fn distribution(value: &DurationDistribution) -> Value {
-    let d = |duration: &SimDuration| Value::String(duration_text(*duration));
+    distribution_of(value, duration_text)
+}
+
+/// A size distribution (nanoseconds counting bytes), its values in bytes.
+fn size_distribution(value: &DurationDistribution) -> Value {
+    distribution_of(value, |bytes| format!("{}B", bytes.as_nanos()))
+}
+
+fn distribution_of(value: &DurationDistribution, text: fn(SimDuration) -> String) -> Value {
+    let d = |amount: &SimDuration| Value::String(text(*amount));
     match value {
         DurationDistribution::Constant(duration) => d(duration),
         DurationDistribution::Exponential { mean } => json!({ "exponential": d(mean) }),
@@ -52,8 +61,6 @@ fn delivery(value: Delivery) -> &'static str {
     }
 }
 
-/// Bits per second in the largest unit that holds it exactly; otherwise in bps (`f64`'s
-/// display is the shortest text that reads back exactly, and never an exponent).
 /// A component's own interface, resolved (written only where there is one, so that a
 /// scenario without interfaces reads as it always did).
 fn with_interface(section: &mut Value, bits_per_s: Option<f64>) {
@@ -61,6 +68,9 @@ fn with_interface(section: &mut Value, bits_per_s: Option<f64>) {
         object.insert("interface".into(), bandwidth(bits).into());
     }
 }
+
+/// Bits per second in the largest unit that holds it exactly; otherwise in bps (`f64`'s
+/// display is the shortest text that reads back exactly, and never an exponent).
 
 fn bandwidth(bits_per_s: f64) -> String {
     for (unit, size) in [("Tbps", 1e12), ("Gbps", 1e9), ("Mbps", 1e6), ("Kbps", 1e3)] {
@@ -182,6 +192,9 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
                 "delivery": delivery(service.delivery),
             });
             with_interface(&mut section, service.interface_bits_per_s);
+            if let (Some(output), Some(object)) = (&service.output_bytes, section.as_object_mut()) {
+                object.insert("output".into(), size_distribution(output));
+            }
             section
         })
         .collect();

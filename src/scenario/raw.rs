@@ -7,7 +7,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::values::{
-    BandwidthValue, DistributionValue, DurationValue, Positive, Probability, Rate, SizeValue,
+    BandwidthValue, DistributionValue, DurationValue, Positive, Probability, Rate,
+    SizeDistributionValue, SizeValue,
 };
 
 /// A sagasim scenario: services, network, workload, workflow, and the variants to compare.
@@ -288,6 +289,9 @@ pub struct RawService {
     pub delivery: Option<RawDelivery>,
     /// Its network interface's capacity (default: `[network] interface`).
     pub interface: Option<BandwidthValue>,
+    /// The data its step produces, a size or a size distribution (default: none). The
+    /// next step consumes it, or the client after the last step.
+    pub output: Option<SizeDistributionValue>,
 }
 
 /// `[workflow]`: the steps, in order, by service name.

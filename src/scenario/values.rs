@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
@@ -164,56 +165,121 @@ const FAMILIES: &[&str] = &[
     "empirical",
 ];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NormalParameters {
-    mean: DurationValue,
-    sd: DurationValue,
+/// What a distribution's parameters measure: durations (work, latency) or sizes (a step's
+/// output). Sizes are held as a `DurationDistribution` whose nanoseconds count bytes, so
+/// that both share one sampler.
+trait Quantity {
+    /// One parameter, as written.
+    type Value: for<'de> Deserialize<'de>;
+    /// What a plain value is, for messages.
+    const HELP: &'static str;
+    /// A parameter as the sampler's unit.
+    fn amount(value: Self::Value) -> SimDuration;
+    /// A plain value (a constant distribution).
+    fn parse(text: &str) -> Result<SimDuration, String>;
+    /// An amount, for messages.
+    fn show(amount: SimDuration) -> String;
+}
+
+struct Durations;
+
+impl Quantity for Durations {
+    type Value = DurationValue;
+    const HELP: &'static str = DURATION_HELP;
+    fn amount(value: DurationValue) -> SimDuration {
+        value.0
+    }
+    fn parse(text: &str) -> Result<SimDuration, String> {
+        parse_duration(text)
+    }
+    fn show(amount: SimDuration) -> String {
+        amount.to_string()
+    }
+}
+
+struct Sizes;
+
+impl Quantity for Sizes {
+    type Value = SizeValue;
+    const HELP: &'static str = SIZE_HELP;
+    fn amount(value: SizeValue) -> SimDuration {
+        SimDuration::from_nanos(value.0)
+    }
+    fn parse(text: &str) -> Result<SimDuration, String> {
+        parse_size(text).map(SimDuration::from_nanos)
+    }
+    fn show(amount: SimDuration) -> String {
+        format!("{}B", amount.as_nanos())
+    }
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LogNormalParameters {
-    median: DurationValue,
-    p99: DurationValue,
+#[serde(deny_unknown_fields, bound = "V: Deserialize<'de>")]
+struct NormalParameters<V> {
+    mean: V,
+    sd: V,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GammaParameters {
-    mean: DurationValue,
+#[serde(deny_unknown_fields, bound = "V: Deserialize<'de>")]
+struct LogNormalParameters<V> {
+    median: V,
+    p99: V,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, bound = "V: Deserialize<'de>")]
+struct GammaParameters<V> {
+    mean: V,
     cv: Positive,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ParetoParameters {
-    scale: DurationValue,
+#[serde(deny_unknown_fields, bound = "V: Deserialize<'de>")]
+struct ParetoParameters<V> {
+    scale: V,
     shape: Positive,
 }
 
 impl<'de> Deserialize<'de> for DistributionValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(DistributionVisitor)
+        deserializer
+            .deserialize_any(DistributionVisitor::<Durations>(PhantomData))
+            .map(DistributionValue)
     }
 }
 
-struct DistributionVisitor;
+/// A size distribution: a plain size (constant) or a table with one family key, its
+/// parameters sizes (`{ exponential = "10MB" }`). Held in a `DurationDistribution` whose
+/// nanoseconds count bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeDistributionValue(pub DurationDistribution);
 
-impl<'de> Visitor<'de> for DistributionVisitor {
-    type Value = DistributionValue;
+impl<'de> Deserialize<'de> for SizeDistributionValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(DistributionVisitor::<Sizes>(PhantomData))
+            .map(SizeDistributionValue)
+    }
+}
+
+struct DistributionVisitor<Q>(PhantomData<Q>);
+
+impl<'de, Q: Quantity> Visitor<'de> for DistributionVisitor<Q> {
+    type Value = DurationDistribution;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{DURATION_HELP}, or a table with exactly one of {}",
+            "{}, or a table with exactly one of {}",
+            Q::HELP,
             FAMILIES.join(", ")
         )
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        parse_duration(text)
-            .map(|value| DistributionValue(DurationDistribution::Constant(value)))
+        Q::parse(text)
+            .map(DurationDistribution::Constant)
             .map_err(E::custom)
     }
 
@@ -226,71 +292,73 @@ impl<'de> Visitor<'de> for DistributionVisitor {
             )));
         };
         let distribution = match family.as_str() {
-            "constant" => Constant(map.next_value::<DurationValue>()?.0),
+            "constant" => Constant(Q::amount(map.next_value::<Q::Value>()?)),
             "exponential" => Exponential {
-                mean: map.next_value::<DurationValue>()?.0,
+                mean: Q::amount(map.next_value::<Q::Value>()?),
             },
             "uniform" => {
-                let [low, high] = map.next_value::<[DurationValue; 2]>()?;
-                if low.0 > high.0 {
+                let [low, high] = map.next_value::<[Q::Value; 2]>()?;
+                let (low, high) = (Q::amount(low), Q::amount(high));
+                if low > high {
                     return Err(de::Error::custom(format!(
                         "uniform bounds must be [low, high] with low <= high, got [{}, {}]",
-                        low.0, high.0
+                        Q::show(low),
+                        Q::show(high)
                     )));
                 }
-                Uniform {
-                    low: low.0,
-                    high: high.0,
-                }
+                Uniform { low, high }
             }
             "normal" => {
-                let p: NormalParameters = map.next_value()?;
+                let p: NormalParameters<Q::Value> = map.next_value()?;
                 Normal {
-                    mean: p.mean.0,
-                    sd: p.sd.0,
+                    mean: Q::amount(p.mean),
+                    sd: Q::amount(p.sd),
                 }
             }
             "lognormal" => {
-                let p: LogNormalParameters = map.next_value()?;
-                if p.median.0.is_zero() || p.p99.0 < p.median.0 {
+                let p: LogNormalParameters<Q::Value> = map.next_value()?;
+                let (median, p99) = (Q::amount(p.median), Q::amount(p.p99));
+                if median.is_zero() || p99 < median {
                     return Err(de::Error::custom(format!(
                         "lognormal needs 0 < median <= p99, got median {} and p99 {}",
-                        p.median.0, p.p99.0
+                        Q::show(median),
+                        Q::show(p99)
                     )));
                 }
-                DurationDistribution::lognormal(p.median.0, p.p99.0)
+                DurationDistribution::lognormal(median, p99)
             }
             "gamma" => {
-                let p: GammaParameters = map.next_value()?;
+                let p: GammaParameters<Q::Value> = map.next_value()?;
                 // Below this the shape 1/cv² is past what the sampler resolves (at 1e-154 it
-                // overflows and every draw is 0); use a constant duration instead.
+                // overflows and every draw is 0); use a constant instead.
                 if !(1e-6..=100.0).contains(&p.cv.0) {
                     return Err(de::Error::custom(format!(
-                        "gamma needs a cv between 0.000001 and 100 (for less variation use a constant duration), got {:e}",
+                        "gamma needs a cv between 0.000001 and 100 (for less variation use a constant), got {:e}",
                         p.cv.0
                     )));
                 }
                 Gamma {
-                    mean: p.mean.0,
+                    mean: Q::amount(p.mean),
                     cv: p.cv.0,
                 }
             }
             "pareto" => {
-                let p: ParetoParameters = map.next_value()?;
-                if p.scale.0.is_zero() {
+                let p: ParetoParameters<Q::Value> = map.next_value()?;
+                let scale = Q::amount(p.scale);
+                if scale.is_zero() {
                     return Err(de::Error::custom("pareto needs a scale greater than 0"));
                 }
                 Pareto {
-                    scale: p.scale.0,
+                    scale,
                     shape: p.shape.0,
                 }
             }
             "empirical" => {
-                let values: Vec<DurationValue> = map.next_value()?;
+                let values: Vec<Q::Value> = map.next_value()?;
                 if values.is_empty() {
                     return Err(de::Error::custom("empirical needs at least one value"));
                 }
-                Empirical(values.into_iter().map(|v| v.0).collect())
+                Empirical(values.into_iter().map(Q::amount).collect())
             }
             other => return Err(de::Error::unknown_variant(other, FAMILIES)),
         };
@@ -299,7 +367,7 @@ impl<'de> Visitor<'de> for DistributionVisitor {
                 "a distribution names exactly one family, got `{family}` and `{extra}`"
             )));
         }
-        Ok(DistributionValue(distribution))
+        Ok(distribution)
     }
 }
 
@@ -310,37 +378,65 @@ impl JsonSchema for DistributionValue {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let duration = generator.subschema_for::<DurationValue>();
-        let positive = generator.subschema_for::<Positive>();
-        let family = |name: &str, value: serde_json::Value| {
-            json_schema!({
-                "type": "object",
-                "properties": { name: value },
-                "required": [name],
-                "additionalProperties": false
-            })
-        };
-        let pair = |a: &str, a_schema: &Schema, b: &str, b_schema: &Schema| {
-            serde_json::json!({
-                "type": "object",
-                "properties": { a: a_schema, b: b_schema },
-                "required": [a, b],
-                "additionalProperties": false
-            })
-        };
-        let duration_json = serde_json::to_value(&duration).unwrap_or_default();
-        json_schema!({
-            "description": "a constant duration, or a table with exactly one distribution family",
-            "oneOf": [
-                duration,
-                family("constant", duration_json.clone()),
-                family("exponential", duration_json.clone()),
-                family("uniform", serde_json::json!({ "type": "array", "items": duration, "minItems": 2, "maxItems": 2 })),
-                family("normal", pair("mean", &duration, "sd", &duration)),
-                family("lognormal", pair("median", &duration, "p99", &duration)),
-                family("gamma", pair("mean", &duration, "cv", &positive)),
-                family("pareto", pair("scale", &duration, "shape", &positive)),
-                family("empirical", serde_json::json!({ "type": "array", "items": duration, "minItems": 1 })),
-            ]
-        })
+        distribution_schema(
+            generator,
+            duration,
+            "a constant duration, or a table with exactly one distribution family",
+        )
     }
+}
+
+impl JsonSchema for SizeDistributionValue {
+    fn schema_name() -> Cow<'static, str> {
+        "SizeDistribution".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let size = generator.subschema_for::<SizeValue>();
+        distribution_schema(
+            generator,
+            size,
+            "a constant size, or a table with exactly one distribution family of sizes",
+        )
+    }
+}
+
+/// A distribution's schema, its parameters of the `quantity` schema.
+fn distribution_schema(
+    generator: &mut SchemaGenerator,
+    duration: Schema,
+    description: &str,
+) -> Schema {
+    let positive = generator.subschema_for::<Positive>();
+    let family = |name: &str, value: serde_json::Value| {
+        json_schema!({
+            "type": "object",
+            "properties": { name: value },
+            "required": [name],
+            "additionalProperties": false
+        })
+    };
+    let pair = |a: &str, a_schema: &Schema, b: &str, b_schema: &Schema| {
+        serde_json::json!({
+            "type": "object",
+            "properties": { a: a_schema, b: b_schema },
+            "required": [a, b],
+            "additionalProperties": false
+        })
+    };
+    let duration_json = serde_json::to_value(&duration).unwrap_or_default();
+    json_schema!({
+        "description": description,
+        "oneOf": [
+            duration,
+            family("constant", duration_json.clone()),
+            family("exponential", duration_json.clone()),
+            family("uniform", serde_json::json!({ "type": "array", "items": duration, "minItems": 2, "maxItems": 2 })),
+            family("normal", pair("mean", &duration, "sd", &duration)),
+            family("lognormal", pair("median", &duration, "p99", &duration)),
+            family("gamma", pair("mean", &duration, "cv", &positive)),
+            family("pareto", pair("scale", &duration, "shape", &positive)),
+            family("empirical", serde_json::json!({ "type": "array", "items": duration, "minItems": 1 })),
+        ]
+    })
 }

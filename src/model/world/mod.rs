@@ -100,6 +100,8 @@ pub type MessageSizeRule = fn(&MessageSizes, &Message, usize) -> u64;
 pub struct WorldConfig {
     pub status_route: StatusRoute,
     pub message_size: MessageSizeRule,
+    /// Which step's output a message carries (data passing).
+    pub carried_output: fn(&Message, usize) -> Option<u8>,
     /// The component that holds workflow state, for `coordinator_utilization`, journaling
     /// and resumption.
     pub coordinator: Option<ComponentId>,
@@ -154,6 +156,8 @@ pub struct World<'s> {
     network: Network,
     /// Network interfaces, when any component has one.
     interfaces: Option<Interfaces>,
+    /// Whether any step produces output data (else no message carries any).
+    has_outputs: bool,
     workflows: WorkflowTable,
     metrics: RunMetrics,
     trace: Option<Tracer>,
@@ -232,6 +236,7 @@ impl<'s> World<'s> {
             arrivals_end,
             network: Network::new(&spec.network),
             interfaces: Interfaces::new(spec, busy_window),
+            has_outputs: spec.services.iter().any(|s| s.output_bytes.is_some()),
             stations,
             workflows: WorkflowTable::default(),
             metrics: RunMetrics::new(measurement, spec.component_count(), windows),

@@ -4,6 +4,7 @@
 use crate::engine::{EventQueue, SimDuration, SimTime, StreamPurpose};
 use crate::metrics::MessageCategory;
 
+use super::super::distribution::DurationDistribution;
 use super::super::faults::Delivery;
 use super::super::message::{CallLink, Message, MessageKind};
 use super::super::station::Admission;
@@ -109,10 +110,18 @@ impl World<'_> {
             payload,
             ..
         } = message;
-        let bytes = (self.config.message_size)(&self.spec.messages, &message, self.step_count());
+        let base_bytes =
+            (self.config.message_size)(&self.spec.messages, &message, self.step_count());
         let measured = self.workflows.get(message.workflow).measured;
         self.metrics
-            .message_sent(measured, category, bytes, src.index(), dst.index());
+            .message_sent(measured, category, base_bytes, src.index(), dst.index());
+        let bytes = if self.has_outputs {
+            let data = self.data_bytes(&message, number);
+            self.metrics.data_sent(measured, data);
+            base_bytes + data
+        } else {
+            base_bytes
+        };
         if let Some(trace) = self.tracing(number) {
             trace.push(TraceRecord::Sent {
                 at: queue.now(),
@@ -152,6 +161,27 @@ impl World<'_> {
             self.deliver(queue.now(), message, queue);
         } else {
             queue.schedule_in(delay, Event::Deliver(message));
+        }
+    }
+
+    /// The bytes of step output `message` carries: the output of the step the design's
+    /// rules name, drawn from its own stream keyed by (workflow, step), so that a step's
+    /// output is the same in every design and on every message that carries it.
+    fn data_bytes(&self, message: &Message, number: u64) -> u64 {
+        let Some(step) = (self.config.carried_output)(message, self.step_count()) else {
+            return 0;
+        };
+        let service = &self.spec.services[self.spec.steps[usize::from(step)]];
+        match &service.output_bytes {
+            None => 0,
+            Some(DurationDistribution::Constant(bytes)) => bytes.as_nanos(),
+            Some(output) => output
+                .sample(
+                    &mut self
+                        .streams
+                        .stream(StreamPurpose::Output, number, u64::from(step)),
+                )
+                .as_nanos(),
         }
     }
 

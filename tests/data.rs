@@ -1,0 +1,126 @@
+//! Step outputs riding on the messages that carry them (issue 10, part 2): which messages
+//! carry which output in each design (exact oracles), common random numbers for output
+//! sizes, and the Circulate result: through an orchestrator every intermediate output
+//! crosses two links, directly one.
+
+mod common;
+
+use common::{chain_scenario, parse, run_all};
+use sagasim::results::MessageCategory;
+use sagasim::{Coordination, ScenarioResults};
+
+/// Data bytes per measured workflow of the design labelled `label`.
+fn data_per_workflow(results: &ScenarioResults, label: &str) -> f64 {
+    let run = results
+        .runs
+        .iter()
+        .find(|run| run.design.label == label)
+        .unwrap_or_else(|| panic!("{label} did not run"));
+    run.result
+        .messages_by_category
+        .iter()
+        .find(|share| share.category == MessageCategory::Data)
+        .map_or(0.0, |share| share.bytes_per_workflow)
+}
+
+/// `steps` services, each producing `output`.
+fn with_outputs(steps: usize, output: &str, extra: &str) -> String {
+    chain_scenario(steps, None, extra).replace(
+        "compensate = \"1ms\"\n",
+        &format!("compensate = \"1ms\"\noutput = {output}\n"),
+    )
+}
+
+#[test]
+fn each_design_carries_each_output_on_the_messages_its_rules_name() {
+    // n = 4 steps of 1 MB each. A chain passes n outputs (n − 1 events and the answer);
+    // the orchestrator relays every one (replies n, commands n − 1, the answer 1: 2n); the
+    // front controller's chain also sends the last output to the controller with the last
+    // progress (n + 1).
+    let results = run_all(&parse(&with_outputs(4, "\"1MB\"", "")));
+    let expected = [
+        ("orchestrator", 8.0),
+        ("choreography", 4.0),
+        ("front-controller", 5.0),
+        ("stamp-coupling", 4.0),
+        ("stateless", 4.0),
+    ];
+    for (label, outputs) in expected {
+        let data = data_per_workflow(&results, label);
+        assert!((data - outputs * 1e6).abs() < 1e-6, "{label}: {data}");
+        let summary = &results
+            .runs
+            .iter()
+            .find(|r| r.design.label == label)
+            .unwrap_or_else(|| panic!("{label}"))
+            .result
+            .summary;
+        let messages = summary.messages_per_workflow.unwrap_or_default();
+        let bytes = summary.bytes_per_workflow.unwrap_or_default();
+        if label != "stamp-coupling" {
+            // Bytes per workflow count the data: the messages at 1 KiB each, plus it.
+            assert!(
+                (bytes - (messages * 1024.0 + outputs * 1e6)).abs() < 1e-3,
+                "{label}"
+            );
+        }
+    }
+    // Without outputs no message carries data, and no "data" kind appears.
+    let plain = run_all(&parse(&chain_scenario(4, None, "")));
+    for run in &plain.runs {
+        assert!(
+            run.result
+                .messages_by_category
+                .iter()
+                .all(|share| share.category != MessageCategory::Data)
+        );
+    }
+}
+
+#[test]
+fn an_outputs_size_is_drawn_once_per_workflow_and_step_in_every_design() {
+    // Exponential sizes: common random numbers give each workflow's step the same output
+    // in every design, so the orchestrator relays exactly twice what choreography passes.
+    let results = run_all(&parse(&with_outputs(3, "{ exponential = \"200kB\" }", "")));
+    let relayed = data_per_workflow(&results, "orchestrator");
+    let direct = data_per_workflow(&results, "choreography");
+    assert!(direct > 100e3 * 3.0, "{direct}");
+    assert!(
+        (relayed / direct - 2.0).abs() < 1e-12,
+        "{relayed} / {direct}"
+    );
+    let stateless = data_per_workflow(&results, "stateless");
+    assert!((stateless - direct).abs() < 1e-6);
+}
+
+#[test]
+fn on_a_sequence_whose_transfers_dominate_the_orchestrator_takes_twice_as_long() {
+    // Four steps of 10 MB each, 1 Gbps interfaces everywhere, no latency, no work, one
+    // workflow every 5 s (no queueing). Choreography: each output crosses one link, 4 ×
+    // 80 ms. Orchestrator: each crosses two (in to the orchestrator, out to the next step
+    // or the client), 8 × 80 ms. The 1 KiB messages add 8 µs each. Ratio: 2.
+    let text = with_outputs(4, "\"10MB\"", "\n[network]\ninterface = \"1Gbps\"\n")
+        .replace(
+            "arrivals = { constant = 10 }",
+            "arrivals = { constant = 0.2 }",
+        )
+        .replace("work = \"1ms\"", "work = \"0ms\"")
+        .replace("duration = \"20s\"", "duration = \"60s\"");
+    let results = run_all(&parse(&text));
+    let mean = |style: Coordination| {
+        common::summary_of(&results, style)
+            .latency_mean_ms
+            .unwrap_or_else(|| panic!("{style}: no latency"))
+    };
+    let (relayed, direct) = (
+        mean(Coordination::Orchestrator),
+        mean(Coordination::Choreography),
+    );
+    assert!((direct - 320.0).abs() < 0.1, "choreography {direct} ms");
+    assert!((relayed - 640.0).abs() < 0.1, "orchestrator {relayed} ms");
+    assert!(
+        (relayed / direct - 2.0).abs() < 0.001,
+        "ratio {}",
+        relayed / direct
+    );
+}
