@@ -71,7 +71,6 @@ fn with_interface(section: &mut Value, bits_per_s: Option<f64>) {
 
 /// Bits per second in the largest unit that holds it exactly; otherwise in bps (`f64`'s
 /// display is the shortest text that reads back exactly, and never an exponent).
-
 fn bandwidth(bits_per_s: f64) -> String {
     for (unit, size) in [("Tbps", 1e12), ("Gbps", 1e9), ("Mbps", 1e6), ("Kbps", 1e3)] {
         let count = bits_per_s / size;
