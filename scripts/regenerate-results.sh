@@ -35,3 +35,12 @@ echo "results/load-sweep"
   exit 1
 }
 echo "results/advise-checkout-advice"
+# Circulate: the orchestrator relaying each step's output against choreography passing it
+# directly, as the outputs grow.
+rm -rf results/circulate-sweep
+"$binary" sweep scenarios/circulate-sequence.toml --param defaults.output=1MB,10MB,25MB,50MB,100MB \
+  --out results/circulate-sweep > /dev/null 2>&1 || {
+  echo "failed: the circulate sweep" >&2
+  exit 1
+}
+echo "results/circulate-sweep"

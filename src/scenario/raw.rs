@@ -264,6 +264,8 @@ pub struct RawDefaults {
     pub query: Option<DistributionValue>,
     pub progress: Option<DistributionValue>,
     pub journal: Option<DistributionValue>,
+    /// The data each service's step produces, unless it says otherwise.
+    pub output: Option<SizeDistributionValue>,
 }
 
 /// `[[services]]`: one participant.

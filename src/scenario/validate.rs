@@ -326,7 +326,11 @@ fn services(
             idempotent: service.idempotent.unwrap_or(false),
             delivery: delivery(service.delivery, default_delivery),
             interface_bits_per_s: service.interface.or(default_interface).map(|b| b.0),
-            output_bytes: service.output.as_ref().map(|o| o.0.clone()),
+            output_bytes: service
+                .output
+                .as_ref()
+                .or(defaults.and_then(|d| d.output.as_ref()))
+                .map(|o| o.0.clone()),
         });
     }
     if services.is_empty() {
