@@ -7,10 +7,10 @@
 //! coupling, stateless) and reports what each costs.
 //!
 //! ```text
-//!   cli ──▶ sweep ──▶ runner ──▶ scenario ──▶ coordination ──▶ model ──▶ engine
-//!                                    │              │              │
-//!                                    │              │              └──▶ metrics
-//!   report ◀────────── results ◀─────┴──────────────┘
+//!   cli ──▶ advise ──▶ sweep ──▶ runner ──▶ scenario ──▶ coordination ──▶ model ──▶ engine
+//!                                              │              │              │
+//!                                              │              │              └──▶ metrics
+//!   report ◀──────────────────── results ◀─────┴──────────────┘
 //! ```
 //!
 //! Inside, one module per responsibility: `engine` (integer time, the `(time, seq)` event
@@ -31,6 +31,8 @@
 //! - [`budget`]: the events and memory a run may take, estimated before it starts and
 //!   bounded while it runs.
 //! - [`sweep`]: parameter grids, shards, merging, capacity search.
+//! - [`advise`]: inverse design: the designs that meet a set of SLOs, and the Pareto front
+//!   among them.
 //! - [`trace`]: every event of chosen workflows.
 //! - [`time`]: simulated time in integer nanoseconds.
 //!

@@ -77,7 +77,7 @@ latency_mean_ms_ci95,in_flight_slope_per_min,steady_state"
     assert!(table.contains("scorecard (rank in brackets"), "{table}");
     let scorecard = String::from_utf8(read(&dir.path().join("scorecard.csv"))).unwrap_or_default();
     assert!(scorecard.starts_with("variant,attribute,measure,value,rank,tied\n"));
-    assert_eq!(scorecard.lines().count(), 1 + 5 * 10, "{scorecard}");
+    assert_eq!(scorecard.lines().count(), 1 + 5 * 11, "{scorecard}");
     let timeseries =
         String::from_utf8(read(&dir.path().join("timeseries.csv"))).unwrap_or_default();
     assert!(timeseries.starts_with("variant,replication,bucket_start_s,started,completed,compensated,failed,in_flight,latency_p99_ms\n"));

@@ -137,7 +137,7 @@ fn per_component_losses_add_up_to_the_summary_for_every_design() {
     }
     let csv = to_csv(&COMPONENT_COLUMNS, &component_rows(&results));
     assert!(csv.starts_with(
-        "variant,replication,component,role,workers,utilization,held_fraction,queue_wait_p99_ms,max_queue,rejected,dead_letters\n"
+        "variant,replication,component,role,workers,utilization,held_fraction,queue_wait_p99_ms,max_queue,rejected,dead_letters,handlers,states\n"
     ));
     assert!(csv.contains("\nphone-tag,1,a,front-controller,2,"), "{csv}");
 }

@@ -11,12 +11,8 @@ use sagasim::{Coordination, ScenarioResults};
 
 /// Data bytes per measured workflow of the design labelled `label`.
 fn data_per_workflow(results: &ScenarioResults, label: &str) -> f64 {
-    let run = results
-        .runs
-        .iter()
-        .find(|run| run.design.label == label)
-        .unwrap_or_else(|| panic!("{label} did not run"));
-    run.result
+    common::run_of(results, label)
+        .result
         .messages_by_category
         .iter()
         .find(|share| share.category == MessageCategory::Data)
@@ -48,13 +44,7 @@ fn each_design_carries_each_output_on_the_messages_its_rules_name() {
     for (label, outputs) in expected {
         let data = data_per_workflow(&results, label);
         assert!((data - outputs * 1e6).abs() < 1e-6, "{label}: {data}");
-        let summary = &results
-            .runs
-            .iter()
-            .find(|r| r.design.label == label)
-            .unwrap_or_else(|| panic!("{label}"))
-            .result
-            .summary;
+        let summary = common::summary_of(&results, label);
         let messages = summary.messages_per_workflow.unwrap_or_default();
         let bytes = summary.bytes_per_workflow.unwrap_or_default();
         if label != "stamp-coupling" {

@@ -126,7 +126,7 @@ fn without_interfaces_the_components_file_keeps_its_columns() {
         .find(|(name, _)| *name == "components.csv")
         .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
         .unwrap_or_default();
-    assert!(components.starts_with("variant,replication,component,role,workers,utilization,held_fraction,queue_wait_p99_ms,max_queue,rejected,dead_letters\n"));
+    assert!(components.starts_with("variant,replication,component,role,workers,utilization,held_fraction,queue_wait_p99_ms,max_queue,rejected,dead_letters,handlers,states\n"));
     assert!(!components.contains("interface"));
 }
 

@@ -50,6 +50,10 @@ pub struct ComponentLoad {
     pub dead_letters: u64,
     /// Its network interface's figures, if it has one.
     pub interface: Option<InterfaceLoad>,
+    /// Distinct reactions it performed: (incoming message kind, step) pairs.
+    pub handlers: u32,
+    /// Distinct workflow states it kept: (awaited request kind, step) pairs.
+    pub states: u32,
 }
 
 impl ComponentLoad {
@@ -91,6 +95,11 @@ pub struct ComponentRow {
     pub rejected: u64,
     /// Measured messages lost on their way to it.
     pub dead_letters: u64,
+    /// Distinct reactions it had to implement: (incoming message kind, step) pairs it
+    /// handled during the run.
+    pub handlers: u32,
+    /// Distinct workflow states it had to keep: (awaited request kind, step) pairs.
+    pub states: u32,
     /// Busy share of its network interface (only with `interface`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interface_utilization: Option<f64>,
@@ -112,6 +121,8 @@ impl ComponentRow {
             max_queue: load.max_queue as u64,
             rejected: load.rejected,
             dead_letters: load.dead_letters,
+            handlers: load.handlers,
+            states: load.states,
             interface_utilization: load.interface_utilization(window_nanos),
             interface_wait_mean_ms: load.interface.and_then(|i| i.wait_mean_ms),
         }

@@ -2,6 +2,7 @@
 //! workflow) and the mechanics that move messages between components. Coordination rules
 //! live in `coordination`; this module carries them out.
 
+mod complexity;
 mod distribution;
 mod faults;
 mod interface;

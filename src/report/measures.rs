@@ -24,6 +24,9 @@ pub enum Measure {
     Losses,
     /// Failed + stuck workflows: those that reached no business outcome.
     FailedOrStuck,
+    /// The distinct reactions every component together had to implement (`handlers` in
+    /// `components.csv`, added up).
+    Handlers,
 }
 
 /// Added to a lower bound of "never recovered" so it ranks after every real recovery.
@@ -75,6 +78,13 @@ impl Measure {
                     as f64,
             ),
             Measure::FailedOrStuck => Some((summary.failed + summary.stuck) as f64),
+            Measure::Handlers => Some(
+                run.result
+                    .components
+                    .iter()
+                    .map(|c| f64::from(c.handlers))
+                    .sum(),
+            ),
         }
     }
 
@@ -86,7 +96,8 @@ impl Measure {
             Measure::FaultAffected
             | Measure::RecoveryS
             | Measure::Losses
-            | Measure::FailedOrStuck => Better::Lower,
+            | Measure::FailedOrStuck
+            | Measure::Handlers => Better::Lower,
         }
     }
 
@@ -95,7 +106,7 @@ impl Measure {
         match self {
             Measure::Column(column) => column.is_count(),
             Measure::FaultAffected | Measure::Losses | Measure::FailedOrStuck => true,
-            Measure::BoundPerS | Measure::RecoveryS => false,
+            Measure::BoundPerS | Measure::RecoveryS | Measure::Handlers => false,
         }
     }
 
@@ -108,6 +119,7 @@ impl Measure {
             Measure::RecoveryS => "recovery_s",
             Measure::Losses => "lost_workflows",
             Measure::FailedOrStuck => "failed_or_stuck",
+            Measure::Handlers => "handlers",
         }
     }
 }

@@ -288,7 +288,7 @@ pub fn difference_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
 }
 
 /// `components.csv`'s columns.
-pub const COMPONENT_COLUMNS: [&str; 11] = [
+pub const COMPONENT_COLUMNS: [&str; 13] = [
     "variant",
     "replication",
     "component",
@@ -300,6 +300,8 @@ pub const COMPONENT_COLUMNS: [&str; 11] = [
     "max_queue",
     "rejected",
     "dead_letters",
+    "handlers",
+    "states",
 ];
 
 /// The columns `components.csv` adds when the scenario declares network interfaces
@@ -348,6 +350,8 @@ pub fn component_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
                     Cell::Count(component.max_queue),
                     Cell::Count(component.rejected),
                     Cell::Count(component.dead_letters),
+                    Cell::Count(u64::from(component.handlers)),
+                    Cell::Count(u64::from(component.states)),
                 ];
                 if interfaces {
                     row.push(Cell::Number(component.interface_utilization));

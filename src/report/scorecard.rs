@@ -30,11 +30,13 @@ pub enum Attribute {
     Coupling,
     /// Messages and bytes per workflow.
     Cost,
+    /// Reactions the components must implement.
+    Complexity,
 }
 
 impl Attribute {
     /// Every attribute, in scorecard order.
-    pub const ALL: [Attribute; 8] = [
+    pub const ALL: [Attribute; 9] = [
         Attribute::Responsiveness,
         Attribute::ThroughputAtBound,
         Attribute::FaultTolerance,
@@ -43,6 +45,7 @@ impl Attribute {
         Attribute::StateManagement,
         Attribute::Coupling,
         Attribute::Cost,
+        Attribute::Complexity,
     ];
 
     /// As the scorecard names it.
@@ -56,6 +59,7 @@ impl Attribute {
             Attribute::StateManagement => "state management",
             Attribute::Coupling => "coupling",
             Attribute::Cost => "cost",
+            Attribute::Complexity => "simplicity",
         }
     }
 }
@@ -72,7 +76,7 @@ pub struct ScoreColumn {
 }
 
 /// The scorecard's columns: each attribute ranked on the measure that decides it.
-pub const SCORE_COLUMNS: [ScoreColumn; 10] = [
+pub const SCORE_COLUMNS: [ScoreColumn; 11] = [
     ScoreColumn {
         attribute: Attribute::Responsiveness,
         measure: Measure::Column(Column::AnswerP50Ms),
@@ -122,6 +126,11 @@ pub const SCORE_COLUMNS: [ScoreColumn; 10] = [
         attribute: Attribute::Cost,
         measure: Measure::Column(Column::BytesPerWorkflow),
         header: "KiB /wf",
+    },
+    ScoreColumn {
+        attribute: Attribute::Complexity,
+        measure: Measure::Handlers,
+        header: "handlers · most at one",
     },
 ];
 
@@ -259,6 +268,10 @@ fn cell_text(measure: Measure, run: &DesignRun, place: Option<&Ranked>, steps: u
                 summary.coupling_max_peers,
                 steps + coordinator
             )
+        }
+        Measure::Handlers => {
+            let most = run.result.components.iter().map(|c| c.handlers).max();
+            format!("{value:.0} · {}", most.unwrap_or(0))
         }
         Measure::Column(Column::MessagesPerWorkflow) => format!("{value:.2}"),
         Measure::Column(Column::BytesPerWorkflow) => format!("{:.1}", value / 1024.0),

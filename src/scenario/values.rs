@@ -173,6 +173,8 @@ trait Quantity {
     type Value: for<'de> Deserialize<'de>;
     /// What a plain value is, for messages.
     const HELP: &'static str;
+    /// What one value is called: `duration` or `size`.
+    const NOUN: &'static str;
     /// A parameter as the sampler's unit.
     fn amount(value: Self::Value) -> SimDuration;
     /// A plain value (a constant distribution).
@@ -186,6 +188,7 @@ struct Durations;
 impl Quantity for Durations {
     type Value = DurationValue;
     const HELP: &'static str = DURATION_HELP;
+    const NOUN: &'static str = "duration";
     fn amount(value: DurationValue) -> SimDuration {
         value.0
     }
@@ -202,6 +205,7 @@ struct Sizes;
 impl Quantity for Sizes {
     type Value = SizeValue;
     const HELP: &'static str = SIZE_HELP;
+    const NOUN: &'static str = "size";
     fn amount(value: SizeValue) -> SimDuration {
         SimDuration::from_nanos(value.0)
     }
@@ -333,7 +337,8 @@ impl<'de, Q: Quantity> Visitor<'de> for DistributionVisitor<Q> {
                 // overflows and every draw is 0); use a constant instead.
                 if !(1e-6..=100.0).contains(&p.cv.0) {
                     return Err(de::Error::custom(format!(
-                        "gamma needs a cv between 0.000001 and 100 (for less variation use a constant), got {:e}",
+                        "gamma needs a cv between 0.000001 and 100 (for less variation use a constant {}), got {:e}",
+                        Q::NOUN,
                         p.cv.0
                     )));
                 }

@@ -7,7 +7,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 use sagasim::results::Summary;
-use sagasim::{RunOptions, Scenario, ScenarioResults, run};
+use sagasim::{DesignRun, RunOptions, Scenario, ScenarioResults, run};
 
 /// A scenario of `steps` services with 1 ms of constant work each, no network delay, no
 /// coordination cost, many workers (so no queueing), and `extra` appended verbatim.
@@ -50,14 +50,17 @@ pub fn run_all(scenario: &Scenario) -> ScenarioResults {
 /// The summary of the design labelled `label` (first replication): a style
 /// (`Coordination::Orchestrator`), a pattern (`"epic"`) or the scenario's own design.
 pub fn summary_of(results: &ScenarioResults, label: impl std::fmt::Display) -> &Summary {
+    &run_of(results, label).result.summary
+}
+
+/// The first run of the design labelled `label`.
+pub fn run_of(results: &ScenarioResults, label: impl std::fmt::Display) -> &DesignRun {
     let label = label.to_string();
-    &results
+    results
         .runs
         .iter()
         .find(|run| run.design.label == label)
         .unwrap_or_else(|| panic!("{label} did not run"))
-        .result
-        .summary
 }
 
 pub fn assert_conserved(summary: &Summary, context: &str) {

@@ -51,6 +51,9 @@ impl World<'_> {
         workflow: WorkflowRef,
         request: Request,
     ) {
+        if let Some(coordinator) = self.config.coordinator {
+            self.complexity.waits(coordinator, &request);
+        }
         let state = &mut self.workflows.get_mut(workflow).coordinator;
         if state.pending != Some(request) {
             state.attempt = 0;

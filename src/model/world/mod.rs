@@ -18,6 +18,7 @@ use crate::metrics::{
     ComponentLoad, ComponentRole, FaultWindow, MeasurementWindow, Outcome, RunMetrics, RunResult,
 };
 
+use super::complexity::Complexity;
 use super::faults::{Communication, FaultKind, FaultOccurrence, occurrences};
 use super::interface::Interfaces;
 use super::message::Message;
@@ -158,6 +159,8 @@ pub struct World<'s> {
     interfaces: Option<Interfaces>,
     /// Whether any step produces output data (else no message carries any).
     has_outputs: bool,
+    /// The reactions and states each component needed.
+    complexity: Complexity,
     workflows: WorkflowTable,
     metrics: RunMetrics,
     trace: Option<Tracer>,
@@ -237,6 +240,7 @@ impl<'s> World<'s> {
             network: Network::new(&spec.network),
             interfaces: Interfaces::new(spec, busy_window),
             has_outputs: spec.services.iter().any(|s| s.output_bytes.is_some()),
+            complexity: Complexity::new(spec.component_count()),
             stations,
             workflows: WorkflowTable::default(),
             metrics: RunMetrics::new(measurement, spec.component_count(), windows),
@@ -473,6 +477,8 @@ impl<'s> World<'s> {
                 rejected: station.rejected(),
                 dead_letters: station.dead_letters,
                 interface: self.interfaces.as_ref().and_then(|i| i.load(id)),
+                handlers: self.complexity.handlers(id),
+                states: self.complexity.states(id),
             });
         }
         let result = self

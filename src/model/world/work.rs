@@ -113,6 +113,7 @@ impl World<'_> {
         if !self.stations[message.dst.index()].finish_job(message) {
             return None;
         }
+        self.complexity.reacted(message);
         let result = match task_of(message) {
             Task::Step => self.apply_step(now, message),
             Task::Compensate => self.apply_compensation(now, message),
