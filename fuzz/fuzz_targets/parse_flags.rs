@@ -1,5 +1,6 @@
 //! The flags that take expressions: `--set KEY=VALUE` (parsed, then applied to a small
-//! scenario), `--param KEY=VALUES` and `--slo EXPR`. Each either parses or says why.
+//! scenario), `--param KEY=VALUES` (and `--vary`, the same syntax), `--slo EXPR`,
+//! `--assert DESIGN.EXPR` and `advise --only KEY=VALUES`. Each either parses or says why.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -34,9 +35,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    // One input feeds all three: the text as a whole, and its lines.
+    // One input feeds them all: the text as a whole, and its lines.
     let _ = Slo::parse(text);
     let _ = Param::parse(text);
+    let _ = sagasim::report::Assertion::parse(text);
+    let _ = sagasim::advise::Restriction::parse(text);
     let overrides: Vec<Override> = text
         .lines()
         .filter_map(|line| Override::parse(line).ok())
