@@ -223,3 +223,36 @@ fn sweep_lines_read_the_csv_and_style_the_second_key() {
         ]
     );
 }
+
+#[test]
+fn a_sweep_over_text_values_labels_every_category() {
+    let categories: Vec<String> = ["1MB", "10MB", "25MB", "50MB", "100MB"]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let line = SweepLine {
+        label: "orchestrator".into(),
+        palette_slot: 0,
+        style: 0,
+        points: (0..5)
+            .map(|i| (f64::from(i), f64::from(i) * 10.0, None))
+            .collect(),
+    };
+    let svg = sweep_chart(
+        "t",
+        "defaults.output",
+        Some(&categories),
+        "p50 latency (ms)",
+        &[line],
+        ChartFormat::Svg,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&svg);
+    // plotters writes each label on a line of its own inside its <text> element.
+    for category in &categories {
+        assert!(
+            text.contains(&format!(">\n{category}\n<")),
+            "no tick for {category}"
+        );
+    }
+}

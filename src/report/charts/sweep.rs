@@ -38,7 +38,12 @@ pub fn sweep<DB: DrawingBackend>(
             .filter(|p| point_ok(p))
             .map(|p| p.1 + p.2.filter(|h| drawable(*h)).unwrap_or(0.0))
     }));
-    let pad = (x_high - x_low) * 0.04;
+    // Categories sit half a slot from the edges, so that every one of them is a tick.
+    let pad = if categories.is_some() {
+        0.5
+    } else {
+        (x_high - x_low) * 0.04
+    };
     let mut chart = ChartBuilder::on(&plot)
         .caption(format!("{title}: {metric} against {x_label}"), (FONT, 22))
         .margin(20)
@@ -67,7 +72,9 @@ pub fn sweep<DB: DrawingBackend>(
         None => tick_label(*x, span),
     };
     if let Some(names) = categories {
-        mesh.x_labels(names.len().max(1) * 4 + 1);
+        // One tick per category: with a finer grid plotters' "nice" steps could miss the
+        // last one.
+        mesh.x_labels(names.len().max(1));
     }
     mesh.x_label_formatter(&name_of).draw().map_err(text)?;
     let mut entries = Vec::new();
