@@ -116,14 +116,18 @@ fn without_default_out(command: &str, out: &Path, default_out: &Path) -> String 
     kept.join(" ")
 }
 
-/// The "Reproduce" line leaves out `--force`: it says where results may be written, not
-/// what they are. Tokens inside a quoted argument (`'a --force b'`) stay.
-fn without_force(command: &str) -> String {
+/// Flags that change where results go or what is printed, never the results.
+const NEUTRAL_FLAGS: [&str; 3] = ["--force", "--quiet", "-q"];
+
+/// The "Reproduce" line leaves out `--force` and `--quiet`: they say where results may be
+/// written and how much is printed, not what the results are. Tokens inside a quoted
+/// argument (`'a --force b'`) stay.
+fn without_neutral_flags(command: &str) -> String {
     let mut quoted = false;
     command
         .split(' ')
         .filter(|token| {
-            let keep = quoted || *token != "--force";
+            let keep = quoted || !NEUTRAL_FLAGS.contains(token);
             // An escaped quote (`'\''`, inside a quoted argument) does not open or close one.
             if token.replace("\\'", "").matches('\'').count() % 2 == 1 {
                 quoted = !quoted;
@@ -311,7 +315,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     };
     let results = run(loaded, &options);
     progress::finish();
-    let command = without_force(&without_default_out(&command, &out, &default_out));
+    let command = without_neutral_flags(&without_default_out(&command, &out, &default_out));
     let flows = loaded.design_flows(None);
     let inputs = ReportInputs {
         scenario: loaded,
@@ -481,7 +485,9 @@ mod tests {
             "sagasim run x.toml --set scenario.name=a"
         );
         assert_eq!(
-            without_force("sagasim run x.toml --force --set 'scenario.name=a --force b'"),
+            without_neutral_flags(
+                "sagasim run x.toml --force -q --set 'scenario.name=a --force b'"
+            ),
             "sagasim run x.toml --set 'scenario.name=a --force b'"
         );
         let elsewhere = Path::new("/tmp/x");

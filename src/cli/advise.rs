@@ -17,7 +17,7 @@ use sagasim::{Design, Progress};
 use super::args::AdviseArgs;
 use super::{
     CliError, capacity, check_jobs, check_replications, ensure_writable, limits, note, overrides,
-    print, progress, without_default_out, without_force,
+    print, progress, without_default_out, without_neutral_flags,
 };
 
 /// Most candidates one search may have (designs × combinations of the varied values).
@@ -86,7 +86,7 @@ pub(super) fn advise_command(args: AdviseArgs, command: String) -> Result<(), Cl
     progress::finish();
     // The summary first: if a file cannot be written, the advice is still seen.
     print(&advice_terminal(&advice))?;
-    let command = without_force(&without_default_out(&command, &out, &default_out));
+    let command = without_neutral_flags(&without_default_out(&command, &out, &default_out));
     write_advice(&advice, &out, &command, !args.no_charts, content)?;
     drop(lock);
     if advice.feasible().next().is_none() {
