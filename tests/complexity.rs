@@ -1,6 +1,7 @@
 //! Complexity, measured (issue 10, part 4): the distinct reactions each component had to
 //! implement and the workflow states it had to keep, exact for every design on a chain
-//! that always succeeds and on one whose third step always fails.
+//! that always succeeds, for the orchestrator and choreography on one whose third step
+//! always fails, and alike in sync and async.
 
 mod common;
 
@@ -62,4 +63,15 @@ fn error_paths_spread_over_a_choreographys_services_and_gather_at_the_orchestrat
     assert_eq!(handlers(&results, "choreography"), [2, 2, 1, 0]);
     let most = |label: &str| handlers(&results, label).into_iter().max().unwrap_or(0);
     assert_eq!((most("orchestrator"), most("choreography")), (6, 2));
+}
+
+#[test]
+fn the_return_of_a_blocking_call_is_not_a_reaction_of_its_own() {
+    let sync = chain_scenario(4, None, "")
+        .replace("[scenario]\n", "[scenario]\ncommunication = \"sync\"\n");
+    let results = run_all(&parse(&sync));
+    for label in ["choreography", "stamp-coupling", "stateless"] {
+        assert_eq!(handlers(&results, label), [1, 1, 1, 1], "{label}");
+    }
+    assert_eq!(handlers(&results, "orchestrator"), [5, 1, 1, 1, 1]);
 }

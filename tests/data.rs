@@ -114,3 +114,44 @@ fn on_a_sequence_whose_transfers_dominate_the_orchestrator_takes_twice_as_long()
         relayed / direct
     );
 }
+
+#[test]
+fn failures_carry_no_data_and_a_sync_front_controller_returns_the_result_up_its_calls() {
+    // Step 3 of 4 always fails: only the outputs handed on before it travel (events from
+    // steps 1 and 2; for the orchestrator, their replies and the commands after them);
+    // failure and compensation messages carry none.
+    let text = chain_scenario(4, Some(3), "").replace(
+        "compensate = \"1ms\"\n",
+        "compensate = \"1ms\"\noutput = \"1MB\"\n",
+    );
+    let results = run_all(&parse(&text));
+    for (label, outputs) in [
+        ("orchestrator", 4.0),
+        ("choreography", 2.0),
+        ("stateless", 2.0),
+    ] {
+        let data = data_per_workflow(&results, label);
+        assert!((data - outputs * 1e6).abs() < 1e-6, "{label}: {data}");
+    }
+    // Sync: the front controller answers when its own call returns, so the last output
+    // comes back up the chain of returns (n − 1 of them), not with the last progress:
+    // events n − 1, returns n − 1, the answer 1.
+    let sync = with_outputs(4, "\"1MB\"", "")
+        .replace("[scenario]\n", "[scenario]\ncommunication = \"sync\"\n");
+    let results = run_all(&parse(&sync));
+    let data = data_per_workflow(&results, "front-controller");
+    assert!(
+        (data - 7.0 * 1e6).abs() < 1e-6,
+        "sync front controller: {data}"
+    );
+}
+
+#[test]
+fn a_heavy_tailed_output_saturates_instead_of_wrapping() {
+    // Shape 0.001: draws beyond u64::MAX bytes. The run finishes, and bytes stay at the
+    // largest count rather than wrapping to a small one.
+    let text = with_outputs(2, "{ pareto = { scale = \"1MB\", shape = 0.001 } }", "");
+    let results = run_all(&parse(&text));
+    let data = data_per_workflow(&results, "choreography");
+    assert!(data >= 1e6 * 2.0, "{data}");
+}

@@ -39,12 +39,16 @@ impl Rules for FrontController {
         start_chain(cx, workflow);
     }
 
-    /// Data passes along the chain; the last step's output goes to the controller with
-    /// its progress, and from there to the client with the answer.
-    fn carried_output(message: &Message, steps: usize) -> Option<u8> {
+    /// Data passes along the chain; the last step's output reaches the controller with
+    /// its progress (async), or back up the chain of returning calls (sync: the
+    /// controller answers the client when its own call returns, so the result comes with
+    /// that return), and goes from there to the client with the answer.
+    fn carried_output(message: &Message, steps: usize, sync: bool) -> Option<u8> {
+        let last = last_step(steps);
         match message.kind {
             MessageKind::Event => message.step.checked_sub(1),
-            MessageKind::Progress if Some(message.step) == last_step(steps) => Some(message.step),
+            MessageKind::Progress if !sync && Some(message.step) == last => last,
+            MessageKind::Ack if sync => last,
             MessageKind::Done => last_step(steps),
             _ => None,
         }

@@ -61,10 +61,10 @@ pub trait Rules {
         sizes.base_bytes
     }
 
-    /// Which step's output (`[[services]] output`) a message carries, if any. A chain
-    /// passes each step's output on the event to the next step, and the last step's on
-    /// its answer to the client.
-    fn carried_output(message: &Message, steps: usize) -> Option<u8> {
+    /// Which step's output (`[[services]] output`) a message carries, if any (`sync`:
+    /// blocking calls). A chain passes each step's output on the event to the next step,
+    /// and the last step's on its answer to the client.
+    fn carried_output(message: &Message, steps: usize, _sync: bool) -> Option<u8> {
         match message.kind {
             MessageKind::Event => message.step.checked_sub(1),
             MessageKind::Done => last_step(steps),

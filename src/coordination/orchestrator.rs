@@ -90,7 +90,7 @@ impl Rules for Orchestrator {
 
     /// The orchestrator relays the data: each step's output comes back in its reply and
     /// goes on in the next command; the last one's in the answer to the client.
-    fn carried_output(message: &Message, steps: usize) -> Option<u8> {
+    fn carried_output(message: &Message, steps: usize, _sync: bool) -> Option<u8> {
         match message.kind {
             MessageKind::Reply => Some(message.step),
             MessageKind::Command => message.step.checked_sub(1),

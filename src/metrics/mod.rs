@@ -142,6 +142,8 @@ pub struct RunMetrics {
     faults: FaultTracker,
     edges: CouplingEdges,
     series: TimeSeries,
+    /// The scenario declares step outputs: `data` is one of the message kinds reported.
+    data_declared: bool,
 }
 
 impl RunMetrics {
@@ -166,6 +168,7 @@ impl RunMetrics {
             rejected_messages: 0,
             category_messages: [0; MessageCategory::ALL.len()],
             category_bytes: [0; MessageCategory::ALL.len()],
+            data_declared: false,
             inconsistent: 0,
             duplicate_effects: 0,
             retries: 0,
@@ -283,20 +286,30 @@ impl RunMetrics {
             return;
         }
         self.category_messages[category as usize] += 1;
-        self.category_bytes[category as usize] += bytes;
+        let total = &mut self.category_bytes[category as usize];
+        *total = total.saturating_add(bytes);
         if category == MessageCategory::Status {
             self.status_messages += 1;
         } else {
             self.workflow_messages += 1;
-            self.workflow_bytes += bytes;
+            // Data can have saturated it (see `data_sent`).
+            self.workflow_bytes = self.workflow_bytes.saturating_add(bytes);
         }
+    }
+
+    /// The scenario's steps produce output: report the `data` kind, even where none was
+    /// carried, so that every design and sweep point reports the same kinds.
+    pub fn declare_data(&mut self) {
+        self.data_declared = true;
     }
 
     /// `bytes` of step output rode on a message of a workflow (measured or not).
     pub fn data_sent(&mut self, measured: bool, bytes: u64) {
         if measured {
-            self.category_bytes[MessageCategory::Data as usize] += bytes;
-            self.workflow_bytes += bytes;
+            // A heavy-tailed output can sample near u64::MAX: saturate, never wrap.
+            let total = &mut self.category_bytes[MessageCategory::Data as usize];
+            *total = total.saturating_add(bytes);
+            self.workflow_bytes = self.workflow_bytes.saturating_add(bytes);
         }
     }
 
@@ -409,9 +422,7 @@ impl RunMetrics {
         // Data appears only in runs whose steps produce output.
         let messages_by_category = MessageCategory::ALL
             .iter()
-            .filter(|&&category| {
-                category != MessageCategory::Data || self.category_bytes[category as usize] > 0
-            })
+            .filter(|&&category| category != MessageCategory::Data || self.data_declared)
             .map(|&category| CategoryShare {
                 category,
                 messages_per_workflow: self.category_messages[category as usize] as f64 / started,

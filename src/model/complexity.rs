@@ -7,8 +7,13 @@ use super::message::{Message, MessageKind};
 use super::system::ComponentId;
 use super::workflow::Request;
 
-/// Kinds of message, as bit rows (`MessageKind` has fewer).
+/// Kinds of message, as bit rows.
 const KINDS: usize = 16;
+// `Ack` is the last kind: every kind has its row.
+const _: () = assert!(
+    (MessageKind::Ack as usize) < KINDS,
+    "a bit row per message kind"
+);
 
 /// One bit per (kind, step) a component reacted to or waited in.
 type Bits = [u64; KINDS];
@@ -27,9 +32,13 @@ impl Complexity {
         }
     }
 
-    /// `message` was handled by its destination.
+    /// `message` was handled by its destination. The return of a blocking call (an ack)
+    /// is not a reaction of its own: the caller's code goes on where it called.
     #[inline]
     pub fn reacted(&mut self, message: &Message) {
+        if message.kind == MessageKind::Ack {
+            return;
+        }
         set(
             &mut self.reactions[message.dst.index()],
             message.kind,
@@ -59,7 +68,7 @@ impl Complexity {
 }
 
 fn set(bits: &mut Bits, kind: MessageKind, step: u8) {
-    bits[(kind as usize).min(KINDS - 1)] |= 1u64 << step.min(63);
+    bits[kind as usize] |= 1u64 << step.min(63);
 }
 
 fn count(bits: &Bits) -> u32 {

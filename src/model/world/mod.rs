@@ -102,7 +102,7 @@ pub struct WorldConfig {
     pub status_route: StatusRoute,
     pub message_size: MessageSizeRule,
     /// Which step's output a message carries (data passing).
-    pub carried_output: fn(&Message, usize) -> Option<u8>,
+    pub carried_output: fn(&Message, usize, bool) -> Option<u8>,
     /// The component that holds workflow state, for `coordinator_utilization`, journaling
     /// and resumption.
     pub coordinator: Option<ComponentId>,
@@ -229,7 +229,7 @@ impl<'s> World<'s> {
         };
         let windows = occurrences.iter().map(|o| fault_window(spec, o)).collect();
         let steps = spec.steps.len();
-        World {
+        let mut world = World {
             spec,
             config,
             streams,
@@ -263,7 +263,11 @@ impl<'s> World<'s> {
             },
             run_end,
             counted_events: 0,
+        };
+        if world.has_outputs {
+            world.metrics.declare_data();
         }
+        world
     }
 
     /// Record what `filter` asks for (nothing is recorded otherwise).

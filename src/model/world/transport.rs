@@ -118,7 +118,7 @@ impl World<'_> {
         let bytes = if self.has_outputs {
             let data = self.data_bytes(&message, number);
             self.metrics.data_sent(measured, data);
-            base_bytes + data
+            base_bytes.saturating_add(data)
         } else {
             base_bytes
         };
@@ -168,7 +168,7 @@ impl World<'_> {
     /// rules name, drawn from its own stream keyed by (workflow, step), so that a step's
     /// output is the same in every design and on every message that carries it.
     fn data_bytes(&self, message: &Message, number: u64) -> u64 {
-        let Some(step) = (self.config.carried_output)(message, self.step_count()) else {
+        let Some(step) = (self.config.carried_output)(message, self.step_count(), self.sync) else {
             return 0;
         };
         let service = &self.spec.services[self.spec.steps[usize::from(step)]];
