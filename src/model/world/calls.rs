@@ -75,6 +75,9 @@ impl World<'_> {
 
     /// After the variant reacted to a finished message: keep the worker held if it made a
     /// blocking call, otherwise answer its caller if needed and take the next message.
+    // One caller (the run loop), once per message handled: pinned inline, as the inliner
+    // drops it whenever the crate's codegen units reshuffle.
+    #[inline(always)]
     pub fn after_work(&mut self, now: SimTime, message: &Message, queue: &mut EventQueue<Event>) {
         match self.handling.take() {
             Some(handling) => self.end_job_step(now, handling, Some(message), queue),
