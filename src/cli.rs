@@ -187,7 +187,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             fail_at,
         } => {
             let loaded = load(&scenario)?;
-            let steps = loaded.system.steps.len();
+            // A position on the path: the longest path bounds it, and a shorter path fails
+            // at its last step.
+            let steps = loaded.system.most_steps_per_workflow();
             if fail_at.is_some_and(|k| !(1..=steps).contains(&k)) {
                 return Err(CliError::Input(format!(
                     "--fail-at: expected a step from 1 to {steps}, got {}",
@@ -330,7 +332,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     }
     // The comparison first: if a file cannot be written, the run's figures are still seen.
     print(&match choices.format {
-        Format::Table => report::render_terminal(&results, loaded.system.steps.len()),
+        Format::Table => report::render_terminal(&results, loaded.system.most_steps_per_workflow()),
         Format::Markdown => report::to_markdown(&results),
         Format::Json => report::results_json(&results, loaded, &inputs.command),
         Format::Csv => to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),

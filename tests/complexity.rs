@@ -75,3 +75,36 @@ fn the_return_of_a_blocking_call_is_not_a_reaction_of_its_own() {
     }
     assert_eq!(handlers(&results, "orchestrator"), [5, 1, 1, 1, 1]);
 }
+
+/// Alternative paths: a service that performs a step on two alternatives implements a
+/// reaction for each, while the orchestrator gathers every route's reactions and waits.
+#[test]
+fn each_alternative_adds_its_own_reactions_where_it_runs() {
+    // s1, then s2 → s3 or s3 alone (a 50/50 choice, both drawn among 199 workflows), then s4.
+    let text = chain_scenario(4, None, "").replacen(
+        "steps = [\"s1\", \"s2\", \"s3\", \"s4\"]",
+        "steps = [\"s1\", { choice = [{ p = 0.5, steps = [\"s2\", \"s3\"] }, { steps = [\"s3\"] }] }, \"s4\"]",
+        1,
+    );
+    assert!(text.contains("choice"), "{text}");
+    let results = run_all(&parse(&text));
+    // Steps: 1 s1, 2 s2, 3 s3 (after s2), 4 s3 (alone), 5 s4. The orchestrator: the
+    // start and a reply for each of the five steps, and a wait on each.
+    assert_eq!(handlers(&results, "orchestrator"), [6, 1, 1, 2, 1]);
+    let states: Vec<u32> = counts(&results, "orchestrator")
+        .iter()
+        .map(|c| c.2)
+        .collect();
+    assert_eq!(states, [5, 0, 0, 0, 0]);
+    // The chains: s3 handles the event of either route, two reactions.
+    for label in ["choreography", "stamp-coupling", "stateless"] {
+        assert_eq!(handlers(&results, label), [1, 1, 2, 1], "{label}");
+    }
+    // The front controller s1 applies the progress of steps 2–5 and waits on each.
+    assert_eq!(handlers(&results, "front-controller"), [5, 1, 2, 1]);
+    let states: Vec<u32> = counts(&results, "front-controller")
+        .iter()
+        .map(|c| c.2)
+        .collect();
+    assert_eq!(states, [4, 0, 0, 0]);
+}

@@ -26,6 +26,9 @@ struct Shape {
     sync: bool,
     /// `[policy]`: (timeout ms, retries).
     policy: Option<(u32, u32)>,
+    /// After the first step, a choice between the other steps in order, the same steps
+    /// in reverse order, and none of them.
+    choice: bool,
 }
 
 fn shapes() -> impl Strategy<Value = Shape> {
@@ -42,7 +45,11 @@ fn shapes() -> impl Strategy<Value = Shape> {
             prop::option::of(5u32..=500),
             prop::option::of(10u32..=1_000),
             prop::option::of(0u32..=20),
-            (any::<bool>(), prop::option::of((20u32..=400, 0u32..=3))),
+            (
+                any::<bool>(),
+                prop::option::of((20u32..=400, 0u32..=3)),
+                any::<bool>(),
+            ),
         )
             .prop_map(
                 |(
@@ -57,7 +64,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
                     status_every_ms,
                     timeout_ms,
                     latency_ms,
-                    (sync, policy),
+                    (sync, policy, choice),
                 )| {
                     Shape {
                         steps,
@@ -73,6 +80,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
                         latency_ms,
                         sync,
                         policy,
+                        choice,
                     }
                 },
             )
@@ -115,7 +123,18 @@ fn scenario_text(shape: &Shape) -> String {
         ));
     }
     let names: Vec<String> = (0..shape.steps).map(|s| format!("\"s{s}\"")).collect();
-    text.push_str(&format!("\n[workflow]\nsteps = [{}]\n", names.join(", ")));
+    let steps = if shape.choice && shape.steps >= 2 {
+        let forward = names[1..].join(", ");
+        let backward: Vec<&str> = names[1..].iter().rev().map(String::as_str).collect();
+        format!(
+            "{}, {{ choice = [{{ p = 0.5, steps = [{forward}] }}, {{ p = 0.3, steps = [{}] }}, {{ p = 0.2, steps = [] }}] }}",
+            names[0],
+            backward.join(", ")
+        )
+    } else {
+        names.join(", ")
+    };
+    text.push_str(&format!("\n[workflow]\nsteps = [{steps}]\n"));
     text
 }
 
@@ -166,6 +185,7 @@ fn two_steps() -> Shape {
         latency_ms: None,
         sync: false,
         policy: None,
+        choice: false,
     }
 }
 
@@ -187,6 +207,7 @@ fn overload_strands_workflows_and_they_are_counted_as_stuck() {
         latency_ms: None,
         sync: false,
         policy: None,
+        choice: false,
     };
     let results = run_all(&parse(&scenario_text(&shape)));
     for run in &results.runs {

@@ -11,6 +11,69 @@ use common::sagasim;
 /// (file in tests/malformed, line, column, key, start of the message).
 const CASES: &[(&str, usize, usize, &str, &str)] = &[
     (
+        "choice-probabilities-not-one.toml",
+        21,
+        19,
+        "workflow.steps[1].choice",
+        "expected the alternatives' probabilities p to sum to 1, got 0.9",
+    ),
+    (
+        "choice-two-without-p.toml",
+        22,
+        56,
+        "workflow.steps[1].choice[1].p",
+        "expected p: only one alternative may leave it out (that one takes the rest)",
+    ),
+    (
+        "choice-probability-negative.toml",
+        21,
+        37,
+        "workflow.steps[1].choice[0].p",
+        "expected a probability between 0 and 1, got -0.5",
+    ),
+    (
+        "choice-service-reused.toml",
+        21,
+        96,
+        "workflow.steps[1].choice[1].steps[1]",
+        "\"order\" already performs a step on the same path (workflow.steps[0]); a service performs at most one step per path",
+    ),
+    (
+        "choice-unknown-service.toml",
+        21,
+        85,
+        "workflow.steps[1].choice[1].steps[0]",
+        "no service named \"shipping\"; the services are: order, payment",
+    ),
+    (
+        "choice-misspelt.toml",
+        21,
+        19,
+        "workflow.steps[1]",
+        "unknown key `choise`, expected `choice`",
+    ),
+    (
+        "choice-path-without-steps.toml",
+        21,
+        9,
+        "workflow.steps",
+        "expected every path to perform at least one step",
+    ),
+    (
+        "choice-first-front-controller.toml",
+        4,
+        29,
+        "scenario.variants[1]",
+        "`front-controller` is a front controller: its first service holds the workflow's state, but workflow.steps[0] is a choice",
+    ),
+    (
+        "parallel-not-simulated-yet.toml",
+        21,
+        19,
+        "workflow.steps[1]",
+        "parallel blocks are not simulated yet (issue 10, part 1)",
+    ),
+    (
         "gamma-cv-too-small.toml",
         8,
         8,
@@ -127,7 +190,7 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         21,
         9,
         "workflow.steps",
-        "expected between 1 and 64 step",
+        "expected at least one step",
     ),
     (
         "empty.toml",

@@ -137,3 +137,145 @@ fn coupling_is_measured_from_the_messages_sent() {
         );
     }
 }
+
+/// A workflow of services s1..s5 with two choices: `s1`, then s2 → s3 with probability
+/// `p` or s3 alone (the same service on the other path is another step), then s4 or
+/// nothing (the path skips the block) with probability `q` and 1 − q, then s5.
+fn choice_scenario(p: f64, q: f64, fail_at: Option<usize>) -> String {
+    let text = chain_scenario(5, fail_at, "");
+    let workflow = format!(
+        "steps = [\n  \"s1\",\n  {{ choice = [{{ p = {p}, steps = [\"s2\", \"s3\"] }}, {{ p = {}, steps = [\"s3\"] }}] }},\n  {{ choice = [{{ p = {q}, steps = [\"s4\"] }}, {{ p = {}, steps = [] }}] }},\n  \"s5\",\n]\n",
+        1.0 - p,
+        1.0 - q
+    );
+    let start = text.find("steps = [").expect("a workflow");
+    let end = start + text[start..].find('\n').expect("one line");
+    format!("{}{workflow}{}", &text[..start], &text[end + 1..])
+}
+
+/// Every path a choice can take costs, message for message and byte for byte, what the
+/// chain of that path's steps costs, in every design, on success and with a business
+/// failure at every step of the path: the alternatives route the flow (forward and back)
+/// along the path drawn, never along the definition's order.
+#[test]
+fn every_path_through_choices_matches_the_chain_oracles_for_every_variant() {
+    for (p, q) in [(1.0, 1.0), (1.0, 0.0), (0.0, 1.0), (0.0, 0.0)] {
+        let path: Vec<usize> = [1]
+            .into_iter()
+            .chain(if p == 1.0 { vec![2, 3] } else { vec![3] })
+            .chain(if q == 1.0 { Some(4) } else { None })
+            .chain([5])
+            .collect();
+        let n = path.len();
+        for fail_at in std::iter::once(None).chain(path.iter().map(|&s| Some(s))) {
+            let results = run_all(&parse(&choice_scenario(p, q, fail_at)));
+            let position =
+                fail_at.map(|service| 1 + path.iter().position(|&s| s == service).unwrap());
+            for variant in Coordination::ALL {
+                let summary = summary_of(&results, variant);
+                let context = format!("{variant}, path {path:?}, failure at service {fail_at:?}");
+                assert_eq!(summary.started, 199, "{context}");
+                let expected = if fail_at.is_some() {
+                    (0, 199)
+                } else {
+                    (199, 0)
+                };
+                assert_eq!(
+                    (summary.completed, summary.compensated),
+                    expected,
+                    "{context}"
+                );
+                assert_eq!(
+                    summary.messages_per_workflow,
+                    Some(expected_messages(variant, n, position) as f64),
+                    "{context}"
+                );
+                assert_eq!(
+                    summary.bytes_per_workflow,
+                    Some(expected_bytes(variant, n, position)),
+                    "{context}"
+                );
+            }
+        }
+    }
+}
+
+/// Drawn paths: each workflow takes an alternative with its probability, and the same
+/// workflow takes the same path in every design (common random numbers), so the share of
+/// long paths read back from each design's message count is identical across designs.
+#[test]
+fn choices_are_drawn_at_their_rates_and_alike_in_every_design() {
+    let results = run_all(&parse(&choice_scenario(0.5, 1.0, None)));
+    // Paths of 5 steps (share s) and 4 steps: messages = f(4) + (f(5) − f(4)) · s.
+    let shares: Vec<f64> = Coordination::ALL
+        .into_iter()
+        .map(|variant| {
+            let messages = summary_of(&results, variant).messages_per_workflow.unwrap();
+            let short = expected_messages(variant, 4, None) as f64;
+            let long = expected_messages(variant, 5, None) as f64;
+            (messages - short) / (long - short)
+        })
+        .collect();
+    for share in &shares {
+        assert!((share - shares[0]).abs() < 1e-9, "{shares:?}");
+    }
+    // 199 workflows at p = 0.5: sd 0.035; 4 sd either way.
+    assert!((shares[0] - 0.5).abs() < 0.14, "{shares:?}");
+    assert!(
+        shares[0] > 0.0 && shares[0] < 1.0,
+        "both paths drawn: {shares:?}"
+    );
+}
+
+/// The stateless client cannot know which path a workflow took: it asks every service
+/// of the definition, and a service the path skipped answers that it did nothing.
+#[test]
+fn a_stateless_status_query_asks_every_service_of_the_definition() {
+    let text = with_workload(
+        &choice_scenario(0.0, 0.0, None),
+        "status_queries = { every = \"500us\" }",
+    );
+    let results = run_all(&parse(&text));
+    let summary = summary_of(&results, Coordination::Stateless);
+    assert_eq!(summary.status_messages_per_query, Some(2.0 * 5.0));
+    assert_eq!(summary.status_answered_ratio, Some(1.0));
+    let orchestrated = summary_of(&results, Coordination::Orchestrator);
+    assert_eq!(orchestrated.status_messages_per_query, Some(2.0));
+}
+
+/// One alternative may leave `p` out and take the rest, so one `--set` (or one sweep axis)
+/// moves the share between two routes; an override that breaks the sum is refused at the
+/// flag.
+#[test]
+fn an_alternative_without_p_takes_the_rest_and_one_override_moves_the_share() {
+    use sagasim::scenario::Override;
+    let text = choice_scenario(0.5, 1.0, None).replacen(
+        "{ p = 0.5, steps = [\"s3\"] }",
+        "{ steps = [\"s3\"] }",
+        1,
+    );
+    assert!(text.contains("{ steps = [\"s3\"] }"), "{text}");
+    for (p, long_share) in [("1", 1.0), ("0", 0.0)] {
+        let flag = Override::parse(&format!("workflow.steps.1.choice.0.p={p}")).unwrap();
+        let scenario = sagasim::Scenario::parse("<test>", &text, &[flag]).unwrap();
+        let results = run_all(&scenario);
+        for variant in Coordination::ALL {
+            let n = if long_share == 1.0 { 5 } else { 4 };
+            assert_eq!(
+                summary_of(&results, variant).messages_per_workflow,
+                Some(expected_messages(variant, n, None) as f64),
+                "{variant}, p = {p}"
+            );
+        }
+    }
+    let both = choice_scenario(0.5, 1.0, None);
+    let flag = Override::parse("workflow.steps.1.choice.0.p=0.9").unwrap();
+    let error = sagasim::Scenario::parse("<test>", &both, &[flag])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("workflow.steps[1].choice")
+            && error.contains("expected the alternatives' probabilities p to sum to 1, got 1.4"),
+        "{error}"
+    );
+}

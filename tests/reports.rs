@@ -304,7 +304,7 @@ fn sequence_diagrams_draw_the_flows_check_prints() {
     let scenario = parse(&text);
     for design in &scenario.designs {
         for failed_step in 0..3 {
-            let flows = message_flows(&scenario.system, design, Some(failed_step));
+            let flows = message_flows(&scenario.system, design, 0, Some(failed_step));
             for messages in [&flows.success, &flows.failure] {
                 let diagram = sequence_diagram(&scenario.system, design, messages);
                 let arrows: Vec<&str> = diagram.lines().filter(|l| l.contains(": ")).collect();
@@ -322,7 +322,7 @@ fn sequence_diagrams_draw_the_flows_check_prints() {
         }
     }
     let epic = &scenario.designs[0];
-    let flows = message_flows(&scenario.system, epic, Some(1));
+    let flows = message_flows(&scenario.system, epic, 0, Some(1));
     insta::assert_snapshot!(
         "mermaid_epic",
         design_diagrams(&scenario.system, epic, &flows, 3)

@@ -272,7 +272,7 @@ fn the_blocking_calls_of_every_design_form_no_cycle() {
         );
         let scenario = parse(&text);
         for design in &scenario.designs {
-            let flows = message_flows(&scenario.system, design, fail_at.map(|k| k - 1));
+            let flows = message_flows(&scenario.system, design, 0, fail_at.map(|k| k - 1));
             let mut edges: Vec<(u16, u16)> = flows
                 .success
                 .iter()

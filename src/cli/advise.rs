@@ -10,9 +10,9 @@ use sagasim::advise::{
 use sagasim::budget::Budget;
 use sagasim::report::{AssertedMetric, ChartFormat, Column, Slo, advice_chart};
 use sagasim::run_folder::{self, ADVICE_FILES, RunManifest};
-use sagasim::scenario::{Override, Scenario, ScenarioError, fingerprint};
+use sagasim::scenario::{Override, Scenario, ScenarioError, cannot_run, fingerprint};
 use sagasim::sweep::{Param, check_slo, points};
-use sagasim::{Design, Progress};
+use sagasim::{Coordination, Design, Progress};
 
 use super::args::AdviseArgs;
 use super::{
@@ -213,6 +213,17 @@ fn check_scenario(base: &Scenario, file: &Path, request: &Request) -> Result<(),
         return Err(CliError::Input(format!(
             "{}: has no [orchestrator] section, which the orchestrated designs need; add one (workers, work, journal), or search without them with --only coordination=choreography,front-controller,stamp-coupling,stateless",
             file.display()
+        )));
+    }
+    if let Some(design) = request.designs.iter().find(|d| {
+        d.coordination == Coordination::FrontController
+            && cannot_run(d.coordination, &base.system).is_some()
+    }) {
+        return Err(CliError::Input(format!(
+            "{}: `{}` {}; or search without front controllers with --only coordination=orchestrator,choreography,stamp-coupling,stateless",
+            file.display(),
+            design.label,
+            cannot_run(design.coordination, &base.system).unwrap_or_default()
         )));
     }
     let status_bound = request

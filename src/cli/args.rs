@@ -147,7 +147,8 @@ pub enum Command {
         /// `text` (default) or `mermaid`: one sequence diagram per design, as Markdown.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
-        /// The step (1-based) whose business failure the failure flow shows (default: the last).
+        /// The step (1-based, along each path) whose business failure the failure flow shows
+        /// (default: the last; a shorter path fails at its last step).
         #[arg(long, value_name = "STEP")]
         fail_at: Option<usize>,
     },

@@ -39,13 +39,14 @@ impl Rules for Choreography {
 
 /// The client starts the chain at the first service.
 pub(super) fn start_chain(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
-    let first = cx.first_service();
+    let first = cx.first_step(workflow);
+    let service = cx.at_step(first);
     cx.send(
         workflow,
         ComponentId::CLIENT,
-        first,
+        service,
         MessageKind::Start,
-        0,
+        first,
         0,
     );
 }
@@ -55,17 +56,17 @@ pub(super) fn start_chain(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
 pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult) {
     let workflow = message.workflow;
     let step = message.step;
-    if step == 0 && result == WorkResult::Committed {
+    if result == WorkResult::Committed && step == cx.first_step(workflow) {
         cx.accept(workflow, message.dst);
     }
     match result {
-        WorkResult::Committed if cx.is_last(step) => {
-            cx.send_to_client(workflow, message.dst, MessageKind::Done, step, 0)
-        }
-        WorkResult::Committed => {
-            let next = cx.at_step(step + 1);
-            cx.call(workflow, message.dst, next, MessageKind::Event, step + 1);
-        }
+        WorkResult::Committed => match cx.next_step(workflow, step) {
+            Some(next) => {
+                let service = cx.at_step(next);
+                cx.call(workflow, message.dst, service, MessageKind::Event, next);
+            }
+            None => cx.send_to_client(workflow, message.dst, MessageKind::Done, step, 0),
+        },
         WorkResult::StepFailed => pass_back(cx, workflow, message.dst, step, 0),
         WorkResult::Compensated => pass_back(cx, workflow, message.dst, step, message.payload),
         WorkResult::Answered | WorkResult::Applied => {
@@ -77,7 +78,7 @@ pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: Work
 /// Hand the failure to the previous step's service (in sync communication, as the answer
 /// to its call), or tell the client it is all undone.
 fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step: u8, flag: u32) {
-    match step.checked_sub(1) {
+    match cx.previous_step(workflow, step) {
         Some(previous) => {
             let service = cx.at_step(previous);
             cx.send(

@@ -105,7 +105,8 @@ pub(super) fn compensate_from(
 /// rollback moves on to the step before.
 pub(super) fn compensation_replied(cx: &mut Cx<'_, '_>, reply: &Message, at: ComponentId) {
     if cx.take_reply(reply.workflow, MessageKind::Compensate, reply.step) {
-        compensate_from(cx, reply.workflow, at, reply.step.checked_sub(1));
+        let previous = cx.previous_step(reply.workflow, reply.step);
+        compensate_from(cx, reply.workflow, at, previous);
     }
 }
 
@@ -118,7 +119,7 @@ pub(super) fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentI
     };
     cx.start_compensating(workflow, true);
     let from = match pending.kind {
-        MessageKind::Compensate => pending.step.checked_sub(1),
+        MessageKind::Compensate => cx.previous_step(workflow, pending.step),
         _ => Some(pending.step),
     };
     compensate_from(cx, workflow, at, from);

@@ -28,31 +28,47 @@ pub struct FlowMessage {
     pub link: CallLink,
 }
 
-/// The flows `check` prints for a design.
+/// The flows `check` prints for a design, on one path through the workflow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesignFlows {
+    /// The path's steps, in order (every step of a chain).
+    pub path: Vec<u8>,
+    /// Whether the workflow has other paths (choices).
+    pub one_of_several: bool,
     /// A workflow that completes.
     pub success: Vec<FlowMessage>,
-    /// A business failure at step `failed_step` (by default the last, which exercises the
-    /// longest compensation).
+    /// A business failure at step `failed_step` (by default the path's last, which
+    /// exercises the longest compensation).
     pub failure: Vec<FlowMessage>,
-    /// The failing step of `failure`, 0-based.
+    /// The failing step of `failure` (its index in the workflow's list of steps).
     pub failed_step: usize,
+    /// Its 0-based position on the path.
+    pub failed_position: usize,
     /// One status query made while the first step runs (empty if unsupported).
     pub status: Vec<FlowMessage>,
 }
 
-/// The flows of one workflow of `design`: on success, with a business failure at step
-/// `failed_step` (0-based; the last one when `None`), and for one status query.
+/// The flows of one workflow of `design` that takes path `path`: on success, with a
+/// business failure at the step at 0-based `failed_position` on the path (the last one
+/// when `None` or past the end), and for one status query.
 pub fn message_flows(
     system: &SystemSpec,
     design: &Design,
-    failed_step: Option<usize>,
+    path: u16,
+    failed_position: Option<usize>,
 ) -> DesignFlows {
-    let failed_step = failed_step.unwrap_or(system.steps.len() - 1);
-    let success = flow(system, design, None);
-    let failure = flow(system, design, Some(failed_step));
+    let mut system = system.clone();
+    system.workflow = system.workflow.forced_to(path);
+    let steps = system.workflow.path(path).steps().to_vec();
+    let last = steps.len() - 1;
+    let failed_position = failed_position.map_or(last, |position| position.min(last));
+    let failed_step = usize::from(steps[failed_position]);
+    let success = flow(&system, design, None);
+    let failure = flow(&system, design, Some(failed_step));
     DesignFlows {
+        path: steps,
+        one_of_several: system.workflow.paths().len() > 1,
+        failed_position,
         success: success
             .iter()
             .filter(|m| !m.0.kind.is_status())

@@ -23,11 +23,13 @@
 //! on S1's pool. S1's compensation commands are calls answered by the compensation
 //! replies, and S1 undoes its own step on the same worker.
 
-use crate::model::{Message, MessageKind, ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef};
+use crate::model::{
+    Message, MessageKind, Path, ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef,
+};
 
 use super::choreography::start_chain;
 use super::coordinator::{compensate_from, compensation_replied, give_up};
-use super::{Coordinator, Cx, Rules, last_step};
+use super::{Coordinator, Cx, Rules};
 
 pub struct FrontController;
 
@@ -43,13 +45,13 @@ impl Rules for FrontController {
     /// its progress (async), or back up the chain of returning calls (sync: the
     /// controller answers the client when its own call returns, so the result comes with
     /// that return), and goes from there to the client with the answer.
-    fn carried_output(message: &Message, steps: usize, sync: bool) -> Option<u8> {
-        let last = last_step(steps);
+    fn carried_output(message: &Message, path: &Path, sync: bool) -> Option<u8> {
+        let last = path.last();
         match message.kind {
-            MessageKind::Event => message.step.checked_sub(1),
+            MessageKind::Event => path.previous(message.step),
             MessageKind::Progress if !sync && Some(message.step) == last => last,
             MessageKind::Ack if sync => last,
-            MessageKind::Done => last_step(steps),
+            MessageKind::Done => last,
             _ => None,
         }
     }
@@ -70,17 +72,16 @@ impl Rules for FrontController {
                 }
                 cx.learn_steps(workflow, 1);
                 cx.accept(workflow, here);
-                if cx.is_last(0) {
-                    cx.send_to_client(workflow, here, MessageKind::Done, 0, 0);
-                } else {
-                    cx.request(workflow, here, MessageKind::Event, 1);
+                match cx.next_step(workflow, 0) {
+                    Some(next) => cx.request(workflow, here, MessageKind::Event, next),
+                    None => cx.send_to_client(workflow, here, MessageKind::Done, 0, 0),
                 }
             }
             (MessageKind::Event, WorkResult::Committed) if here != controller => {
                 // The event goes first: progress reporting is off the critical path.
-                if !cx.is_last(step) {
-                    let next = cx.at_step(step + 1);
-                    cx.call(workflow, here, next, MessageKind::Event, step + 1);
+                if let Some(next) = cx.next_step(workflow, step) {
+                    let service = cx.at_step(next);
+                    cx.call(workflow, here, service, MessageKind::Event, next);
                 }
                 cx.notify(workflow, here, controller, MessageKind::Progress, step, 0);
             }
@@ -91,24 +92,25 @@ impl Rules for FrontController {
                 report_failure(cx, message, step, message.payload)
             }
             (MessageKind::Progress, _) => {
-                cx.learn_steps(workflow, step + 1);
+                let done = cx.steps_through(workflow, step);
+                cx.learn_steps(workflow, done);
                 if cx.is_sync() {
                     // The answer to the controller's own call ends its wait; progress only
                     // keeps its status answers current.
                     return;
                 }
                 // Progress may overtake: any progress at or past the awaited step ends the wait.
+                let path = cx.path(workflow);
                 let Some(awaited) = cx
                     .pending(workflow)
-                    .filter(|p| p.kind == MessageKind::Event && p.step <= step)
+                    .filter(|p| p.kind == MessageKind::Event && path.position(p.step) < done)
                 else {
                     return;
                 };
                 cx.take_reply(workflow, MessageKind::Event, awaited.step);
-                if cx.is_last(step) {
-                    cx.send_to_client(workflow, here, MessageKind::Done, step, 0);
-                } else {
-                    cx.expect(workflow, MessageKind::Event, step + 1);
+                match path.next(step) {
+                    Some(next) => cx.expect(workflow, MessageKind::Event, next),
+                    None => cx.send_to_client(workflow, here, MessageKind::Done, step, 0),
                 }
             }
             (MessageKind::Failure, _) => {
@@ -119,7 +121,7 @@ impl Rules for FrontController {
                     let from = if gave_up {
                         Some(step)
                     } else {
-                        step.checked_sub(1)
+                        cx.previous_step(workflow, step)
                     };
                     compensate_from(cx, workflow, controller, from);
                 }
@@ -153,9 +155,12 @@ impl Rules for FrontController {
     /// instead), so the controller knows the workflow is done.
     fn acked(cx: &mut Cx<'_, '_>, ack: &Message) {
         let workflow = ack.workflow;
-        if ack.dst == cx.first_service() && cx.take_reply(workflow, MessageKind::Event, 1) {
-            let last = u8::try_from(cx.steps() - 1).expect("at most 64 steps");
-            cx.learn_steps(workflow, last + 1);
+        let path = cx.path(workflow);
+        let (Some(second), Some(last)) = (path.next(0), path.last()) else {
+            return;
+        };
+        if ack.dst == cx.first_service() && cx.take_reply(workflow, MessageKind::Event, second) {
+            cx.learn_steps(workflow, path.len() as u8);
             cx.send_to_client(workflow, ack.dst, MessageKind::Done, last, 0);
         }
     }
@@ -164,7 +169,10 @@ impl Rules for FrontController {
     /// step it called back up the chain, and the controller rolls the workflow back
     /// (`failed`).
     fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
-        report_failure(cx, request, request.step + 1, ROLLBACK_GAVE_UP);
+        let called = cx
+            .next_step(request.workflow, request.step)
+            .expect("a participant that called has a next step");
+        report_failure(cx, request, called, ROLLBACK_GAVE_UP);
     }
 
     fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
@@ -181,7 +189,13 @@ fn report_failure(cx: &mut Cx<'_, '_>, handled: &Message, failed_step: u8, flag:
     let here = handled.dst;
     let workflow = handled.workflow;
     if cx.is_sync() {
-        let caller = cx.at_step(cx.step_of(here) - 1);
+        let own = cx
+            .step_on_path(workflow, here)
+            .expect("a participant performs a step of the path");
+        let caller = cx.at_step(
+            cx.previous_step(workflow, own)
+                .expect("a participant after the first was called"),
+        );
         cx.send(
             workflow,
             here,

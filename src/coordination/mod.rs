@@ -15,8 +15,8 @@ mod stateless;
 
 use crate::engine::EventQueue;
 use crate::model::{
-    Communication, ComponentId, Consistency, Event, Message, MessageKind, MessageSizes, SendMode,
-    StatusRoute, WorkResult, WorkflowRef, World,
+    Communication, ComponentId, Consistency, Event, Message, MessageKind, MessageSizeRule, Path,
+    SendMode, StatusRoute, WorkResult, WorkflowRef, World,
 };
 
 pub use choreography::Choreography;
@@ -56,26 +56,20 @@ pub trait Rules {
     /// returns (its caller gets an ack).
     fn call_failed(_cx: &mut Cx<'_, '_>, _request: &Message) {}
 
-    /// Bytes on the wire; only stamp coupling carries more than the base size.
-    fn message_size(sizes: &MessageSizes, _message: &Message, _steps: usize) -> u64 {
-        sizes.base_bytes
-    }
+    /// Bytes on the wire, where a style's messages weigh more than the base size (stamp
+    /// coupling); `None`: every message weighs `[messages] base`.
+    const MESSAGE_SIZE: Option<MessageSizeRule> = None;
 
     /// Which step's output (`[[services]] output`) a message carries, if any (`sync`:
     /// blocking calls). A chain passes each step's output on the event to the next step,
     /// and the last step's on its answer to the client.
-    fn carried_output(message: &Message, steps: usize, _sync: bool) -> Option<u8> {
+    fn carried_output(message: &Message, path: &Path, _sync: bool) -> Option<u8> {
         match message.kind {
-            MessageKind::Event => message.step.checked_sub(1),
-            MessageKind::Done => last_step(steps),
+            MessageKind::Event => path.previous(message.step),
+            MessageKind::Done => path.last(),
             _ => None,
         }
     }
-}
-
-/// The last step's index.
-pub(crate) fn last_step(steps: usize) -> Option<u8> {
-    u8::try_from(steps.checked_sub(1)?).ok()
 }
 
 /// Which component coordinates a variant.
@@ -92,13 +86,34 @@ pub struct Cx<'w, 's> {
 }
 
 impl<'w, 's> Cx<'w, 's> {
-    pub fn steps(&self) -> usize {
-        self.world.step_count()
+    /// The path `workflow` takes through the workflow graph.
+    #[inline(always)]
+    pub fn path(&self, workflow: WorkflowRef) -> &'s Path {
+        self.world.path_of(workflow)
     }
 
-    /// Whether `step` is the workflow's last.
-    pub fn is_last(&self, step: u8) -> bool {
-        usize::from(step) + 1 == self.steps()
+    /// The step after `step` on the workflow's path (`None` after the last).
+    #[inline(always)]
+    pub fn next_step(&self, workflow: WorkflowRef, step: u8) -> Option<u8> {
+        self.path(workflow).next(step)
+    }
+
+    /// The step before `step` on the workflow's path (`None` before the first).
+    #[inline(always)]
+    pub fn previous_step(&self, workflow: WorkflowRef, step: u8) -> Option<u8> {
+        self.path(workflow).previous(step)
+    }
+
+    /// The workflow's first step.
+    #[inline(always)]
+    pub fn first_step(&self, workflow: WorkflowRef) -> u8 {
+        self.path(workflow).first().expect("a path has a step")
+    }
+
+    /// Steps done once `step` is: its position on the path, plus one.
+    #[inline(always)]
+    pub fn steps_through(&self, workflow: WorkflowRef, step: u8) -> u8 {
+        self.path(workflow).position(step) + 1
     }
 
     /// The component that performs `step`.
@@ -106,16 +121,20 @@ impl<'w, 's> Cx<'w, 's> {
         self.world.spec().step_component(usize::from(step))
     }
 
+    /// The first service, which every path starts with where a design needs one fixed
+    /// front (validated for the front controller).
     pub fn first_service(&self) -> ComponentId {
         self.at_step(0)
     }
 
-    /// The step `service` performs (each service performs at most one step).
-    pub fn step_of(&self, service: ComponentId) -> u8 {
-        let steps = u8::try_from(self.steps()).expect("at most 64 steps");
-        (0..steps)
+    /// The step `service` performs on the workflow's path, if it performs one (a service
+    /// performs at most one step per path).
+    pub fn step_on_path(&self, workflow: WorkflowRef, service: ComponentId) -> Option<u8> {
+        self.path(workflow)
+            .steps()
+            .iter()
+            .copied()
             .find(|&step| self.at_step(step) == service)
-            .expect("the service performs a step of the workflow")
     }
 
     /// Send a message: in sync communication it is the answer to the request being handled

@@ -14,10 +14,10 @@
 //! the client `failed`. A journaled orchestrator re-issues its in-flight request after a
 //! restart; an in-memory one forgets its in-flight workflows.
 
-use crate::model::{ComponentId, Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
+use crate::model::{ComponentId, Message, MessageKind, Path, StatusRoute, WorkResult, WorkflowRef};
 
 use super::coordinator::{compensate_from, compensation_replied, give_up};
-use super::{Coordinator, Cx, Rules, last_step};
+use super::{Coordinator, Cx, Rules};
 
 pub struct Orchestrator;
 
@@ -37,7 +37,8 @@ impl Rules for Orchestrator {
         match (message.kind, result) {
             (MessageKind::Start, _) => {
                 if cx.begin(workflow) {
-                    cx.request(workflow, O, MessageKind::Command, 0);
+                    let first = cx.first_step(workflow);
+                    cx.request(workflow, O, MessageKind::Command, first);
                 }
             }
             (MessageKind::Command, WorkResult::Committed) => {
@@ -50,21 +51,22 @@ impl Rules for Orchestrator {
                 if !cx.take_reply(workflow, MessageKind::Command, step) {
                     return;
                 }
-                cx.learn_steps(workflow, step + 1);
-                if step == 0 {
+                let done = cx.steps_through(workflow, step);
+                cx.learn_steps(workflow, done);
+                if done == 1 {
                     cx.accept(workflow, O);
                 }
-                if cx.is_last(step) {
-                    cx.send_to_client(workflow, O, MessageKind::Done, step, 0);
-                } else {
-                    cx.request(workflow, O, MessageKind::Command, step + 1);
+                match cx.next_step(workflow, step) {
+                    Some(next) => cx.request(workflow, O, MessageKind::Command, next),
+                    None => cx.send_to_client(workflow, O, MessageKind::Done, step, 0),
                 }
             }
             (MessageKind::Failure, _) => {
                 if cx.take_reply(workflow, MessageKind::Command, step)
                     && cx.start_compensating(workflow, false)
                 {
-                    compensate_from(cx, workflow, O, step.checked_sub(1));
+                    let previous = cx.previous_step(workflow, step);
+                    compensate_from(cx, workflow, O, previous);
                 }
             }
             (MessageKind::Compensate, _) => cx.send(
@@ -90,11 +92,11 @@ impl Rules for Orchestrator {
 
     /// The orchestrator relays the data: each step's output comes back in its reply and
     /// goes on in the next command; the last one's in the answer to the client.
-    fn carried_output(message: &Message, steps: usize, _sync: bool) -> Option<u8> {
+    fn carried_output(message: &Message, path: &Path, _sync: bool) -> Option<u8> {
         match message.kind {
             MessageKind::Reply => Some(message.step),
-            MessageKind::Command => message.step.checked_sub(1),
-            MessageKind::Done => last_step(steps),
+            MessageKind::Command => path.previous(message.step),
+            MessageKind::Done => path.last(),
             _ => None,
         }
     }

@@ -195,7 +195,7 @@ pub(super) fn simulate_with<V: Rules>(
     });
     let config = WorldConfig {
         status_route: V::STATUS,
-        message_size: V::message_size,
+        message_size: V::MESSAGE_SIZE,
         carried_output: V::carried_output,
         coordinator,
         uses_orchestrator: V::COORDINATOR == Some(Coordinator::Orchestrator),

@@ -14,8 +14,8 @@
 //! every step its stamp lists, its own included, the same way: `failed`.
 
 use crate::model::{
-    ComponentId, Message, MessageKind, MessageSizes, ROLLBACK_GAVE_UP, StatusRoute, WorkResult,
-    WorkflowRef,
+    ComponentId, Message, MessageKind, MessageSizeRule, MessageSizes, Path, ROLLBACK_GAVE_UP,
+    StatusRoute, WorkResult, WorkflowRef,
 };
 
 use super::choreography::start_chain;
@@ -35,21 +35,23 @@ impl Rules for StampCoupling {
         let workflow = message.workflow;
         let step = message.step;
         let here = message.dst;
-        if step == 0 && result == WorkResult::Committed {
+        // The stamp: how many steps of the path are done before this one.
+        let before = cx.steps_through(workflow, step) - 1;
+        if before == 0 && result == WorkResult::Committed {
             cx.accept(workflow, here);
         }
         match result {
-            WorkResult::Committed if cx.is_last(step) => {
-                cx.send_to_client(workflow, here, MessageKind::Done, step, 0)
-            }
-            WorkResult::Committed => {
-                let next = cx.at_step(step + 1);
-                cx.call(workflow, here, next, MessageKind::Event, step + 1);
-            }
-            WorkResult::StepFailed if step == 0 => {
+            WorkResult::Committed => match cx.next_step(workflow, step) {
+                Some(next) => {
+                    let service = cx.at_step(next);
+                    cx.call(workflow, here, service, MessageKind::Event, next);
+                }
+                None => cx.send_to_client(workflow, here, MessageKind::Done, step, 0),
+            },
+            WorkResult::StepFailed if before == 0 => {
                 cx.send_to_client(workflow, here, MessageKind::Compensated, 0, 0)
             }
-            WorkResult::StepFailed => compensate_all(cx, workflow, here, step, 0),
+            WorkResult::StepFailed => compensate_all(cx, workflow, here, before, 0),
             WorkResult::Compensated => cx.send_to_client(
                 workflow,
                 here,
@@ -63,36 +65,42 @@ impl Rules for StampCoupling {
         }
     }
 
-    /// Sync: the call to the next service timed out for good. The stamp says steps
-    /// 0..=step committed (this one included): undo them all at once, ending `failed`.
+    /// Sync: the call to the next service timed out for good. The stamp says the path's
+    /// steps up to this one committed (this one included): undo them all at once, ending
+    /// `failed`.
     fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
         let step = request.step;
         let here = request.dst;
-        compensate_all(cx, request.workflow, here, step + 1, ROLLBACK_GAVE_UP);
+        let committed = cx.steps_through(request.workflow, step);
+        compensate_all(cx, request.workflow, here, committed, ROLLBACK_GAVE_UP);
         cx.local(
             request.workflow,
             here,
             MessageKind::Compensate,
             step,
-            u32::from(step + 1) | ROLLBACK_GAVE_UP,
+            u32::from(committed) | ROLLBACK_GAVE_UP,
         );
     }
 
-    fn message_size(sizes: &MessageSizes, message: &Message, steps: usize) -> u64 {
-        let stamp_steps = match message.kind {
-            MessageKind::Start | MessageKind::Event => u64::from(message.step),
-            MessageKind::Done => steps as u64,
-            MessageKind::Compensate | MessageKind::CompensationReply => {
-                u64::from(message.payload & !ROLLBACK_GAVE_UP)
-            }
-            _ => 0,
-        };
-        sizes.base_bytes + stamp_steps * sizes.state_per_step_bytes
-    }
+    const MESSAGE_SIZE: Option<MessageSizeRule> = Some(stamped_size);
 }
 
-/// The stamp says steps `0..committed` are done: tell the services of all of them except
-/// `from`'s own step at once (one-way), each to compensate and report to the client.
+/// A message's size: the base, plus the stamp's state for the steps done before it.
+fn stamped_size(sizes: &MessageSizes, message: &Message, path: &Path) -> u64 {
+    let stamp_steps = match message.kind {
+        MessageKind::Start | MessageKind::Event => u64::from(path.position(message.step)),
+        MessageKind::Done => path.len() as u64,
+        MessageKind::Compensate | MessageKind::CompensationReply => {
+            u64::from(message.payload & !ROLLBACK_GAVE_UP)
+        }
+        _ => 0,
+    };
+    sizes.base_bytes + stamp_steps * sizes.state_per_step_bytes
+}
+
+/// The stamp says the path's first `committed` steps are done: tell the services of all of
+/// them except `from`'s own step at once (one-way), each to compensate and report to the
+/// client.
 fn compensate_all(
     cx: &mut Cx<'_, '_>,
     workflow: WorkflowRef,
@@ -100,7 +108,8 @@ fn compensate_all(
     committed: u8,
     flag: u32,
 ) {
-    for done in 0..committed {
+    let path = cx.path(workflow);
+    for &done in &path.steps()[..usize::from(committed)] {
         let service = cx.at_step(done);
         if service != from {
             cx.notify(

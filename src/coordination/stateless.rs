@@ -25,8 +25,10 @@ impl Rules for Stateless {
 
     fn handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult) {
         if message.kind == MessageKind::StatusQuery {
-            let step = cx.step_of(message.dst);
-            let done = cx.step_completed(message.workflow, step);
+            // A service the workflow's path does not pass through has nothing to report.
+            let done = cx
+                .step_on_path(message.workflow, message.dst)
+                .is_some_and(|step| cx.step_completed(message.workflow, step));
             cx.answer_status(message, u8::from(done));
         } else {
             chain_handled(cx, message, result);

@@ -23,6 +23,7 @@ pub enum StreamPurpose {
     Transport = 11,
     Jitter = 12,
     Output = 13,
+    Choice = 14,
 }
 
 /// SplitMix64 (Steele, Lea and Flood 2014): a tiny, portable, well-tested generator whose

@@ -12,6 +12,7 @@ mod station;
 mod system;
 mod trace;
 pub(crate) mod workflow;
+mod workflow_graph;
 mod world;
 
 pub use distribution::DurationDistribution;
@@ -28,7 +29,11 @@ pub use system::{
 };
 pub use trace::{Arrival, Task, TraceFilter, TraceRecord, TraceSelection};
 pub use workflow::{Request, WorkflowRef};
+pub use workflow_graph::{
+    Alternative, Choice, Element, GraphError, MAX_CHOICE_DEPTH, MAX_PATHS, Path, WorkflowGraph,
+    describe as describe_workflow,
+};
 pub use world::{
-    CallTimeoutOutcome, Event, SendMode, StatusRoute, TimeoutOutcome, WorkResult, World,
-    WorldConfig,
+    CallTimeoutOutcome, Event, MessageSizeRule, SendMode, StatusRoute, TimeoutOutcome, WorkResult,
+    World, WorldConfig,
 };

@@ -333,7 +333,7 @@ mod tests {
 
     fn message() -> Message {
         let mut table = WorkflowTable::default();
-        let workflow = table.insert(Workflow::new(0, SimTime::ZERO, true));
+        let workflow = table.insert(Workflow::new(0, 0, SimTime::ZERO, true));
         Message {
             workflow,
             index: 0,

@@ -5,6 +5,7 @@ use crate::engine::SimDuration;
 
 use super::DurationDistribution;
 use super::faults::{Communication, Consistency, Delivery, FaultSpec, Policy};
+use super::workflow_graph::{WorkflowGraph, describe};
 
 /// Index of a component in every per-component table: 0 is the client, 1 the orchestrator
 /// (present in the tables even when no orchestrated variant runs), services from 2 on.
@@ -186,8 +187,11 @@ pub struct SystemSpec {
     pub network: NetworkSpec,
     pub messages: MessageSizes,
     pub workload: WorkloadSpec,
-    /// Each step is the index of the service that performs it, in order.
+    /// Each step is the index of the service that performs it, in the order the
+    /// workflow's definition lists them (alternatives of a choice included).
     pub steps: Vec<usize>,
+    /// The order of the steps: a chain, or a graph with choices.
+    pub workflow: WorkflowGraph,
     pub window: RunWindow,
     pub failures: FailureModel,
 }
@@ -222,6 +226,34 @@ impl SystemSpec {
                 .and_then(|index| self.services.get(index))
                 .map_or(Delivery::Direct, |service| service.delivery),
         }
+    }
+
+    /// The workflow as a line of text: `order → (80% payment | 20% fraud-check → payment)`.
+    pub fn describe_workflow(&self) -> String {
+        let name = |step: u8| self.services[self.steps[usize::from(step)]].name.clone();
+        describe(self.workflow.elements(), &name)
+    }
+
+    /// The most steps one workflow performs (its longest path).
+    pub fn most_steps_per_workflow(&self) -> usize {
+        self.workflow
+            .paths()
+            .iter()
+            .map(|path| path.len())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Every service that performs a step of the workflow, once each, in definition order.
+    pub fn workflow_services(&self) -> Vec<ComponentId> {
+        let mut services: Vec<ComponentId> = Vec::new();
+        for &service in &self.steps {
+            let id = ComponentId::service(service);
+            if !services.contains(&id) {
+                services.push(id);
+            }
+        }
+        services
     }
 
     /// The component that performs step `step`.

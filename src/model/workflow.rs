@@ -120,6 +120,8 @@ pub struct CoordinatorState {
 pub struct Workflow {
     /// Arrival index: the key of this workflow's random streams.
     pub number: u64,
+    /// The path it takes through the workflow graph (`WorkflowGraph::path`).
+    pub path: u16,
     pub started_at: SimTime,
     pub measured: bool,
     /// Set once, when the client learns the outcome (or gives up).
@@ -160,9 +162,10 @@ pub struct Workflow {
 
 impl Workflow {
     /// A workflow the client starts now.
-    pub fn new(number: u64, started_at: SimTime, measured: bool) -> Self {
+    pub fn new(number: u64, path: u16, started_at: SimTime, measured: bool) -> Self {
         Workflow {
             number,
+            path,
             started_at,
             measured,
             outcome: None,
@@ -296,7 +299,7 @@ mod tests {
     use super::*;
 
     fn workflow(number: u64) -> Workflow {
-        Workflow::new(number, SimTime::ZERO, true)
+        Workflow::new(number, 0, SimTime::ZERO, true)
     }
 
     #[test]

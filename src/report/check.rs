@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use crate::coordination::{Design, DesignFlows, FlowMessage};
-use crate::model::{Arrivals, CallLink, Communication, ComponentId, SystemSpec};
-use crate::scenario::Scenario;
+use crate::model::{Arrivals, CallLink, Communication, ComponentId, SystemSpec, describe_workflow};
+use crate::scenario::{MAX_FLOW_PATHS, Scenario};
 
 use super::Table;
 
@@ -96,27 +96,51 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
             o.workers, o.queue, o.work, o.journal, o.query
         );
     }
-    let steps: Vec<&str> = system
-        .steps
-        .iter()
-        .map(|&s| system.services[s].name.as_str())
-        .collect();
-    let _ = writeln!(out, "\nworkflow: {}", steps.join(" → "));
-    for (design, flow) in flows {
-        let sync = design.communication == Communication::Sync;
+    let step_name = |step: u8| {
+        system.services[system.steps[usize::from(step)]]
+            .name
+            .clone()
+    };
+    let paths = system.workflow.paths();
+    if paths.len() == 1 {
+        let _ = writeln!(out, "\nworkflow: {}", system.describe_workflow());
+    } else {
+        let numbered = |step: u8| format!("{}:{}", step + 1, step_name(step));
         let _ = writeln!(
             out,
-            "\n{design} ({}): {}",
-            design.coordinates(),
-            design.coordination.summary()
+            "\nworkflow: {}\n  {} paths, one per workflow, drawn at its start (the same in every design); steps numbered as listed{}",
+            describe_workflow(system.workflow.elements(), &numbered),
+            paths.len(),
+            if paths.len() > MAX_FLOW_PATHS {
+                format!("; the flows below show the first {MAX_FLOW_PATHS}")
+            } else {
+                String::new()
+            }
         );
-        if sync {
+    }
+    let mut previous: Option<&Design> = None;
+    for (design, flow) in flows {
+        let sync = design.communication == Communication::Sync;
+        if previous != Some(design) {
             let _ = writeln!(
                 out,
-                "  ⇒ call: the sender's worker waits   ⇢ answer: the waiting caller goes on with it   → one-way"
+                "\n{design} ({}): {}",
+                design.coordinates(),
+                design.coordination.summary()
             );
-        } else {
-            let _ = writeln!(out, "  async: every message is one-way; no worker waits");
+            if sync {
+                let _ = writeln!(
+                    out,
+                    "  ⇒ call: the sender's worker waits   ⇢ answer: the waiting caller goes on with it   → one-way"
+                );
+            } else {
+                let _ = writeln!(out, "  async: every message is one-way; no worker waits");
+            }
+        }
+        previous = Some(design);
+        if flow.one_of_several {
+            let path: Vec<String> = flow.path.iter().map(|&step| step_name(step)).collect();
+            let _ = writeln!(out, "  path {}:", path.join(" → "));
         }
         write_flow(&mut out, system, "success", &flow.success, sync);
         write_flow(
@@ -125,7 +149,7 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
             &format!(
                 "failure at step {} ({})",
                 flow.failed_step + 1,
-                steps[flow.failed_step]
+                step_name(flow.failed_step as u8)
             ),
             &flow.failure,
             sync,

@@ -62,7 +62,12 @@ const TABLES: [ExportTable; 6] = [
         key: "scorecard",
         columns: &SCORECARD_COLUMNS,
         optional: &[],
-        rows: |results, scenario| scorecard_rows(&scorecard(results, scenario.system.steps.len())),
+        rows: |results, scenario| {
+            scorecard_rows(&scorecard(
+                results,
+                scenario.system.most_steps_per_workflow(),
+            ))
+        },
     },
 ];
 

@@ -11,7 +11,7 @@ use crate::scenario::Scenario;
 
 use super::charts::ChartFormat;
 use super::findings::{faults_section, losses_section};
-use super::mermaid::design_diagrams;
+use super::mermaid::{design_diagrams, flow_heading};
 use super::parameters::parameters;
 use super::{Column, Table, design_rows, latency_caption, scorecard, warnings};
 
@@ -50,7 +50,7 @@ pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> St
         let _ = writeln!(out, "> ⚠ {line}\n");
     }
     out.push_str(&losses_section(results));
-    let card = scorecard(results, scenario.system.steps.len());
+    let card = scorecard(results, scenario.system.most_steps_per_workflow());
     out.push_str("## Scorecard\n\n");
     out.push_str(
         "Each cell: the value, then its rank among the designs; `=` marks a rank shared with \
@@ -113,8 +113,8 @@ pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> St
         for (design, flow) in inputs.flows {
             let _ = write!(
                 out,
-                "<details>\n<summary>{design} ({})</summary>\n\n{}</details>\n\n",
-                design.coordinates(),
+                "<details>\n<summary>{}</summary>\n\n{}</details>\n\n",
+                flow_heading(&scenario.system, design, flow),
                 design_diagrams(&scenario.system, design, flow, 4)
             );
         }

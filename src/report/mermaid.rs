@@ -60,10 +60,25 @@ pub fn sequence_diagram(system: &SystemSpec, design: &Design, messages: &[FlowMe
 pub fn render_mermaid(system: &SystemSpec, flows: &[(Design, DesignFlows)]) -> String {
     let mut out = String::new();
     for (design, flow) in flows {
-        let _ = writeln!(out, "## {design} ({})\n", design.coordinates());
+        let _ = writeln!(out, "## {}\n", flow_heading(system, design, flow));
         out.push_str(&design_diagrams(system, design, flow, 3));
     }
     out
+}
+
+/// The heading of one design's flows: the design, and the path when the workflow has
+/// several.
+pub fn flow_heading(system: &SystemSpec, design: &Design, flow: &DesignFlows) -> String {
+    let mut heading = format!("{design} ({})", design.coordinates());
+    if flow.one_of_several {
+        let steps: Vec<&str> = flow
+            .path
+            .iter()
+            .map(|&step| system.component_name(system.step_component(usize::from(step))))
+            .collect();
+        heading.push_str(&format!(", path {}", steps.join(" → ")));
+    }
+    heading
 }
 
 /// A design's success and failure diagrams, with Markdown headings of `level`.

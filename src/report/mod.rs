@@ -416,7 +416,10 @@ pub fn run_files(
             "scorecard.csv",
             csv(
                 &SCORECARD_COLUMNS,
-                scorecard_rows(&scorecard(results, inputs.scenario.system.steps.len())),
+                scorecard_rows(&scorecard(
+                    results,
+                    inputs.scenario.system.most_steps_per_workflow(),
+                )),
             ),
         ),
         (

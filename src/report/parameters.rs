@@ -29,15 +29,7 @@ pub fn parameters(scenario: &Scenario) -> Table {
                 }
             },
         ),
-        (
-            "workflow".into(),
-            system
-                .steps
-                .iter()
-                .map(|&s| system.services[s].name.as_str())
-                .collect::<Vec<_>>()
-                .join(" → "),
-        ),
+        ("workflow".into(), system.describe_workflow()),
     ];
     for service in &system.services {
         let mut text = format!("{} workers, work {}", service.workers, service.work);

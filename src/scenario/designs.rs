@@ -118,12 +118,34 @@ fn style(
     })
 }
 
-/// What runs when the scenario names none: the five styles (those that can run without
-/// an `[orchestrator]` when it has none), then its own designs.
+/// Why a coordination style cannot run `system`, if it cannot: an orchestrated style
+/// without an `[orchestrator]`, or a front controller (the first service holds the state)
+/// on a workflow that starts with a choice (there is no one first service).
+pub fn cannot_run(coordination: Coordination, system: &SystemSpec) -> Option<String> {
+    if coordination.uses_orchestrator() && system.orchestrator.is_none() {
+        return Some(
+            "is orchestrated: it needs an [orchestrator] section (workers, work, journal)"
+                .to_string(),
+        );
+    }
+    if coordination == Coordination::FrontController && !system.workflow.first_step_is_fixed() {
+        return Some(
+            "is a front controller: its first service holds the workflow's state, but \
+             workflow.steps[0] is a choice, so workflows start at different services; start \
+             the workflow with a service"
+                .to_string(),
+        );
+    }
+    None
+}
+
+/// What runs when the scenario names none: the five styles (those that can run it: no
+/// orchestrated style without an `[orchestrator]`, no front controller on a workflow
+/// that starts with a choice), then its own designs.
 pub(super) fn default_designs(system: &SystemSpec, declared: &[Design]) -> Vec<Design> {
     Coordination::ALL
         .into_iter()
-        .filter(|c| !c.uses_orchestrator() || system.orchestrator.is_some())
+        .filter(|&c| cannot_run(c, system).is_none())
         .map(|c| Design::style(c, system))
         .chain(declared.iter().cloned())
         .collect()
@@ -158,14 +180,8 @@ pub fn resolve(
             if designs.iter().any(|d| d.label == design.label) {
                 return Err((index, format!("`{}` is listed twice", design.label)));
             }
-            if design.coordination.uses_orchestrator() && system.orchestrator.is_none() {
-                return Err((
-                    index,
-                    format!(
-                        "`{}` is orchestrated: it needs an [orchestrator] section (workers, work, journal)",
-                        design.label
-                    ),
-                ));
+            if let Some(reason) = cannot_run(design.coordination, system) {
+                return Err((index, format!("`{}` {reason}", design.label)));
             }
             designs.push(design);
         }

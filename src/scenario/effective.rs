@@ -6,7 +6,10 @@ use serde_json::{Map, Value, json};
 
 use crate::coordination::{Design, communication_label, consistency_label};
 use crate::engine::SimDuration;
-use crate::model::{Arrivals, ComponentId, Delivery, DurationDistribution, FaultKind, FaultTiming};
+use crate::model::{
+    Arrivals, ComponentId, Delivery, DurationDistribution, Element, FaultKind, FaultTiming,
+    SystemSpec,
+};
 
 use super::Scenario;
 
@@ -200,7 +203,7 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
     out.insert("services".into(), services.into());
     out.insert(
         "workflow".into(),
-        json!({ "steps": system.steps.iter().map(|&s| system.services[s].name.clone()).collect::<Vec<_>>() }),
+        json!({ "steps": steps_json(system.workflow.elements(), system) }),
     );
     if let Some(policy) = failures.policy {
         out.insert(
@@ -258,4 +261,29 @@ fn declared(design: &Design) -> Value {
         "communication": communication_label(design.communication),
         "consistency": consistency_label(design.consistency),
     })
+}
+
+/// A list of workflow steps as the scenario format writes it: service names and
+/// `{ choice = [{ p, steps }] }` tables.
+fn steps_json(elements: &[Element], system: &SystemSpec) -> Value {
+    elements
+        .iter()
+        .map(|element| match element {
+            Element::Step(step) => Value::String(
+                system.services[system.steps[usize::from(*step)]]
+                    .name
+                    .clone(),
+            ),
+            Element::Choice(choice) => json!({
+                "choice": choice
+                    .alternatives
+                    .iter()
+                    .map(|alternative| json!({
+                        "p": alternative.probability,
+                        "steps": steps_json(&alternative.elements, system),
+                    }))
+                    .collect::<Vec<_>>()
+            }),
+        })
+        .collect()
 }

@@ -11,6 +11,7 @@ mod template;
 mod units;
 mod validate;
 mod values;
+mod workflow;
 
 use std::path::Path;
 
@@ -20,6 +21,7 @@ use crate::coordination::{Design, DesignFlows, message_flows};
 use crate::model::SystemSpec;
 
 pub use crate::model::DurationDistribution;
+pub use designs::cannot_run;
 pub use effective::{duration_text, effective_scenario};
 pub use error::{Origin, ScenarioError, Source, line_column};
 pub use overrides::Override;
@@ -44,15 +46,23 @@ pub struct Scenario {
     pub system: SystemSpec,
 }
 
+/// Most paths through a workflow's choices whose flows `check` and the report show.
+pub const MAX_FLOW_PATHS: usize = 8;
+
 impl Scenario {
-    /// Every design's message flows for one workflow (what `check` prints and the report
-    /// draws), with a business failure at `failed_step` (0-based; the last when `None`).
+    /// Every design's message flows for one workflow on each path through the workflow
+    /// (the first `MAX_FLOW_PATHS`; what `check` prints and the report draws), with a
+    /// business failure at 0-based position `failed_step` on the path (the last when
+    /// `None` or past the path's end).
     pub fn design_flows(&self, failed_step: Option<usize>) -> Vec<(Design, DesignFlows)> {
+        let paths = self.system.workflow.paths().len().min(MAX_FLOW_PATHS) as u16;
         self.designs
             .iter()
-            .map(|design| {
-                let flows = message_flows(&self.system, design, failed_step);
-                (design.clone(), flows)
+            .flat_map(|design| {
+                (0..paths).map(move |path| {
+                    let flows = message_flows(&self.system, design, path, failed_step);
+                    (design.clone(), flows)
+                })
             })
             .collect()
     }

@@ -10,6 +10,7 @@ use super::values::{
     BandwidthValue, DistributionValue, DurationValue, Positive, Probability, Rate,
     SizeDistributionValue, SizeValue,
 };
+pub use super::workflow::RawWorkflow;
 
 /// A sagasim scenario: services, network, workload, workflow, and the variants to compare.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -294,12 +295,4 @@ pub struct RawService {
     /// The data its step produces, a size or a size distribution (default: none). The
     /// next step consumes it, or the client after the last step.
     pub output: Option<SizeDistributionValue>,
-}
-
-/// `[workflow]`: the steps, in order, by service name.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawWorkflow {
-    #[schemars(with = "Vec<String>")]
-    pub steps: Spanned<Vec<Spanned<String>>>,
 }

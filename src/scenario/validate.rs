@@ -8,9 +8,9 @@ use toml::Spanned;
 use crate::engine::SimDuration;
 use crate::model::{
     Arrivals, Communication, ComponentId, Consistency, Delivery, DurationDistribution,
-    FailureModel, FaultKind, FaultSpec, FaultTiming, LinkOverride, LinkSpec, MAX_STEPS,
-    MessageSizes, NetworkSpec, OrchestratorSpec, Policy, RunWindow, ServiceSpec, SystemSpec,
-    WorkloadSpec, default_bucket,
+    FailureModel, FaultKind, FaultSpec, FaultTiming, LinkOverride, LinkSpec, MessageSizes,
+    NetworkSpec, OrchestratorSpec, Policy, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
+    default_bucket,
 };
 
 use super::error::{ScenarioError, Source};
@@ -98,7 +98,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
     let window = run_window(source, &raw)?;
     let defaults = raw.defaults.as_ref();
     let services = services(source, &raw, defaults)?;
-    let steps = steps(source, &raw, &services)?;
+    let (steps, workflow) = super::workflow::workflow(source, &raw.workflow, &services)?;
     let orchestrator = raw.orchestrator.as_ref().map(|spanned| {
         let section = spanned.get_ref();
         Ok::<_, ScenarioError>(OrchestratorSpec {
@@ -159,6 +159,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
         messages,
         workload,
         steps,
+        workflow,
         window,
     };
     let declared = designs::declared(source, &raw, &system)?;
@@ -354,44 +355,6 @@ fn service_index(services: &[ServiceSpec], name: &str) -> Option<usize> {
 fn names(services: &[ServiceSpec]) -> String {
     let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
     names.join(", ")
-}
-
-fn steps(
-    source: &Source<'_>,
-    raw: &RawScenarioFile,
-    services: &[ServiceSpec],
-) -> Result<Vec<usize>, ScenarioError> {
-    let list = &raw.workflow.steps;
-    if list.get_ref().is_empty() || list.get_ref().len() > MAX_STEPS {
-        return Err(source.error(
-            Some(list.span()),
-            "workflow.steps",
-            format!(
-                "expected between 1 and {MAX_STEPS} steps, got {}",
-                list.get_ref().len()
-            ),
-        ));
-    }
-    let mut steps = Vec::new();
-    for (index, step) in list.get_ref().iter().enumerate() {
-        let key = format!("workflow.steps[{index}]");
-        let name = step.get_ref();
-        let service = service_index(services, name).ok_or_else(|| {
-            source.error(
-                Some(step.span()),
-                &key,
-                format!(
-                    "no service named \"{name}\"; the services are: {}",
-                    names(services)
-                ),
-            )
-        })?;
-        if steps.contains(&service) {
-            return Err(source.error(Some(step.span()), &key, format!("\"{name}\" already performs an earlier step; each service performs at most one step")));
-        }
-        steps.push(service);
-    }
-    Ok(steps)
 }
 
 /// The component `name` refers to; `client` only where it may stand (`with_client`), so

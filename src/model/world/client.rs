@@ -198,9 +198,9 @@ impl World<'_> {
             StatusRoute::Unsupported => return,
             StatusRoute::Component(component) => vec![component],
             StatusRoute::FirstService => vec![self.spec.step_component(0)],
-            StatusRoute::EveryStep => (0..self.step_count())
-                .map(|s| self.spec.step_component(s))
-                .collect(),
+            // The client cannot know a workflow's path: it asks every service of the
+            // workflow's definition.
+            StatusRoute::EveryStep => self.spec.workflow_services(),
         };
         let workflow = self.workflows.get_mut(handle);
         let id = workflow.next_query_id;

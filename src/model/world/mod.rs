@@ -27,6 +27,7 @@ use super::station::Station;
 use super::system::{Arrivals, ComponentId, MessageSizes, SystemSpec};
 use super::trace::{TraceFilter, TraceRecord, Tracer};
 use super::workflow::{Workflow, WorkflowRef, WorkflowTable};
+use super::workflow_graph::Path;
 
 /// Everything that can happen in the simulated world.
 #[derive(Debug, Clone, Copy)]
@@ -94,15 +95,16 @@ pub enum WorkResult {
 }
 
 /// Message size in bytes for a variant (stamp coupling carries workflow state).
-pub type MessageSizeRule = fn(&MessageSizes, &Message, usize) -> u64;
+pub type MessageSizeRule = fn(&MessageSizes, &Message, &Path) -> u64;
 
 /// Per-variant facts the world needs.
 #[derive(Debug, Clone, Copy)]
 pub struct WorldConfig {
     pub status_route: StatusRoute,
-    pub message_size: MessageSizeRule,
+    /// `None`: every message weighs `[messages] base`.
+    pub message_size: Option<MessageSizeRule>,
     /// Which step's output a message carries (data passing).
-    pub carried_output: fn(&Message, usize, bool) -> Option<u8>,
+    pub carried_output: fn(&Message, &Path, bool) -> Option<u8>,
     /// The component that holds workflow state, for `coordinator_utilization`, journaling
     /// and resumption.
     pub coordinator: Option<ComponentId>,
@@ -182,7 +184,6 @@ pub struct World<'s> {
     /// Overlapping crash windows per component: up again when it drops to 0.
     down_depth: Vec<u32>,
     sync: bool,
-    all_steps: u64,
     /// The end of the run (arrivals, then the drain).
     run_end: SimTime,
     /// Events counted instead of simulated (status polls nobody can answer).
@@ -228,7 +229,6 @@ impl<'s> World<'s> {
             bucket: window.bucket,
         };
         let windows = occurrences.iter().map(|o| fault_window(spec, o)).collect();
-        let steps = spec.steps.len();
         let mut world = World {
             spec,
             config,
@@ -256,11 +256,6 @@ impl<'s> World<'s> {
             resending: false,
             down_depth: vec![0; spec.component_count()],
             sync: spec.failures.communication == Communication::Sync,
-            all_steps: if steps >= 64 {
-                u64::MAX
-            } else {
-                (1u64 << steps) - 1
-            },
             run_end,
             counted_events: 0,
         };
@@ -314,8 +309,16 @@ impl<'s> World<'s> {
         self.spec
     }
 
-    pub fn step_count(&self) -> usize {
-        self.spec.steps.len()
+    /// The path `handle` takes through the workflow graph (a chain's one path without
+    /// looking the workflow up: this is on every message's way).
+    #[inline(always)]
+    pub fn path_of(&self, handle: WorkflowRef) -> &'s Path {
+        let graph = &self.spec.workflow;
+        if graph.is_chain() {
+            graph.path(0)
+        } else {
+            graph.path(self.workflows.get(handle).path)
+        }
     }
 
     pub fn workflow(&mut self, handle: WorkflowRef) -> &mut Workflow {
@@ -363,7 +366,10 @@ impl<'s> World<'s> {
         self.workflows_started += 1;
         self.schedule_next_arrival(queue);
         let measured = self.metrics.is_measured(now);
-        let handle = self.workflows.insert(Workflow::new(number, now, measured));
+        let path = self.spec.workflow.draw_path(&self.streams, number);
+        let handle = self
+            .workflows
+            .insert(Workflow::new(number, path, now, measured));
         self.metrics.workflow_started(now);
         if let Some(every) = self.spec.workload.status_every
             && !self.polls_are_counted()
@@ -387,6 +393,7 @@ impl<'s> World<'s> {
         }
     }
 
+    #[inline]
     fn drop_reference(&mut self, handle: WorkflowRef) {
         self.workflows.get_mut(handle).outstanding -= 1;
         self.release_if_done(handle);
@@ -394,14 +401,21 @@ impl<'s> World<'s> {
 
     /// Free the workflow's slot once it has an outcome and nothing refers to it, after
     /// judging whether it ended consistent.
+    #[inline]
     fn release_if_done(&mut self, handle: WorkflowRef) {
         let workflow = self.workflows.get(handle);
         if workflow.outcome.is_some() && workflow.outstanding == 0 {
-            if is_inconsistent(workflow, self.all_steps) {
-                self.metrics.workflow_inconsistent(workflow.measured);
-            }
-            self.workflows.release_if_done(handle);
+            self.release(handle);
         }
+    }
+
+    /// Free an ended workflow's slot, counting it if it ended inconsistent.
+    fn release(&mut self, handle: WorkflowRef) {
+        let workflow = self.workflows.get(handle);
+        if is_inconsistent(workflow, self.spec.workflow.path(workflow.path).mask()) {
+            self.metrics.workflow_inconsistent(workflow.measured);
+        }
+        self.workflows.release_if_done(handle);
     }
 
     /// Fault occurrence `occurrence` touched a workflow: count it once per occurrence.
@@ -436,7 +450,7 @@ impl<'s> World<'s> {
                     w.number,
                     w.started_at,
                     w.outcome.is_none(),
-                    is_inconsistent(w, self.all_steps)
+                    is_inconsistent(w, self.spec.workflow.path(w.path).mask())
                         || (w.outcome.is_none() && w.committed_mask != 0),
                     w.measured,
                 )

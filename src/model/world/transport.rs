@@ -110,8 +110,14 @@ impl World<'_> {
             payload,
             ..
         } = message;
-        let base_bytes =
-            (self.config.message_size)(&self.spec.messages, &message, self.step_count());
+        let base_bytes = match self.config.message_size {
+            None => self.spec.messages.base_bytes,
+            Some(size) => size(
+                &self.spec.messages,
+                &message,
+                self.path_of(message.workflow),
+            ),
+        };
         let measured = self.workflows.get(message.workflow).measured;
         self.metrics
             .message_sent(measured, category, base_bytes, src.index(), dst.index());
@@ -168,7 +174,9 @@ impl World<'_> {
     /// rules name, drawn from its own stream keyed by (workflow, step), so that a step's
     /// output is the same in every design and on every message that carries it.
     fn data_bytes(&self, message: &Message, number: u64) -> u64 {
-        let Some(step) = (self.config.carried_output)(message, self.step_count(), self.sync) else {
+        let Some(step) =
+            (self.config.carried_output)(message, self.path_of(message.workflow), self.sync)
+        else {
             return 0;
         };
         let service = &self.spec.services[self.spec.steps[usize::from(step)]];

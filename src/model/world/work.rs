@@ -130,7 +130,7 @@ impl World<'_> {
         let bit = 1u64 << message.step;
         let service =
             &self.spec.services[message.dst.service_index().expect("steps run at services")];
-        let all_steps = self.all_steps;
+        let all_steps = self.path_of(message.workflow).mask();
         let workflow = self.workflows.get_mut(message.workflow);
         let repeat = workflow.done_mask & bit != 0;
         let committed = if repeat {

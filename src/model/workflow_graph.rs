@@ -1,0 +1,396 @@
+//! The workflow's definition as a graph: its steps in order, the choices between
+//! alternative paths, and every path a workflow can take. Paths are resolved once, when
+//! the scenario is validated; a workflow draws its path when it starts (from a stream
+//! keyed by its number, so every design sees the same path for the same workflow) and
+//! the coordination rules then walk that path.
+
+use std::fmt;
+
+use crate::engine::{KeyedStreams, SplitMix64, StreamPurpose};
+
+/// Most distinct paths a workflow graph may have (every one is resolved in advance).
+pub const MAX_PATHS: usize = 1_024;
+/// Deepest nesting of choices inside choices.
+pub const MAX_CHOICE_DEPTH: usize = 8;
+
+/// One element of a sequence of steps.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Element {
+    /// A step, by its index in the workflow's list of steps (`SystemSpec::steps`).
+    Step(u8),
+    /// One alternative per workflow.
+    Choice(Choice),
+}
+
+/// `{ choice = [...] }`: one alternative per workflow, drawn with the given probabilities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// The choice's number in the definition (depth first): the key of its random stream.
+    pub number: u32,
+    pub alternatives: Vec<Alternative>,
+}
+
+/// One alternative of a choice: its probability and its steps (none: the block is skipped).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alternative {
+    pub probability: f64,
+    pub elements: Vec<Element>,
+}
+
+/// One path through the graph: the steps a workflow performs, in order.
+#[derive(Clone, PartialEq)]
+pub struct Path {
+    steps: Vec<u8>,
+    /// The set of steps on the path (bit = step index).
+    mask: u64,
+    /// Each step's position on the path (`u8::MAX` for a step not on it).
+    position: [u8; 64],
+}
+
+impl fmt::Debug for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.steps).finish()
+    }
+}
+
+impl Path {
+    fn new(steps: Vec<u8>) -> Self {
+        let mut position = [u8::MAX; 64];
+        let mut mask = 0u64;
+        for (index, &step) in steps.iter().enumerate() {
+            position[usize::from(step)] = index as u8;
+            mask |= 1u64 << step;
+        }
+        Path {
+            steps,
+            mask,
+            position,
+        }
+    }
+
+    /// The steps, in order.
+    #[inline]
+    pub fn steps(&self) -> &[u8] {
+        &self.steps
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    #[inline]
+    pub fn first(&self) -> Option<u8> {
+        self.steps.first().copied()
+    }
+
+    #[inline]
+    pub fn last(&self) -> Option<u8> {
+        self.steps.last().copied()
+    }
+
+    /// The set of its steps (bit = step index).
+    #[inline]
+    pub fn mask(&self) -> u64 {
+        self.mask
+    }
+
+    pub fn contains(&self, step: u8) -> bool {
+        self.mask & (1u64 << step) != 0
+    }
+
+    /// `step`'s 0-based position on the path.
+    #[inline(always)]
+    pub fn position(&self, step: u8) -> u8 {
+        let position = self.position[usize::from(step)];
+        assert!(position != u8::MAX, "step {step} is not on the path");
+        position
+    }
+
+    /// The step at 0-based `position`.
+    #[inline]
+    pub fn at(&self, position: u8) -> u8 {
+        self.steps[usize::from(position)]
+    }
+
+    /// The step after `step`, if any.
+    #[inline(always)]
+    pub fn next(&self, step: u8) -> Option<u8> {
+        self.steps
+            .get(usize::from(self.position(step)) + 1)
+            .copied()
+    }
+
+    /// The step before `step`, if any.
+    #[inline(always)]
+    pub fn previous(&self, step: u8) -> Option<u8> {
+        let position = self.position(step);
+        position.checked_sub(1).map(|before| self.at(before))
+    }
+}
+
+/// The workflow as defined, with its paths.
+#[derive(Clone, PartialEq)]
+pub struct WorkflowGraph {
+    elements: Vec<Element>,
+    /// Every path, sorted by its step set.
+    paths: Vec<Path>,
+    /// Every workflow takes this path (`check`'s flows of one path).
+    forced: Option<u16>,
+}
+
+impl fmt::Debug for WorkflowGraph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkflowGraph")
+            .field("elements", &self.elements)
+            .field("forced", &self.forced)
+            .finish()
+    }
+}
+
+/// Why a graph cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GraphError {
+    TooManyPaths,
+}
+
+impl WorkflowGraph {
+    /// The straight chain of `steps` steps.
+    pub fn chain(steps: usize) -> Self {
+        let elements = (0..steps).map(|step| Element::Step(step as u8)).collect();
+        Self::new(elements).expect("a chain has one path")
+    }
+
+    /// The graph of `elements`, with all its paths resolved.
+    pub fn new(elements: Vec<Element>) -> Result<Self, GraphError> {
+        let mut paths = Vec::new();
+        for steps in expand(&elements)? {
+            paths.push(Path::new(steps));
+        }
+        paths.sort_by_key(|path| path.mask);
+        paths.dedup_by_key(|path| path.mask);
+        Ok(WorkflowGraph {
+            elements,
+            paths,
+            forced: None,
+        })
+    }
+
+    pub fn elements(&self) -> &[Element] {
+        &self.elements
+    }
+
+    pub fn paths(&self) -> &[Path] {
+        &self.paths
+    }
+
+    #[inline(always)]
+    pub fn path(&self, index: u16) -> &Path {
+        &self.paths[usize::from(index)]
+    }
+
+    /// Whether the graph has one path (a chain: no choice).
+    #[inline(always)]
+    pub fn is_chain(&self) -> bool {
+        self.paths.len() == 1
+    }
+
+    /// The same graph, every workflow taking path `index`.
+    pub fn forced_to(&self, index: u16) -> Self {
+        WorkflowGraph {
+            forced: Some(index),
+            ..self.clone()
+        }
+    }
+
+    /// Whether every path starts with the same step (the front controller needs one).
+    pub fn first_step_is_fixed(&self) -> bool {
+        matches!(self.elements.first(), Some(Element::Step(_)))
+    }
+
+    /// The path workflow `number` takes: each choice on it draws its alternative from
+    /// the choice's own stream for this workflow, so designs agree.
+    pub fn draw_path(&self, streams: &KeyedStreams, number: u64) -> u16 {
+        if let Some(forced) = self.forced {
+            return forced;
+        }
+        if self.paths.len() == 1 {
+            return 0;
+        }
+        let mut mask = 0u64;
+        draw(&self.elements, streams, number, &mut mask);
+        let index = self
+            .paths
+            .binary_search_by_key(&mask, |path| path.mask)
+            .expect("every drawn path was resolved in advance");
+        index as u16
+    }
+}
+
+fn draw(elements: &[Element], streams: &KeyedStreams, number: u64, mask: &mut u64) {
+    for element in elements {
+        match element {
+            Element::Step(step) => *mask |= 1u64 << step,
+            Element::Choice(choice) => {
+                let mut rng: SplitMix64 =
+                    streams.stream(StreamPurpose::Choice, number, u64::from(choice.number));
+                let alternative = pick(&choice.alternatives, rng.next_open01());
+                draw(&alternative.elements, streams, number, mask);
+            }
+        }
+    }
+}
+
+/// The alternative whose share of (0, 1) holds `u`; the last one takes any rounding gap.
+fn pick(alternatives: &[Alternative], u: f64) -> &Alternative {
+    let mut cumulative = 0.0;
+    for alternative in alternatives {
+        cumulative += alternative.probability;
+        if u < cumulative {
+            return alternative;
+        }
+    }
+    alternatives.last().expect("a choice has alternatives")
+}
+
+/// Every sequence of steps `elements` can take.
+fn expand(elements: &[Element]) -> Result<Vec<Vec<u8>>, GraphError> {
+    let mut paths = vec![Vec::new()];
+    for element in elements {
+        match element {
+            Element::Step(step) => paths.iter_mut().for_each(|path| path.push(*step)),
+            Element::Choice(choice) => {
+                let mut tails = Vec::new();
+                for alternative in &choice.alternatives {
+                    tails.extend(expand(&alternative.elements)?);
+                }
+                if paths.len().saturating_mul(tails.len()) > MAX_PATHS {
+                    return Err(GraphError::TooManyPaths);
+                }
+                paths = paths
+                    .iter()
+                    .flat_map(|head| {
+                        tails.iter().map(move |tail| {
+                            let mut path = head.clone();
+                            path.extend_from_slice(tail);
+                            path
+                        })
+                    })
+                    .collect();
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// The graph as a line of text, with step names from `name`: `order → (70% fraud →
+/// payment | 30% payment) → shipping`; an empty alternative shows as `skip`.
+pub fn describe(elements: &[Element], name: &dyn Fn(u8) -> String) -> String {
+    let parts: Vec<String> = elements
+        .iter()
+        .map(|element| match element {
+            Element::Step(step) => name(*step),
+            Element::Choice(choice) => {
+                let alternatives: Vec<String> = choice
+                    .alternatives
+                    .iter()
+                    .map(|alternative| {
+                        let steps = if alternative.elements.is_empty() {
+                            "skip".to_string()
+                        } else {
+                            describe(&alternative.elements, name)
+                        };
+                        format!("{}% {steps}", percent(alternative.probability))
+                    })
+                    .collect();
+                format!("({})", alternatives.join(" | "))
+            }
+        })
+        .collect();
+    parts.join(" → ")
+}
+
+fn percent(probability: f64) -> String {
+    let value = probability * 100.0;
+    if (value - value.round()).abs() < 1e-9 {
+        format!("{}", value.round())
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice(number: u32, alternatives: Vec<(f64, Vec<Element>)>) -> Element {
+        Element::Choice(Choice {
+            number,
+            alternatives: alternatives
+                .into_iter()
+                .map(|(probability, elements)| Alternative {
+                    probability,
+                    elements,
+                })
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn a_choice_gives_one_path_per_alternative_and_draws_them_at_their_rates() {
+        use Element::Step;
+        let graph = WorkflowGraph::new(vec![
+            Step(0),
+            choice(0, vec![(0.25, vec![Step(1), Step(2)]), (0.75, vec![])]),
+            Step(3),
+        ])
+        .unwrap();
+        assert_eq!(graph.paths().len(), 2);
+        let streams = KeyedStreams::new(7);
+        let draws = 40_000;
+        let long = (0..draws)
+            .filter(|&number| graph.path(graph.draw_path(&streams, number)).len() == 4)
+            .count();
+        let share = long as f64 / draws as f64;
+        // Binomial sd at n = 40,000, p = 0.25: 0.0022; 4.5 sd either way.
+        assert!((share - 0.25).abs() < 0.01, "{share}");
+        let path = graph.path(graph.draw_path(&streams, 1));
+        assert_eq!(path.first(), Some(0));
+        assert_eq!(path.last(), Some(3));
+        assert_eq!(path.previous(3), path.steps().get(path.len() - 2).copied());
+    }
+
+    #[test]
+    fn nested_choices_multiply_paths_and_the_limit_holds() {
+        use Element::Step;
+        let inner = choice(1, vec![(0.5, vec![Step(2)]), (0.5, vec![Step(3)])]);
+        let graph = WorkflowGraph::new(vec![
+            choice(0, vec![(0.5, vec![Step(0), inner]), (0.5, vec![Step(1)])]),
+            Step(4),
+        ])
+        .unwrap();
+        let steps: Vec<&[u8]> = graph.paths().iter().map(Path::steps).collect();
+        assert_eq!(steps.len(), 3);
+        assert!(steps.contains(&[0, 2, 4].as_slice()));
+        assert!(steps.contains(&[1, 4].as_slice()));
+        let wide: Vec<Element> = (0..11)
+            .map(|number| choice(number, vec![(0.5, vec![Step(number as u8)]), (0.5, vec![])]))
+            .collect();
+        assert_eq!(WorkflowGraph::new(wide), Err(GraphError::TooManyPaths));
+    }
+
+    #[test]
+    fn a_chain_is_its_own_single_path() {
+        let graph = WorkflowGraph::chain(4);
+        assert!(graph.is_chain());
+        let path = graph.path(0);
+        assert_eq!(path.steps(), &[0, 1, 2, 3]);
+        assert_eq!(path.next(1), Some(2));
+        assert_eq!(path.previous(0), None);
+        assert_eq!(path.position(3), 3);
+    }
+}
