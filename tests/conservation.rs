@@ -29,6 +29,17 @@ struct Shape {
     /// After the first step, a choice between the other steps in order, the same steps
     /// in reverse order, and none of them.
     choice: bool,
+    /// With four steps or more: the first step forks a parallel block of two branches
+    /// (the second step; the steps up to the last), the last step joins them. Runs every
+    /// style and the async patterns, without `[policy]` (not simulated with parallel
+    /// blocks yet).
+    parallel: bool,
+}
+
+impl Shape {
+    fn parallel_block(&self) -> bool {
+        self.parallel && self.steps >= 4
+    }
 }
 
 fn shapes() -> impl Strategy<Value = Shape> {
@@ -49,6 +60,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
                 any::<bool>(),
                 prop::option::of((20u32..=400, 0u32..=3)),
                 any::<bool>(),
+                any::<bool>(),
             ),
         )
             .prop_map(
@@ -64,7 +76,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
                     status_every_ms,
                     timeout_ms,
                     latency_ms,
-                    (sync, policy, choice),
+                    (sync, policy, choice, parallel),
                 )| {
                     Shape {
                         steps,
@@ -81,20 +93,35 @@ fn shapes() -> impl Strategy<Value = Shape> {
                         sync,
                         policy,
                         choice,
+                        parallel,
                     }
                 },
             )
     })
 }
 
+/// The designs a shape runs: all of them, or those that simulate parallel blocks.
+fn variants(shape: &Shape) -> &'static str {
+    if shape.parallel_block() {
+        "\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\", \"fantasy-fiction\", \"horror-story\", \"parallel\", \"anthology\""
+    } else {
+        "\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\", \"patterns\""
+    }
+}
+
 fn scenario_text(shape: &Shape) -> String {
     let mut text = format!(
         "[scenario]\nname = \"random\"\nseed = 5\nduration = \"{}s\"\ndrain = \"{}ms\"\ncommunication = \"{}\"\n\
-         variants = [\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\", \"patterns\"]\n\n\
+         variants = [{}]\n\n\
          [workload]\narrivals = {{ poisson = {} }}\n",
         shape.duration_s,
         shape.drain_ms,
-        if shape.sync { "sync" } else { "async" },
+        if shape.sync && !shape.parallel_block() {
+            "sync"
+        } else {
+            "async"
+        },
+        variants(shape),
         shape.rate
     );
     if let Some(every) = shape.status_every_ms {
@@ -108,7 +135,7 @@ fn scenario_text(shape: &Shape) -> String {
             "\n[network]\nlatency = {{ exponential = \"{latency}ms\" }}\n"
         ));
     }
-    if let Some((timeout, retries)) = shape.policy {
+    if let (Some((timeout, retries)), false) = (shape.policy, shape.parallel_block()) {
         text.push_str(&format!(
             "\n[policy]\ntimeout = \"{timeout}ms\"\nretries = {retries}\nbackoff = \"5ms\"\n"
         ));
@@ -123,7 +150,16 @@ fn scenario_text(shape: &Shape) -> String {
         ));
     }
     let names: Vec<String> = (0..shape.steps).map(|s| format!("\"s{s}\"")).collect();
-    let steps = if shape.choice && shape.steps >= 2 {
+    let steps = if shape.parallel_block() {
+        let last = names.len() - 1;
+        format!(
+            "{}, {{ parallel = [{}, [{}]] }}, {}",
+            names[0],
+            names[1],
+            names[2..last].join(", "),
+            names[last]
+        )
+    } else if shape.choice && shape.steps >= 2 {
         let forward = names[1..].join(", ");
         let backward: Vec<&str> = names[1..].iter().rev().map(String::as_str).collect();
         format!(
@@ -145,7 +181,8 @@ proptest! {
     fn every_workflow_ends_in_exactly_one_outcome(shape in shapes()) {
         let text = scenario_text(&shape);
         let results = run_all(&parse(&text));
-        prop_assert_eq!(results.runs.len(), Coordination::ALL.len() + 8);
+        let designs = if shape.parallel_block() { 9 } else { Coordination::ALL.len() + 8 };
+        prop_assert_eq!(results.runs.len(), designs);
         for run in &results.runs {
             let summary = &run.result.summary;
             assert_conserved(summary, &format!("{} on\n{text}", run.design));
@@ -186,6 +223,7 @@ fn two_steps() -> Shape {
         sync: false,
         policy: None,
         choice: false,
+        parallel: false,
     }
 }
 
@@ -208,6 +246,7 @@ fn overload_strands_workflows_and_they_are_counted_as_stuck() {
         sync: false,
         policy: None,
         choice: false,
+        parallel: false,
     };
     let results = run_all(&parse(&scenario_text(&shape)));
     for run in &results.runs {

@@ -11,6 +11,55 @@ use common::sagasim;
 /// (file in tests/malformed, line, column, key, start of the message).
 const CASES: &[(&str, usize, usize, &str, &str)] = &[
     (
+        "parallel-empty-branch.toml",
+        21,
+        44,
+        "workflow.steps[1].parallel[1]",
+        "expected a service name or a non-empty list of them",
+    ),
+    (
+        "parallel-empty.toml",
+        21,
+        19,
+        "workflow.steps[1].parallel",
+        "expected at least one branch: a service name, or a list of them",
+    ),
+    (
+        "parallel-first.toml",
+        21,
+        10,
+        "workflow.steps[0].parallel",
+        "a parallel block cannot start the workflow: start with the step that forks it (the client ",
+    ),
+    (
+        "parallel-last.toml",
+        21,
+        19,
+        "workflow.steps[1].parallel",
+        "a parallel block cannot end the workflow: add the step that joins its branches (the client",
+    ),
+    (
+        "parallel-policy.toml",
+        21,
+        11,
+        "policy.timeout",
+        "timeouts and retries are not simulated yet for workflows with parallel blocks: leave [poli",
+    ),
+    (
+        "parallel-sync.toml",
+        30,
+        9,
+        "workflow.steps",
+        "no design can run this workflow as the scenario is set: `choreography` communicates by blo",
+    ),
+    (
+        "parallel-twice-in-a-row.toml",
+        29,
+        19,
+        "workflow.steps[1].parallel",
+        "two parallel blocks in a row: add a step between them that joins the first",
+    ),
+    (
         "choice-probabilities-not-one.toml",
         21,
         19,
@@ -65,13 +114,6 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         29,
         "scenario.variants[1]",
         "`front-controller` is a front controller: its first service holds the workflow's state, but workflow.steps[0] is a choice",
-    ),
-    (
-        "parallel-not-simulated-yet.toml",
-        21,
-        19,
-        "workflow.steps[1]",
-        "parallel blocks are not simulated yet (issue 10, part 1)",
     ),
     (
         "gamma-cv-too-small.toml",

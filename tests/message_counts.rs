@@ -279,3 +279,87 @@ fn an_alternative_without_p_takes_the_rest_and_one_override_moves_the_share() {
         "{error}"
     );
 }
+
+/// s1, then a parallel block of two branches (s2; s3 → s4), joined by s5.
+fn parallel_scenario(fail_at: Option<usize>) -> String {
+    let text = chain_scenario(5, fail_at, "");
+    text.replacen(
+        "steps = [\"s1\", \"s2\", \"s3\", \"s4\", \"s5\"]",
+        "steps = [\"s1\", { parallel = [\"s2\", [\"s3\", \"s4\"]] }, \"s5\"]",
+        1,
+    )
+}
+
+/// Exact messages (and bytes) per workflow on a parallel block, in every design, on
+/// success and with a business failure at each step (all steps take 1 ms, so the block's
+/// timing is fixed: s2 and s3 finish together, s4 a millisecond later).
+///
+/// Orchestrator: a command and a reply per step it starts, the start and the outcome, and
+/// a compensation and its reply per committed step. After a failure in the block it starts
+/// no new step but waits for those under way: s2 failing leaves s3 committed (undone),
+/// s4 never started; s3 failing leaves s2 committed.
+///
+/// Choreography and stateless: s1 publishes to both branches, each branch's last step
+/// reports to the join s5 (its event, or its first step's failure report after the branch
+/// rolled itself back); when a branch failed, s5 orders every completed branch undone
+/// from its last step, gathers their reports and passes the rollback to s1.
+///
+/// Front controller: the chain's events plus a progress per step after s1; a failure goes
+/// to s1, which waits until every branch has reached its last step or failed, then undoes
+/// what it knows committed one step at a time, latest first, and itself last.
+///
+/// Stamp coupling: a failing step of the block reports to the join with its stamp; the
+/// join, holding every branch's stamp, orders all committed steps undone at once and each
+/// reports to the client. Stamps: an event carries the steps done before its target (a
+/// join's event, its branch's), a failure report those before the failed step.
+#[test]
+fn parallel_blocks_match_their_oracles_in_every_design() {
+    // (failing service, orchestrator, choreography and stateless, front controller,
+    //  stamp coupling: messages and the stamps' steps summed over its messages)
+    let cases: [(Option<usize>, usize, usize, usize, usize, usize); 6] = [
+        // 2n + 2; n + 1 + (branches − 1); 2n + (branches − 1); stamps 0+1+1+2+2+3+5.
+        (None, 12, 7, 11, 7, 14),
+        (Some(1), 4, 2, 2, 2, 0),
+        // s2 fails: s3 → s4 completes, is undone back to s3, s3 reports, s5 → s1 → C.
+        (Some(2), 12, 11, 13, 12, 26),
+        // s3 fails: s2 completes and is undone; s4 never runs.
+        (Some(3), 12, 9, 9, 9, 13),
+        // s4 fails: s3 undone inside its branch, then as for s3.
+        (Some(4), 16, 11, 13, 12, 26),
+        // s5 fails: both branches undone (s2; s4 → s3), two reports, s5 → s1 → C.
+        (Some(5), 20, 13, 17, 14, 41),
+    ];
+    for (fail_at, orchestrated, choreographed, controlled, stamped, stamps) in cases {
+        let results = run_all(&parse(&parallel_scenario(fail_at)));
+        assert_eq!(results.designs.len(), 5, "every style runs parallel blocks");
+        for (variant, expected) in [
+            (Coordination::Orchestrator, orchestrated),
+            (Coordination::Choreography, choreographed),
+            (Coordination::Stateless, choreographed),
+            (Coordination::FrontController, controlled),
+            (Coordination::StampCoupling, stamped),
+        ] {
+            let summary = summary_of(&results, variant);
+            let context = format!("{variant}, failure at s{fail_at:?}");
+            assert_eq!(summary.started, 199, "{context}");
+            let ended = if fail_at.is_some() {
+                (0, 199)
+            } else {
+                (199, 0)
+            };
+            assert_eq!((summary.completed, summary.compensated), ended, "{context}");
+            assert_eq!(summary.inconsistent, 0, "{context}");
+            assert_eq!(
+                summary.messages_per_workflow,
+                Some(expected as f64),
+                "{context}"
+            );
+            let bytes = if variant == Coordination::StampCoupling {
+                expected as f64 * BASE + stamps as f64 * STATE_PER_STEP
+            } else {
+                expected as f64 * BASE
+            };
+            assert_eq!(summary.bytes_per_workflow, Some(bytes), "{context}");
+        }
+    }
+}

@@ -15,14 +15,19 @@ mod common;
 
 use std::path::Path;
 
+use sagasim::scenario::Override;
 use sagasim::{RunOptions, Scenario, run};
 
 const T_999_DF9: f64 = 4.781;
 const MAX_RELATIVE_ERROR: f64 = 0.03;
 
-/// Mean sojourn (ms) per replication of the file's only design.
-fn replication_means(file: &str) -> Vec<f64> {
-    let scenario = Scenario::load(Path::new(file), &[]).unwrap_or_else(|e| panic!("{e}"));
+/// Mean sojourn (ms) per replication of the file's only design, with `--set` overrides.
+fn replication_means_with(file: &str, overrides: &[&str]) -> Vec<f64> {
+    let overrides: Vec<Override> = overrides
+        .iter()
+        .map(|flag| Override::parse(flag).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let scenario = Scenario::load(Path::new(file), &overrides).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(scenario.designs.len(), 1, "{file}: one design");
     let results = run(&scenario, &RunOptions::default());
     results
@@ -40,7 +45,11 @@ fn replication_means(file: &str) -> Vec<f64> {
 }
 
 fn assert_matches_theory(file: &str, theory_ms: f64) {
-    let means = replication_means(file);
+    assert_matches_theory_with(file, &[], theory_ms);
+}
+
+fn assert_matches_theory_with(file: &str, overrides: &[&str], theory_ms: f64) {
+    let means = replication_means_with(file, overrides);
     assert_eq!(means.len(), 10);
     let n = means.len() as f64;
     let mean = means.iter().sum::<f64>() / n;
@@ -94,4 +103,20 @@ fn a_sync_orchestrator_blocked_on_one_call_per_workflow_is_an_mmc_station() {
 #[test]
 fn tandem_network_mean_sojourn_is_the_sum_of_its_stations() {
     assert_matches_theory("tests/scenarios/tandem3.toml", 3.0 * 1000.0 / (1.0 - 0.5));
+}
+
+/// Fan-out and fan-in: k = 4 parallel branches of exponential steps (mean m = 10 ms),
+/// nothing else costing time, last the longest of four: E[max] = m·(1 + 1/2 + … + 1/k).
+/// The choreography's join and the orchestrator's collecting of replies must both add
+/// nothing to it.
+#[test]
+fn a_fan_out_lasts_the_longest_of_its_branches() {
+    let harmonic: f64 = (1..=4).map(|i| 1.0 / f64::from(i)).sum();
+    let theory_ms = 10.0 * harmonic;
+    assert_matches_theory("tests/scenarios/fan-out4.toml", theory_ms);
+    assert_matches_theory_with(
+        "tests/scenarios/fan-out4.toml",
+        &["scenario.variants=[\"orchestrator\"]"],
+        theory_ms,
+    );
 }

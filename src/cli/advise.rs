@@ -12,7 +12,7 @@ use sagasim::report::{AssertedMetric, ChartFormat, Column, Slo, advice_chart};
 use sagasim::run_folder::{self, ADVICE_FILES, RunManifest};
 use sagasim::scenario::{Override, Scenario, ScenarioError, cannot_run, fingerprint};
 use sagasim::sweep::{Param, check_slo, points};
-use sagasim::{Coordination, Design, Progress};
+use sagasim::{Design, Progress};
 
 use super::args::AdviseArgs;
 use super::{
@@ -215,15 +215,14 @@ fn check_scenario(base: &Scenario, file: &Path, request: &Request) -> Result<(),
             file.display()
         )));
     }
-    if let Some(design) = request.designs.iter().find(|d| {
-        d.coordination == Coordination::FrontController
-            && cannot_run(d.coordination, &base.system).is_some()
+    if let Some((design, reason)) = request.designs.iter().find_map(|d| {
+        let reason = cannot_run(d, &base.system)?;
+        (!d.coordination.uses_orchestrator()).then_some((d, reason))
     }) {
         return Err(CliError::Input(format!(
-            "{}: `{}` {}; or search without front controllers with --only coordination=orchestrator,choreography,stamp-coupling,stateless",
+            "{}: `{}` {reason}; search without it with --only (coordination=…, communication=…)",
             file.display(),
             design.label,
-            cannot_run(design.coordination, &base.system).unwrap_or_default()
         )));
     }
     let status_bound = request

@@ -13,7 +13,8 @@
 //! `[policy]`) makes its caller undo its own step and pass the rollback back: `failed`.
 
 use crate::model::{
-    ComponentId, Message, MessageKind, ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef,
+    ComponentId, Message, MessageKind, ROLLBACK_FROM_JOIN, ROLLBACK_GAVE_UP, StatusRoute,
+    WorkResult, WorkflowRef,
 };
 
 use super::{Coordinator, Cx, Rules};
@@ -23,6 +24,7 @@ pub struct Choreography;
 impl Rules for Choreography {
     const STATUS: StatusRoute = StatusRoute::Unsupported;
     const COORDINATOR: Option<Coordinator> = None;
+    const JOINS_AT_SERVICES: bool = true;
 
     fn start(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
         start_chain(cx, workflow);
@@ -52,44 +54,124 @@ pub(super) fn start_chain(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
 }
 
 /// The event chain shared by choreography and its stateless variant: forward on commit,
-/// backward chain of compensations on failure.
+/// backward chain of compensations on failure. A parallel block's step before it fans
+/// out to every branch; the step after it joins them (`World` holds a join's arrivals
+/// until the last) and, when a branch failed, rolls the block back: it orders each
+/// completed branch undone from its last step, gathers their reports, then passes the
+/// rollback on to the step before the block.
 pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: WorkResult) {
     let workflow = message.workflow;
     let step = message.step;
-    if result == WorkResult::Committed && step == cx.first_step(workflow) {
-        cx.accept(workflow, message.dst);
-    }
-    match result {
-        WorkResult::Committed => match cx.next_step(workflow, step) {
-            Some(next) => {
-                let service = cx.at_step(next);
-                cx.call(workflow, message.dst, service, MessageKind::Event, next);
+    let here = message.dst;
+    match (message.kind, result) {
+        // At a join, every branch has reported and one failed.
+        (MessageKind::Failure, _) => roll_back_block(cx, workflow, here, step, 0),
+        // At a join, every completed branch is undone.
+        (MessageKind::CompensationReply, _) => {
+            pass_back_before_block(cx, workflow, here, step, message.payload)
+        }
+        (_, WorkResult::Committed) => {
+            if step == cx.first_step(workflow) {
+                cx.accept(workflow, here);
             }
-            None => cx.send_to_client(workflow, message.dst, MessageKind::Done, step, 0),
-        },
-        WorkResult::StepFailed => pass_back(cx, workflow, message.dst, step, 0),
-        WorkResult::Compensated => pass_back(cx, workflow, message.dst, step, message.payload),
-        WorkResult::Answered | WorkResult::Applied => {
+            forward(cx, workflow, here, step);
+        }
+        (_, WorkResult::StepFailed) => pass_back(cx, workflow, here, step, 0),
+        (_, WorkResult::Compensated) => pass_back(cx, workflow, here, step, message.payload),
+        (_, WorkResult::Answered | WorkResult::Applied) => {
             unreachable!("a chain sends no {} messages", message.kind.label())
         }
     }
 }
 
-/// Hand the failure to the previous step's service (in sync communication, as the answer
-/// to its call), or tell the client it is all undone.
-fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step: u8, flag: u32) {
-    match cx.previous_step(workflow, step) {
-        Some(previous) => {
-            let service = cx.at_step(previous);
-            cx.send(
-                workflow,
-                from,
-                service,
-                MessageKind::Compensate,
-                previous,
-                flag,
-            );
+/// `step` committed at `here`: trigger what follows it on the path.
+pub(super) fn forward(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: ComponentId, step: u8) {
+    let path = cx.path(workflow);
+    if !path.has_parallel() {
+        match path.next(step) {
+            Some(next) => {
+                let service = cx.at_step(next);
+                cx.call(workflow, here, service, MessageKind::Event, next);
+            }
+            None => cx.send_to_client(workflow, here, MessageKind::Done, step, 0),
         }
+        return;
+    }
+    if let Some(next) = path.next_in_branch(step) {
+        let service = cx.at_step(next);
+        cx.call(workflow, here, service, MessageKind::Event, next);
+        return;
+    }
+    let stage = path.stage_of(step);
+    if path.in_parallel(step) {
+        // A branch's last step: its event goes to the join, saying which branch it ends.
+        let join = path
+            .heads(stage + 1)
+            .next()
+            .expect("validated: a step joins a block");
+        let service = cx.at_step(join);
+        cx.send(
+            workflow,
+            here,
+            service,
+            MessageKind::Event,
+            join,
+            u32::from(step),
+        );
+        return;
+    }
+    match path.stages().get(stage + 1) {
+        None => cx.send_to_client(workflow, here, MessageKind::Done, step, 0),
+        Some(_) => {
+            for head in path.heads(stage + 1) {
+                let service = cx.at_step(head);
+                cx.call(workflow, here, service, MessageKind::Event, head);
+            }
+        }
+    }
+}
+
+/// Hand the failure to the step before `step` on its branch (in sync communication, as
+/// the answer to its call); from a branch's first step, report to the join; from the
+/// step after a block, roll the block back; from the first step, tell the client it is
+/// all undone.
+fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step: u8, flag: u32) {
+    let path = cx.path(workflow);
+    let previous = if path.has_parallel() {
+        path.previous_in_branch(step)
+    } else {
+        path.previous(step)
+    };
+    if let Some(previous) = previous {
+        let service = cx.at_step(previous);
+        cx.send(
+            workflow,
+            from,
+            service,
+            MessageKind::Compensate,
+            previous,
+            flag,
+        );
+        return;
+    }
+    let stage = path.stage_of(step);
+    if path.has_parallel() && path.in_parallel(step) {
+        // A branch's first step: the branch is undone (the join ordered it) or failed.
+        let join = path
+            .heads(stage + 1)
+            .next()
+            .expect("validated: a step joins a block");
+        let service = cx.at_step(join);
+        let tail = u32::from(path.tail_of(step));
+        let kind = if flag & ROLLBACK_FROM_JOIN != 0 {
+            MessageKind::CompensationReply
+        } else {
+            MessageKind::Failure
+        };
+        cx.send(workflow, from, service, kind, join, tail);
+        return;
+    }
+    match stage.checked_sub(1) {
         None => {
             let outcome = if flag & ROLLBACK_GAVE_UP != 0 {
                 MessageKind::Failed
@@ -98,7 +180,73 @@ fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step
             };
             cx.send_to_client(workflow, from, outcome, 0, 0);
         }
+        Some(before) if path.stages()[before].len() == 1 => {
+            let previous = path.stages()[before][0][path.stages()[before][0].len() - 1];
+            let service = cx.at_step(previous);
+            cx.send(
+                workflow,
+                from,
+                service,
+                MessageKind::Compensate,
+                previous,
+                flag & ROLLBACK_GAVE_UP,
+            );
+        }
+        Some(_) => roll_back_block(cx, workflow, from, step, flag),
     }
+}
+
+/// At `join`, the step after a parallel block: order every branch that completed undone,
+/// from its last step; with none, pass the rollback on at once.
+fn roll_back_block(
+    cx: &mut Cx<'_, '_>,
+    workflow: WorkflowRef,
+    here: ComponentId,
+    join: u8,
+    flag: u32,
+) {
+    let path = cx.path(workflow);
+    let tails = path.tails_mask(path.stage_of(join) - 1);
+    let completed = tails & !cx.join_failed(workflow);
+    if completed == 0 {
+        pass_back_before_block(cx, workflow, here, join, flag);
+        return;
+    }
+    for &tail in path.steps() {
+        if completed & (1u64 << tail) != 0 {
+            let service = cx.at_step(tail);
+            cx.send(
+                workflow,
+                here,
+                service,
+                MessageKind::Compensate,
+                tail,
+                ROLLBACK_FROM_JOIN | (flag & ROLLBACK_GAVE_UP),
+            );
+        }
+    }
+}
+
+/// The block before `join` is undone: the rollback goes on at the step before the block.
+fn pass_back_before_block(
+    cx: &mut Cx<'_, '_>,
+    workflow: WorkflowRef,
+    here: ComponentId,
+    join: u8,
+    flag: u32,
+) {
+    let path = cx.path(workflow);
+    let block = path.stage_of(join) - 1;
+    let fork = path.stages()[block - 1][0][0];
+    let service = cx.at_step(fork);
+    cx.send(
+        workflow,
+        here,
+        service,
+        MessageKind::Compensate,
+        fork,
+        flag & ROLLBACK_GAVE_UP,
+    );
 }
 
 /// Sync: a service's call to the next one timed out for good. Its own step committed, so

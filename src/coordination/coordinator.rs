@@ -8,15 +8,46 @@ use crate::model::{ComponentId, Message, MessageKind, Request, WorkflowRef};
 use super::Cx;
 
 impl Cx<'_, '_> {
-    /// Steps the coordinator knows completed.
+    /// How many steps the coordinator knows completed.
     pub fn known_steps(&mut self, workflow: WorkflowRef) -> u8 {
+        self.world.workflow(workflow).coordinator_known.count_ones() as u8
+    }
+
+    /// The steps the coordinator knows completed.
+    pub fn known_mask(&mut self, workflow: WorkflowRef) -> u64 {
         self.world.workflow(workflow).coordinator_known
     }
 
-    /// The coordinator learns that `steps` steps completed (knowledge only grows).
-    pub fn learn_steps(&mut self, workflow: WorkflowRef, steps: u8) {
-        let state = self.world.workflow(workflow);
-        state.coordinator_known = state.coordinator_known.max(steps);
+    /// The coordinator learns that the steps of `mask` completed.
+    pub fn learn_mask(&mut self, workflow: WorkflowRef, mask: u64) {
+        self.world.workflow(workflow).coordinator_known |= mask;
+    }
+
+    /// Whether the coordinator still has the workflow in flight (it has not sent the
+    /// outcome).
+    pub fn is_active(&mut self, workflow: WorkflowRef) -> bool {
+        self.world.workflow(workflow).coordinator.active
+    }
+
+    /// The front controller heard that the branch ending at `tail` failed.
+    pub fn mark_branch_failed(&mut self, workflow: WorkflowRef, tail: u8) {
+        self.world.workflow(workflow).join_failed |= 1u64 << tail;
+    }
+
+    /// Whether the rollback's compensations have begun (they begin once).
+    pub fn is_rolling_back(&mut self, workflow: WorkflowRef) -> bool {
+        self.world.workflow(workflow).coordinator.rolling_back
+    }
+
+    pub fn start_rolling_back(&mut self, workflow: WorkflowRef) {
+        self.world.workflow(workflow).coordinator.rolling_back = true;
+    }
+
+    /// The coordinator learns that `step` completed, and with it every step it implies
+    /// (the earlier stages, its branch up to it); knowledge only grows.
+    pub fn learn_step(&mut self, workflow: WorkflowRef, step: u8) {
+        let implied = self.path(workflow).done_with(step);
+        self.world.workflow(workflow).coordinator_known |= implied;
     }
 
     /// The coordinator sees the workflow's start; `false` if it already had (a duplicate).
@@ -40,6 +71,36 @@ impl Cx<'_, '_> {
         let dst = self.at_step(step);
         self.world
             .send_awaited(self.queue, workflow, from, Request { kind, dst, step });
+    }
+
+    /// The orchestrator sends one of a parallel block's requests; it waits for the
+    /// replies of all of them.
+    pub fn request_in_block(
+        &mut self,
+        workflow: WorkflowRef,
+        from: ComponentId,
+        kind: MessageKind,
+        step: u8,
+    ) {
+        let dst = self.at_step(step);
+        self.world
+            .send_awaited_in_block(self.queue, workflow, from, Request { kind, dst, step });
+    }
+
+    /// Whether the reply of a parallel block's request for `step` is awaited (the wait
+    /// for it then ends).
+    pub fn take_awaited(&mut self, workflow: WorkflowRef, step: u8) -> bool {
+        self.world.take_awaited(workflow, step)
+    }
+
+    /// The parallel block's steps whose replies are still awaited.
+    pub fn awaiting(&mut self, workflow: WorkflowRef) -> u64 {
+        self.world.workflow(workflow).coordinator.awaiting
+    }
+
+    /// Whether the workflow is rolling back.
+    pub fn is_compensating(&mut self, workflow: WorkflowRef) -> bool {
+        self.world.workflow(workflow).coordinator.compensating
     }
 
     /// Wait for the reply to a `kind` request for `step` that someone else sent.
@@ -83,17 +144,30 @@ impl Cx<'_, '_> {
     }
 }
 
-/// Compensate `step` (waiting for its reply) from the coordinator at `at`, or, with nothing
-/// left, tell the client how the rollback ended. A coordinator that is also a participant
-/// (the front controller's first service) undoes its own step itself.
-pub(super) fn compensate_from(
-    cx: &mut Cx<'_, '_>,
-    workflow: WorkflowRef,
-    at: ComponentId,
-    step: Option<u8>,
-) {
-    match step {
-        Some(step) => cx.request(workflow, at, MessageKind::Compensate, step),
+/// Roll the workflow back from the coordinator at `at`: undo the steps of `undo` one at a
+/// time, latest on the path first, each waiting for its reply, then tell the client how
+/// the rollback ended. A coordinator that is also a participant (the front controller's
+/// first service) undoes its own step itself.
+pub(super) fn roll_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId, undo: u64) {
+    cx.world.workflow(workflow).coordinator.undo = undo;
+    compensate_next(cx, workflow, at);
+}
+
+/// Compensate the latest step still to undo, or, with none left, send the outcome.
+fn compensate_next(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId) {
+    let undo = cx.world.workflow(workflow).coordinator.undo;
+    let path = cx.path(workflow);
+    match path
+        .steps()
+        .iter()
+        .rev()
+        .copied()
+        .find(|&step| undo & (1u64 << step) != 0)
+    {
+        Some(step) => {
+            cx.world.workflow(workflow).coordinator.undo &= !(1u64 << step);
+            cx.request(workflow, at, MessageKind::Compensate, step);
+        }
         None => {
             let outcome = cx.rollback_outcome(workflow);
             cx.send_to_client(workflow, at, outcome, 0, 0);
@@ -102,11 +176,10 @@ pub(super) fn compensate_from(
 }
 
 /// A compensation reply reached the coordinator at `at`: if it is the one awaited, the
-/// rollback moves on to the step before.
+/// rollback moves on to the next step to undo.
 pub(super) fn compensation_replied(cx: &mut Cx<'_, '_>, reply: &Message, at: ComponentId) {
     if cx.take_reply(reply.workflow, MessageKind::Compensate, reply.step) {
-        let previous = cx.previous_step(reply.workflow, reply.step);
-        compensate_from(cx, reply.workflow, at, previous);
+        compensate_next(cx, reply.workflow, at);
     }
 }
 
@@ -118,9 +191,11 @@ pub(super) fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentI
         return;
     };
     cx.start_compensating(workflow, true);
-    let from = match pending.kind {
-        MessageKind::Compensate => cx.previous_step(workflow, pending.step),
-        _ => Some(pending.step),
-    };
-    compensate_from(cx, workflow, at, from);
+    match pending.kind {
+        MessageKind::Compensate => compensate_next(cx, workflow, at),
+        _ => {
+            let undo = cx.path(workflow).done_with(pending.step);
+            roll_back(cx, workflow, at, undo);
+        }
+    }
 }

@@ -24,11 +24,11 @@
 //! replies, and S1 undoes its own step on the same worker.
 
 use crate::model::{
-    Message, MessageKind, Path, ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef,
+    ComponentId, Message, MessageKind, Path, ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef,
 };
 
-use super::choreography::start_chain;
-use super::coordinator::{compensate_from, compensation_replied, give_up};
+use super::choreography::{forward, start_chain};
+use super::coordinator::{compensation_replied, give_up, roll_back};
 use super::{Coordinator, Cx, Rules};
 
 pub struct FrontController;
@@ -36,6 +36,7 @@ pub struct FrontController;
 impl Rules for FrontController {
     const STATUS: StatusRoute = StatusRoute::FirstService;
     const COORDINATOR: Option<Coordinator> = Some(Coordinator::FirstService);
+    const JOINS_AT_SERVICES: bool = true;
 
     fn start(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
         start_chain(cx, workflow);
@@ -45,14 +46,14 @@ impl Rules for FrontController {
     /// its progress (async), or back up the chain of returning calls (sync: the
     /// controller answers the client when its own call returns, so the result comes with
     /// that return), and goes from there to the client with the answer.
-    fn carried_output(message: &Message, path: &Path, sync: bool) -> Option<u8> {
-        let last = path.last();
+    fn carried_outputs(message: &Message, path: &Path, sync: bool) -> u64 {
+        let last = path.outputs_at_end();
         match message.kind {
-            MessageKind::Event => path.previous(message.step),
-            MessageKind::Progress if !sync && Some(message.step) == last => last,
+            MessageKind::Event => path.inputs_of(message.step),
+            MessageKind::Progress if !sync && Some(message.step) == path.last() => last,
             MessageKind::Ack if sync => last,
             MessageKind::Done => last,
-            _ => None,
+            _ => 0,
         }
     }
 
@@ -70,8 +71,14 @@ impl Rules for FrontController {
                     cx.send_to_client(workflow, here, MessageKind::Compensated, 0, 0);
                     return;
                 }
-                cx.learn_steps(workflow, 1);
+                cx.learn_step(workflow, 0);
                 cx.accept(workflow, here);
+                if cx.path(workflow).has_parallel() {
+                    // Parallel blocks: the events fan out and join as in a choreography;
+                    // the controller follows the progress (no single awaited event).
+                    forward(cx, workflow, here, 0);
+                    return;
+                }
                 match cx.next_step(workflow, 0) {
                     Some(next) => cx.request(workflow, here, MessageKind::Event, next),
                     None => cx.send_to_client(workflow, here, MessageKind::Done, 0, 0),
@@ -79,7 +86,11 @@ impl Rules for FrontController {
             }
             (MessageKind::Event, WorkResult::Committed) if here != controller => {
                 // The event goes first: progress reporting is off the critical path.
-                if let Some(next) = cx.next_step(workflow, step) {
+                if cx.path(workflow).has_parallel() {
+                    if cx.next_step(workflow, step).is_some() {
+                        forward(cx, workflow, here, step);
+                    }
+                } else if let Some(next) = cx.next_step(workflow, step) {
                     let service = cx.at_step(next);
                     cx.call(workflow, here, service, MessageKind::Event, next);
                 }
@@ -91,9 +102,15 @@ impl Rules for FrontController {
             (MessageKind::Failure, _) if here != controller => {
                 report_failure(cx, message, step, message.payload)
             }
+            (MessageKind::Progress, _) if cx.path(workflow).has_parallel() => {
+                parallel_progress(cx, workflow, here, step)
+            }
+            (MessageKind::Failure, _) if cx.path(workflow).has_parallel() => {
+                parallel_failure(cx, workflow, here, step)
+            }
             (MessageKind::Progress, _) => {
                 let done = cx.steps_through(workflow, step);
-                cx.learn_steps(workflow, done);
+                cx.learn_step(workflow, step);
                 if cx.is_sync() {
                     // The answer to the controller's own call ends its wait; progress only
                     // keeps its status answers current.
@@ -118,12 +135,13 @@ impl Rules for FrontController {
                 // step may have been applied, so it is undone too.
                 let gave_up = message.payload & ROLLBACK_GAVE_UP != 0;
                 if cx.start_compensating(workflow, gave_up) {
-                    let from = if gave_up {
-                        Some(step)
-                    } else {
-                        cx.previous_step(workflow, step)
-                    };
-                    compensate_from(cx, workflow, controller, from);
+                    // Every step before the failed one committed (a chain); the one it
+                    // gave up on may have too.
+                    let mut undo = cx.path(workflow).done_with(step);
+                    if !gave_up {
+                        undo &= !(1u64 << step);
+                    }
+                    roll_back(cx, workflow, controller, undo);
                 }
             }
             (MessageKind::Compensate, _) if here == controller => {
@@ -160,7 +178,7 @@ impl Rules for FrontController {
             return;
         };
         if ack.dst == cx.first_service() && cx.take_reply(workflow, MessageKind::Event, second) {
-            cx.learn_steps(workflow, path.len() as u8);
+            cx.learn_step(workflow, last);
             cx.send_to_client(workflow, ack.dst, MessageKind::Done, last, 0);
         }
     }
@@ -178,6 +196,53 @@ impl Rules for FrontController {
     fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
         let controller = cx.first_service();
         give_up(cx, workflow, controller);
+    }
+}
+
+/// With parallel blocks (async, no `[policy]`): the controller learns each step's
+/// progress; the last step's ends the workflow, and during a rollback it may settle the
+/// block the controller waits on.
+fn parallel_progress(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: ComponentId, step: u8) {
+    cx.learn_step(workflow, step);
+    if cx.is_compensating(workflow) {
+        settle_block(cx, workflow, here, step);
+    } else if cx.path(workflow).last() == Some(step) && cx.is_active(workflow) {
+        cx.send_to_client(workflow, here, MessageKind::Done, step, 0);
+    }
+}
+
+/// With parallel blocks: a step failed. The steps before it on its path committed. In a
+/// block, the other branches run on (nobody can stop a choreography): the controller
+/// waits until each has reached its last step or failed, then undoes everything it knows
+/// committed, one step at a time, latest first. After the block, it undoes at once.
+fn parallel_failure(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: ComponentId, step: u8) {
+    let path = cx.path(workflow);
+    let before = path.done_with(step) & !(1u64 << step);
+    cx.learn_mask(workflow, before);
+    cx.start_compensating(workflow, false);
+    if path.in_parallel(step) {
+        cx.mark_branch_failed(workflow, path.tail_of(step));
+        settle_block(cx, workflow, here, step);
+    } else if !cx.is_rolling_back(workflow) {
+        let known = cx.known_mask(workflow);
+        cx.start_rolling_back(workflow);
+        roll_back(cx, workflow, here, known);
+    }
+}
+
+/// During a rollback, once every branch of the block of `step` has reached its last step
+/// or failed, undo what committed (once).
+fn settle_block(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: ComponentId, step: u8) {
+    let path = cx.path(workflow);
+    if cx.is_rolling_back(workflow) || !path.in_parallel(step) {
+        return;
+    }
+    let tails = path.tails_mask(path.stage_of(step));
+    let settled = (cx.known_mask(workflow) | cx.join_failed(workflow)) & tails;
+    if settled == tails {
+        let known = cx.known_mask(workflow);
+        cx.start_rolling_back(workflow);
+        roll_back(cx, workflow, here, known);
     }
 }
 

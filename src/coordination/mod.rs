@@ -15,8 +15,8 @@ mod stateless;
 
 use crate::engine::EventQueue;
 use crate::model::{
-    Communication, ComponentId, Consistency, Event, Message, MessageKind, MessageSizeRule, Path,
-    SendMode, StatusRoute, WorkResult, WorkflowRef, World,
+    Communication, ComponentId, Consistency, Event, JOIN_BRANCH_MASK, Message, MessageKind,
+    MessageSizeRule, Path, SendMode, StatusRoute, WorkResult, WorkflowRef, World,
 };
 
 pub use choreography::Choreography;
@@ -37,6 +37,9 @@ pub trait Rules {
     const STATUS: StatusRoute;
     /// The component that holds the workflow's state, if any.
     const COORDINATOR: Option<Coordinator>;
+    /// Whether the step after a parallel block joins its branches' events itself (the
+    /// choreographies); otherwise a coordinator collects the replies.
+    const JOINS_AT_SERVICES: bool = false;
 
     /// The client starts a workflow: send its first message.
     fn start(cx: &mut Cx<'_, '_>, workflow: WorkflowRef);
@@ -60,14 +63,18 @@ pub trait Rules {
     /// coupling); `None`: every message weighs `[messages] base`.
     const MESSAGE_SIZE: Option<MessageSizeRule> = None;
 
-    /// Which step's output (`[[services]] output`) a message carries, if any (`sync`:
-    /// blocking calls). A chain passes each step's output on the event to the next step,
+    /// Which steps' outputs (`[[services]] output`) a message carries, as a set (`sync`:
+    /// blocking calls). A chain passes each step's output on the event to the steps that
+    /// consume it (a parallel block's last steps each on their own event to the join),
     /// and the last step's on its answer to the client.
-    fn carried_output(message: &Message, path: &Path, _sync: bool) -> Option<u8> {
+    fn carried_outputs(message: &Message, path: &Path, _sync: bool) -> u64 {
         match message.kind {
-            MessageKind::Event => path.previous(message.step),
-            MessageKind::Done => path.last(),
-            _ => None,
+            MessageKind::Event if path.has_parallel() && path.is_join(message.step) => {
+                1u64 << (message.payload & JOIN_BRANCH_MASK)
+            }
+            MessageKind::Event => path.inputs_of(message.step),
+            MessageKind::Done => path.outputs_at_end(),
+            _ => 0,
         }
     }
 }
@@ -240,6 +247,16 @@ impl<'w, 's> Cx<'w, 's> {
         if self.world.spec().failures.consistency == Consistency::Eventual {
             self.send_to_client(workflow, from, MessageKind::Accepted, 0, 0);
         }
+    }
+
+    /// What a join has learnt committed from its branches' messages (their stamps).
+    pub fn join_known(&mut self, workflow: WorkflowRef) -> u64 {
+        self.world.workflow(workflow).join_known
+    }
+
+    /// The branches (by their last steps) whose failure reached a join.
+    pub fn join_failed(&mut self, workflow: WorkflowRef) -> u64 {
+        self.world.workflow(workflow).join_failed
     }
 
     /// Whether `step`'s service has completed its step for this workflow (its own records).

@@ -16,7 +16,7 @@
 
 use crate::model::{ComponentId, Message, MessageKind, Path, StatusRoute, WorkResult, WorkflowRef};
 
-use super::coordinator::{compensate_from, compensation_replied, give_up};
+use super::coordinator::{compensation_replied, give_up, roll_back};
 use super::{Coordinator, Cx, Rules};
 
 pub struct Orchestrator;
@@ -37,8 +37,7 @@ impl Rules for Orchestrator {
         match (message.kind, result) {
             (MessageKind::Start, _) => {
                 if cx.begin(workflow) {
-                    let first = cx.first_step(workflow);
-                    cx.request(workflow, O, MessageKind::Command, first);
+                    start_stage(cx, workflow, 0);
                 }
             }
             (MessageKind::Command, WorkResult::Committed) => {
@@ -47,26 +46,36 @@ impl Rules for Orchestrator {
             (MessageKind::Command, _) => {
                 cx.send(workflow, message.dst, O, MessageKind::Failure, step, 0)
             }
+            (MessageKind::Reply, _) if cx.path(workflow).in_parallel(step) => {
+                branch_replied(cx, workflow, step)
+            }
             (MessageKind::Reply, _) => {
                 if !cx.take_reply(workflow, MessageKind::Command, step) {
                     return;
                 }
-                let done = cx.steps_through(workflow, step);
-                cx.learn_steps(workflow, done);
-                if done == 1 {
+                cx.learn_step(workflow, step);
+                if cx.known_steps(workflow) == 1 {
                     cx.accept(workflow, O);
                 }
-                match cx.next_step(workflow, step) {
+                let path = cx.path(workflow);
+                match path.next_in_branch(step) {
                     Some(next) => cx.request(workflow, O, MessageKind::Command, next),
-                    None => cx.send_to_client(workflow, O, MessageKind::Done, step, 0),
+                    None => start_stage(cx, workflow, path.stage_of(step) + 1),
+                }
+            }
+            (MessageKind::Failure, _) if cx.path(workflow).in_parallel(step) => {
+                if cx.take_awaited(workflow, step) {
+                    cx.start_compensating(workflow, false);
+                    let stage = cx.path(workflow).stage_of(step);
+                    settle_block(cx, workflow, stage);
                 }
             }
             (MessageKind::Failure, _) => {
                 if cx.take_reply(workflow, MessageKind::Command, step)
                     && cx.start_compensating(workflow, false)
                 {
-                    let previous = cx.previous_step(workflow, step);
-                    compensate_from(cx, workflow, O, previous);
+                    let known = cx.known_mask(workflow);
+                    roll_back(cx, workflow, O, known);
                 }
             }
             (MessageKind::Compensate, _) => cx.send(
@@ -91,13 +100,65 @@ impl Rules for Orchestrator {
     }
 
     /// The orchestrator relays the data: each step's output comes back in its reply and
-    /// goes on in the next command; the last one's in the answer to the client.
-    fn carried_output(message: &Message, path: &Path, _sync: bool) -> Option<u8> {
+    /// goes on in the commands of the steps that consume it (a parallel block's first
+    /// steps each get the output before the block; the step after it gets every branch's);
+    /// the last one's in the answer to the client.
+    fn carried_outputs(message: &Message, path: &Path, _sync: bool) -> u64 {
         match message.kind {
-            MessageKind::Reply => Some(message.step),
-            MessageKind::Command => path.previous(message.step),
-            MessageKind::Done => path.last(),
-            _ => None,
+            MessageKind::Reply => 1u64 << message.step,
+            MessageKind::Command => path.inputs_of(message.step),
+            MessageKind::Done => path.outputs_at_end(),
+            _ => 0,
         }
+    }
+}
+
+/// Begin stage `stage` of the workflow's path: command its step, or every first step of
+/// a parallel block's branches at once; past the last stage, the workflow is done.
+fn start_stage(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, stage: usize) {
+    let path = cx.path(workflow);
+    match path.stages().get(stage) {
+        None => {
+            let last = path.last().expect("a path has a step");
+            cx.send_to_client(workflow, O, MessageKind::Done, last, 0);
+        }
+        Some(branches) if branches.len() == 1 => {
+            cx.request(workflow, O, MessageKind::Command, branches[0][0]);
+        }
+        Some(_) => {
+            for head in path.heads(stage) {
+                cx.request_in_block(workflow, O, MessageKind::Command, head);
+            }
+        }
+    }
+}
+
+/// A reply from a step of a parallel block: its branch goes on, and when no command of
+/// the block is outstanding the block is over. After a failure in the block no new step
+/// starts: the steps under way finish, then the rollback begins.
+fn branch_replied(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, step: u8) {
+    if !cx.take_awaited(workflow, step) {
+        return;
+    }
+    cx.learn_step(workflow, step);
+    let compensating = cx.is_compensating(workflow);
+    let path = cx.path(workflow);
+    match path.next_in_branch(step) {
+        Some(next) if !compensating => cx.request_in_block(workflow, O, MessageKind::Command, next),
+        _ => settle_block(cx, workflow, path.stage_of(step)),
+    }
+}
+
+/// When no command of parallel block `stage` is outstanding: roll back what committed
+/// after a failure, or go on to the next stage.
+fn settle_block(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, stage: usize) {
+    if cx.awaiting(workflow) != 0 {
+        return;
+    }
+    if cx.is_compensating(workflow) {
+        let known = cx.known_mask(workflow);
+        roll_back(cx, workflow, O, known);
+    } else {
+        start_stage(cx, workflow, stage + 1);
     }
 }

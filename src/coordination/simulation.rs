@@ -196,7 +196,8 @@ pub(super) fn simulate_with<V: Rules>(
     let config = WorldConfig {
         status_route: V::STATUS,
         message_size: V::MESSAGE_SIZE,
-        carried_output: V::carried_output,
+        carried_outputs: V::carried_outputs,
+        joins_at_services: V::JOINS_AT_SERVICES && spec.workflow.has_parallel(),
         coordinator,
         uses_orchestrator: V::COORDINATOR == Some(Coordinator::Orchestrator),
     };

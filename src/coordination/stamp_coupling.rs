@@ -14,11 +14,11 @@
 //! every step its stamp lists, its own included, the same way: `failed`.
 
 use crate::model::{
-    ComponentId, Message, MessageKind, MessageSizeRule, MessageSizes, Path, ROLLBACK_GAVE_UP,
-    StatusRoute, WorkResult, WorkflowRef,
+    ComponentId, JOIN_BRANCH_MASK, Message, MessageKind, MessageSizeRule, MessageSizes, Path,
+    ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef,
 };
 
-use super::choreography::start_chain;
+use super::choreography::{forward, start_chain};
 use super::{Coordinator, Cx, Rules};
 
 pub struct StampCoupling;
@@ -26,6 +26,7 @@ pub struct StampCoupling;
 impl Rules for StampCoupling {
     const STATUS: StatusRoute = StatusRoute::Unsupported;
     const COORDINATOR: Option<Coordinator> = None;
+    const JOINS_AT_SERVICES: bool = true;
 
     fn start(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
         start_chain(cx, workflow);
@@ -40,26 +41,48 @@ impl Rules for StampCoupling {
         if before == 0 && result == WorkResult::Committed {
             cx.accept(workflow, here);
         }
-        match result {
-            WorkResult::Committed => match cx.next_step(workflow, step) {
+        let path = cx.path(workflow);
+        match (message.kind, result) {
+            // At the step after a parallel block: every branch has reported and one
+            // failed. The stamps it gathered list what committed: undo it all at once.
+            (MessageKind::Failure, _) => {
+                let committed = cx.join_known(workflow);
+                compensate_all(cx, workflow, here, committed, 0);
+            }
+            (_, WorkResult::Committed) if path.has_parallel() => forward(cx, workflow, here, step),
+            (_, WorkResult::Committed) => match cx.next_step(workflow, step) {
                 Some(next) => {
                     let service = cx.at_step(next);
                     cx.call(workflow, here, service, MessageKind::Event, next);
                 }
                 None => cx.send_to_client(workflow, here, MessageKind::Done, step, 0),
             },
-            WorkResult::StepFailed if before == 0 => {
+            (_, WorkResult::StepFailed) if before == 0 => {
                 cx.send_to_client(workflow, here, MessageKind::Compensated, 0, 0)
             }
-            WorkResult::StepFailed => compensate_all(cx, workflow, here, before, 0),
-            WorkResult::Compensated => cx.send_to_client(
+            // In a parallel block the stamp knows nothing of the other branches: report
+            // to the join, which gathers every branch's stamp.
+            (_, WorkResult::StepFailed) if path.has_parallel() && path.in_parallel(step) => {
+                let join = path
+                    .heads(path.stage_of(step) + 1)
+                    .next()
+                    .expect("validated: a step joins a block");
+                let service = cx.at_step(join);
+                let payload = u32::from(path.tail_of(step)) | (u32::from(step) << 8);
+                cx.send(workflow, here, service, MessageKind::Failure, join, payload);
+            }
+            (_, WorkResult::StepFailed) => {
+                let committed = path.done_with(step) & !(1u64 << step);
+                compensate_all(cx, workflow, here, committed, 0)
+            }
+            (_, WorkResult::Compensated) => cx.send_to_client(
                 workflow,
                 here,
                 MessageKind::CompensationReply,
                 step,
                 message.payload,
             ),
-            WorkResult::Answered | WorkResult::Applied => {
+            (_, WorkResult::Answered | WorkResult::Applied) => {
                 unreachable!("stamp coupling sends no {} messages", message.kind.label())
             }
         }
@@ -71,14 +94,14 @@ impl Rules for StampCoupling {
     fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
         let step = request.step;
         let here = request.dst;
-        let committed = cx.steps_through(request.workflow, step);
+        let committed = cx.path(request.workflow).done_with(step);
         compensate_all(cx, request.workflow, here, committed, ROLLBACK_GAVE_UP);
         cx.local(
             request.workflow,
             here,
             MessageKind::Compensate,
             step,
-            u32::from(committed) | ROLLBACK_GAVE_UP,
+            committed.count_ones() | ROLLBACK_GAVE_UP,
         );
     }
 
@@ -88,7 +111,18 @@ impl Rules for StampCoupling {
 /// A message's size: the base, plus the stamp's state for the steps done before it.
 fn stamped_size(sizes: &MessageSizes, message: &Message, path: &Path) -> u64 {
     let stamp_steps = match message.kind {
-        MessageKind::Start | MessageKind::Event => u64::from(path.position(message.step)),
+        // A join's events each carry their branch's stamp; a branch's failure report the
+        // stamp of the steps before the failed one.
+        MessageKind::Event if path.has_parallel() && path.is_join(message.step) => u64::from(
+            path.done_with((message.payload & JOIN_BRANCH_MASK) as u8)
+                .count_ones(),
+        ),
+        MessageKind::Failure => {
+            u64::from(path.done_with((message.payload >> 8) as u8).count_ones()) - 1
+        }
+        MessageKind::Start | MessageKind::Event => {
+            u64::from(path.done_with(message.step).count_ones()) - 1
+        }
         MessageKind::Done => path.len() as u64,
         MessageKind::Compensate | MessageKind::CompensationReply => {
             u64::from(message.payload & !ROLLBACK_GAVE_UP)
@@ -98,27 +132,28 @@ fn stamped_size(sizes: &MessageSizes, message: &Message, path: &Path) -> u64 {
     sizes.base_bytes + stamp_steps * sizes.state_per_step_bytes
 }
 
-/// The stamp says the path's first `committed` steps are done: tell the services of all of
-/// them except `from`'s own step at once (one-way), each to compensate and report to the
-/// client.
+/// The stamp says the steps of `committed` are done: tell the services of all of them
+/// except `from`'s own step at once (one-way), each to compensate and report to the
+/// client, which counts the reports.
 fn compensate_all(
     cx: &mut Cx<'_, '_>,
     workflow: WorkflowRef,
     from: ComponentId,
-    committed: u8,
+    committed: u64,
     flag: u32,
 ) {
     let path = cx.path(workflow);
-    for &done in &path.steps()[..usize::from(committed)] {
+    let count = committed.count_ones();
+    for &done in path.steps() {
         let service = cx.at_step(done);
-        if service != from {
+        if committed & (1u64 << done) != 0 && service != from {
             cx.notify(
                 workflow,
                 from,
                 service,
                 MessageKind::Compensate,
                 done,
-                u32::from(committed) | flag,
+                count | flag,
             );
         }
     }

@@ -18,6 +18,7 @@ pub struct Stateless;
 impl Rules for Stateless {
     const STATUS: StatusRoute = StatusRoute::EveryStep;
     const COORDINATOR: Option<Coordinator> = None;
+    const JOINS_AT_SERVICES: bool = true;
 
     fn start(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
         start_chain(cx, workflow);

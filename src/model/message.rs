@@ -115,6 +115,14 @@ pub struct Message {
 /// carry how many reports complete the rollback.
 pub const ROLLBACK_GAVE_UP: u32 = 1 << 16;
 
+/// The low bits of a choreography message to the step after a parallel block: the last
+/// step of the branch it comes from (which branch has arrived, failed or been undone).
+pub const JOIN_BRANCH_MASK: u32 = 0xFF;
+
+/// A rollback's payload bit in a choreography: the join step after a parallel block
+/// ordered it, so the branch's first step reports back to the join when it is undone.
+pub const ROLLBACK_FROM_JOIN: u32 = 1 << 17;
+
 /// Marks `Message::hold` as the answer to a call rather than the call itself.
 const ANSWER_BIT: u32 = 1 << 31;
 

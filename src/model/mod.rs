@@ -21,7 +21,9 @@ pub use faults::{
     Policy, occurrences,
 };
 pub use interface::InterfaceLoad;
-pub use message::{CallLink, Message, MessageKind, ROLLBACK_GAVE_UP};
+pub use message::{
+    CallLink, JOIN_BRANCH_MASK, Message, MessageKind, ROLLBACK_FROM_JOIN, ROLLBACK_GAVE_UP,
+};
 pub use system::{
     Arrivals, ComponentId, FailureModel, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes,
     NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,

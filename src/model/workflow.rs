@@ -110,6 +110,13 @@ pub struct CoordinatorState {
     /// Retries were exhausted: the outcome will be `failed`.
     pub gave_up: bool,
     pub pending: Option<Request>,
+    /// The steps of a parallel block whose command's reply it awaits (the orchestrator).
+    pub awaiting: u64,
+    /// The steps still to compensate in a rollback, latest on the path first.
+    pub undo: u64,
+    /// The rollback's compensations have begun (with parallel blocks the front
+    /// controller first waits for the branches to settle).
+    pub rolling_back: bool,
     /// Retries made for `pending`.
     pub attempt: u32,
     /// Bumped whenever the wait changes, so that stale timers are ignored.
@@ -131,7 +138,16 @@ pub struct Workflow {
     /// Steps committed and not compensated.
     pub committed_mask: u64,
     /// Steps the coordinator (orchestrator or front controller) knows completed.
-    pub coordinator_known: u8,
+    pub coordinator_known: u64,
+    /// Choreography joins after a parallel block (bits: the branches' last steps): the
+    /// branches whose outcome reached the join step, those that failed, and those whose
+    /// rollback the join ordered and got back.
+    pub join_arrived: u64,
+    pub join_failed: u64,
+    pub join_returned: u64,
+    /// What the join has learnt committed from the branches' messages (stamp coupling
+    /// merges their stamps).
+    pub join_known: u64,
     /// Stamp coupling: the steps whose compensation reports the client has received.
     pub reports_mask: u64,
     /// Messages, local tasks and timers that still refer to this workflow.
@@ -172,6 +188,10 @@ impl Workflow {
             completed_mask: 0,
             committed_mask: 0,
             coordinator_known: 0,
+            join_arrived: 0,
+            join_failed: 0,
+            join_returned: 0,
+            join_known: 0,
             reports_mask: 0,
             outstanding: 0,
             next_message_index: 0,

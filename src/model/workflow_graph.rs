@@ -20,6 +20,9 @@ pub enum Element {
     Step(u8),
     /// One alternative per workflow.
     Choice(Choice),
+    /// Branches run at once (each a sequence of steps); the next element starts when
+    /// every branch has completed.
+    Parallel(Vec<Vec<u8>>),
 }
 
 /// `{ choice = [...] }`: one alternative per workflow, drawn with the given probabilities.
@@ -37,14 +40,25 @@ pub struct Alternative {
     pub elements: Vec<Element>,
 }
 
-/// One path through the graph: the steps a workflow performs, in order.
+/// A stage of a path: one step, or a parallel block's branches (each a sequence).
+pub type Stage = Vec<Vec<u8>>;
+
+/// One path through the graph: the stages a workflow goes through, in order, and the
+/// steps it performs (stage by stage, branch by branch).
 #[derive(Clone, PartialEq)]
 pub struct Path {
     steps: Vec<u8>,
+    stages: Vec<Stage>,
     /// The set of steps on the path (bit = step index).
     mask: u64,
     /// Each step's position on the path (`u8::MAX` for a step not on it).
     position: [u8; 64],
+    /// Each step's stage.
+    stage_of: [u8; 64],
+    /// The steps done whenever a step is: earlier stages and the step's branch up to it.
+    done_with: [u64; 64],
+    /// Whether any stage is a parallel block.
+    parallel: bool,
 }
 
 impl fmt::Debug for Path {
@@ -54,21 +68,133 @@ impl fmt::Debug for Path {
 }
 
 impl Path {
-    fn new(steps: Vec<u8>) -> Self {
+    fn new(stages: Vec<Stage>) -> Self {
+        let mut steps = Vec::new();
         let mut position = [u8::MAX; 64];
+        let mut stage_of = [u8::MAX; 64];
+        let mut done_with = [0u64; 64];
         let mut mask = 0u64;
-        for (index, &step) in steps.iter().enumerate() {
-            position[usize::from(step)] = index as u8;
-            mask |= 1u64 << step;
+        for (stage_index, stage) in stages.iter().enumerate() {
+            let before = mask;
+            for branch in stage {
+                let mut done = before;
+                for &step in branch {
+                    position[usize::from(step)] = steps.len() as u8;
+                    stage_of[usize::from(step)] = stage_index as u8;
+                    done |= 1u64 << step;
+                    done_with[usize::from(step)] = done;
+                    steps.push(step);
+                }
+                mask |= done;
+            }
         }
+        let parallel = stages.iter().any(|stage| stage.len() > 1);
         Path {
             steps,
+            stages,
             mask,
             position,
+            stage_of,
+            done_with,
+            parallel,
         }
     }
 
-    /// The steps, in order.
+    /// The stages, in order.
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
+    /// Whether the path holds a parallel block.
+    #[inline(always)]
+    pub fn has_parallel(&self) -> bool {
+        self.parallel
+    }
+
+    /// The stage `step` belongs to.
+    pub fn stage_of(&self, step: u8) -> usize {
+        usize::from(self.stage_of[usize::from(step)])
+    }
+
+    /// Whether `step` runs in a parallel block.
+    pub fn in_parallel(&self, step: u8) -> bool {
+        self.stages[self.stage_of(step)].len() > 1
+    }
+
+    /// The steps done whenever `step` is (itself, earlier stages, its branch up to it).
+    pub fn done_with(&self, step: u8) -> u64 {
+        self.done_with[usize::from(step)]
+    }
+
+    /// The branch of a parallel block that `step` is on.
+    fn branch_of(&self, step: u8) -> &[u8] {
+        self.stages[self.stage_of(step)]
+            .iter()
+            .find(|branch| branch.contains(&step))
+            .expect("a step is on one branch of its stage")
+    }
+
+    /// The step after `step` on its own branch (a single step's stage is a branch of one).
+    pub fn next_in_branch(&self, step: u8) -> Option<u8> {
+        let branch = self.branch_of(step);
+        let at = branch.iter().position(|&s| s == step)?;
+        branch.get(at + 1).copied()
+    }
+
+    /// The step before `step` on its own branch.
+    pub fn previous_in_branch(&self, step: u8) -> Option<u8> {
+        let branch = self.branch_of(step);
+        let at = branch.iter().position(|&s| s == step)?;
+        at.checked_sub(1).map(|before| branch[before])
+    }
+
+    /// The last step of `step`'s branch.
+    pub fn tail_of(&self, step: u8) -> u8 {
+        *self.branch_of(step).last().expect("a branch has a step")
+    }
+
+    /// The steps that start when stage `stage` begins: the first step of each branch.
+    pub fn heads(&self, stage: usize) -> impl Iterator<Item = u8> + '_ {
+        self.stages
+            .get(stage)
+            .into_iter()
+            .flatten()
+            .map(|branch| branch[0])
+    }
+
+    /// The last steps of the branches of stage `stage`, as a set.
+    pub fn tails_mask(&self, stage: usize) -> u64 {
+        self.stages[stage]
+            .iter()
+            .map(|branch| 1u64 << branch[branch.len() - 1])
+            .fold(0, |mask, bit| mask | bit)
+    }
+
+    /// The steps whose outputs `step` consumes: the step before it on its branch; for
+    /// the first step of a stage, the previous stage's (every branch's last step after a
+    /// parallel block); none for the workflow's first stage.
+    pub fn inputs_of(&self, step: u8) -> u64 {
+        if let Some(previous) = self.previous_in_branch(step) {
+            return 1u64 << previous;
+        }
+        match self.stage_of(step).checked_sub(1) {
+            Some(stage) => self.tails_mask(stage),
+            None => 0,
+        }
+    }
+
+    /// The outputs the client receives at the end: the last stage's.
+    pub fn outputs_at_end(&self) -> u64 {
+        self.tails_mask(self.stages.len() - 1)
+    }
+
+    /// Whether `step` joins a parallel block: the stage before it is one.
+    pub fn is_join(&self, step: u8) -> bool {
+        let stage = self.stage_of(step);
+        stage > 0 && self.stages[stage - 1].len() > 1
+    }
+
+    /// The steps, in order (stage by stage, branch by branch).
     #[inline]
     pub fn steps(&self) -> &[u8] {
         &self.steps
@@ -168,8 +294,8 @@ impl WorkflowGraph {
     /// The graph of `elements`, with all its paths resolved.
     pub fn new(elements: Vec<Element>) -> Result<Self, GraphError> {
         let mut paths = Vec::new();
-        for steps in expand(&elements)? {
-            paths.push(Path::new(steps));
+        for stages in expand(&elements)? {
+            paths.push(Path::new(stages));
         }
         paths.sort_by_key(|path| path.mask);
         paths.dedup_by_key(|path| path.mask);
@@ -212,6 +338,11 @@ impl WorkflowGraph {
         matches!(self.elements.first(), Some(Element::Step(_)))
     }
 
+    /// Whether some path holds a parallel block.
+    pub fn has_parallel(&self) -> bool {
+        self.paths.iter().any(Path::has_parallel)
+    }
+
     /// The path workflow `number` takes: each choice on it draws its alternative from
     /// the choice's own stream for this workflow, so designs agree.
     pub fn draw_path(&self, streams: &KeyedStreams, number: u64) -> u16 {
@@ -235,6 +366,11 @@ fn draw(elements: &[Element], streams: &KeyedStreams, number: u64, mask: &mut u6
     for element in elements {
         match element {
             Element::Step(step) => *mask |= 1u64 << step,
+            Element::Parallel(branches) => {
+                for &step in branches.iter().flatten() {
+                    *mask |= 1u64 << step;
+                }
+            }
             Element::Choice(choice) => {
                 let mut rng: SplitMix64 =
                     streams.stream(StreamPurpose::Choice, number, u64::from(choice.number));
@@ -245,7 +381,8 @@ fn draw(elements: &[Element], streams: &KeyedStreams, number: u64, mask: &mut u6
     }
 }
 
-/// The alternative whose share of (0, 1) holds `u`; the last one takes any rounding gap.
+/// The alternative whose share of (0, 1) holds `u`; the last one that can be drawn takes
+/// any rounding gap (an alternative of probability 0 never is).
 fn pick(alternatives: &[Alternative], u: f64) -> &Alternative {
     let mut cumulative = 0.0;
     for alternative in alternatives {
@@ -254,20 +391,34 @@ fn pick(alternatives: &[Alternative], u: f64) -> &Alternative {
             return alternative;
         }
     }
-    alternatives.last().expect("a choice has alternatives")
+    alternatives
+        .iter()
+        .rev()
+        .find(|alternative| alternative.probability > 0.0)
+        .or(alternatives.last())
+        .expect("a choice has alternatives")
 }
 
-/// Every sequence of steps `elements` can take.
-fn expand(elements: &[Element]) -> Result<Vec<Vec<u8>>, GraphError> {
-    let mut paths = vec![Vec::new()];
+/// Every sequence of stages `elements` can take.
+fn expand(elements: &[Element]) -> Result<Vec<Vec<Stage>>, GraphError> {
+    let mut paths: Vec<Vec<Stage>> = vec![Vec::new()];
     for element in elements {
         match element {
-            Element::Step(step) => paths.iter_mut().for_each(|path| path.push(*step)),
+            Element::Step(step) => paths
+                .iter_mut()
+                .for_each(|path| path.push(vec![vec![*step]])),
+            Element::Parallel(branches) => paths
+                .iter_mut()
+                .for_each(|path| path.push(branches.clone())),
             Element::Choice(choice) => {
                 let mut tails = Vec::new();
                 for alternative in &choice.alternatives {
                     tails.extend(expand(&alternative.elements)?);
                 }
+                // Alternatives that run the same steps (two that skip the block) make one
+                // path, not two.
+                tails.sort();
+                tails.dedup();
                 if paths.len().saturating_mul(tails.len()) > MAX_PATHS {
                     return Err(GraphError::TooManyPaths);
                 }
@@ -288,12 +439,23 @@ fn expand(elements: &[Element]) -> Result<Vec<Vec<u8>>, GraphError> {
 }
 
 /// The graph as a line of text, with step names from `name`: `order → (70% fraud →
-/// payment | 30% payment) → shipping`; an empty alternative shows as `skip`.
+/// payment | 30% payment) → [inventory ‖ shipping] → invoice`; an empty alternative shows
+/// as `skip`, a parallel block's branches are separated by `‖`.
 pub fn describe(elements: &[Element], name: &dyn Fn(u8) -> String) -> String {
     let parts: Vec<String> = elements
         .iter()
         .map(|element| match element {
             Element::Step(step) => name(*step),
+            Element::Parallel(branches) => {
+                let branches: Vec<String> = branches
+                    .iter()
+                    .map(|branch| {
+                        let steps: Vec<String> = branch.iter().map(|&step| name(step)).collect();
+                        steps.join(" → ")
+                    })
+                    .collect();
+                format!("[{}]", branches.join(" ‖ "))
+            }
             Element::Choice(choice) => {
                 let alternatives: Vec<String> = choice
                     .alternatives
@@ -381,6 +543,12 @@ mod tests {
             .map(|number| choice(number, vec![(0.5, vec![Step(number as u8)]), (0.5, vec![])]))
             .collect();
         assert_eq!(WorkflowGraph::new(wide), Err(GraphError::TooManyPaths));
+        // Eleven choices between two ways of skipping: one path, not 2,048.
+        let skips: Vec<Element> = (0..11)
+            .map(|number| choice(number, vec![(0.5, vec![]), (0.5, vec![])]))
+            .chain([Step(0)])
+            .collect();
+        assert_eq!(WorkflowGraph::new(skips).unwrap().paths().len(), 1);
     }
 
     #[test]

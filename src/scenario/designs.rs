@@ -118,13 +118,21 @@ fn style(
     })
 }
 
-/// Why a coordination style cannot run `system`, if it cannot: an orchestrated style
-/// without an `[orchestrator]`, or a front controller (the first service holds the state)
-/// on a workflow that starts with a choice (there is no one first service).
-pub fn cannot_run(coordination: Coordination, system: &SystemSpec) -> Option<String> {
+/// Why a design cannot run `system`, if it cannot: an orchestrated style without an
+/// `[orchestrator]`; a front controller (the first service holds the state) on a workflow
+/// that starts with a choice (there is no one first service); parallel blocks under the
+/// front controller, stamp coupling or sync communication (not simulated yet).
+pub fn cannot_run(design: &Design, system: &SystemSpec) -> Option<String> {
+    let coordination = design.coordination;
     if coordination.uses_orchestrator() && system.orchestrator.is_none() {
         return Some(
             "is orchestrated: it needs an [orchestrator] section (workers, work, journal)"
+                .to_string(),
+        );
+    }
+    if system.workflow.has_parallel() && design.communication == Communication::Sync {
+        return Some(
+            "communicates by blocking calls: parallel blocks are not simulated yet with sync communication (run it async)"
                 .to_string(),
         );
     }
@@ -145,8 +153,8 @@ pub fn cannot_run(coordination: Coordination, system: &SystemSpec) -> Option<Str
 pub(super) fn default_designs(system: &SystemSpec, declared: &[Design]) -> Vec<Design> {
     Coordination::ALL
         .into_iter()
-        .filter(|&c| cannot_run(c, system).is_none())
         .map(|c| Design::style(c, system))
+        .filter(|design| cannot_run(design, system).is_none())
         .chain(declared.iter().cloned())
         .collect()
 }
@@ -180,7 +188,7 @@ pub fn resolve(
             if designs.iter().any(|d| d.label == design.label) {
                 return Err((index, format!("`{}` is listed twice", design.label)));
             }
-            if let Some(reason) = cannot_run(design.coordination, system) {
+            if let Some(reason) = cannot_run(&design, system) {
                 return Err((index, format!("`{}` {reason}", design.label)));
             }
             designs.push(design);

@@ -263,8 +263,8 @@ fn declared(design: &Design) -> Value {
     })
 }
 
-/// A list of workflow steps as the scenario format writes it: service names and
-/// `{ choice = [{ p, steps }] }` tables.
+/// A list of workflow steps as the scenario format writes it: service names,
+/// `{ parallel = [...] }` and `{ choice = [{ p, steps }] }` tables.
 fn steps_json(elements: &[Element], system: &SystemSpec) -> Value {
     elements
         .iter()
@@ -274,6 +274,25 @@ fn steps_json(elements: &[Element], system: &SystemSpec) -> Value {
                     .name
                     .clone(),
             ),
+            Element::Parallel(branches) => json!({
+                "parallel": branches
+                    .iter()
+                    .map(|branch| {
+                        let names: Vec<Value> = branch
+                            .iter()
+                            .map(|&step| {
+                                Value::String(
+                                    system.services[system.steps[usize::from(step)]].name.clone(),
+                                )
+                            })
+                            .collect();
+                        match names.as_slice() {
+                            [one] => one.clone(),
+                            _ => Value::Array(names),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            }),
             Element::Choice(choice) => json!({
                 "choice": choice
                     .alternatives

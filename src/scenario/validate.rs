@@ -151,6 +151,14 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
         }
     };
     let failures = failures(source, &raw, &services)?;
+    if let (true, Some(policy)) = (workflow.has_parallel(), &raw.policy) {
+        return Err(source.error(
+            Some(policy.timeout.span()),
+            "policy.timeout",
+            "timeouts and retries are not simulated yet for workflows with parallel blocks: \
+             leave [policy] out (the client's own [workload] timeout works)",
+        ));
+    }
     let system = SystemSpec {
         failures,
         services,
@@ -183,6 +191,21 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
             })?
         }
     };
+    if designs.is_empty() {
+        // Every predefined style was left out: say why the scenario's own style cannot run.
+        let style = crate::coordination::Design::style(
+            crate::coordination::Coordination::Choreography,
+            &system,
+        );
+        let reason = designs::cannot_run(&style, &system).unwrap_or_default();
+        return Err(source.error(
+            Some(raw.workflow.steps.span()),
+            "workflow.steps",
+            format!(
+                "no design can run this workflow as the scenario is set: `choreography` {reason}"
+            ),
+        ));
+    }
     Ok(Scenario {
         name,
         seed: raw.scenario.seed.unwrap_or(1),

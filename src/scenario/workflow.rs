@@ -5,7 +5,7 @@ use std::fmt;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
 use crate::model::{
@@ -19,7 +19,7 @@ use super::error::{ScenarioError, Source};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkflow {
-    /// Service names run in order, and `{ choice = [...] }` blocks.
+    /// Service names run in order, `{ choice = [...] }` and `{ parallel = [...] }` blocks.
     #[schemars(with = "Vec<StepSchema>")]
     pub steps: Spanned<Vec<Spanned<RawStep>>>,
 }
@@ -29,8 +29,8 @@ pub struct RawWorkflow {
 pub enum RawStep {
     /// A service name.
     Service(String),
-    /// `{ parallel = [...] }`, recognised so that it is refused by name (not simulated yet).
-    Parallel,
+    /// `{ parallel = [branch, ...] }`: each branch a service name or a list of them.
+    Parallel(Vec<Spanned<RawBranch>>),
     /// `{ choice = [{ p = 0.7, steps = [...] }, ...] }`.
     Choice(Vec<Spanned<RawAlternative>>),
 }
@@ -56,7 +56,7 @@ impl<'de> Visitor<'de> for StepVisitor {
     type Value = RawStep;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a service name or a { choice = [...] } table")
+        f.write_str("a service name, a { choice = [...] } or a { parallel = [...] } table")
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<RawStep, E> {
@@ -66,23 +66,53 @@ impl<'de> Visitor<'de> for StepVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawStep, A::Error> {
         let Some(key) = map.next_key::<String>()? else {
             return Err(de::Error::custom(
-                "expected a service name or a { choice = [...] } table, got an empty table",
+                "expected a service name, a { choice = [...] } or a { parallel = [...] } table, got an empty table",
             ));
         };
         let step = match key.as_str() {
             "choice" => RawStep::Choice(map.next_value()?),
-            "parallel" => {
-                map.next_value::<de::IgnoredAny>()?;
-                RawStep::Parallel
-            }
-            other => return Err(de::Error::unknown_field(other, &["choice"])),
+            "parallel" => RawStep::Parallel(map.next_value()?),
+            other => return Err(de::Error::unknown_field(other, &["choice", "parallel"])),
         };
         if let Some(extra) = map.next_key::<String>()? {
             return Err(de::Error::custom(format!(
-                "expected one key (choice) in a step table, got \"{extra}\" as well"
+                "expected one key (choice or parallel) in a step table, got \"{extra}\" as well"
             )));
         }
         Ok(step)
+    }
+}
+
+/// One branch of a parallel block: a service name, or a list of them run in sequence.
+#[derive(Debug)]
+pub struct RawBranch(pub Vec<Spanned<String>>);
+
+impl<'de> Deserialize<'de> for RawBranch {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(BranchVisitor)
+    }
+}
+
+struct BranchVisitor;
+
+impl<'de> Visitor<'de> for BranchVisitor {
+    type Value = RawBranch;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a service name or a list of service names (a branch run in sequence)")
+    }
+
+    fn visit_str<E: de::Error>(self, _name: &str) -> Result<RawBranch, E> {
+        // A bare name has no span of its own here: the builder takes the branch's.
+        Ok(RawBranch(vec![Spanned::new(0..0, _name.to_string())]))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawBranch, A::Error> {
+        let mut names = Vec::new();
+        while let Some(name) = seq.next_element::<Spanned<String>>()? {
+            names.push(name);
+        }
+        Ok(RawBranch(names))
     }
 }
 
@@ -95,6 +125,18 @@ enum StepSchema {
     Service(String),
     /// One alternative per workflow, drawn with the given probabilities (they sum to 1).
     Choice { choice: Vec<AlternativeSchema> },
+    /// Branches run at once; the next element starts when all have completed.
+    Parallel { parallel: Vec<BranchSchema> },
+}
+
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum BranchSchema {
+    /// One service's step.
+    Service(String),
+    /// Steps run in sequence.
+    Sequence(Vec<String>),
 }
 
 #[derive(JsonSchema)]
@@ -122,6 +164,7 @@ pub fn workflow(
         services,
         steps: Vec::new(),
         places: Vec::new(),
+        blocks: Vec::new(),
         choices: 0,
     };
     if raw.steps.get_ref().is_empty() {
@@ -151,6 +194,7 @@ pub fn workflow(
                  one with none",
             ));
         }
+        check_blocks(source, &builder, path)?;
         let mut seen: Vec<(usize, u8)> = Vec::new();
         for &step in path.steps() {
             let service = builder.steps[usize::from(step)];
@@ -180,6 +224,8 @@ struct Builder<'a> {
     steps: Vec<usize>,
     /// Each step's place in the file: span and key.
     places: Vec<(std::ops::Range<usize>, String)>,
+    /// Each parallel block's place, by its first step.
+    blocks: Vec<(u8, std::ops::Range<usize>, String)>,
     choices: u32,
 }
 
@@ -195,14 +241,7 @@ impl Builder<'_> {
             let key = format!("{key}[{index}]");
             let element = match item.get_ref() {
                 RawStep::Service(name) => self.step(name, item.span(), key)?,
-                RawStep::Parallel => {
-                    return Err(self.source.error(
-                        Some(item.span()),
-                        key,
-                        "parallel blocks are not simulated yet (issue 10, part 1): \
-                         expected a service name or a { choice = [...] } table",
-                    ));
-                }
+                RawStep::Parallel(branches) => self.parallel(branches, item.span(), &key)?,
                 RawStep::Choice(alternatives) => {
                     self.choice(alternatives, item.span(), &key, depth + 1)?
                 }
@@ -243,6 +282,49 @@ impl Builder<'_> {
         self.steps.push(service);
         self.places.push((span, key));
         Ok(Element::Step(step))
+    }
+
+    fn parallel(
+        &mut self,
+        branches: &[Spanned<RawBranch>],
+        span: std::ops::Range<usize>,
+        key: &str,
+    ) -> Result<Element, ScenarioError> {
+        if branches.is_empty() {
+            return Err(self.source.error(
+                Some(span),
+                format!("{key}.parallel"),
+                "expected at least one branch: a service name, or a list of them",
+            ));
+        }
+        let mut built = Vec::new();
+        for (index, branch) in branches.iter().enumerate() {
+            let branch_key = format!("{key}.parallel[{index}]");
+            let names = &branch.get_ref().0;
+            if names.is_empty() {
+                return Err(self.source.error(
+                    Some(branch.span()),
+                    branch_key,
+                    "expected a service name or a non-empty list of them",
+                ));
+            }
+            let mut steps = Vec::new();
+            for (position, name) in names.iter().enumerate() {
+                // A bare name is the branch itself: point at the branch.
+                let (place, name_key) = if name.span().is_empty() {
+                    (branch.span(), branch_key.clone())
+                } else {
+                    (name.span(), format!("{branch_key}[{position}]"))
+                };
+                match self.step(name.get_ref(), place, name_key)? {
+                    Element::Step(step) => steps.push(step),
+                    _ => unreachable!("a name is a step"),
+                }
+            }
+            built.push(steps);
+        }
+        self.blocks.push((built[0][0], span, key.to_string()));
+        Ok(Element::Parallel(built))
     }
 
     fn choice(
@@ -336,4 +418,47 @@ impl Builder<'_> {
             alternatives: built,
         }))
     }
+}
+
+/// A parallel block needs a step before it that forks and a step after it that joins (the
+/// client does neither), so on every path it is neither first nor last, nor straight after
+/// another block.
+fn check_blocks(
+    source: &Source<'_>,
+    builder: &Builder<'_>,
+    path: &crate::model::Path,
+) -> Result<(), ScenarioError> {
+    let stages = path.stages();
+    for (index, stage) in stages.iter().enumerate() {
+        if stage.len() < 2 && !builder.blocks.iter().any(|b| b.0 == stage[0][0]) {
+            continue;
+        }
+        let (_, span, key) = builder
+            .blocks
+            .iter()
+            .find(|block| block.0 == stage[0][0])
+            .expect("every block's place is known");
+        let problem = if index == 0 {
+            Some(
+                "a parallel block cannot start the workflow: start with the step that forks it (the client does not)",
+            )
+        } else if index + 1 == stages.len() {
+            Some(
+                "a parallel block cannot end the workflow: add the step that joins its branches (the client does not)",
+            )
+        } else if stages[index + 1].len() > 1
+            || builder
+                .blocks
+                .iter()
+                .any(|b| b.0 == stages[index + 1][0][0])
+        {
+            Some("two parallel blocks in a row: add a step between them that joins the first")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(source.error(Some(span.clone()), format!("{key}.parallel"), problem));
+        }
+    }
+    Ok(())
 }

@@ -44,6 +44,41 @@ impl World<'_> {
         self.expect_reply(queue, workflow, request);
     }
 
+    /// The orchestrator sends `request`, one of a parallel block's commands, and waits for
+    /// its reply among the others' (parallel blocks run without `[policy]`: no timer).
+    pub fn send_awaited_in_block(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        workflow: WorkflowRef,
+        from: ComponentId,
+        request: Request,
+    ) {
+        self.send(
+            queue,
+            workflow,
+            from,
+            request.dst,
+            request.kind,
+            request.step,
+            0,
+            SendMode::CoordinatorCall,
+        );
+        if let Some(coordinator) = self.config.coordinator {
+            self.complexity.waits(coordinator, &request);
+        }
+        self.workflows.get_mut(workflow).coordinator.awaiting |= 1u64 << request.step;
+    }
+
+    /// A reply to a parallel block's command for `step` arrived: whether it was awaited
+    /// (the wait for it ends); a duplicate or a late reply was not.
+    pub fn take_awaited(&mut self, workflow: WorkflowRef, step: u8) -> bool {
+        let state = &mut self.workflows.get_mut(workflow).coordinator;
+        let bit = 1u64 << step;
+        let awaited = state.awaiting & bit != 0;
+        state.awaiting &= !bit;
+        awaited
+    }
+
     /// Wait for the reply to `request` (sent by someone else, or just now).
     pub fn expect_reply(
         &mut self,
@@ -170,6 +205,26 @@ impl World<'_> {
     /// service may already have done it: a possible duplicate).
     pub fn resume(&mut self, workflow: WorkflowRef, queue: &mut EventQueue<Event>) {
         let state = self.workflows.get(workflow);
+        let awaiting = state.coordinator.awaiting;
+        if let (Some(coordinator), true) = (self.config.coordinator, awaiting != 0) {
+            // A parallel block: re-issue every command still awaited.
+            let measured = state.measured;
+            let path = self.path_of(workflow);
+            for &step in path.steps() {
+                if awaiting & (1u64 << step) != 0 {
+                    self.metrics.retry(measured);
+                    self.resending = true;
+                    let request = Request {
+                        kind: MessageKind::Command,
+                        dst: self.spec.step_component(usize::from(step)),
+                        step,
+                    };
+                    self.send_awaited_in_block(queue, workflow, coordinator, request);
+                    self.resending = false;
+                }
+            }
+            return;
+        }
         if let (Some(coordinator), Some(request)) =
             (self.config.coordinator, state.coordinator.pending)
         {

@@ -124,6 +124,7 @@ impl World<'_> {
                         state.lost = true;
                         state.active = false;
                         state.pending = None;
+                        state.awaiting = 0;
                     }
                 }
             }
@@ -166,7 +167,10 @@ impl World<'_> {
         if self.config.coordinator == Some(id) && self.journaled(id) {
             self.workflows
                 .live_handles()
-                .filter(|(_, w)| w.coordinator.active && w.coordinator.pending.is_some())
+                .filter(|(_, w)| {
+                    w.coordinator.active
+                        && (w.coordinator.pending.is_some() || w.coordinator.awaiting != 0)
+                })
                 .map(|(handle, _)| handle)
                 .collect()
         } else {

@@ -103,8 +103,11 @@ pub struct WorldConfig {
     pub status_route: StatusRoute,
     /// `None`: every message weighs `[messages] base`.
     pub message_size: Option<MessageSizeRule>,
-    /// Which step's output a message carries (data passing).
-    pub carried_output: fn(&Message, &Path, bool) -> Option<u8>,
+    /// Which steps' outputs a message carries, as a set (data passing).
+    pub carried_outputs: fn(&Message, &Path, bool) -> u64,
+    /// The step after a parallel block joins its branches' messages (choreographies on
+    /// a workflow with parallel blocks).
+    pub joins_at_services: bool,
     /// The component that holds workflow state, for `coordinator_utilization`, journaling
     /// and resumption.
     pub coordinator: Option<ComponentId>,

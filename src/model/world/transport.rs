@@ -6,7 +6,7 @@ use crate::metrics::MessageCategory;
 
 use super::super::distribution::DurationDistribution;
 use super::super::faults::Delivery;
-use super::super::message::{CallLink, Message, MessageKind};
+use super::super::message::{CallLink, JOIN_BRANCH_MASK, Message, MessageKind};
 use super::super::station::Admission;
 use super::super::system::ComponentId;
 use super::super::trace::{Arrival, Task, TraceRecord};
@@ -67,6 +67,7 @@ impl World<'_> {
             let coordinator = &mut self.workflows.get_mut(workflow).coordinator;
             coordinator.active = false;
             coordinator.pending = None;
+            coordinator.awaiting = 0;
         }
         let category = if self.resending {
             MessageCategory::RetryDuplicate
@@ -174,11 +175,19 @@ impl World<'_> {
     /// rules name, drawn from its own stream keyed by (workflow, step), so that a step's
     /// output is the same in every design and on every message that carries it.
     fn data_bytes(&self, message: &Message, number: u64) -> u64 {
-        let Some(step) =
-            (self.config.carried_output)(message, self.path_of(message.workflow), self.sync)
-        else {
-            return 0;
-        };
+        let mut steps =
+            (self.config.carried_outputs)(message, self.path_of(message.workflow), self.sync);
+        let mut bytes = 0u64;
+        while steps != 0 {
+            let step = steps.trailing_zeros() as u8;
+            steps &= steps - 1;
+            bytes = bytes.saturating_add(self.output_bytes(step, number));
+        }
+        bytes
+    }
+
+    /// The bytes of step `step`'s output for workflow `number`.
+    fn output_bytes(&self, step: u8, number: u64) -> u64 {
         let service = &self.spec.services[self.spec.steps[usize::from(step)]];
         match &service.output_bytes {
             None => 0,
@@ -267,11 +276,67 @@ impl World<'_> {
             return;
         }
         self.trace_arrival(now, &message, Arrival::Accepted);
+        let mut message = message;
+        if self.config.joins_at_services && self.held_by_join(&mut message) {
+            self.drop_reference(message.workflow);
+            return;
+        }
         if let Some(id) = message.answered_call() {
             self.deliver_answer(now, message, id, queue);
             return;
         }
         self.admit(now, message, queue);
+    }
+
+    /// A choreography's join: the step after a parallel block gathers one message per
+    /// branch (its last step's event, or its first step's failure report), and later the
+    /// report of each completed branch it ordered undone. Each but the last is held here
+    /// (its sender's outcome recorded; a repeat is dropped); the last goes on to a worker,
+    /// as a failure if any branch failed. `true` if `message` was held.
+    fn held_by_join(&mut self, message: &mut Message) -> bool {
+        let path = self.path_of(message.workflow);
+        let joins = matches!(
+            message.kind,
+            MessageKind::Event | MessageKind::Failure | MessageKind::CompensationReply
+        ) && path.contains(message.step)
+            && path.is_join(message.step);
+        if !joins {
+            return false;
+        }
+        let tails = path.tails_mask(path.stage_of(message.step) - 1);
+        let branch = 1u64 << (message.payload & JOIN_BRANCH_MASK);
+        let workflow = self.workflows.get_mut(message.workflow);
+        match message.kind {
+            MessageKind::CompensationReply => {
+                let fresh = workflow.join_returned & branch == 0;
+                workflow.join_returned |= branch;
+                let expected = tails & !workflow.join_failed;
+                !fresh || workflow.join_returned & expected != expected
+            }
+            _ => {
+                let fresh = workflow.join_arrived & branch == 0;
+                workflow.join_arrived |= branch;
+                if message.kind == MessageKind::Failure {
+                    workflow.join_failed |= branch;
+                    // The failed step, where the sender names it: the ones before it on
+                    // its branch committed.
+                    let failed = ((message.payload >> 8) & JOIN_BRANCH_MASK) as u8;
+                    if failed != 0 {
+                        workflow.join_known |= path.done_with(failed) & !(1u64 << failed);
+                    }
+                } else {
+                    let tail = (message.payload & JOIN_BRANCH_MASK) as u8;
+                    workflow.join_known |= path.done_with(tail);
+                }
+                if !fresh || workflow.join_arrived & tails != tails {
+                    return true;
+                }
+                if workflow.join_failed & tails != 0 {
+                    message.kind = MessageKind::Failure;
+                }
+                false
+            }
+        }
     }
 
     pub(super) fn admit(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
