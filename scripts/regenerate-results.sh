@@ -44,3 +44,13 @@ rm -rf results/circulate-sweep
   exit 1
 }
 echo "results/circulate-sweep"
+# Circulate's fan-out and fan-in, over the size of the data that fans out or in.
+for shape in fan-out fan-in; do
+  rm -rf "results/circulate-$shape-sweep"
+  "$binary" sweep "scenarios/circulate-$shape.toml" --param defaults.output=1MB,10MB,25MB,50MB,100MB \
+    --out "results/circulate-$shape-sweep" > /dev/null 2>&1 || {
+    echo "failed: the circulate $shape sweep" >&2
+    exit 1
+  }
+  echo "results/circulate-$shape-sweep"
+done

@@ -369,27 +369,30 @@ fn check_marks_each_patterns_calls_answers_and_one_way_messages() {
     assert!(!horror.contains('⇒') && !horror.contains('⇢'), "{horror}");
 }
 
-/// A workflow with choices: `check` shows the graph, then every design's flows on each
-/// path, each failure walking back along its own path; `--fail-at` counts along the path.
+/// A workflow with choices and a parallel block: `check` shows the graph, then every
+/// design's flows on each path, each failure walking back along its own path; `--fail-at`
+/// counts along the path.
 #[test]
 fn check_shows_every_designs_flows_on_each_path_through_the_choices() {
     let text = ok(&["check", "scenarios/order-routes.toml", "--fail-at", "3"]);
     assert!(
-        text.contains("workflow: 1:order → (80% 2:payment | 20% 3:fraud-check → 4:payment) → 5:inventory → (30% 6:express-shipping | 70% 7:standard-shipping)"),
+        text.contains("workflow: 1:order → (80% 2:payment | 20% 3:fraud-check → 4:payment) → [5:inventory ‖ 6:packing] → (30% 7:express-shipping | 70% 8:standard-shipping)"),
         "{text}"
     );
     assert!(text.contains("4 paths, one per workflow"), "{text}");
     // Five designs, four paths each.
     assert_eq!(text.matches("\n  path ").count(), 20, "{text}");
     assert_eq!(
-        text.matches("  path order → fraud-check → payment → inventory → standard-shipping:")
-            .count(),
+        text.matches(
+            "  path order → fraud-check → payment → inventory → packing → standard-shipping:"
+        )
+        .count(),
         5
     );
     // The orchestrator on the fraud-check route, failing at its third step (payment,
     // step 4): it compensates fraud-check (3), then order (1), never step 2.
     let start = text
-        .find("  path order → fraud-check → payment → inventory → express-shipping:")
+        .find("  path order → fraud-check → payment → inventory → packing → express-shipping:")
         .unwrap();
     let flow = &text[start..start + text[start..].find("status query").unwrap()];
     assert!(
@@ -408,7 +411,7 @@ fn check_shows_every_designs_flows_on_each_path_through_the_choices() {
         "mermaid",
     ]);
     assert!(
-        mermaid.contains("## stateless (stateless · async · atomic), path order → payment → inventory → standard-shipping"),
+        mermaid.contains("## stateless (stateless · async · atomic), path order → payment → inventory → packing → standard-shipping"),
         "{mermaid}"
     );
     assert_eq!(mermaid.matches("sequenceDiagram").count(), 5 * 4 * 2);

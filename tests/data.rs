@@ -155,3 +155,45 @@ fn a_heavy_tailed_output_saturates_instead_of_wrapping() {
     let data = data_per_workflow(&results, "choreography");
     assert!(data >= 1e6 * 2.0, "{data}");
 }
+
+#[test]
+fn on_a_fan_in_whose_transfers_dominate_relaying_costs_one_transfer_per_branch_more() {
+    // Four parallel branches each produce 10 MB that s6 joins; 1 Gbps interfaces, no
+    // latency, no work, no queueing. Choreography: the four outputs travel at once on
+    // four interfaces, 80 ms. Orchestrator: they reach it at once (80 ms), then leave it
+    // one after another in s6's command (4 × 80 ms): 400 ms. Ratio k + 1 = 5.
+    let mut text = chain_scenario(6, None, "\n[network]\ninterface = \"1Gbps\"\n")
+        .replace(
+            "arrivals = { constant = 10 }",
+            "arrivals = { constant = 0.2 }",
+        )
+        .replace("work = \"1ms\"", "work = \"0ms\"")
+        .replace("duration = \"20s\"", "duration = \"60s\"")
+        .replace(
+            "steps = [\"s1\", \"s2\", \"s3\", \"s4\", \"s5\", \"s6\"]",
+            "steps = [\"s1\", { parallel = [\"s2\", \"s3\", \"s4\", \"s5\"] }, \"s6\"]",
+        );
+    for branch in 2..=5 {
+        text = text.replace(
+            &format!("name = \"s{branch}\"\n"),
+            &format!("name = \"s{branch}\"\noutput = \"10MB\"\n"),
+        );
+    }
+    assert!(text.contains("parallel") && text.matches("10MB").count() == 4);
+    let results = run_all(&parse(&text));
+    let mean = |style: Coordination| {
+        common::summary_of(&results, style)
+            .latency_mean_ms
+            .unwrap_or_else(|| panic!("{style}: no latency"))
+    };
+    let (relayed, direct) = (
+        mean(Coordination::Orchestrator),
+        mean(Coordination::Choreography),
+    );
+    assert!((direct - 80.0).abs() < 0.1, "choreography {direct} ms");
+    assert!((relayed - 400.0).abs() < 0.1, "orchestrator {relayed} ms");
+    // Every branch's output is carried once directly, twice through the orchestrator.
+    let data = |label: &str| data_per_workflow(&results, label);
+    assert!((data("choreography") - 40e6).abs() < 1e-6);
+    assert!((data("orchestrator") - 80e6).abs() < 1e-6);
+}
