@@ -40,6 +40,7 @@ impl Rules for Choreography {
 }
 
 /// The client starts the chain at the first service.
+#[inline]
 pub(super) fn start_chain(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
     let first = cx.first_step(workflow);
     let service = cx.at_step(first);
@@ -71,10 +72,21 @@ pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: Work
             pass_back_before_block(cx, workflow, here, step, message.payload)
         }
         (_, WorkResult::Committed) => {
-            if step == cx.first_step(workflow) {
+            let path = cx.path(workflow);
+            if path.first() == Some(step) {
                 cx.accept(workflow, here);
             }
-            forward(cx, workflow, here, step);
+            if path.has_parallel() {
+                forward(cx, workflow, here, step);
+            } else {
+                match path.next(step) {
+                    Some(next) => {
+                        let service = cx.at_step(next);
+                        cx.call(workflow, here, service, MessageKind::Event, next);
+                    }
+                    None => cx.send_to_client(workflow, here, MessageKind::Done, step, 0),
+                }
+            }
         }
         (_, WorkResult::StepFailed) => pass_back(cx, workflow, here, step, 0),
         (_, WorkResult::Compensated) => pass_back(cx, workflow, here, step, message.payload),
@@ -135,6 +147,7 @@ pub(super) fn forward(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: Componen
 /// the answer to its call); from a branch's first step, report to the join; from the
 /// step after a block, roll the block back; from the first step, tell the client it is
 /// all undone.
+#[inline]
 fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step: u8, flag: u32) {
     let path = cx.path(workflow);
     let previous = if path.has_parallel() {

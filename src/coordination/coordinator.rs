@@ -31,7 +31,7 @@ impl Cx<'_, '_> {
 
     /// The front controller heard that the branch ending at `tail` failed.
     pub fn mark_branch_failed(&mut self, workflow: WorkflowRef, tail: u8) {
-        self.world.workflow(workflow).join_failed |= 1u64 << tail;
+        self.world.workflow(workflow).joins_mut().failed |= 1u64 << tail;
     }
 
     /// Whether the rollback's compensations have begun (they begin once).
@@ -45,6 +45,7 @@ impl Cx<'_, '_> {
 
     /// The coordinator learns that `step` completed, and with it every step it implies
     /// (the earlier stages, its branch up to it); knowledge only grows.
+    #[inline(always)]
     pub fn learn_step(&mut self, workflow: WorkflowRef, step: u8) {
         let implied = self.path(workflow).done_with(step);
         self.world.workflow(workflow).coordinator_known |= implied;
@@ -61,6 +62,7 @@ impl Cx<'_, '_> {
 
     /// The coordinator at `from` sends a request and waits for its reply (with the
     /// scenario's timeout and retries).
+    #[inline]
     pub fn request(
         &mut self,
         workflow: WorkflowRef,

@@ -62,6 +62,7 @@ impl Rules for FrontController {
         let step = message.step;
         let here = message.dst;
         let controller = cx.first_service();
+        let parallel = cx.path(workflow).has_parallel();
         match (message.kind, result) {
             (MessageKind::Start, result) => {
                 if !cx.begin(workflow) {
@@ -73,7 +74,7 @@ impl Rules for FrontController {
                 }
                 cx.learn_step(workflow, 0);
                 cx.accept(workflow, here);
-                if cx.path(workflow).has_parallel() {
+                if parallel {
                     // Parallel blocks: the events fan out and join as in a choreography;
                     // the controller follows the progress (no single awaited event).
                     forward(cx, workflow, here, 0);
@@ -86,7 +87,7 @@ impl Rules for FrontController {
             }
             (MessageKind::Event, WorkResult::Committed) if here != controller => {
                 // The event goes first: progress reporting is off the critical path.
-                if cx.path(workflow).has_parallel() {
+                if parallel {
                     if cx.next_step(workflow, step).is_some() {
                         forward(cx, workflow, here, step);
                     }
@@ -102,12 +103,8 @@ impl Rules for FrontController {
             (MessageKind::Failure, _) if here != controller => {
                 report_failure(cx, message, step, message.payload)
             }
-            (MessageKind::Progress, _) if cx.path(workflow).has_parallel() => {
-                parallel_progress(cx, workflow, here, step)
-            }
-            (MessageKind::Failure, _) if cx.path(workflow).has_parallel() => {
-                parallel_failure(cx, workflow, here, step)
-            }
+            (MessageKind::Progress, _) if parallel => parallel_progress(cx, workflow, here, step),
+            (MessageKind::Failure, _) if parallel => parallel_failure(cx, workflow, here, step),
             (MessageKind::Progress, _) => {
                 let done = cx.steps_through(workflow, step);
                 cx.learn_step(workflow, step);

@@ -251,12 +251,12 @@ impl<'w, 's> Cx<'w, 's> {
 
     /// What a join has learnt committed from its branches' messages (their stamps).
     pub fn join_known(&mut self, workflow: WorkflowRef) -> u64 {
-        self.world.workflow(workflow).join_known
+        self.world.workflow(workflow).joins().known
     }
 
     /// The branches (by their last steps) whose failure reached a join.
     pub fn join_failed(&mut self, workflow: WorkflowRef) -> u64 {
-        self.world.workflow(workflow).join_failed
+        self.world.workflow(workflow).joins().failed
     }
 
     /// Whether `step`'s service has completed its step for this workflow (its own records).

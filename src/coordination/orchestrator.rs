@@ -37,7 +37,8 @@ impl Rules for Orchestrator {
         match (message.kind, result) {
             (MessageKind::Start, _) => {
                 if cx.begin(workflow) {
-                    start_stage(cx, workflow, 0);
+                    let first = cx.first_step(workflow);
+                    cx.request(workflow, O, MessageKind::Command, first);
                 }
             }
             (MessageKind::Command, WorkResult::Committed) => {
@@ -46,7 +47,7 @@ impl Rules for Orchestrator {
             (MessageKind::Command, _) => {
                 cx.send(workflow, message.dst, O, MessageKind::Failure, step, 0)
             }
-            (MessageKind::Reply, _) if cx.path(workflow).in_parallel(step) => {
+            (MessageKind::Reply, _) if in_block(cx, workflow, step) => {
                 branch_replied(cx, workflow, step)
             }
             (MessageKind::Reply, _) => {
@@ -54,16 +55,23 @@ impl Rules for Orchestrator {
                     return;
                 }
                 cx.learn_step(workflow, step);
-                if cx.known_steps(workflow) == 1 {
+                let path = cx.path(workflow);
+                if path.first() == Some(step) {
                     cx.accept(workflow, O);
                 }
-                let path = cx.path(workflow);
+                if !path.has_parallel() {
+                    match path.next(step) {
+                        Some(next) => cx.request(workflow, O, MessageKind::Command, next),
+                        None => cx.send_to_client(workflow, O, MessageKind::Done, step, 0),
+                    }
+                    return;
+                }
                 match path.next_in_branch(step) {
                     Some(next) => cx.request(workflow, O, MessageKind::Command, next),
                     None => start_stage(cx, workflow, path.stage_of(step) + 1),
                 }
             }
-            (MessageKind::Failure, _) if cx.path(workflow).in_parallel(step) => {
+            (MessageKind::Failure, _) if in_block(cx, workflow, step) => {
                 if cx.take_awaited(workflow, step) {
                     cx.start_compensating(workflow, false);
                     let stage = cx.path(workflow).stage_of(step);
@@ -111,6 +119,13 @@ impl Rules for Orchestrator {
             _ => 0,
         }
     }
+}
+
+/// Whether `step` runs in a parallel block of the workflow's path.
+#[inline(always)]
+fn in_block(cx: &Cx<'_, '_>, workflow: WorkflowRef, step: u8) -> bool {
+    let path = cx.path(workflow);
+    path.has_parallel() && path.in_parallel(step)
 }
 
 /// Begin stage `stage` of the workflow's path: command its step, or every first step of

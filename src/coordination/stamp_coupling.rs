@@ -120,6 +120,9 @@ fn stamped_size(sizes: &MessageSizes, message: &Message, path: &Path) -> u64 {
         MessageKind::Failure => {
             u64::from(path.done_with((message.payload >> 8) as u8).count_ones()) - 1
         }
+        MessageKind::Start | MessageKind::Event if !path.has_parallel() => {
+            u64::from(path.position(message.step))
+        }
         MessageKind::Start | MessageKind::Event => {
             u64::from(path.done_with(message.step).count_ones()) - 1
         }

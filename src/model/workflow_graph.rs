@@ -53,6 +53,10 @@ pub struct Path {
     mask: u64,
     /// Each step's position on the path (`u8::MAX` for a step not on it).
     position: [u8; 64],
+    /// The step after and before each step on the path, in order (`u8::MAX`: none): a
+    /// chain's hot lookups, one load each.
+    next: [u8; 64],
+    previous: [u8; 64],
     /// Each step's stage.
     stage_of: [u8; 64],
     /// The steps done whenever a step is: earlier stages and the step's branch up to it.
@@ -89,11 +93,19 @@ impl Path {
             }
         }
         let parallel = stages.iter().any(|stage| stage.len() > 1);
+        let mut next = [u8::MAX; 64];
+        let mut previous = [u8::MAX; 64];
+        for pair in steps.windows(2) {
+            next[usize::from(pair[0])] = pair[1];
+            previous[usize::from(pair[1])] = pair[0];
+        }
         Path {
             steps,
             stages,
             mask,
             position,
+            next,
+            previous,
             stage_of,
             done_with,
             parallel,
@@ -243,19 +255,18 @@ impl Path {
         self.steps[usize::from(position)]
     }
 
-    /// The step after `step`, if any.
+    /// The step after `step` in the path's order, if any.
     #[inline(always)]
     pub fn next(&self, step: u8) -> Option<u8> {
-        self.steps
-            .get(usize::from(self.position(step)) + 1)
-            .copied()
+        let next = self.next[usize::from(step & 63)];
+        (next != u8::MAX).then_some(next)
     }
 
-    /// The step before `step`, if any.
+    /// The step before `step` in the path's order, if any.
     #[inline(always)]
     pub fn previous(&self, step: u8) -> Option<u8> {
-        let position = self.position(step);
-        position.checked_sub(1).map(|before| self.at(before))
+        let previous = self.previous[usize::from(step & 63)];
+        (previous != u8::MAX).then_some(previous)
     }
 }
 

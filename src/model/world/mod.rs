@@ -187,6 +187,8 @@ pub struct World<'s> {
     /// Overlapping crash windows per component: up again when it drops to 0.
     down_depth: Vec<u32>,
     sync: bool,
+    /// The workflow's one path, when it has one (a chain): every workflow takes it.
+    single_path: Option<&'s Path>,
     /// The end of the run (arrivals, then the drain).
     run_end: SimTime,
     /// Events counted instead of simulated (status polls nobody can answer).
@@ -259,6 +261,7 @@ impl<'s> World<'s> {
             resending: false,
             down_depth: vec![0; spec.component_count()],
             sync: spec.failures.communication == Communication::Sync,
+            single_path: spec.workflow.is_chain().then(|| spec.workflow.path(0)),
             run_end,
             counted_events: 0,
         };
@@ -316,11 +319,9 @@ impl<'s> World<'s> {
     /// looking the workflow up: this is on every message's way).
     #[inline(always)]
     pub fn path_of(&self, handle: WorkflowRef) -> &'s Path {
-        let graph = &self.spec.workflow;
-        if graph.is_chain() {
-            graph.path(0)
-        } else {
-            graph.path(self.workflows.get(handle).path)
+        match self.single_path {
+            Some(path) => path,
+            None => self.spec.workflow.path(self.workflows.get(handle).path),
         }
     }
 
@@ -414,8 +415,9 @@ impl<'s> World<'s> {
 
     /// Free an ended workflow's slot, counting it if it ended inconsistent.
     fn release(&mut self, handle: WorkflowRef) {
+        let all_steps = self.path_of(handle).mask();
         let workflow = self.workflows.get(handle);
-        if is_inconsistent(workflow, self.spec.workflow.path(workflow.path).mask()) {
+        if is_inconsistent(workflow, all_steps) {
             self.metrics.workflow_inconsistent(workflow.measured);
         }
         self.workflows.release_if_done(handle);

@@ -276,16 +276,33 @@ impl World<'_> {
             return;
         }
         self.trace_arrival(now, &message, Arrival::Accepted);
-        let mut message = message;
-        if self.config.joins_at_services && self.held_by_join(&mut message) {
-            self.drop_reference(message.workflow);
-            return;
+        if self.config.joins_at_services {
+            self.accept_past_join(now, message, queue);
+        } else {
+            self.accept(now, message, queue);
         }
+    }
+
+    /// An accepted message goes to its waiting caller (an answer) or the inbox.
+    #[inline(always)]
+    fn accept(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
         if let Some(id) = message.answered_call() {
             self.deliver_answer(now, message, id, queue);
             return;
         }
         self.admit(now, message, queue);
+    }
+
+    /// `accept`, where the step after a parallel block may hold the message (kept out of
+    /// line: only choreographies of workflows with blocks come here).
+    #[inline(never)]
+    fn accept_past_join(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
+        let mut message = message;
+        if self.held_by_join(&mut message) {
+            self.drop_reference(message.workflow);
+            return;
+        }
+        self.accept(now, message, queue);
     }
 
     /// A choreography's join: the step after a parallel block gathers one message per
@@ -305,33 +322,33 @@ impl World<'_> {
         }
         let tails = path.tails_mask(path.stage_of(message.step) - 1);
         let branch = 1u64 << (message.payload & JOIN_BRANCH_MASK);
-        let workflow = self.workflows.get_mut(message.workflow);
+        let joins = self.workflows.get_mut(message.workflow).joins_mut();
         match message.kind {
             MessageKind::CompensationReply => {
-                let fresh = workflow.join_returned & branch == 0;
-                workflow.join_returned |= branch;
-                let expected = tails & !workflow.join_failed;
-                !fresh || workflow.join_returned & expected != expected
+                let fresh = joins.returned & branch == 0;
+                joins.returned |= branch;
+                let expected = tails & !joins.failed;
+                !fresh || joins.returned & expected != expected
             }
             _ => {
-                let fresh = workflow.join_arrived & branch == 0;
-                workflow.join_arrived |= branch;
+                let fresh = joins.arrived & branch == 0;
+                joins.arrived |= branch;
                 if message.kind == MessageKind::Failure {
-                    workflow.join_failed |= branch;
+                    joins.failed |= branch;
                     // The failed step, where the sender names it: the ones before it on
                     // its branch committed.
                     let failed = ((message.payload >> 8) & JOIN_BRANCH_MASK) as u8;
                     if failed != 0 {
-                        workflow.join_known |= path.done_with(failed) & !(1u64 << failed);
+                        joins.known |= path.done_with(failed) & !(1u64 << failed);
                     }
                 } else {
                     let tail = (message.payload & JOIN_BRANCH_MASK) as u8;
-                    workflow.join_known |= path.done_with(tail);
+                    joins.known |= path.done_with(tail);
                 }
-                if !fresh || workflow.join_arrived & tails != tails {
+                if !fresh || joins.arrived & tails != tails {
                     return true;
                 }
-                if workflow.join_failed & tails != 0 {
+                if joins.failed & tails != 0 {
                     message.kind = MessageKind::Failure;
                 }
                 false
