@@ -604,3 +604,53 @@ fn check_shows_the_designed_flow_whatever_faults_the_scenario_injects() {
         "{text}"
     );
 }
+
+/// `[policy]` on a parallel block: the orchestrator keeps one timer for the block, re-sends
+/// every command still awaited, and when retries run out undoes what it knows committed
+/// and the commands it gave up on (they may have been applied). s3 takes 250 ms against a
+/// 100 ms timeout and one retry, so every workflow ends `failed`, message for message:
+/// start; s1's command and reply; the block's two commands and s2's reply; s3's command
+/// again (111 ms); at 211 ms it gives up and compensates s3 (its reply, 250 ms of work
+/// later, misses the timeout: once more, then it moves on), s2 and s1, each with a
+/// reply; s3's two late replies and two compensation replies; the outcome. 18 in all.
+/// The choreographies wait on nobody and complete.
+#[test]
+fn a_parallel_blocks_retries_and_give_up_under_a_policy() {
+    let text = common::chain_scenario(
+        5,
+        None,
+        "\n[policy]\ntimeout = \"100ms\"\nretries = 1\nbackoff = \"10ms\"\n",
+    )
+    .replace(
+        "name = \"s3\"\nworkers = 64\nwork = \"1ms\"\ncompensate = \"1ms\"",
+        "name = \"s3\"\nworkers = 64\nwork = \"250ms\"\ncompensate = \"250ms\"",
+    )
+    .replace(
+        "steps = [\"s1\", \"s2\", \"s3\", \"s4\", \"s5\"]",
+        "steps = [\"s1\", { parallel = [\"s2\", [\"s3\", \"s4\"]] }, \"s5\"]",
+    );
+    assert!(
+        text.contains("250ms") && text.contains("parallel"),
+        "{text}"
+    );
+    let results = common::run_all(&common::parse(&text));
+    let labels: Vec<&str> = results.designs.iter().map(|d| d.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "orchestrator",
+            "choreography",
+            "stamp-coupling",
+            "stateless"
+        ],
+        "the front controller's retries on a block are not simulated yet"
+    );
+    let orchestrated = common::summary_of(&results, "orchestrator");
+    assert_eq!((orchestrated.started, orchestrated.failed), (199, 199));
+    assert_eq!(orchestrated.messages_per_workflow, Some(18.0));
+    assert_eq!(orchestrated.inconsistent, 0);
+    for label in ["choreography", "stamp-coupling", "stateless"] {
+        let summary = common::summary_of(&results, label);
+        assert_eq!(summary.completed, 199, "{label}");
+    }
+}

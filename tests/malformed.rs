@@ -40,10 +40,10 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
     ),
     (
         "parallel-policy.toml",
-        21,
-        11,
-        "policy.timeout",
-        "timeouts and retries are not simulated yet for workflows with parallel blocks: leave [poli",
+        4,
+        29,
+        "scenario.variants[1]",
+        "`front-controller` is a front controller: its timeouts and retries are not simulated yet on a workflow with parallel blocks",
     ),
     (
         "parallel-sync.toml",

@@ -189,6 +189,16 @@ pub(super) fn compensation_replied(cx: &mut Cx<'_, '_>, reply: &Message, at: Com
 /// the step it gave up on, that step included when it was a forward request (it may have
 /// been applied before its reply was lost); the outcome is `failed`.
 pub(super) fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId) {
+    let awaiting = cx.awaiting(workflow);
+    if awaiting != 0 {
+        // A parallel block: its commands still awaited may have been applied, so they are
+        // undone too, with every step known committed; late replies are ignored.
+        cx.start_compensating(workflow, true);
+        cx.world.workflow(workflow).coordinator.awaiting = 0;
+        let undo = cx.known_mask(workflow) | awaiting;
+        roll_back(cx, workflow, at, undo);
+        return;
+    }
     let Some(pending) = cx.pending(workflow) else {
         return;
     };

@@ -136,6 +136,15 @@ pub fn cannot_run(design: &Design, system: &SystemSpec) -> Option<String> {
                 .to_string(),
         );
     }
+    if system.workflow.has_parallel()
+        && system.failures.policy.is_some()
+        && coordination == Coordination::FrontController
+    {
+        return Some(
+            "is a front controller: its timeouts and retries are not simulated yet on a workflow with parallel blocks (leave [policy] out, or run another design)"
+                .to_string(),
+        );
+    }
     if coordination == Coordination::FrontController && !system.workflow.first_step_is_fixed() {
         return Some(
             "is a front controller: its first service holds the workflow's state, but \

@@ -151,14 +151,6 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
         }
     };
     let failures = failures(source, &raw, &services)?;
-    if let (true, Some(policy)) = (workflow.has_parallel(), &raw.policy) {
-        return Err(source.error(
-            Some(policy.timeout.span()),
-            "policy.timeout",
-            "timeouts and retries are not simulated yet for workflows with parallel blocks: \
-             leave [policy] out (the client's own [workload] timeout works)",
-        ));
-    }
     let system = SystemSpec {
         failures,
         services,

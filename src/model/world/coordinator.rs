@@ -66,7 +66,40 @@ impl World<'_> {
         if let Some(coordinator) = self.config.coordinator {
             self.complexity.waits(coordinator, &request);
         }
-        self.workflows.get_mut(workflow).coordinator.awaiting |= 1u64 << request.step;
+        let state = &mut self.workflows.get_mut(workflow).coordinator;
+        state.awaiting |= 1u64 << request.step;
+        // One timer for the block: `timeout` after its latest command, it re-sends every
+        // command still awaited (earlier timers go stale).
+        state.token = state.token.wrapping_add(1);
+        let token = state.token;
+        if let Some(policy) = self.spec.failures.policy {
+            self.workflows.get_mut(workflow).outstanding += 1;
+            queue.schedule_in(policy.timeout, Event::ReplyTimeout { workflow, token });
+        }
+    }
+
+    /// Re-send every command of a parallel block still awaited (after a timeout's backoff,
+    /// or a journaled restart).
+    fn reissue_block(&mut self, workflow: WorkflowRef, queue: &mut EventQueue<Event>) {
+        let Some(coordinator) = self.config.coordinator else {
+            return;
+        };
+        let state = self.workflows.get(workflow);
+        let (awaiting, measured) = (state.coordinator.awaiting, state.measured);
+        let path = self.path_of(workflow);
+        for &step in path.steps() {
+            if awaiting & (1u64 << step) != 0 {
+                self.metrics.retry(measured);
+                self.resending = true;
+                let request = Request {
+                    kind: MessageKind::Command,
+                    dst: self.spec.step_component(usize::from(step)),
+                    step,
+                };
+                self.send_awaited_in_block(queue, workflow, coordinator, request);
+                self.resending = false;
+            }
+        }
     }
 
     /// A reply to a parallel block's command for `step` arrived: whether it was awaited
@@ -76,6 +109,10 @@ impl World<'_> {
         let bit = 1u64 << step;
         let awaited = state.awaiting & bit != 0;
         state.awaiting &= !bit;
+        if awaited {
+            // Progress: the retries start over.
+            state.attempt = 0;
+        }
         awaited
     }
 
@@ -138,7 +175,7 @@ impl World<'_> {
         };
         let state = self.workflows.get(workflow);
         if state.coordinator.token != token
-            || state.coordinator.pending.is_none()
+            || (state.coordinator.pending.is_none() && state.coordinator.awaiting == 0)
             || !self.stations[coordinator.index()].up
         {
             return TimeoutOutcome::Nothing;
@@ -171,7 +208,14 @@ impl World<'_> {
     pub fn retry(&mut self, workflow: WorkflowRef, token: u32, queue: &mut EventQueue<Event>) {
         let state = self.workflows.get(workflow);
         let measured = state.measured;
-        if let (Some(coordinator), Some(request), true) = (
+        if let Some(coordinator) = self.config.coordinator
+            && state.coordinator.awaiting != 0
+            && state.coordinator.token == token
+            && self.stations[coordinator.index()].up
+        {
+            self.trace_wait(queue.now(), workflow, coordinator, true);
+            self.reissue_block(workflow, queue);
+        } else if let (Some(coordinator), Some(request), true) = (
             self.config.coordinator,
             state.coordinator.pending,
             state.coordinator.token == token,
@@ -205,24 +249,9 @@ impl World<'_> {
     /// service may already have done it: a possible duplicate).
     pub fn resume(&mut self, workflow: WorkflowRef, queue: &mut EventQueue<Event>) {
         let state = self.workflows.get(workflow);
-        let awaiting = state.coordinator.awaiting;
-        if let (Some(coordinator), true) = (self.config.coordinator, awaiting != 0) {
+        if state.coordinator.awaiting != 0 {
             // A parallel block: re-issue every command still awaited.
-            let measured = state.measured;
-            let path = self.path_of(workflow);
-            for &step in path.steps() {
-                if awaiting & (1u64 << step) != 0 {
-                    self.metrics.retry(measured);
-                    self.resending = true;
-                    let request = Request {
-                        kind: MessageKind::Command,
-                        dst: self.spec.step_component(usize::from(step)),
-                        step,
-                    };
-                    self.send_awaited_in_block(queue, workflow, coordinator, request);
-                    self.resending = false;
-                }
-            }
+            self.reissue_block(workflow, queue);
             return;
         }
         if let (Some(coordinator), Some(request)) =
