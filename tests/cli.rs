@@ -384,7 +384,7 @@ fn check_shows_every_designs_flows_on_each_path_through_the_choices() {
     assert_eq!(text.matches("\n  path ").count(), 20, "{text}");
     assert_eq!(
         text.matches(
-            "  path order → fraud-check → payment → inventory → packing → standard-shipping:"
+            "  path order → fraud-check → payment → [inventory ‖ packing] → standard-shipping:"
         )
         .count(),
         5
@@ -392,7 +392,7 @@ fn check_shows_every_designs_flows_on_each_path_through_the_choices() {
     // The orchestrator on the fraud-check route, failing at its third step (payment,
     // step 4): it compensates fraud-check (3), then order (1), never step 2.
     let start = text
-        .find("  path order → fraud-check → payment → inventory → packing → express-shipping:")
+        .find("  path order → fraud-check → payment → [inventory ‖ packing] → express-shipping:")
         .unwrap();
     let flow = &text[start..start + text[start..].find("status query").unwrap()];
     assert!(
@@ -411,7 +411,7 @@ fn check_shows_every_designs_flows_on_each_path_through_the_choices() {
         "mermaid",
     ]);
     assert!(
-        mermaid.contains("## stateless (stateless · async · atomic), path order → payment → inventory → packing → standard-shipping"),
+        mermaid.contains("## stateless (stateless · async · atomic), path order → payment → [inventory ‖ packing] → standard-shipping"),
         "{mermaid}"
     );
     assert_eq!(mermaid.matches("sequenceDiagram").count(), 5 * 4 * 2);

@@ -654,3 +654,40 @@ fn a_parallel_blocks_retries_and_give_up_under_a_policy() {
         assert_eq!(summary.completed, 199, "{label}");
     }
 }
+
+/// A join step that crashes behind a broker while working: the message it held goes back
+/// to the broker and is redelivered, and the join takes it (it is not a repeat of a
+/// branch already counted). Nothing ends stuck or inconsistent, in any design.
+#[test]
+fn a_join_that_crashes_mid_work_takes_the_redelivered_message() {
+    let text = common::chain_scenario(
+        5,
+        None,
+        "\n[[faults]]\ncrash = \"s4\"\nmtbf = \"1s\"\nmttr = \"100ms\"\n",
+    )
+    .replace(
+        "name = \"s4\"\nworkers = 64\nwork = \"1ms\"",
+        "name = \"s4\"\nworkers = 64\ndelivery = \"broker\"\nwork = \"50ms\"",
+    )
+    .replace(
+        "steps = [\"s1\", \"s2\", \"s3\", \"s4\", \"s5\"]",
+        "steps = [\"s1\", { parallel = [\"s2\", \"s3\"] }, \"s4\", \"s5\"]",
+    );
+    assert!(
+        text.contains("broker") && text.contains("parallel"),
+        "{text}"
+    );
+    let results = common::run_all(&common::parse(&text));
+    let crashes = &common::run_of(&results, "choreography").result.faults;
+    assert!(!crashes.is_empty(), "the join crashed");
+    for run in &results.runs {
+        let summary = &run.result.summary;
+        common::assert_conserved(summary, &run.design.label);
+        assert_eq!(
+            (summary.stuck, summary.inconsistent),
+            (0, 0),
+            "{}",
+            run.design
+        );
+    }
+}

@@ -363,3 +363,37 @@ fn parallel_blocks_match_their_oracles_in_every_design() {
         }
     }
 }
+
+/// A failure after the join: every design rolls the whole block back, and nothing is
+/// left committed or stuck. s1, [s2 ‖ s3], s4, then s5 always fails. Orchestrator: four
+/// steps commanded and replied, s5's command and failure, four compensations with their
+/// replies, start and outcome (20). Choreography: start, the fork's two events, the two
+/// branch events to the join s4, s4 → s5; s5 → s4; s4 orders both branches undone, each
+/// reports back, s4 → s1 → C (13). Front controller: the nine messages of the chain and
+/// its progress, s5's failure to s1, three compensations with replies (s4, s3, s2), the
+/// outcome (17). Stamp coupling: six events, then four compensations at once and four
+/// reports (14).
+#[test]
+fn a_failure_after_a_join_rolls_the_whole_block_back() {
+    let text = chain_scenario(5, Some(5), "").replacen(
+        "steps = [\"s1\", \"s2\", \"s3\", \"s4\", \"s5\"]",
+        "steps = [\"s1\", { parallel = [\"s2\", \"s3\"] }, \"s4\", \"s5\"]",
+        1,
+    );
+    let results = run_all(&parse(&text));
+    for (variant, expected) in [
+        (Coordination::Orchestrator, 20.0),
+        (Coordination::Choreography, 13.0),
+        (Coordination::Stateless, 13.0),
+        (Coordination::FrontController, 17.0),
+        (Coordination::StampCoupling, 14.0),
+    ] {
+        let summary = summary_of(&results, variant);
+        assert_eq!(
+            (summary.compensated, summary.stuck, summary.inconsistent),
+            (199, 0, 0),
+            "{variant}"
+        );
+        assert_eq!(summary.messages_per_workflow, Some(expected), "{variant}");
+    }
+}

@@ -215,12 +215,20 @@ fn check_scenario(base: &Scenario, file: &Path, request: &Request) -> Result<(),
             file.display()
         )));
     }
-    if let Some((design, reason)) = request.designs.iter().find_map(|d| {
-        let reason = cannot_run(d, &base.system)?;
-        (!d.coordination.uses_orchestrator()).then_some((d, reason))
-    }) {
+    if let Some((design, reason)) = request
+        .designs
+        .iter()
+        .find_map(|d| Some((d, cannot_run(d, &base.system)?)))
+    {
+        let hint = if design.communication == sagasim::designs::Communication::Sync
+            && reason.contains("blocking calls")
+        {
+            "--only communication=async"
+        } else {
+            "--only coordination=orchestrator,choreography,stamp-coupling,stateless"
+        };
         return Err(CliError::Input(format!(
-            "{}: `{}` {reason}; search without it with --only (coordination=…, communication=…)",
+            "{}: `{}` {reason}; search without it with {hint}",
             file.display(),
             design.label,
         )));

@@ -33,6 +33,8 @@ pub struct FlowMessage {
 pub struct DesignFlows {
     /// The path's steps, in order (every step of a chain).
     pub path: Vec<u8>,
+    /// The path as text, its parallel blocks bracketed: `order → [payment ‖ inventory] → shipping`.
+    pub path_text: String,
     /// Whether the workflow has other paths (choices).
     pub one_of_several: bool,
     /// A workflow that completes.
@@ -65,8 +67,15 @@ pub fn message_flows(
     let failed_step = usize::from(steps[failed_position]);
     let success = flow(&system, design, None);
     let failure = flow(&system, design, Some(failed_step));
+    let name = |step: u8| {
+        system
+            .component_name(system.step_component(usize::from(step)))
+            .to_string()
+    };
+    let path_text = system.workflow.path(path).describe(&name);
     DesignFlows {
         path: steps,
+        path_text,
         one_of_several: system.workflow.paths().len() > 1,
         failed_position,
         success: success

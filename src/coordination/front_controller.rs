@@ -29,7 +29,7 @@ use crate::model::{
 
 use super::choreography::{forward, start_chain};
 use super::coordinator::{compensation_replied, give_up, roll_back};
-use super::{Coordinator, Cx, Rules};
+use super::{Coordinator, Cx, Rules, event_outputs};
 
 pub struct FrontController;
 
@@ -49,7 +49,7 @@ impl Rules for FrontController {
     fn carried_outputs(message: &Message, path: &Path, sync: bool) -> u64 {
         let last = path.outputs_at_end();
         match message.kind {
-            MessageKind::Event => path.inputs_of(message.step),
+            MessageKind::Event => event_outputs(message, path),
             MessageKind::Progress if !sync && Some(message.step) == path.last() => last,
             MessageKind::Ack if sync => last,
             MessageKind::Done => last,

@@ -69,13 +69,20 @@ pub trait Rules {
     /// and the last step's on its answer to the client.
     fn carried_outputs(message: &Message, path: &Path, _sync: bool) -> u64 {
         match message.kind {
-            MessageKind::Event if path.has_parallel() && path.is_join(message.step) => {
-                1u64 << (message.payload & JOIN_BRANCH_MASK)
-            }
-            MessageKind::Event => path.inputs_of(message.step),
+            MessageKind::Event => event_outputs(message, path),
             MessageKind::Done => path.outputs_at_end(),
             _ => 0,
         }
+    }
+}
+
+/// The outputs an event carries in the styles that pass data along: its target's inputs,
+/// but to the step after a parallel block only the output of the branch it ends.
+pub(crate) fn event_outputs(message: &Message, path: &Path) -> u64 {
+    if path.has_parallel() && path.is_join(message.step) {
+        1u64 << (message.payload & JOIN_BRANCH_MASK)
+    } else {
+        path.inputs_of(message.step)
     }
 }
 

@@ -112,6 +112,29 @@ impl Path {
         }
     }
 
+    /// The path as a line of text, with step names from `name`: `a → [b ‖ c → d] → e`.
+    pub fn describe(&self, name: &dyn Fn(u8) -> String) -> String {
+        let stages: Vec<String> = self
+            .stages
+            .iter()
+            .map(|stage| {
+                let branches: Vec<String> = stage
+                    .iter()
+                    .map(|branch| {
+                        let names: Vec<String> = branch.iter().map(|&step| name(step)).collect();
+                        names.join(" → ")
+                    })
+                    .collect();
+                if branches.len() == 1 {
+                    branches.concat()
+                } else {
+                    format!("[{}]", branches.join(" ‖ "))
+                }
+            })
+            .collect();
+        stages.join(" → ")
+    }
+
     /// The stages, in order.
     pub fn stages(&self) -> &[Stage] {
         &self.stages

@@ -139,8 +139,7 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
         }
         previous = Some(design);
         if flow.one_of_several {
-            let path: Vec<String> = flow.path.iter().map(|&step| step_name(step)).collect();
-            let _ = writeln!(out, "  path {}:", path.join(" → "));
+            let _ = writeln!(out, "  path {}:", flow.path_text);
         }
         write_flow(&mut out, system, "success", &flow.success, sync);
         write_flow(

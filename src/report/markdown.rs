@@ -114,7 +114,7 @@ pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> St
             let _ = write!(
                 out,
                 "<details>\n<summary>{}</summary>\n\n{}</details>\n\n",
-                flow_heading(&scenario.system, design, flow),
+                flow_heading(design, flow),
                 design_diagrams(&scenario.system, design, flow, 4)
             );
         }

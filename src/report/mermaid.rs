@@ -60,7 +60,7 @@ pub fn sequence_diagram(system: &SystemSpec, design: &Design, messages: &[FlowMe
 pub fn render_mermaid(system: &SystemSpec, flows: &[(Design, DesignFlows)]) -> String {
     let mut out = String::new();
     for (design, flow) in flows {
-        let _ = writeln!(out, "## {}\n", flow_heading(system, design, flow));
+        let _ = writeln!(out, "## {}\n", flow_heading(design, flow));
         out.push_str(&design_diagrams(system, design, flow, 3));
     }
     out
@@ -68,15 +68,10 @@ pub fn render_mermaid(system: &SystemSpec, flows: &[(Design, DesignFlows)]) -> S
 
 /// The heading of one design's flows: the design, and the path when the workflow has
 /// several.
-pub fn flow_heading(system: &SystemSpec, design: &Design, flow: &DesignFlows) -> String {
+pub fn flow_heading(design: &Design, flow: &DesignFlows) -> String {
     let mut heading = format!("{design} ({})", design.coordinates());
     if flow.one_of_several {
-        let steps: Vec<&str> = flow
-            .path
-            .iter()
-            .map(|&step| system.component_name(system.step_component(usize::from(step))))
-            .collect();
-        heading.push_str(&format!(", path {}", steps.join(" → ")));
+        heading.push_str(&format!(", path {}", flow.path_text));
     }
     heading
 }

@@ -307,16 +307,17 @@ impl World<'_> {
 
     /// A choreography's join: the step after a parallel block gathers one message per
     /// branch (its last step's event, or its first step's failure report), and later the
-    /// report of each completed branch it ordered undone. Each but the last is held here
-    /// (its sender's outcome recorded; a repeat is dropped); the last goes on to a worker,
-    /// as a failure if any branch failed. `true` if `message` was held.
+    /// report of each completed branch it ordered undone. Until the last, each is held
+    /// here (its sender's outcome recorded; a repeat changes nothing); the last goes on to
+    /// a worker, as a failure if any branch failed. `true` if `message` was held.
     fn held_by_join(&mut self, message: &mut Message) -> bool {
         let path = self.path_of(message.workflow);
         let joins = matches!(
             message.kind,
             MessageKind::Event | MessageKind::Failure | MessageKind::CompensationReply
         ) && path.contains(message.step)
-            && path.is_join(message.step);
+            && path.is_join(message.step)
+            && message.dst == self.spec.step_component(usize::from(message.step));
         if !joins {
             return false;
         }
@@ -325,13 +326,13 @@ impl World<'_> {
         let joins = self.workflows.get_mut(message.workflow).joins_mut();
         match message.kind {
             MessageKind::CompensationReply => {
-                let fresh = joins.returned & branch == 0;
                 joins.returned |= branch;
                 let expected = tails & !joins.failed;
-                !fresh || joins.returned & expected != expected
+                // Held until the last report; once all are in, a message passes (a
+                // redelivery after a crash of the join's worker, or a duplicate).
+                joins.returned & expected != expected
             }
             _ => {
-                let fresh = joins.arrived & branch == 0;
                 joins.arrived |= branch;
                 if message.kind == MessageKind::Failure {
                     joins.failed |= branch;
@@ -345,7 +346,10 @@ impl World<'_> {
                     let tail = (message.payload & JOIN_BRANCH_MASK) as u8;
                     joins.known |= path.done_with(tail);
                 }
-                if !fresh || joins.arrived & tails != tails {
+                // Held until the last branch; once all are in, a message passes (a
+                // redelivery after a crash of the join's worker, or a duplicate, which
+                // repeats the join's step as a duplicate does in a chain).
+                if joins.arrived & tails != tails {
                     return true;
                 }
                 if joins.failed & tails != 0 {
