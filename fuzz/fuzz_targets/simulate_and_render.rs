@@ -37,6 +37,9 @@ struct Input {
     faults: Vec<(u8, u8, u8, u8)>,
     replications: u8,
     bucket: Option<u8>,
+    /// 0: a chain; 1: a choice after the first step; 2: a parallel block between the
+    /// first and the last step.
+    shape: u8,
 }
 
 const RATES: [&str; 8] = ["0.001", "0.5", "5", "50", "400", "3000", "1e6", "1e9"];
@@ -181,8 +184,28 @@ fn scenario_text(input: &Input) -> String {
         };
         text.push_str(&format!("[[faults]]\n{what}{timing}"));
     }
-    let steps: Vec<String> = (0..steps).map(|s| format!("\"s{s}\"")).collect();
-    text.push_str(&format!("[workflow]\nsteps = [{}]\n", steps.join(", ")));
+    let names: Vec<String> = (0..steps).map(|s| format!("\"s{s}\"")).collect();
+    let workflow = match input.shape % 3 {
+        1 if steps >= 2 => format!(
+            "{}, {{ choice = [{{ p = 0.6, steps = [{}] }}, {{ steps = [] }}] }}",
+            names[0],
+            names[1..].join(", ")
+        ),
+        2 if steps >= 3 => {
+            let branches = if steps > 3 {
+                format!("{}, [{}]", names[1], names[2..steps - 1].join(", "))
+            } else {
+                names[1].clone()
+            };
+            format!(
+                "{}, {{ parallel = [{branches}] }}, {}",
+                names[0],
+                names[steps - 1]
+            )
+        }
+        _ => names.join(", "),
+    };
+    text.push_str(&format!("[workflow]\nsteps = [{workflow}]\n"));
     text
 }
 

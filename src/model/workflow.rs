@@ -355,6 +355,15 @@ mod tests {
     }
 
     #[test]
+    fn a_held_workflow_stays_small() {
+        // DESIGN §8: memory per held workflow ≤ 256 B, slot and queued events included;
+        // the workflow itself is 184 B (join state is boxed, only for workflows that
+        // reach a join): a field more must pay for itself.
+        let size = std::mem::size_of::<Workflow>();
+        assert!(size <= 192, "{size} bytes");
+    }
+
+    #[test]
     #[should_panic(expected = "stale workflow handle")]
     fn a_stale_handle_is_caught() {
         let mut table = WorkflowTable::default();

@@ -117,19 +117,9 @@ impl Path {
         let stages: Vec<String> = self
             .stages
             .iter()
-            .map(|stage| {
-                let branches: Vec<String> = stage
-                    .iter()
-                    .map(|branch| {
-                        let names: Vec<String> = branch.iter().map(|&step| name(step)).collect();
-                        names.join(" → ")
-                    })
-                    .collect();
-                if branches.len() == 1 {
-                    branches.concat()
-                } else {
-                    format!("[{}]", branches.join(" ‖ "))
-                }
+            .map(|stage| match stage.as_slice() {
+                [branch] => describe_branch(branch, name),
+                branches => describe_block(branches, name),
             })
             .collect();
         stages.join(" → ")
@@ -480,16 +470,7 @@ pub fn describe(elements: &[Element], name: &dyn Fn(u8) -> String) -> String {
         .iter()
         .map(|element| match element {
             Element::Step(step) => name(*step),
-            Element::Parallel(branches) => {
-                let branches: Vec<String> = branches
-                    .iter()
-                    .map(|branch| {
-                        let steps: Vec<String> = branch.iter().map(|&step| name(step)).collect();
-                        steps.join(" → ")
-                    })
-                    .collect();
-                format!("[{}]", branches.join(" ‖ "))
-            }
+            Element::Parallel(branches) => describe_block(branches, name),
             Element::Choice(choice) => {
                 let alternatives: Vec<String> = choice
                     .alternatives
@@ -508,6 +489,21 @@ pub fn describe(elements: &[Element], name: &dyn Fn(u8) -> String) -> String {
         })
         .collect();
     parts.join(" → ")
+}
+
+/// A branch as text: its steps in order.
+fn describe_branch(branch: &[u8], name: &dyn Fn(u8) -> String) -> String {
+    let steps: Vec<String> = branch.iter().map(|&step| name(step)).collect();
+    steps.join(" → ")
+}
+
+/// A parallel block as text: its branches, bracketed, separated by `‖`.
+fn describe_block(branches: &[Vec<u8>], name: &dyn Fn(u8) -> String) -> String {
+    let branches: Vec<String> = branches
+        .iter()
+        .map(|branch| describe_branch(branch, name))
+        .collect();
+    format!("[{}]", branches.join(" ‖ "))
 }
 
 fn percent(probability: f64) -> String {
