@@ -19,6 +19,19 @@ fn data_per_workflow(results: &ScenarioResults, label: &str) -> f64 {
         .map_or(0.0, |share| share.bytes_per_workflow)
 }
 
+/// Mean latency (ms) of the orchestrator's and choreography's completed workflows.
+fn relayed_and_direct_ms(results: &ScenarioResults) -> (f64, f64) {
+    let mean = |style: Coordination| {
+        common::summary_of(results, style)
+            .latency_mean_ms
+            .unwrap_or_else(|| panic!("{style}: no latency"))
+    };
+    (
+        mean(Coordination::Orchestrator),
+        mean(Coordination::Choreography),
+    )
+}
+
 /// `steps` services, each producing `output`.
 fn with_outputs(steps: usize, output: &str, extra: &str) -> String {
     chain_scenario(steps, None, extra).replace(
@@ -97,15 +110,7 @@ fn on_a_sequence_whose_transfers_dominate_the_orchestrator_takes_twice_as_long()
         .replace("work = \"1ms\"", "work = \"0ms\"")
         .replace("duration = \"20s\"", "duration = \"60s\"");
     let results = run_all(&parse(&text));
-    let mean = |style: Coordination| {
-        common::summary_of(&results, style)
-            .latency_mean_ms
-            .unwrap_or_else(|| panic!("{style}: no latency"))
-    };
-    let (relayed, direct) = (
-        mean(Coordination::Orchestrator),
-        mean(Coordination::Choreography),
-    );
+    let (relayed, direct) = relayed_and_direct_ms(&results);
     assert!((direct - 320.0).abs() < 0.1, "choreography {direct} ms");
     assert!((relayed - 640.0).abs() < 0.1, "orchestrator {relayed} ms");
     assert!(
@@ -181,15 +186,7 @@ fn on_a_fan_in_whose_transfers_dominate_relaying_costs_one_transfer_per_branch_m
     }
     assert!(text.contains("parallel") && text.matches("10MB").count() == 4);
     let results = run_all(&parse(&text));
-    let mean = |style: Coordination| {
-        common::summary_of(&results, style)
-            .latency_mean_ms
-            .unwrap_or_else(|| panic!("{style}: no latency"))
-    };
-    let (relayed, direct) = (
-        mean(Coordination::Orchestrator),
-        mean(Coordination::Choreography),
-    );
+    let (relayed, direct) = relayed_and_direct_ms(&results);
     assert!((direct - 80.0).abs() < 0.1, "choreography {direct} ms");
     assert!((relayed - 400.0).abs() < 0.1, "orchestrator {relayed} ms");
     // Every branch's output is carried once directly, twice through the orchestrator.

@@ -117,10 +117,7 @@ pub(super) fn forward(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: Componen
     let stage = path.stage_of(step);
     if path.in_parallel(step) {
         // A branch's last step: its event goes to the join, saying which branch it ends.
-        let join = path
-            .heads(stage + 1)
-            .next()
-            .expect("validated: a step joins a block");
+        let join = path.join_after(step);
         let service = cx.at_step(join);
         cx.send(
             workflow,
@@ -170,10 +167,7 @@ fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step
     let stage = path.stage_of(step);
     if path.has_parallel() && path.in_parallel(step) {
         // A branch's first step: the branch is undone (the join ordered it) or failed.
-        let join = path
-            .heads(stage + 1)
-            .next()
-            .expect("validated: a step joins a block");
+        let join = path.join_after(step);
         let service = cx.at_step(join);
         let tail = u32::from(path.tail_of(step));
         let kind = if flag & ROLLBACK_FROM_JOIN != 0 {

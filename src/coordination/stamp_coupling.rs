@@ -63,10 +63,7 @@ impl Rules for StampCoupling {
             // In a parallel block the stamp knows nothing of the other branches: report
             // to the join, which gathers every branch's stamp.
             (_, WorkResult::StepFailed) if path.has_parallel() && path.in_parallel(step) => {
-                let join = path
-                    .heads(path.stage_of(step) + 1)
-                    .next()
-                    .expect("validated: a step joins a block");
+                let join = path.join_after(step);
                 let service = cx.at_step(join);
                 let payload = u32::from(path.tail_of(step)) | (u32::from(step) << 8);
                 cx.send(workflow, here, service, MessageKind::Failure, join, payload);

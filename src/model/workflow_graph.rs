@@ -213,6 +213,14 @@ impl Path {
         self.tails_mask(self.stages.len() - 1)
     }
 
+    /// The step that joins the parallel block `step` runs in: the next stage's (validated
+    /// to be a single step).
+    pub fn join_after(&self, step: u8) -> u8 {
+        self.heads(self.stage_of(step) + 1)
+            .next()
+            .expect("validated: a step joins every block")
+    }
+
     /// Whether `step` joins a parallel block: the stage before it is one.
     pub fn is_join(&self, step: u8) -> bool {
         let stage = self.stage_of(step);

@@ -3,7 +3,7 @@
 
 use crate::engine::{EventQueue, SimTime, StreamPurpose};
 
-use super::super::message::MessageKind;
+use super::super::message::{Message, MessageKind};
 use super::super::system::ComponentId;
 use super::super::workflow::{Request, WorkflowRef};
 use super::{Event, SendMode, World};
@@ -29,30 +29,20 @@ impl World<'_> {
         if request.dst == from {
             self.local(queue, workflow, from, request.kind, request.step, 0);
         } else {
-            let sent = self.send(
-                queue,
-                workflow,
-                from,
-                request.dst,
-                request.kind,
-                request.step,
-                0,
-                SendMode::CoordinatorCall,
-            );
+            let sent = self.send_request(queue, workflow, from, request);
             self.workflows.get_mut(workflow).coordinator_hold = sent.call_id().unwrap_or(0);
         }
         self.expect_reply(queue, workflow, request);
     }
 
-    /// The orchestrator sends `request`, one of a parallel block's commands, and waits for
-    /// its reply among the others' (parallel blocks run without `[policy]`: no timer).
-    pub fn send_awaited_in_block(
+    /// The coordinator's message for `request`.
+    fn send_request(
         &mut self,
         queue: &mut EventQueue<Event>,
         workflow: WorkflowRef,
         from: ComponentId,
         request: Request,
-    ) {
+    ) -> Message {
         self.send(
             queue,
             workflow,
@@ -62,7 +52,19 @@ impl World<'_> {
             request.step,
             0,
             SendMode::CoordinatorCall,
-        );
+        )
+    }
+
+    /// The orchestrator sends `request`, one of a parallel block's commands, and waits for
+    /// its reply among the others' (under `[policy]`, one timer for the whole block).
+    pub fn send_awaited_in_block(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        workflow: WorkflowRef,
+        from: ComponentId,
+        request: Request,
+    ) {
+        self.send_request(queue, workflow, from, request);
         if let Some(coordinator) = self.config.coordinator {
             self.complexity.waits(coordinator, &request);
         }
