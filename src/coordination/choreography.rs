@@ -153,15 +153,7 @@ fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step
         path.previous(step)
     };
     if let Some(previous) = previous {
-        let service = cx.at_step(previous);
-        cx.send(
-            workflow,
-            from,
-            service,
-            MessageKind::Compensate,
-            previous,
-            flag,
-        );
+        compensate(cx, workflow, from, previous, flag);
         return;
     }
     let stage = path.stage_of(step);
@@ -188,16 +180,10 @@ fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step
             cx.send_to_client(workflow, from, outcome, 0, 0);
         }
         Some(before) if path.stages()[before].len() == 1 => {
-            let previous = path.stages()[before][0][path.stages()[before][0].len() - 1];
-            let service = cx.at_step(previous);
-            cx.send(
-                workflow,
-                from,
-                service,
-                MessageKind::Compensate,
-                previous,
-                flag & ROLLBACK_GAVE_UP,
-            );
+            let previous = *path.stages()[before][0]
+                .last()
+                .expect("a branch has a step");
+            compensate(cx, workflow, from, previous, flag & ROLLBACK_GAVE_UP);
         }
         Some(_) => roll_back_block(cx, workflow, from, step, flag),
     }
@@ -221,15 +207,8 @@ fn roll_back_block(
     }
     for &tail in path.steps() {
         if completed & (1u64 << tail) != 0 {
-            let service = cx.at_step(tail);
-            cx.send(
-                workflow,
-                here,
-                service,
-                MessageKind::Compensate,
-                tail,
-                ROLLBACK_FROM_JOIN | (flag & ROLLBACK_GAVE_UP),
-            );
+            let flag = ROLLBACK_FROM_JOIN | (flag & ROLLBACK_GAVE_UP);
+            compensate(cx, workflow, here, tail, flag);
         }
     }
 }
@@ -244,16 +223,17 @@ fn pass_back_before_block(
 ) {
     let path = cx.path(workflow);
     let block = path.stage_of(join) - 1;
-    let fork = path.stages()[block - 1][0][0];
-    let service = cx.at_step(fork);
-    cx.send(
-        workflow,
-        here,
-        service,
-        MessageKind::Compensate,
-        fork,
-        flag & ROLLBACK_GAVE_UP,
-    );
+    let fork = *path.stages()[block - 1][0]
+        .last()
+        .expect("a branch has a step");
+    compensate(cx, workflow, here, fork, flag & ROLLBACK_GAVE_UP);
+}
+
+/// Send `step`'s service the order to undo it (in sync communication, as the answer to
+/// its call when it is the caller).
+fn compensate(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step: u8, flag: u32) {
+    let service = cx.at_step(step);
+    cx.send(workflow, from, service, MessageKind::Compensate, step, flag);
 }
 
 /// Sync: a service's call to the next one timed out for good. Its own step committed, so

@@ -44,8 +44,6 @@ pub struct DesignFlows {
     pub failure: Vec<FlowMessage>,
     /// The failing step of `failure` (its index in the workflow's list of steps).
     pub failed_step: usize,
-    /// Its 0-based position on the path.
-    pub failed_position: usize,
     /// One status query made while the first step runs (empty if unsupported).
     pub status: Vec<FlowMessage>,
 }
@@ -77,7 +75,6 @@ pub fn message_flows(
         path: steps,
         path_text,
         one_of_several: system.workflow.paths().len() > 1,
-        failed_position,
         success: success
             .iter()
             .filter(|m| !m.0.kind.is_status())
