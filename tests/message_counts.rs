@@ -397,3 +397,28 @@ fn a_failure_after_a_join_rolls_the_whole_block_back() {
         assert_eq!(summary.messages_per_workflow, Some(expected), "{variant}");
     }
 }
+
+/// A rollback passing a one-branch block goes back through its steps in order: on
+/// `s1 → [s2 ‖ s3] → s4 → [s5 → s6] → s7` with s7 failing, the choreography undoes s6,
+/// then s5 (the block's last step first), then the two-branch block from the join s4.
+/// Start and seven events, s7 → s6 → s5 → s4, s4's two orders and their two reports,
+/// s4 → s1 → C: 17, nothing left committed.
+#[test]
+fn a_rollback_walks_back_through_a_one_branch_block_from_its_last_step() {
+    let text = chain_scenario(7, Some(7), "").replacen(
+        "steps = [\"s1\", \"s2\", \"s3\", \"s4\", \"s5\", \"s6\", \"s7\"]",
+        "steps = [\"s1\", { parallel = [\"s2\", \"s3\"] }, \"s4\", { parallel = [[\"s5\", \"s6\"]] }, \"s7\"]",
+        1,
+    );
+    assert!(text.contains("[[\"s5\", \"s6\"]]"), "{text}");
+    let results = run_all(&parse(&text));
+    for variant in [Coordination::Choreography, Coordination::Stateless] {
+        let summary = summary_of(&results, variant);
+        assert_eq!(
+            (summary.compensated, summary.inconsistent),
+            (199, 0),
+            "{variant}"
+        );
+        assert_eq!(summary.messages_per_workflow, Some(17.0), "{variant}");
+    }
+}
