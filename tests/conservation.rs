@@ -31,8 +31,7 @@ struct Shape {
     choice: bool,
     /// With four steps or more: the first step forks a parallel block of two branches
     /// (the second step; the steps up to the last), the last step joins them. Runs every
-    /// style and the async patterns (sync is not simulated with blocks yet, nor the
-    /// front controller's `[policy]`).
+    /// style, sync or async, and the patterns.
     parallel: bool,
 }
 
@@ -100,15 +99,9 @@ fn shapes() -> impl Strategy<Value = Shape> {
     })
 }
 
-/// The designs a shape runs: all of them, or those that simulate parallel blocks.
-fn variants(shape: &Shape) -> &'static str {
-    if shape.parallel_block() && shape.policy.is_some() {
-        "\"orchestrator\", \"choreography\", \"stamp-coupling\", \"stateless\", \"fantasy-fiction\", \"horror-story\", \"parallel\", \"anthology\""
-    } else if shape.parallel_block() {
-        "\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\", \"fantasy-fiction\", \"horror-story\", \"parallel\", \"anthology\""
-    } else {
-        "\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\", \"patterns\""
-    }
+/// The designs a shape runs: every style, and the eight patterns.
+fn variants(_shape: &Shape) -> &'static str {
+    "\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\", \"patterns\""
 }
 
 fn scenario_text(shape: &Shape) -> String {
@@ -118,11 +111,7 @@ fn scenario_text(shape: &Shape) -> String {
          [workload]\narrivals = {{ poisson = {} }}\n",
         shape.duration_s,
         shape.drain_ms,
-        if shape.sync && !shape.parallel_block() {
-            "sync"
-        } else {
-            "async"
-        },
+        if shape.sync { "sync" } else { "async" },
         variants(shape),
         shape.rate
     );
@@ -183,12 +172,7 @@ proptest! {
     fn every_workflow_ends_in_exactly_one_outcome(shape in shapes()) {
         let text = scenario_text(&shape);
         let results = run_all(&parse(&text));
-        let designs = match (shape.parallel_block(), shape.policy.is_some()) {
-            (true, true) => 8,
-            (true, false) => 9,
-            _ => Coordination::ALL.len() + 8,
-        };
-        prop_assert_eq!(results.runs.len(), designs);
+        prop_assert_eq!(results.runs.len(), Coordination::ALL.len() + 8);
         for run in &results.runs {
             let summary = &run.result.summary;
             assert_conserved(summary, &format!("{} on\n{text}", run.design));

@@ -613,7 +613,19 @@ fn check_shows_the_designed_flow_whatever_faults_the_scenario_injects() {
 /// again (111 ms); at 211 ms it gives up and compensates s3 (its reply, 250 ms of work
 /// later, misses the timeout: once more, then it moves on), s2 and s1, each with a
 /// reply; s3's two late replies and two compensation replies; the outcome. 18 in all.
-/// The choreographies wait on nobody and complete.
+///
+/// The front controller waits for the progress of the steps that can run next (s2 and
+/// s3 after s1), with one timer: at 101 ms s3's progress is late, it re-sends s3's event
+/// at 111 ms, and at 211 ms it gives up as the orchestrator does: it undoes s3 (twice,
+/// the first reply being late), then s2, then itself, and tells the client `failed`.
+/// Nobody can recall a choreography's events: s3's two runs each drive s4 and the join
+/// s5, which stay committed, as steps a late event drives do on a chain (the controller
+/// undoes what it knew of when it gave up): every workflow ends `inconsistent`, with
+/// four duplicate effects (s3, s4, s5 and s3's compensation run twice). Messages: start,
+/// two events, s2's event and progress, the re-sent event, s3's compensation, s3's,
+/// s4's and s5's events and progress twice (10), the second compensation of s3, s2's
+/// compensation and reply, `failed`, s3's two compensation replies: 23. The
+/// choreographies wait on nobody and complete.
 #[test]
 fn a_parallel_blocks_retries_and_give_up_under_a_policy() {
     let text = common::chain_scenario(
@@ -634,24 +646,65 @@ fn a_parallel_blocks_retries_and_give_up_under_a_policy() {
         "{text}"
     );
     let results = common::run_all(&common::parse(&text));
-    let labels: Vec<&str> = results.designs.iter().map(|d| d.label.as_str()).collect();
     assert_eq!(
-        labels,
-        [
-            "orchestrator",
-            "choreography",
-            "stamp-coupling",
-            "stateless"
-        ],
-        "the front controller's retries on a block are not simulated yet"
+        results.designs.len(),
+        5,
+        "every style runs a policy on a block"
     );
     let orchestrated = common::summary_of(&results, "orchestrator");
     assert_eq!((orchestrated.started, orchestrated.failed), (199, 199));
     assert_eq!(orchestrated.messages_per_workflow, Some(18.0));
     assert_eq!(orchestrated.inconsistent, 0);
+    let controlled = common::summary_of(&results, "front-controller");
+    assert_eq!((controlled.failed, controlled.inconsistent), (199, 199));
+    assert_eq!(controlled.messages_per_workflow, Some(23.0));
+    assert_eq!(controlled.duplicate_effects, 4 * 199);
     for label in ["choreography", "stamp-coupling", "stateless"] {
         let summary = common::summary_of(&results, label);
         assert_eq!(summary.completed, 199, "{label}");
+    }
+}
+
+/// A branch's first step is down for the whole run, with direct delivery and a
+/// `[policy]` (100 ms, one retry): every design gives up and rolls back what committed,
+/// async and sync, leaving nothing stuck or inconsistent. Sync choreographies, exactly:
+/// the fork's calls into both branches, s2's event to the join and its ack, the retry
+/// into s3, then the fork reports the branch it gave up on to the join; the join orders
+/// s2 undone, gathers its report and passes the rollback to s1, which tells the client
+/// `failed` (11 messages). Stamp coupling's join undoes s1 and s2 at once, each reporting
+/// to the client (11).
+#[test]
+fn a_branch_given_up_on_is_rolled_back_in_every_design() {
+    for communication in ["async", "sync"] {
+        let text = common::parallel_scenario(None).replace(
+            "seed = 3\n",
+            &format!("seed = 3\ncommunication = \"{communication}\"\n"),
+        ) + "\n[policy]\ntimeout = \"100ms\"\nretries = 1\nbackoff = \"10ms\"\n\n\
+               [[faults]]\ncrash = \"s3\"\nat = \"0s\"\nfor = \"1h\"\n";
+        let results = common::run_all(&common::parse(&text));
+        assert_eq!(results.designs.len(), 5, "{communication}");
+        for run in &results.runs {
+            let summary = &run.result.summary;
+            let context = format!("{communication} {}", run.design);
+            common::assert_conserved(summary, &context);
+            let choreographed = matches!(
+                run.design.coordination,
+                Coordination::Choreography | Coordination::Stateless | Coordination::StampCoupling
+            );
+            if communication == "async" && choreographed {
+                // Nobody waits in an async choreography: the join waits for ever.
+                assert_eq!(summary.stuck, 199, "{context}");
+                continue;
+            }
+            assert_eq!(
+                (summary.failed, summary.stuck, summary.inconsistent),
+                (199, 0, 0),
+                "{context}"
+            );
+            if communication == "sync" && choreographed {
+                assert_eq!(summary.messages_per_workflow, Some(11.0), "{context}");
+            }
+        }
     }
 }
 

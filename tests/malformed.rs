@@ -39,20 +39,6 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         "a parallel block cannot end the workflow: add the step that joins its branches (the client",
     ),
     (
-        "parallel-policy.toml",
-        4,
-        29,
-        "scenario.variants[1]",
-        "`front-controller` is a front controller: its timeouts and retries are not simulated yet on a workflow with parallel blocks",
-    ),
-    (
-        "parallel-sync.toml",
-        30,
-        9,
-        "workflow.steps",
-        "no design can run this workflow as the scenario is set: `choreography` communicates by blo",
-    ),
-    (
         "parallel-twice-in-a-row.toml",
         29,
         19,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{chain_scenario, parse, run_all, summary_of, with_workload};
+use common::{chain_scenario, parallel_scenario, parse, run_all, summary_of, with_workload};
 use sagasim::Coordination;
 
 const BASE: f64 = 1024.0;
@@ -278,16 +278,6 @@ fn an_alternative_without_p_takes_the_rest_and_one_override_moves_the_share() {
             && error.contains("expected the alternatives' probabilities p to sum to 1, got 1.4"),
         "{error}"
     );
-}
-
-/// s1, then a parallel block of two branches (s2; s3 → s4), joined by s5.
-fn parallel_scenario(fail_at: Option<usize>) -> String {
-    let text = chain_scenario(5, fail_at, "");
-    text.replacen(
-        "steps = [\"s1\", \"s2\", \"s3\", \"s4\", \"s5\"]",
-        "steps = [\"s1\", { parallel = [\"s2\", [\"s3\", \"s4\"]] }, \"s5\"]",
-        1,
-    )
 }
 
 /// Exact messages (and bytes) per workflow on a parallel block, in every design, on

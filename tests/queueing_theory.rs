@@ -108,15 +108,21 @@ fn tandem_network_mean_sojourn_is_the_sum_of_its_stations() {
 /// Fan-out and fan-in: k = 4 parallel branches of exponential steps (mean m = 10 ms),
 /// nothing else costing time, last the longest of four: E[max] = m·(1 + 1/2 + … + 1/k).
 /// The choreography's join and the orchestrator's collecting of replies must both add
-/// nothing to it.
+/// nothing to it, nor must a sync fork's worker, waiting on its four calls at once.
 #[test]
 fn a_fan_out_lasts_the_longest_of_its_branches() {
     let harmonic: f64 = (1..=4).map(|i| 1.0 / f64::from(i)).sum();
     let theory_ms = 10.0 * harmonic;
     assert_matches_theory("tests/scenarios/fan-out4.toml", theory_ms);
-    assert_matches_theory_with(
-        "tests/scenarios/fan-out4.toml",
-        &["scenario.variants=[\"orchestrator\"]"],
-        theory_ms,
-    );
+    for communication in ["async", "sync"] {
+        let communication = format!("scenario.communication={communication}");
+        for variant in ["orchestrator", "choreography"] {
+            let variants = format!("scenario.variants=[\"{variant}\"]");
+            assert_matches_theory_with(
+                "tests/scenarios/fan-out4.toml",
+                &[&variants, &communication],
+                theory_ms,
+            );
+        }
+    }
 }

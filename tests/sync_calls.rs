@@ -138,6 +138,72 @@ fn sync_message_counts_match_each_designs_call_table() {
     }
 }
 
+/// Sync on `s1 → [s2 ‖ s3 → s4] → s5` (1 ms steps), exact. A fork waits on its calls into
+/// every branch at once (one job, several calls, answered one at a time as they come);
+/// each branch's last step sends its event to the join one-way (the join outlives any
+/// one caller, as an aggregator keyed by the workflow does), so a branch's calls return
+/// once it has reached the join. Counts are the async ones (`tests/message_counts.rs`)
+/// plus one ack for every call whose callee returned without an answer of its own:
+/// - orchestrator: replies answer its calls, no acks: 12, 4, 12, 12, 16, 20;
+/// - choreography, stateless: acks for s1 ⇒ s2, s1 ⇒ s3 and s3 ⇒ s4 (3 on success);
+///   a branch's failure is reported to the join one-way, and its calls are acked; s4
+///   failing answers s3 with the order to undo (no ack for s3 ⇒ s4);
+/// - front controller: the choreography's acks; failures and progress go one-way to S1,
+///   which follows progress, not its calls' return, with blocks;
+/// - stamp coupling: the choreography's acks (s4 failing reports to the join, so s3 ⇒ s4
+///   is acked); acks weigh the base size, so the stamps' steps are the async ones.
+#[test]
+fn sync_parallel_blocks_match_their_oracles_in_every_design() {
+    // (failing step, orchestrator, choreography and stateless, front controller, stamp
+    //  coupling, the stamps' steps summed over its messages)
+    let cases: [(Option<usize>, usize, usize, usize, usize, usize); 6] = [
+        (None, 12, 10, 14, 10, 14),
+        (Some(1), 4, 2, 2, 2, 0),
+        (Some(2), 12, 14, 16, 15, 26),
+        (Some(3), 12, 11, 11, 11, 13),
+        (Some(4), 16, 13, 16, 15, 26),
+        (Some(5), 20, 16, 20, 17, 41),
+    ];
+    for (fail_at, orchestrated, choreographed, controlled, stamped, stamps) in cases {
+        let text = common::parallel_scenario(fail_at)
+            .replace("seed = 3\n", "seed = 3\ncommunication = \"sync\"\n");
+        let results = run_all(&parse(&text));
+        assert_eq!(results.designs.len(), 5, "every style runs sync blocks");
+        for (coordination, expected) in [
+            (Coordination::Orchestrator, orchestrated),
+            (Coordination::Choreography, choreographed),
+            (Coordination::Stateless, choreographed),
+            (Coordination::FrontController, controlled),
+            (Coordination::StampCoupling, stamped),
+        ] {
+            let summary = summary_of(&results, coordination);
+            let context = format!("sync {coordination}, failure at s{fail_at:?}");
+            let ended = if fail_at.is_some() {
+                (0, 199)
+            } else {
+                (199, 0)
+            };
+            assert_eq!((summary.completed, summary.compensated), ended, "{context}");
+            assert_eq!((summary.stuck, summary.inconsistent), (0, 0), "{context}");
+            assert_eq!(
+                summary.messages_per_workflow,
+                Some(expected as f64),
+                "{context}"
+            );
+            let stamp_bytes = if coordination == Coordination::StampCoupling {
+                stamps as f64 * 2048.0
+            } else {
+                0.0
+            };
+            assert_eq!(
+                summary.bytes_per_workflow,
+                Some(expected as f64 * 1024.0 + stamp_bytes),
+                "{context}"
+            );
+        }
+    }
+}
+
 /// The second of two participants is down for good under direct delivery: calls into it
 /// are lost. With a `[policy]` every sync design's caller times out, retries, gives up and
 /// rolls back, so no workflow is stuck or left inconsistent.

@@ -220,13 +220,7 @@ fn check_scenario(base: &Scenario, file: &Path, request: &Request) -> Result<(),
         .iter()
         .find_map(|d| Some((d, cannot_run(d, &base.system)?)))
     {
-        let hint = if design.communication == sagasim::designs::Communication::Sync
-            && reason.contains("blocking calls")
-        {
-            "--only communication=async"
-        } else {
-            "--only coordination=orchestrator,choreography,stamp-coupling,stateless"
-        };
+        let hint = "--only coordination=orchestrator,choreography,stamp-coupling,stateless";
         return Err(CliError::Input(format!(
             "{}: `{}` {reason}; search without it with {hint}",
             file.display(),

@@ -34,8 +34,8 @@ impl Rules for Choreography {
         chain_handled(cx, message, result);
     }
 
-    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
-        chain_call_failed(cx, request);
+    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message, abandoned: u64) {
+        chain_call_failed(cx, request, abandoned);
     }
 }
 
@@ -65,8 +65,15 @@ pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: Work
     let step = message.step;
     let here = message.dst;
     match (message.kind, result) {
-        // At a join, every branch has reported and one failed.
-        (MessageKind::Failure, _) => roll_back_block(cx, workflow, here, step, 0),
+        // At a join, every branch has reported and one failed (or was given up on).
+        (MessageKind::Failure, _) => {
+            let flag = if cx.join_gave_up(workflow) {
+                ROLLBACK_GAVE_UP
+            } else {
+                0
+            };
+            roll_back_block(cx, workflow, here, step, flag)
+        }
         // At a join, every completed branch is undone.
         (MessageKind::CompensationReply, _) => {
             pass_back_before_block(cx, workflow, here, step, message.payload)
@@ -167,7 +174,14 @@ fn pass_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, step
         } else {
             MessageKind::Failure
         };
-        cx.send(workflow, from, service, kind, join, tail);
+        cx.send(
+            workflow,
+            from,
+            service,
+            kind,
+            join,
+            tail | (flag & ROLLBACK_GAVE_UP),
+        );
         return;
     }
     match stage.checked_sub(1) {
@@ -239,7 +253,11 @@ fn compensate(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, from: ComponentId, ste
 /// Sync: a service's call to the next one timed out for good. Its own step committed, so
 /// it undoes it (on the same worker) and passes the rollback back along the chain; the
 /// steps after it, if the call did reach them, stay committed (nobody knows of them).
-pub(super) fn chain_call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
+pub(super) fn chain_call_failed(cx: &mut Cx<'_, '_>, request: &Message, abandoned: u64) {
+    if abandoned != 0 {
+        report_abandoned_branches(cx, request, abandoned);
+        return;
+    }
     let here = request.dst;
     cx.local(
         request.workflow,
@@ -248,4 +266,28 @@ pub(super) fn chain_call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
         request.step,
         ROLLBACK_GAVE_UP,
     );
+}
+
+/// Sync: a fork's calls into the branches of `abandoned` (their first steps) ran out of
+/// retries. Whether they ran is unknown; the fork reports each to the join as failed, on
+/// its behalf, so that the join rolls the block back as after a branch's own failure
+/// (ending `failed`). A branch that did reach the join is not rolled back for it.
+pub(super) fn report_abandoned_branches(cx: &mut Cx<'_, '_>, request: &Message, abandoned: u64) {
+    let workflow = request.workflow;
+    let path = cx.path(workflow);
+    for &head in path.steps() {
+        if abandoned & (1u64 << head) != 0 {
+            let join = path.join_after(head);
+            let service = cx.at_step(join);
+            let payload = u32::from(path.tail_of(head)) | u32::from(head) << 8 | ROLLBACK_GAVE_UP;
+            cx.send(
+                workflow,
+                request.dst,
+                service,
+                MessageKind::Failure,
+                join,
+                payload,
+            );
+        }
+    }
 }

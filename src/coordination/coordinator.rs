@@ -89,6 +89,12 @@ impl Cx<'_, '_> {
             .send_awaited_in_block(self.queue, workflow, from, Request { kind, dst, step });
     }
 
+    /// The front controller waits for `step`'s progress among a parallel workflow's
+    /// steps under way (only with a `[policy]`: nothing else needs the wait).
+    pub fn expect_in_block(&mut self, workflow: WorkflowRef, step: u8) {
+        self.world.expect_in_block(self.queue, workflow, step);
+    }
+
     /// Whether the reply of a parallel block's request for `step` is awaited (the wait
     /// for it then ends).
     pub fn take_awaited(&mut self, workflow: WorkflowRef, step: u8) -> bool {
@@ -151,7 +157,11 @@ impl Cx<'_, '_> {
 /// the rollback ended. A coordinator that is also a participant (the front controller's
 /// first service) undoes its own step itself.
 pub(super) fn roll_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId, undo: u64) {
-    cx.world.workflow(workflow).coordinator.undo = undo;
+    let state = &mut cx.world.workflow(workflow).coordinator;
+    state.undo = undo;
+    state.rolling_back = true;
+    // The rollback's own requests are awaited from now on, not a block's.
+    state.awaiting = 0;
     compensate_next(cx, workflow, at);
 }
 

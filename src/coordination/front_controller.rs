@@ -78,6 +78,7 @@ impl Rules for FrontController {
                     // Parallel blocks: the events fan out and join as in a choreography;
                     // the controller follows the progress (no single awaited event).
                     forward(cx, workflow, here, 0);
+                    expect_next_steps(cx, workflow);
                     return;
                 }
                 match cx.next_step(workflow, 0) {
@@ -104,7 +105,10 @@ impl Rules for FrontController {
                 report_failure(cx, message, step, message.payload)
             }
             (MessageKind::Progress, _) if parallel => parallel_progress(cx, workflow, here, step),
-            (MessageKind::Failure, _) if parallel => parallel_failure(cx, workflow, here, step),
+            (MessageKind::Failure, _) if parallel => {
+                let gave_up = message.payload & ROLLBACK_GAVE_UP != 0;
+                parallel_failure(cx, workflow, here, step, gave_up)
+            }
             (MessageKind::Progress, _) => {
                 let done = cx.steps_through(workflow, step);
                 cx.learn_step(workflow, step);
@@ -183,7 +187,23 @@ impl Rules for FrontController {
     /// Sync: a participant's call to the next service timed out for good: it reports the
     /// step it called back up the chain, and the controller rolls the workflow back
     /// (`failed`).
-    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
+    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message, abandoned: u64) {
+        let workflow = request.workflow;
+        let here = request.dst;
+        if abandoned != 0 {
+            // A fork gave up on branches: each counts as failed, given up on. The
+            // controller, when it is the fork, knows it at once.
+            for &head in cx.path(workflow).steps() {
+                if abandoned & (1u64 << head) != 0 {
+                    if here == cx.first_service() {
+                        parallel_failure(cx, workflow, here, head, true);
+                    } else {
+                        report_failure(cx, request, head, ROLLBACK_GAVE_UP);
+                    }
+                }
+            }
+            return;
+        }
         let called = cx
             .next_step(request.workflow, request.step)
             .expect("a participant that called has a next step");
@@ -200,11 +220,34 @@ impl Rules for FrontController {
 /// progress; the last step's ends the workflow, and during a rollback it may settle the
 /// block the controller waits on.
 fn parallel_progress(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: ComponentId, step: u8) {
+    cx.take_awaited(workflow, step);
     cx.learn_step(workflow, step);
     if cx.is_compensating(workflow) {
         settle_block(cx, workflow, here, step);
     } else if cx.path(workflow).last() == Some(step) && cx.is_active(workflow) {
         cx.send_to_client(workflow, here, MessageKind::Done, step, 0);
+    } else {
+        expect_next_steps(cx, workflow);
+    }
+}
+
+/// With a `[policy]` on a parallel workflow: the controller waits for the progress of
+/// every step that can run next (each step not known done whose predecessors are), with
+/// one timer for them all; on a timeout it re-sends their events, and when retries run
+/// out it undoes what it knows committed and the steps it waited on (they may have run),
+/// ending `failed`.
+fn expect_next_steps(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
+    if !cx.has_policy() {
+        return;
+    }
+    let known = cx.known_mask(workflow);
+    let awaiting = cx.awaiting(workflow);
+    let path = cx.path(workflow);
+    for &step in path.steps() {
+        let bit = 1u64 << step;
+        if (known | awaiting) & bit == 0 && path.done_with(step) & !bit & !known == 0 {
+            cx.expect_in_block(workflow, step);
+        }
     }
 }
 
@@ -212,11 +255,18 @@ fn parallel_progress(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: Component
 /// block, the other branches run on (nobody can stop a choreography): the controller
 /// waits until each has reached its last step or failed, then undoes everything it knows
 /// committed, one step at a time, latest first. After the block, it undoes at once.
-fn parallel_failure(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: ComponentId, step: u8) {
+fn parallel_failure(
+    cx: &mut Cx<'_, '_>,
+    workflow: WorkflowRef,
+    here: ComponentId,
+    step: u8,
+    gave_up: bool,
+) {
     let path = cx.path(workflow);
     let before = path.done_with(step) & !(1u64 << step);
+    cx.take_awaited(workflow, step);
     cx.learn_mask(workflow, before);
-    cx.start_compensating(workflow, false);
+    cx.start_compensating(workflow, gave_up);
     if path.in_parallel(step) {
         cx.mark_branch_failed(workflow, path.tail_of(step));
         settle_block(cx, workflow, here, step);
@@ -244,13 +294,15 @@ fn settle_block(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: ComponentId, s
 }
 
 /// A step failed (or a call from its service gave up on the next): tell the controller.
-/// Async: one notification straight to it. Sync: the answer to this service's caller,
-/// passed back up the chain of calls to the controller's held worker; a notification
-/// could be overtaken by the chain's acks and look like success.
+/// Async: one notification straight to it. Sync, on a chain: the answer to this
+/// service's caller, passed back up the chain of calls to the controller's held worker;
+/// a notification could be overtaken by the chain's acks and look like success. With
+/// parallel blocks the controller follows progress, not the chain's return, so a
+/// notification straight to it is safe there too.
 fn report_failure(cx: &mut Cx<'_, '_>, handled: &Message, failed_step: u8, flag: u32) {
     let here = handled.dst;
     let workflow = handled.workflow;
-    if cx.is_sync() {
+    if cx.is_sync() && !cx.path(workflow).has_parallel() {
         let own = cx
             .step_on_path(workflow, here)
             .expect("a participant performs a step of the path");

@@ -55,9 +55,10 @@ pub trait Rules {
     fn acked(_cx: &mut Cx<'_, '_>, _ack: &Message) {}
 
     /// Sync: a participant's blocking call, made while handling `request`, timed out with
-    /// its retries exhausted; the participant's worker acts on it now. By default it just
-    /// returns (its caller gets an ack).
-    fn call_failed(_cx: &mut Cx<'_, '_>, _request: &Message) {}
+    /// its retries exhausted; the participant's worker acts on it now. `abandoned`: a
+    /// fan-out's callee steps (a parallel block's first steps) that never answered, 0 for
+    /// a single call. By default it just returns (its caller gets an ack).
+    fn call_failed(_cx: &mut Cx<'_, '_>, _request: &Message, _abandoned: u64) {}
 
     /// Bytes on the wire, where a style's messages weigh more than the base size (stamp
     /// coupling); `None`: every message weighs `[messages] base`.
@@ -206,6 +207,11 @@ impl<'w, 's> Cx<'w, 's> {
             .send(self.queue, workflow, src, dst, kind, step, payload, mode);
     }
 
+    /// Whether waits time out and retry (`[policy]`).
+    pub fn has_policy(&self) -> bool {
+        self.world.spec().failures.policy.is_some()
+    }
+
     /// Whether callers block on their calls (sync communication).
     pub fn is_sync(&self) -> bool {
         self.world.spec().failures.communication == Communication::Sync
@@ -264,6 +270,12 @@ impl<'w, 's> Cx<'w, 's> {
     /// The branches (by their last steps) whose failure reached a join.
     pub fn join_failed(&mut self, workflow: WorkflowRef) -> u64 {
         self.world.workflow(workflow).joins().failed
+    }
+
+    /// Whether a join heard that a fork gave up on one of its branches (the rollback then
+    /// ends `failed`).
+    pub fn join_gave_up(&mut self, workflow: WorkflowRef) -> bool {
+        self.world.workflow(workflow).joins().gave_up != 0
     }
 
     /// Whether `step`'s service has completed its step for this workflow (its own records).

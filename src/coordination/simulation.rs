@@ -86,7 +86,7 @@ impl<V: Rules> Process for Simulation<'_, V> {
                 call,
                 retry,
             } => {
-                if let CallTimeoutOutcome::Exhausted { request } = self
+                if let CallTimeoutOutcome::Exhausted { request, abandoned } = self
                     .world
                     .call_timeout(now, workflow, at, call, retry, queue)
                 {
@@ -96,6 +96,7 @@ impl<V: Rules> Process for Simulation<'_, V> {
                             queue,
                         },
                         &request,
+                        abandoned,
                     );
                     self.world.after_resumed(now, queue);
                 }

@@ -18,7 +18,7 @@ use crate::model::{
     ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef,
 };
 
-use super::choreography::{forward, start_chain};
+use super::choreography::{forward, report_abandoned_branches, start_chain};
 use super::{Coordinator, Cx, Rules};
 
 pub struct StampCoupling;
@@ -47,7 +47,12 @@ impl Rules for StampCoupling {
             // failed. The stamps it gathered list what committed: undo it all at once.
             (MessageKind::Failure, _) => {
                 let committed = cx.join_known(workflow);
-                compensate_all(cx, workflow, here, committed, 0);
+                let flag = if cx.join_gave_up(workflow) {
+                    ROLLBACK_GAVE_UP
+                } else {
+                    0
+                };
+                compensate_all(cx, workflow, here, committed, flag);
             }
             (_, WorkResult::Committed) if path.has_parallel() => forward(cx, workflow, here, step),
             (_, WorkResult::Committed) => match cx.next_step(workflow, step) {
@@ -88,7 +93,13 @@ impl Rules for StampCoupling {
     /// Sync: the call to the next service timed out for good. The stamp says the path's
     /// steps up to this one committed (this one included): undo them all at once, ending
     /// `failed`.
-    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
+    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message, abandoned: u64) {
+        if abandoned != 0 {
+            // A fork gave up on branches: the join, told on their behalf, gathers the
+            // stamps and undoes what committed.
+            report_abandoned_branches(cx, request, abandoned);
+            return;
+        }
         let step = request.step;
         let here = request.dst;
         let committed = cx.path(request.workflow).done_with(step);

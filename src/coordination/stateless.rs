@@ -36,7 +36,7 @@ impl Rules for Stateless {
         }
     }
 
-    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message) {
-        chain_call_failed(cx, request);
+    fn call_failed(cx: &mut Cx<'_, '_>, request: &Message, abandoned: u64) {
+        chain_call_failed(cx, request, abandoned);
     }
 }

@@ -46,6 +46,23 @@ pub struct HeldWorker {
     /// Retries of `call` made so far.
     pub attempt: u32,
     pub state: HoldState,
+    /// A fan-out: the steps whose answers the job still awaits, all its calls made under
+    /// one id (each answer names its callee's step, so a repeat is told apart). 0: one
+    /// call, which any answer to its id ends.
+    pub awaiting: u64,
+    /// Whether the job is a fan-out (it stays one once every answer is in).
+    pub fan_out: bool,
+}
+
+/// What became of an answer reaching a held job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// The waiting worker continues with it now.
+    Continue,
+    /// The worker is busy with an earlier answer of its fan-out: this one waits for it.
+    Queued,
+    /// Nobody waits for it (timed out, crashed, or a repeat).
+    Dropped,
 }
 
 #[derive(Debug)]
@@ -68,6 +85,8 @@ pub struct Station {
     pub parked: VecDeque<Message>,
     /// Workers held by blocking calls, by call id.
     held: BTreeMap<u32, HeldWorker>,
+    /// Answers of a fan-out that arrived while its worker handled an earlier one, in order.
+    fan_in: VecDeque<Message>,
     /// Calls made with no worker held (a coordinator resuming after a restart): their
     /// answers queue in the inbox.
     unheld_calls: BTreeSet<u32>,
@@ -108,6 +127,7 @@ impl Station {
             running: crashable.then(BTreeMap::new),
             parked: VecDeque::new(),
             held: BTreeMap::new(),
+            fan_in: VecDeque::new(),
             unheld_calls: BTreeSet::new(),
             next_call: 0,
             blocked: 0,
@@ -255,17 +275,41 @@ impl Station {
         Some(held)
     }
 
-    /// The answer to call `id` arrived: the waiting worker continues with it. `false` if
-    /// no worker waits for it any more (timed out, crashed, or a duplicate answer).
-    pub fn continue_held(&mut self, now: SimTime, id: u32) -> bool {
-        match self.held.get_mut(&id) {
-            Some(held) if held.state == HoldState::Waiting => {
-                held.state = HoldState::Continuing;
-                self.set_blocked(now, self.blocked - 1);
-                true
+    /// The answer to call `id`, from the callee of `step`, arrived: the waiting worker
+    /// continues with it, or (a fan-out whose worker is busy) it waits for the worker.
+    pub fn continue_held(&mut self, now: SimTime, id: u32, step: u8) -> Answered {
+        let Some(held) = self.held.get_mut(&id) else {
+            return Answered::Dropped;
+        };
+        if held.awaiting != 0 {
+            let bit = 1u64 << step;
+            if held.awaiting & bit == 0 || held.state == HoldState::Sleeping {
+                return Answered::Dropped;
             }
-            _ => false,
+            held.awaiting &= !bit;
+            if held.state == HoldState::Continuing {
+                return Answered::Queued;
+            }
+        } else if held.state != HoldState::Waiting {
+            return Answered::Dropped;
         }
+        held.state = HoldState::Continuing;
+        self.set_blocked(now, self.blocked - 1);
+        Answered::Continue
+    }
+
+    /// Keep an answer of fan-out `id` until its worker is done with the one before.
+    pub fn queue_fan_in(&mut self, answer: Message) {
+        self.fan_in.push_back(answer);
+    }
+
+    /// The next answer of fan-out `id` that waited for its worker, if any.
+    pub fn next_fan_in(&mut self, id: u32) -> Option<Message> {
+        let position = self
+            .fan_in
+            .iter()
+            .position(|answer| answer.answered_call() == Some(id))?;
+        self.fan_in.remove(position)
     }
 
     /// Call `id` timed out: its worker stops waiting for it (a late answer is dropped) and
@@ -297,6 +341,8 @@ impl Station {
             .as_mut()
             .map(|r| std::mem::take(r).into_values().collect())
             .unwrap_or_default();
+        // A fan-out's answers that waited for its worker find nobody after the restart.
+        lost.extend(self.fan_in.drain(..));
         lost.extend(self.inbox.drain(..).map(|(_, message)| message));
         (lost, held)
     }

@@ -136,6 +136,9 @@ pub struct JoinState {
     /// What the join has learnt committed from the branches' messages (stamp coupling
     /// merges their stamps).
     pub known: u64,
+    /// Branches given up on (sync: their fork's call ran out of retries): the rollback
+    /// then ends `failed`.
+    pub gave_up: u64,
 }
 
 #[derive(Debug, Clone)]

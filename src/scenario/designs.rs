@@ -120,28 +120,12 @@ fn style(
 
 /// Why a design cannot run `system`, if it cannot: an orchestrated style without an
 /// `[orchestrator]`; a front controller (the first service holds the state) on a workflow
-/// that starts with a choice (there is no one first service); parallel blocks under the
-/// front controller, stamp coupling or sync communication (not simulated yet).
+/// that starts with a choice (there is no one first service).
 pub fn cannot_run(design: &Design, system: &SystemSpec) -> Option<String> {
     let coordination = design.coordination;
     if coordination.uses_orchestrator() && system.orchestrator.is_none() {
         return Some(
             "is orchestrated: it needs an [orchestrator] section (workers, work, journal)"
-                .to_string(),
-        );
-    }
-    if system.workflow.has_parallel() && design.communication == Communication::Sync {
-        return Some(
-            "communicates by blocking calls: parallel blocks are not simulated yet with sync communication (run it async)"
-                .to_string(),
-        );
-    }
-    if system.workflow.has_parallel()
-        && system.failures.policy.is_some()
-        && coordination == Coordination::FrontController
-    {
-        return Some(
-            "is a front controller: its timeouts and retries are not simulated yet on a workflow with parallel blocks (leave [policy] out, or run another design)"
                 .to_string(),
         );
     }

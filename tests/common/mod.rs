@@ -31,6 +31,17 @@ pub fn chain_scenario(steps: usize, fail_at: Option<usize>, extra: &str) -> Stri
     text
 }
 
+/// s1, then a parallel block of two branches (s2; s3 → s4), joined by s5: a
+/// `chain_scenario` of five steps otherwise.
+pub fn parallel_scenario(fail_at: Option<usize>) -> String {
+    let text = chain_scenario(5, fail_at, "");
+    text.replacen(
+        "steps = [\"s1\", \"s2\", \"s3\", \"s4\", \"s5\"]",
+        "steps = [\"s1\", { parallel = [\"s2\", [\"s3\", \"s4\"]] }, \"s5\"]",
+        1,
+    )
+}
+
 /// Add a line to the `[workload]` table of a `chain_scenario`.
 pub fn with_workload(text: &str, line: &str) -> String {
     text.replacen("[workload]\n", &format!("[workload]\n{line}\n"), 1)

@@ -6,7 +6,7 @@ use crate::engine::{EventQueue, SimTime, StreamPurpose};
 use crate::metrics::MessageCategory;
 
 use super::super::message::{Message, MessageKind};
-use super::super::station::{HeldWorker, HoldState};
+use super::super::station::{Answered, HeldWorker, HoldState};
 use super::super::system::ComponentId;
 use super::super::workflow::WorkflowRef;
 use super::{Event, Handling, SendMode, World};
@@ -17,8 +17,9 @@ pub enum CallTimeoutOutcome {
     /// Stale timer, or a retry is scheduled or sent.
     Nothing,
     /// Retries are exhausted: the held worker is resumed for the variant to treat the call
-    /// as failed (then `after_resumed`).
-    Exhausted { request: Message },
+    /// as failed (then `after_resumed`). `abandoned`: a fan-out's callee steps whose
+    /// answers never came (0 for a single call).
+    Exhausted { request: Message, abandoned: u64 },
 }
 
 impl World<'_> {
@@ -34,6 +35,9 @@ impl World<'_> {
             coordinator_call: false,
             attempt: 0,
             local: None,
+            fan_out: 0,
+            awaiting: 0,
+            fan_out_call: None,
         };
         match message.answered_call() {
             Some(id) => {
@@ -44,6 +48,11 @@ impl World<'_> {
                     request: held.request,
                     answered: held.answered,
                     continuation: true,
+                    // A fan-out's wait goes on across its answers; a new call counts anew.
+                    attempt: if held.fan_out { held.attempt } else { 0 },
+                    fan_out: if held.fan_out { id } else { 0 },
+                    awaiting: held.awaiting,
+                    fan_out_call: held.fan_out.then_some(held.call),
                     ..fresh
                 }
             }
@@ -69,6 +78,9 @@ impl World<'_> {
             coordinator_call: false,
             attempt: held.attempt,
             local: None,
+            fan_out: 0,
+            awaiting: 0,
+            fan_out_call: None,
         });
         Some(held)
     }
@@ -116,25 +128,46 @@ impl World<'_> {
             call,
             attempt: handling.attempt,
             state,
+            awaiting: handling.awaiting,
+            fan_out: handling.fan_out != 0,
         };
-        if let Some((call, id)) = handling.call {
+        if handling.fan_out != 0 {
+            // A fan-out: the worker handles its answers one at a time, as they come, and
+            // is done when none is awaited.
+            let id = handling.fan_out;
+            let call = handling
+                .call
+                .map(|(call, _)| call)
+                .or(handling.fan_out_call)
+                .expect("a fan-out made a call");
+            let station = &mut self.stations[at.index()];
+            if let Some(mut local) = handling.local {
+                station.hold(now, id, held(call, HoldState::Continuing));
+                local.mark_answer(id);
+                station.start_job(local);
+                self.start_work(now, local, queue);
+                return;
+            }
+            if let Some(answer) = station.next_fan_in(id) {
+                station.hold(now, id, held(call, HoldState::Continuing));
+                station.start_job(answer);
+                self.start_work(now, answer, queue);
+                return;
+            }
+            if handling.awaiting != 0 {
+                station.hold(now, id, held(call, HoldState::Waiting));
+                if handling.call.is_some() && !handling.coordinator_call {
+                    self.time_call(call.workflow, at, id, queue);
+                }
+                return;
+            }
+        } else if let Some((call, id)) = handling.call {
             assert!(handling.local.is_none(), "a call and a local task at once");
             self.stations[at.index()].hold(now, id, held(call, HoldState::Waiting));
-            if !handling.coordinator_call
-                && let Some(policy) = self.spec.failures.policy
-            {
-                self.workflows.get_mut(call.workflow).outstanding += 1;
-                let workflow = call.workflow;
-                queue.schedule_in(
-                    policy.timeout,
-                    Event::CallTimeout {
-                        workflow,
-                        at,
-                        call: id,
-                        retry: false,
-                    },
-                );
+            if !handling.coordinator_call {
+                self.time_call(call.workflow, at, id, queue);
             }
+            return;
         } else if let Some(mut local) = handling.local {
             let station = &mut self.stations[at.index()];
             let id = station.fresh_call_id();
@@ -142,10 +175,32 @@ impl World<'_> {
             local.mark_answer(id);
             station.start_job(local);
             self.start_work(now, local, queue);
-        } else {
-            self.answer_caller(&handling.request, handling.answered, queue);
-            self.free_worker(now, at, queue);
-            self.drop_reference(handling.request.workflow);
+            return;
+        }
+        self.answer_caller(&handling.request, handling.answered, queue);
+        self.free_worker(now, at, queue);
+        self.drop_reference(handling.request.workflow);
+    }
+
+    /// A participant's call (or fan-out) `id` at `at` waits under `[policy]`'s timeout.
+    fn time_call(
+        &mut self,
+        workflow: WorkflowRef,
+        at: ComponentId,
+        id: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if let Some(policy) = self.spec.failures.policy {
+            self.workflows.get_mut(workflow).outstanding += 1;
+            queue.schedule_in(
+                policy.timeout,
+                Event::CallTimeout {
+                    workflow,
+                    at,
+                    call: id,
+                    retry: false,
+                },
+            );
         }
     }
 
@@ -182,11 +237,19 @@ impl World<'_> {
                 }
             }
             SendMode::Call | SendMode::CoordinatorCall => {
-                assert!(
-                    handling.call.is_none(),
-                    "a worker makes one blocking call at a time"
-                );
-                let id = self.stations[handling.at.index()].fresh_call_id();
+                let bit = 1u64 << message.step;
+                let id = if handling.fan_out != 0 {
+                    handling.awaiting |= bit;
+                    handling.fan_out
+                } else if let Some((first, id)) = handling.call {
+                    // A second call from the same job: a fan-out (a thread waiting on
+                    // several futures), every call under the first one's id.
+                    handling.fan_out = id;
+                    handling.awaiting = 1u64 << first.step | bit;
+                    id
+                } else {
+                    self.stations[handling.at.index()].fresh_call_id()
+                };
                 message.mark_call(id);
                 handling.call = Some((*message, id));
                 handling.coordinator_call = mode == SendMode::CoordinatorCall;
@@ -244,9 +307,12 @@ impl World<'_> {
         queue: &mut EventQueue<Event>,
     ) {
         let station = &mut self.stations[message.dst.index()];
-        if station.continue_held(now, id) {
+        let answered = station.continue_held(now, id, message.step);
+        if answered == Answered::Continue {
             station.start_job(message);
             self.start_work(now, message, queue);
+        } else if answered == Answered::Queued {
+            station.queue_fan_in(message);
         } else if station.take_unheld_answer(id) {
             let mut answer = message;
             answer.hold = 0;
@@ -276,7 +342,7 @@ impl World<'_> {
         let outcome = if retry {
             if let Some(held) = self.resume_held(now, at, id) {
                 self.trace_wait(now, workflow, at, true);
-                self.retry_call(held.call, queue);
+                self.retry_call(held.call, held.awaiting, queue);
                 self.after_resumed(now, queue);
             }
             CallTimeoutOutcome::Nothing
@@ -286,13 +352,17 @@ impl World<'_> {
                     state: HoldState::Waiting,
                     attempt,
                     request,
+                    awaiting,
                     ..
                 }) => {
                     let attempt = attempt + 1;
                     self.trace_wait(now, workflow, at, false);
                     if attempt > policy.retries {
                         self.resume_held(now, at, id);
-                        CallTimeoutOutcome::Exhausted { request }
+                        CallTimeoutOutcome::Exhausted {
+                            request,
+                            abandoned: awaiting,
+                        }
                     } else {
                         let station = &mut self.stations[at.index()];
                         let sleeping = station.sleep_held(now, id).expect("it was waiting");
@@ -316,6 +386,16 @@ impl World<'_> {
                         CallTimeoutOutcome::Nothing
                     }
                 }
+                Some(HeldWorker {
+                    state: HoldState::Continuing,
+                    fan_out: true,
+                    ..
+                }) => {
+                    // A fan-out's worker is busy with one of its answers: the wait for the
+                    // others is checked again a timeout later.
+                    self.time_call(workflow, at, id, queue);
+                    CallTimeoutOutcome::Nothing
+                }
                 _ => CallTimeoutOutcome::Nothing,
             }
         };
@@ -323,24 +403,48 @@ impl World<'_> {
         outcome
     }
 
-    /// The resumed worker calls again: the same request, as a new message.
-    fn retry_call(&mut self, call: Message, queue: &mut EventQueue<Event>) {
+    /// The resumed worker calls again: the same request, as a new message; a fan-out
+    /// calls every step still awaited (`awaiting`) again, at once.
+    fn retry_call(&mut self, call: Message, awaiting: u64, queue: &mut EventQueue<Event>) {
         if let Some(handling) = &mut self.handling {
             handling.attempt += 1;
         }
         let measured = self.workflows.get(call.workflow).measured;
-        self.metrics.retry(measured);
+        let mut steps = if awaiting == 0 {
+            1u64 << call.step
+        } else {
+            awaiting
+        };
         self.resending = true;
-        self.send(
-            queue,
-            call.workflow,
-            call.src,
-            call.dst,
-            call.kind,
-            call.step,
-            call.payload,
-            SendMode::Call,
-        );
+        while steps != 0 {
+            let step = steps.trailing_zeros() as u8;
+            steps &= steps - 1;
+            self.metrics.retry(measured);
+            let dst = if awaiting == 0 {
+                call.dst
+            } else {
+                self.spec.step_component(usize::from(step))
+            };
+            self.send(
+                queue,
+                call.workflow,
+                call.src,
+                dst,
+                call.kind,
+                step,
+                call.payload,
+                SendMode::Call,
+            );
+            // A fan-out calls again as a fan-out, even into one branch left.
+            if awaiting != 0
+                && let Some(handling) = &mut self.handling
+                && handling.fan_out == 0
+                && let Some((first, id)) = handling.call
+            {
+                handling.fan_out = id;
+                handling.awaiting = 1u64 << first.step;
+            }
+        }
         self.resending = false;
     }
 }

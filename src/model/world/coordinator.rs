@@ -4,6 +4,7 @@
 use crate::engine::{EventQueue, SimTime, StreamPurpose};
 
 use super::super::message::{Message, MessageKind};
+use super::super::station::HoldState;
 use super::super::system::ComponentId;
 use super::super::workflow::{Request, WorkflowRef};
 use super::{Event, SendMode, World};
@@ -64,10 +65,12 @@ impl World<'_> {
         from: ComponentId,
         request: Request,
     ) {
-        self.send_request(queue, workflow, from, request);
+        let sent = self.send_request(queue, workflow, from, request);
         if let Some(coordinator) = self.config.coordinator {
             self.complexity.waits(coordinator, &request);
         }
+        // Sync: the block's calls are one fan-out, under one id.
+        self.workflows.get_mut(workflow).coordinator_hold = sent.call_id().unwrap_or(0);
         let state = &mut self.workflows.get_mut(workflow).coordinator;
         state.awaiting |= 1u64 << request.step;
         // One timer for the block: `timeout` after its latest command, it re-sends every
@@ -80,8 +83,38 @@ impl World<'_> {
         }
     }
 
-    /// Re-send every command of a parallel block still awaited (after a timeout's backoff,
-    /// or a journaled restart).
+    /// The front controller waits for the progress of `step`, one of the steps a parallel
+    /// workflow goes on with (with a `[policy]`: one timer for all of them, restarted
+    /// when the wait grows).
+    pub fn expect_in_block(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        workflow: WorkflowRef,
+        step: u8,
+    ) {
+        let Some(policy) = self.spec.failures.policy else {
+            return;
+        };
+        if let Some(coordinator) = self.config.coordinator {
+            let request = Request {
+                kind: MessageKind::Event,
+                dst: self.spec.step_component(usize::from(step)),
+                step,
+            };
+            self.complexity.waits(coordinator, &request);
+        }
+        let state = &mut self.workflows.get_mut(workflow).coordinator;
+        state.awaiting |= 1u64 << step;
+        state.token = state.token.wrapping_add(1);
+        let token = state.token;
+        self.workflows.get_mut(workflow).outstanding += 1;
+        queue.schedule_in(policy.timeout, Event::ReplyTimeout { workflow, token });
+    }
+
+    /// Re-send the request of every step of a parallel block still awaited (after a
+    /// timeout's backoff, or a journaled restart): the orchestrator's commands; the front
+    /// controller's events, one-way, as a chain's first event would go (to a join, one
+    /// per branch, standing in for whichever branch's event was lost).
     fn reissue_block(&mut self, workflow: WorkflowRef, queue: &mut EventQueue<Event>) {
         let Some(coordinator) = self.config.coordinator else {
             return;
@@ -90,17 +123,45 @@ impl World<'_> {
         let (awaiting, measured) = (state.coordinator.awaiting, state.measured);
         let path = self.path_of(workflow);
         for &step in path.steps() {
-            if awaiting & (1u64 << step) != 0 {
-                self.metrics.retry(measured);
-                self.resending = true;
-                let request = Request {
-                    kind: MessageKind::Command,
-                    dst: self.spec.step_component(usize::from(step)),
-                    step,
-                };
-                self.send_awaited_in_block(queue, workflow, coordinator, request);
-                self.resending = false;
+            if awaiting & (1u64 << step) == 0 {
+                continue;
             }
+            let dst = self.spec.step_component(usize::from(step));
+            self.metrics.retry(measured);
+            self.resending = true;
+            if coordinator == ComponentId::ORCHESTRATOR {
+                let kind = MessageKind::Command;
+                let request = Request { kind, dst, step };
+                self.send_awaited_in_block(queue, workflow, coordinator, request);
+            } else {
+                let stage = path.stage_of(step);
+                let branches = if path.is_join(step) {
+                    path.tails_mask(stage - 1)
+                } else {
+                    1
+                };
+                for tail in (0..64u8).filter(|tail| branches >> tail & 1 != 0) {
+                    let payload = if path.is_join(step) {
+                        u32::from(tail)
+                    } else {
+                        0
+                    };
+                    let kind = MessageKind::Event;
+                    self.send(
+                        queue,
+                        workflow,
+                        coordinator,
+                        dst,
+                        kind,
+                        step,
+                        payload,
+                        SendMode::Notify,
+                    );
+                }
+                self.workflows.get_mut(workflow).coordinator.awaiting &= !(1u64 << step);
+                self.expect_in_block(queue, workflow, step);
+            }
+            self.resending = false;
         }
     }
 
@@ -182,14 +243,25 @@ impl World<'_> {
         {
             return TimeoutOutcome::Nothing;
         }
-        self.trace_wait(now, workflow, coordinator, false);
         // Sync: the worker stops waiting for this call; it sleeps through the backoff (a
         // thread retrying in a loop), then calls again or gives up.
         let hold = self.workflows.get(workflow).coordinator_hold;
         if hold != 0 {
-            let sleeping = self.stations[coordinator.index()].sleep_held(now, hold);
+            let station = &mut self.stations[coordinator.index()];
+            if station
+                .held(hold)
+                .is_some_and(|held| held.fan_out && held.state == HoldState::Continuing)
+            {
+                // The worker is busy with one of the block's replies: the wait for the
+                // others is checked again a timeout later.
+                self.workflows.get_mut(workflow).outstanding += 1;
+                queue.schedule_in(policy.timeout, Event::ReplyTimeout { workflow, token });
+                return TimeoutOutcome::Nothing;
+            }
+            let sleeping = station.sleep_held(now, hold);
             self.workflows.get_mut(workflow).coordinator_hold = sleeping.unwrap_or(0);
         }
+        self.trace_wait(now, workflow, coordinator, false);
         let state = self.workflows.get_mut(workflow);
         state.coordinator.attempt += 1;
         let attempt = state.coordinator.attempt;
@@ -216,7 +288,11 @@ impl World<'_> {
             && self.stations[coordinator.index()].up
         {
             self.trace_wait(queue.now(), workflow, coordinator, true);
+            let resumed = self.resume_coordinator_worker(queue.now(), workflow);
             self.reissue_block(workflow, queue);
+            if resumed {
+                self.after_resumed(queue.now(), queue);
+            }
         } else if let (Some(coordinator), Some(request), true) = (
             self.config.coordinator,
             state.coordinator.pending,

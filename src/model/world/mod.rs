@@ -149,6 +149,12 @@ struct Handling {
     attempt: u32,
     /// A local task the same worker does next (sync: no trip through its own inbox).
     local: Option<Message>,
+    /// A fan-out's id (its calls', made at once), or 0 when the job makes one call at a
+    /// time; with the callee steps whose answers it still awaits.
+    fan_out: u32,
+    awaiting: u64,
+    /// A fan-out's latest call, kept across its answers (a retry's template).
+    fan_out_call: Option<Message>,
 }
 pub struct World<'s> {
     spec: &'s SystemSpec,

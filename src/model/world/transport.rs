@@ -6,7 +6,7 @@ use crate::metrics::MessageCategory;
 
 use super::super::distribution::DurationDistribution;
 use super::super::faults::Delivery;
-use super::super::message::{CallLink, JOIN_BRANCH_MASK, Message, MessageKind};
+use super::super::message::{CallLink, JOIN_BRANCH_MASK, Message, MessageKind, ROLLBACK_GAVE_UP};
 use super::super::station::Admission;
 use super::super::system::ComponentId;
 use super::super::trace::{Arrival, Task, TraceRecord};
@@ -332,8 +332,21 @@ impl World<'_> {
                 // redelivery after a crash of the join's worker, or a duplicate).
                 joins.returned & expected != expected
             }
+            _ if joins.gave_up & branch != 0 => {
+                // A branch its fork gave up on (sync) reports late: it is already counted
+                // as failed, and its steps stay as they are (nobody knows of them).
+                true
+            }
+            _ if message.payload & ROLLBACK_GAVE_UP != 0 && joins.arrived & branch != 0 => {
+                // A fork gave up on a branch whose event did arrive (only its answer was
+                // lost): the branch completed, nothing to roll back.
+                true
+            }
             _ => {
                 joins.arrived |= branch;
+                if message.payload & ROLLBACK_GAVE_UP != 0 {
+                    joins.gave_up |= branch;
+                }
                 if message.kind == MessageKind::Failure {
                     joins.failed |= branch;
                     // The failed step, where the sender names it: the ones before it on
