@@ -206,3 +206,42 @@ fn on_a_fan_in_whose_transfers_dominate_relaying_costs_one_transfer_per_branch_m
     }
     assert!((data("orchestrator") - 80e6).abs() < 1e-6);
 }
+
+/// Sync communication moves the same data as async on a parallel block: acks carry none,
+/// the orchestrator's replies and commands carry what they carry in async, the chains'
+/// events and the join's inputs likewise, and the front controller's last output reaches
+/// it with the last progress (it answers the client on that, not on its calls' return).
+/// s1 → [s2 ‖ s3 → s4] → s5, each output 1 MB: exact figures, both ways.
+#[test]
+fn sync_blocks_move_the_same_data_as_async() {
+    let text = common::parallel_scenario(None).replace(
+        "compensate = \"1ms\"\n",
+        "compensate = \"1ms\"\noutput = \"1MB\"\n",
+    );
+    let sync = text.replace("seed = 3\n", "seed = 3\ncommunication = \"sync\"\n");
+    let asynchronous = run_all(&parse(&text));
+    let synchronous = run_all(&parse(&sync));
+    // Orchestrator: s1..s5's replies (5) and the commands' inputs: s2 and s3 get s1's,
+    // s4 s3's, s5 s2's and s4's (5), the answer s5's (1). Chains: the fork's two events
+    // (s1's), s3 → s4 (s3's), the two events into the join (s2's, s4's), done (s5's).
+    // Front controller: the chain's events, and s5's output on its progress and `done`.
+    for (style, megabytes) in [
+        (Coordination::Orchestrator, 11.0),
+        (Coordination::Choreography, 6.0),
+        (Coordination::Stateless, 6.0),
+        (Coordination::StampCoupling, 6.0),
+        (Coordination::FrontController, 7.0),
+    ] {
+        let label = style.to_string();
+        assert_eq!(
+            data_per_workflow(&asynchronous, &label),
+            megabytes * 1e6,
+            "async {style}"
+        );
+        assert_eq!(
+            data_per_workflow(&synchronous, &label),
+            megabytes * 1e6,
+            "sync {style}"
+        );
+    }
+}

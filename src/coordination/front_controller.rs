@@ -43,15 +43,17 @@ impl Rules for FrontController {
     }
 
     /// Data passes along the chain; the last step's output reaches the controller with
-    /// its progress (async), or back up the chain of returning calls (sync: the
-    /// controller answers the client when its own call returns, so the result comes with
-    /// that return), and goes from there to the client with the answer.
+    /// its progress (async, or sync with parallel blocks, where the controller answers
+    /// the client on that progress), or back up the chain of returning calls (sync on a
+    /// chain: the controller answers the client when its own call returns, so the result
+    /// comes with that return), and goes from there to the client with the answer.
     fn carried_outputs(message: &Message, path: &Path, sync: bool) -> u64 {
         let last = path.outputs_at_end();
+        let returns = sync && !path.has_parallel();
         match message.kind {
             MessageKind::Event => event_outputs(message, path),
-            MessageKind::Progress if !sync && Some(message.step) == path.last() => last,
-            MessageKind::Ack if sync => last,
+            MessageKind::Progress if !returns && Some(message.step) == path.last() => last,
+            MessageKind::Ack if returns => last,
             MessageKind::Done => last,
             _ => 0,
         }
