@@ -426,7 +426,8 @@ fn eventual_consistency_answers_after_the_first_step() {
     }
 }
 
-/// Every kind of fault × delivery × policy × communication.
+/// Every kind of fault × delivery × policy × communication, on the chain and on a
+/// workflow whose payment runs in parallel with an invoice step.
 fn fault_grid() -> Vec<String> {
     let faults = [
         "\n[[faults]]\ncrash = \"payment\"\nat = \"5s\"\nfor = \"2s\"\n",
@@ -457,7 +458,18 @@ fn fault_grid() -> Vec<String> {
                             "[workload]\n",
                             "[workload]\ntimeout = \"5s\"\nstatus_queries = { every = \"50ms\" }\n",
                         );
+                    let block = text
+                        .replace(
+                            "[workflow]\n",
+                            "[[services]]\nname = \"invoice\"\nwork = { exponential = \"8ms\" }\n\n[workflow]\n",
+                        )
+                        .replace(
+                            "steps = [\"order\", \"payment\", \"shipping\"]",
+                            "steps = [\"order\", { parallel = [\"payment\", \"invoice\"] }, \"shipping\"]",
+                        );
+                    assert!(block.contains("parallel"), "{block}");
                     grid.push(text);
+                    grid.push(block);
                 }
             }
         }

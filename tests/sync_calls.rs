@@ -330,9 +330,13 @@ fn the_sync_vs_async_scenario_keeps_its_promises() {
 fn the_blocking_calls_of_every_design_form_no_cycle() {
     use sagasim::designs::CallLink;
     use sagasim::designs::message_flows;
-    let n = 4;
-    for fail_at in std::iter::once(None).chain((1..=n).map(Some)) {
-        let text = chain_scenario(n, fail_at, "").replace(
+    // A chain of four, and s1 → [s2 ‖ s3 → s4] → s5 (a fork's calls into its branches).
+    let shapes = (0..=4)
+        .map(|k| (chain_scenario(4, (k > 0).then_some(k), ""), k))
+        .chain((0..=5).map(|k| (common::parallel_scenario((k > 0).then_some(k)), k)));
+    for (text, k) in shapes {
+        let fail_at = (k > 0).then_some(k);
+        let text = text.replace(
             "seed = 3\n",
             "seed = 3\ncommunication = \"sync\"\nvariants = [\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\", \"patterns\"]\n",
         );

@@ -407,6 +407,51 @@ mod tests {
         assert_eq!(station.busy_nanos(), 50, "busy from 10 to 60");
     }
 
+    /// A fan-out's answers: each callee's first answer counts (a repeat is dropped); one
+    /// that arrives while the worker handles another waits for it; the job stays a
+    /// fan-out once every answer is in.
+    #[test]
+    fn a_fan_out_takes_each_answer_once_and_one_at_a_time() {
+        let mut station = Station::new(1, 5, (SimTime(0), SimTime(100)), false);
+        assert_eq!(station.admit(SimTime(0), message()), Admission::Started);
+        let id = station.fresh_call_id();
+        let held = HeldWorker {
+            request: message(),
+            answered: false,
+            call: message(),
+            attempt: 0,
+            state: HoldState::Waiting,
+            awaiting: 1 << 2 | 1 << 3,
+            fan_out: true,
+        };
+        station.hold(SimTime(1), id, held);
+        assert_eq!(station.continue_held(SimTime(2), id, 2), Answered::Continue);
+        assert_eq!(
+            station.continue_held(SimTime(3), id, 2),
+            Answered::Dropped,
+            "a repeated answer"
+        );
+        assert_eq!(
+            station.continue_held(SimTime(3), id, 3),
+            Answered::Queued,
+            "the worker is busy with step 2's answer"
+        );
+        assert_eq!(station.continue_held(SimTime(4), id, 4), Answered::Dropped);
+        let mut answer = message();
+        answer.mark_answer(id);
+        station.queue_fan_in(answer);
+        assert!(station.next_fan_in(id + 1).is_none());
+        assert!(station.next_fan_in(id).is_some());
+        let held = station.take_held(SimTime(5), id).expect("held");
+        assert_eq!((held.awaiting, held.fan_out), (0, true));
+        station.account_until(SimTime(10));
+        assert_eq!(
+            station.blocked_nanos(),
+            1,
+            "blocked from 1 until the first answer"
+        );
+    }
+
     #[test]
     fn a_crash_hands_back_running_and_waiting_messages_and_stales_their_jobs() {
         let mut station = Station::new(1, 5, (SimTime(0), SimTime(100)), true);
