@@ -756,3 +756,34 @@ fn a_join_that_crashes_mid_work_takes_the_redelivered_message() {
         );
     }
 }
+
+/// Regression (review): after a branch fails, the front controller (with `[policy]`)
+/// keeps waiting on the branches still running until the block settles: s2 fails, and
+/// s4's progress to S1 never arrives (a partition). It re-sends s4's event, gives up and
+/// ends every workflow `failed`; before the fix it waited on nothing and all were stuck.
+#[test]
+fn the_front_controller_keeps_waiting_on_running_branches_after_a_failure() {
+    let text = &common::scenario_file("front-controller-block-partition");
+    for communication in ["async", "sync"] {
+        let text = text.replace(
+            "seed = 5\n",
+            &format!("seed = 5\ncommunication = \"{communication}\"\n"),
+        );
+        let results = common::run_all(&common::parse(&text));
+        let summary = summary_of(&results, Coordination::FrontController);
+        assert_eq!((summary.failed, summary.stuck), (99, 0), "{communication}");
+    }
+}
+
+/// Regression (review): when the join's progress is late the front controller re-sends
+/// one event to the join standing for every branch, so the join runs once more (one
+/// duplicate effect per workflow, as a re-sent step on a chain), not once per branch.
+/// The join takes 50 ms against a 30 ms timeout.
+#[test]
+fn a_late_join_is_re_sent_once_not_once_per_branch() {
+    let text = &common::scenario_file("front-controller-slow-join");
+    let results = common::run_all(&common::parse(text));
+    let summary = summary_of(&results, Coordination::FrontController);
+    assert_eq!((summary.completed, summary.inconsistent), (99, 0));
+    assert_eq!(summary.duplicate_effects, 99);
+}

@@ -433,3 +433,44 @@ fn a_journaled_coordinator_resumes_its_sync_workflows_after_a_restart() {
         }
     }
 }
+
+/// Regression (review): once a sync orchestrator's block is over, its next call (a
+/// compensation) takes a fresh id, so a late duplicate of a block's reply cannot pass
+/// for the compensation's answer. s2 (one worker, duplicated commands) runs twice; s3
+/// always fails. Before the fix 42 of 199 workflows ended stuck.
+#[test]
+fn a_late_duplicate_reply_cannot_answer_a_compensation() {
+    let text = &common::scenario_file("sync-block-duplicate-reply");
+    let results = run_all(&parse(text));
+    let summary = summary_of(&results, Coordination::Orchestrator);
+    assert_eq!(
+        (summary.compensated, summary.stuck, summary.inconsistent),
+        (199, 0, 0)
+    );
+}
+
+/// Regression (review): under stamp coupling, a branch step whose call to the next step of
+/// its branch gives up reports to the join (which owns the block's rollback) instead of
+/// undoing the steps before the block itself; two rollbacks reporting to the client at
+/// once used to strand every workflow. The fork gives up on one branch (s3 is slower
+/// than the timeout) while s2's own call into s3 gives up too.
+#[test]
+fn a_branch_step_giving_up_leaves_the_blocks_rollback_to_the_join() {
+    let text = &common::scenario_file("sync-block-branch-gives-up");
+    let results = run_all(&parse(text));
+    for run in &results.runs {
+        let summary = &run.result.summary;
+        assert_eq!((summary.failed, summary.stuck), (99, 0), "{}", run.design);
+    }
+}
+
+/// Regression (review): a sync front controller whose fork gives up on a branch that did
+/// run (its acks come back slower than the timeout, its progress is in) and on a
+/// workflow it already reported done does not roll that workflow back.
+#[test]
+fn a_front_controller_does_not_roll_back_a_workflow_it_completed() {
+    let text = &common::scenario_file("sync-front-controller-slow-acks");
+    let results = run_all(&parse(text));
+    let summary = summary_of(&results, Coordination::FrontController);
+    assert_eq!((summary.completed, summary.inconsistent), (99, 0));
+}

@@ -101,6 +101,13 @@ impl Cx<'_, '_> {
         self.world.take_awaited(workflow, step)
     }
 
+    /// The waits for steps the coordinator now knows done end (their progress is implied
+    /// by a later step's).
+    pub fn end_known_waits(&mut self, workflow: WorkflowRef) {
+        let state = self.world.workflow(workflow);
+        state.coordinator.awaiting &= !state.coordinator_known;
+    }
+
     /// The parallel block's steps whose replies are still awaited.
     pub fn awaiting(&mut self, workflow: WorkflowRef) -> u64 {
         self.world.workflow(workflow).coordinator.awaiting

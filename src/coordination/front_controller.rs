@@ -206,9 +206,13 @@ impl Rules for FrontController {
             }
             return;
         }
-        let called = cx
-            .next_step(request.workflow, request.step)
-            .expect("a participant that called has a next step");
+        let path = cx.path(workflow);
+        let called = if path.has_parallel() {
+            path.next_in_branch(request.step)
+        } else {
+            path.next(request.step)
+        }
+        .expect("a participant that called has a next step");
         report_failure(cx, request, called, ROLLBACK_GAVE_UP);
     }
 
@@ -224,8 +228,11 @@ impl Rules for FrontController {
 fn parallel_progress(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: ComponentId, step: u8) {
     cx.take_awaited(workflow, step);
     cx.learn_step(workflow, step);
+    // Steps the progress implies are done too: their waits end with it.
+    cx.end_known_waits(workflow);
     if cx.is_compensating(workflow) {
         settle_block(cx, workflow, here, step);
+        expect_next_steps(cx, workflow);
     } else if cx.path(workflow).last() == Some(step) && cx.is_active(workflow) {
         cx.send_to_client(workflow, here, MessageKind::Done, step, 0);
     } else {
@@ -238,16 +245,24 @@ fn parallel_progress(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, here: Component
 /// one timer for them all; on a timeout it re-sends their events, and when retries run
 /// out it undoes what it knows committed and the steps it waited on (they may have run),
 /// ending `failed`.
+///
+/// After a failure in a block, until the block settles and the rollback begins, it waits
+/// only on the branches still running (a failed branch runs no further, and nothing
+/// after the block will run).
 fn expect_next_steps(cx: &mut Cx<'_, '_>, workflow: WorkflowRef) {
-    if !cx.has_policy() {
+    if !cx.has_policy() || cx.is_rolling_back(workflow) {
         return;
     }
+    let settling = cx.is_compensating(workflow);
+    let failed = cx.join_failed(workflow);
     let known = cx.known_mask(workflow);
     let awaiting = cx.awaiting(workflow);
     let path = cx.path(workflow);
     for &step in path.steps() {
         let bit = 1u64 << step;
-        if (known | awaiting) & bit == 0 && path.done_with(step) & !bit & !known == 0 {
+        let running =
+            !settling || (path.in_parallel(step) && failed & 1u64 << path.tail_of(step) == 0);
+        if running && (known | awaiting) & bit == 0 && path.done_with(step) & !bit & !known == 0 {
             cx.expect_in_block(workflow, step);
         }
     }
@@ -264,6 +279,11 @@ fn parallel_failure(
     step: u8,
     gave_up: bool,
 ) {
+    if gave_up && (cx.known_mask(workflow) & 1u64 << step != 0 || !cx.is_active(workflow)) {
+        // A call given up on whose step did run (its progress is in; only the answer was
+        // lost or late), or a workflow already ended: nothing to roll back for it.
+        return;
+    }
     let path = cx.path(workflow);
     let before = path.done_with(step) & !(1u64 << step);
     cx.take_awaited(workflow, step);

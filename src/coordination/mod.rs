@@ -15,8 +15,8 @@ mod stateless;
 
 use crate::engine::EventQueue;
 use crate::model::{
-    Communication, ComponentId, Consistency, Event, JOIN_BRANCH_MASK, Message, MessageKind,
-    MessageSizeRule, Path, SendMode, StatusRoute, WorkResult, WorkflowRef, World,
+    Communication, ComponentId, Consistency, Event, JOIN_BRANCH_MASK, JOIN_EVERY_BRANCH, Message,
+    MessageKind, MessageSizeRule, Path, SendMode, StatusRoute, WorkResult, WorkflowRef, World,
 };
 
 pub use choreography::Choreography;
@@ -80,7 +80,8 @@ pub trait Rules {
 /// The outputs an event carries in the styles that pass data along: its target's inputs,
 /// but to the step after a parallel block only the output of the branch it ends.
 pub(crate) fn event_outputs(message: &Message, path: &Path) -> u64 {
-    if path.has_parallel() && path.is_join(message.step) {
+    if path.has_parallel() && path.is_join(message.step) && message.payload & JOIN_EVERY_BRANCH == 0
+    {
         1u64 << (message.payload & JOIN_BRANCH_MASK)
     } else {
         path.inputs_of(message.step)

@@ -102,7 +102,28 @@ impl Rules for StampCoupling {
         }
         let step = request.step;
         let here = request.dst;
-        let committed = cx.path(request.workflow).done_with(step);
+        let path = cx.path(request.workflow);
+        if path.has_parallel() && path.in_parallel(step) {
+            // Inside a block the stamp knows nothing of the other branches: the join owns
+            // the rollback. Report the step called as failed (given up on), with the stamp
+            // of the steps before it, as a branch's own failure would be.
+            let called = path
+                .next_in_branch(step)
+                .expect("a branch step that called");
+            let join = path.join_after(step);
+            let service = cx.at_step(join);
+            let payload = u32::from(path.tail_of(step)) | u32::from(called) << 8 | ROLLBACK_GAVE_UP;
+            cx.send(
+                request.workflow,
+                here,
+                service,
+                MessageKind::Failure,
+                join,
+                payload,
+            );
+            return;
+        }
+        let committed = path.done_with(step);
         compensate_all(cx, request.workflow, here, committed, ROLLBACK_GAVE_UP);
         cx.local(
             request.workflow,

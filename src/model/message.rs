@@ -123,6 +123,10 @@ pub const JOIN_BRANCH_MASK: u32 = 0xFF;
 /// ordered it, so the branch's first step reports back to the join when it is undone.
 pub const ROLLBACK_FROM_JOIN: u32 = 1 << 17;
 
+/// An event to the step after a parallel block that stands for every branch: the front
+/// controller re-sends it when the join's progress is late, knowing every branch done.
+pub const JOIN_EVERY_BRANCH: u32 = 1 << 18;
+
 /// Marks `Message::hold` as the answer to a call rather than the call itself.
 const ANSWER_BIT: u32 = 1 << 31;
 

@@ -303,6 +303,13 @@ impl Station {
         self.fan_in.push_back(answer);
     }
 
+    /// Whether an answer of fan-out `id` waits for its worker.
+    pub fn has_fan_in(&self, id: u32) -> bool {
+        self.fan_in
+            .iter()
+            .any(|answer| answer.answered_call() == Some(id))
+    }
+
     /// The next answer of fan-out `id` that waited for its worker, if any.
     pub fn next_fan_in(&mut self, id: u32) -> Option<Message> {
         let position = self

@@ -42,6 +42,12 @@ pub fn parallel_scenario(fail_at: Option<usize>) -> String {
     )
 }
 
+/// The text of `tests/scenarios/NAME.toml`.
+pub fn scenario_file(name: &str) -> String {
+    let path = format!("tests/scenarios/{name}.toml");
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
 /// Add a line to the `[workload]` table of a `chain_scenario`.
 pub fn with_workload(text: &str, line: &str) -> String {
     text.replacen("[workload]\n", &format!("[workload]\n{line}\n"), 1)

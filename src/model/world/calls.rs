@@ -238,6 +238,16 @@ impl World<'_> {
             }
             SendMode::Call | SendMode::CoordinatorCall => {
                 let bit = 1u64 << message.step;
+                if handling.fan_out != 0
+                    && handling.awaiting == 0
+                    && !self.stations[handling.at.index()].has_fan_in(handling.fan_out)
+                {
+                    // Every answer of the fan-out is in: the job's next call starts afresh,
+                    // under a new id (a late or repeated answer to the fan-out, such as a
+                    // duplicated reply, then cannot pass for this call's answer).
+                    handling.fan_out = 0;
+                    handling.call = None;
+                }
                 let id = if handling.fan_out != 0 {
                     handling.awaiting |= bit;
                     handling.fan_out

@@ -3,7 +3,7 @@
 
 use crate::engine::{EventQueue, SimTime, StreamPurpose};
 
-use super::super::message::{Message, MessageKind};
+use super::super::message::{JOIN_EVERY_BRANCH, Message, MessageKind};
 use super::super::station::HoldState;
 use super::super::system::ComponentId;
 use super::super::workflow::{Request, WorkflowRef};
@@ -134,30 +134,24 @@ impl World<'_> {
                 let request = Request { kind, dst, step };
                 self.send_awaited_in_block(queue, workflow, coordinator, request);
             } else {
-                let stage = path.stage_of(step);
-                let branches = if path.is_join(step) {
-                    path.tails_mask(stage - 1)
+                // To a join, one event standing for every branch (the controller knows
+                // them all done: it awaits a join only then).
+                let payload = if path.is_join(step) {
+                    JOIN_EVERY_BRANCH
                 } else {
-                    1
+                    0
                 };
-                for tail in (0..64u8).filter(|tail| branches >> tail & 1 != 0) {
-                    let payload = if path.is_join(step) {
-                        u32::from(tail)
-                    } else {
-                        0
-                    };
-                    let kind = MessageKind::Event;
-                    self.send(
-                        queue,
-                        workflow,
-                        coordinator,
-                        dst,
-                        kind,
-                        step,
-                        payload,
-                        SendMode::Notify,
-                    );
-                }
+                let kind = MessageKind::Event;
+                self.send(
+                    queue,
+                    workflow,
+                    coordinator,
+                    dst,
+                    kind,
+                    step,
+                    payload,
+                    SendMode::Notify,
+                );
                 self.workflows.get_mut(workflow).coordinator.awaiting &= !(1u64 << step);
                 self.expect_in_block(queue, workflow, step);
             }

@@ -6,7 +6,9 @@ use crate::metrics::MessageCategory;
 
 use super::super::distribution::DurationDistribution;
 use super::super::faults::Delivery;
-use super::super::message::{CallLink, JOIN_BRANCH_MASK, Message, MessageKind, ROLLBACK_GAVE_UP};
+use super::super::message::{
+    CallLink, JOIN_BRANCH_MASK, JOIN_EVERY_BRANCH, Message, MessageKind, ROLLBACK_GAVE_UP,
+};
 use super::super::station::Admission;
 use super::super::system::ComponentId;
 use super::super::trace::{Arrival, Task, TraceRecord};
@@ -322,7 +324,11 @@ impl World<'_> {
             return false;
         }
         let tails = path.tails_mask(path.stage_of(message.step) - 1);
-        let branch = 1u64 << (message.payload & JOIN_BRANCH_MASK);
+        let branch = if message.payload & JOIN_EVERY_BRANCH != 0 {
+            tails
+        } else {
+            1u64 << (message.payload & JOIN_BRANCH_MASK)
+        };
         let joins = self.workflows.get_mut(message.workflow).joins_mut();
         match message.kind {
             MessageKind::CompensationReply => {
@@ -356,8 +362,12 @@ impl World<'_> {
                         joins.known |= path.done_with(failed) & !(1u64 << failed);
                     }
                 } else {
-                    let tail = (message.payload & JOIN_BRANCH_MASK) as u8;
-                    joins.known |= path.done_with(tail);
+                    let mut tails_in = branch;
+                    while tails_in != 0 {
+                        let tail = tails_in.trailing_zeros() as u8;
+                        tails_in &= tails_in - 1;
+                        joins.known |= path.done_with(tail);
+                    }
                 }
                 // Held until the last branch; once all are in, a message passes (a
                 // redelivery after a crash of the join's worker, or a duplicate, which
