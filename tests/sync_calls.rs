@@ -474,3 +474,32 @@ fn a_front_controller_does_not_roll_back_a_workflow_it_completed() {
     let summary = summary_of(&results, Coordination::FrontController);
     assert_eq!((summary.completed, summary.inconsistent), (99, 0));
 }
+
+/// Regression (review): a sync front controller's join, or any step outside a block,
+/// that gives up on its call into the next step reports that step failed (given up on)
+/// to S1, which rolls back: every workflow `failed`. It used to panic looking for the
+/// step's next "in its branch".
+#[test]
+fn a_step_outside_a_block_giving_up_is_rolled_back_by_the_front_controller() {
+    let results = run_all(&parse(&common::scenario_file(
+        "sync-front-controller-join-gives-up",
+    )));
+    let summary = summary_of(&results, Coordination::FrontController);
+    assert_eq!((summary.failed, summary.stuck, summary.started), (2, 0, 2));
+}
+
+/// Regression (review): the join crashes while starting the rollback its fork's give-up
+/// report asked for; the broker redelivers the report and the join takes it (it is the
+/// report itself, not a late message of the abandoned branch). It used to be dropped,
+/// leaving the workflow stuck in every sync choreography.
+#[test]
+fn a_give_up_report_redelivered_after_the_joins_crash_still_rolls_back() {
+    let results = run_all(&parse(&common::scenario_file(
+        "sync-join-crash-after-give-up",
+    )));
+    assert_eq!(results.runs.len(), 3);
+    for run in &results.runs {
+        let summary = &run.result.summary;
+        assert_eq!((summary.failed, summary.stuck), (1, 0), "{}", run.design);
+    }
+}

@@ -13,8 +13,8 @@
 //! `[policy]`) makes its caller undo its own step and pass the rollback back: `failed`.
 
 use crate::model::{
-    ComponentId, Message, MessageKind, ROLLBACK_FROM_JOIN, ROLLBACK_GAVE_UP, StatusRoute,
-    WorkResult, WorkflowRef,
+    ComponentId, JOIN_ABANDONED, Message, MessageKind, ROLLBACK_FROM_JOIN, ROLLBACK_GAVE_UP,
+    StatusRoute, WorkResult, WorkflowRef,
 };
 
 use super::{Coordinator, Cx, Rules};
@@ -279,7 +279,10 @@ pub(super) fn report_abandoned_branches(cx: &mut Cx<'_, '_>, request: &Message, 
         if abandoned & (1u64 << head) != 0 {
             let join = path.join_after(head);
             let service = cx.at_step(join);
-            let payload = u32::from(path.tail_of(head)) | u32::from(head) << 8 | ROLLBACK_GAVE_UP;
+            let payload = u32::from(path.tail_of(head))
+                | u32::from(head) << 8
+                | ROLLBACK_GAVE_UP
+                | JOIN_ABANDONED;
             cx.send(
                 workflow,
                 request.dst,

@@ -206,8 +206,10 @@ impl Rules for FrontController {
             }
             return;
         }
+        // Inside a branch the step called is the branch's next; elsewhere (before the
+        // fork, after the join) the path's next.
         let path = cx.path(workflow);
-        let called = if path.has_parallel() {
+        let called = if path.has_parallel() && path.in_parallel(request.step) {
             path.next_in_branch(request.step)
         } else {
             path.next(request.step)

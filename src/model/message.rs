@@ -127,6 +127,10 @@ pub const ROLLBACK_FROM_JOIN: u32 = 1 << 17;
 /// controller re-sends it when the join's progress is late, knowing every branch done.
 pub const JOIN_EVERY_BRANCH: u32 = 1 << 18;
 
+/// A failure report to the step after a parallel block from the fork, on behalf of a
+/// branch whose call it gave up on (sync): the branch's own later messages are ignored.
+pub const JOIN_ABANDONED: u32 = 1 << 19;
+
 /// Marks `Message::hold` as the answer to a call rather than the call itself.
 const ANSWER_BIT: u32 = 1 << 31;
 

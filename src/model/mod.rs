@@ -22,8 +22,8 @@ pub use faults::{
 };
 pub use interface::InterfaceLoad;
 pub use message::{
-    CallLink, JOIN_BRANCH_MASK, JOIN_EVERY_BRANCH, Message, MessageKind, ROLLBACK_FROM_JOIN,
-    ROLLBACK_GAVE_UP,
+    CallLink, JOIN_ABANDONED, JOIN_BRANCH_MASK, JOIN_EVERY_BRANCH, Message, MessageKind,
+    ROLLBACK_FROM_JOIN, ROLLBACK_GAVE_UP,
 };
 pub use system::{
     Arrivals, ComponentId, FailureModel, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes,

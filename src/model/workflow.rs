@@ -136,9 +136,11 @@ pub struct JoinState {
     /// What the join has learnt committed from the branches' messages (stamp coupling
     /// merges their stamps).
     pub known: u64,
-    /// Branches given up on (sync: their fork's call ran out of retries): the rollback
-    /// then ends `failed`.
+    /// Branches whose report says a call was given up on (sync): the rollback then ends
+    /// `failed`.
     pub gave_up: u64,
+    /// Branches their fork gave up on (sync), reported on their behalf.
+    pub abandoned: u64,
 }
 
 #[derive(Debug, Clone)]

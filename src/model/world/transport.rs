@@ -7,7 +7,8 @@ use crate::metrics::MessageCategory;
 use super::super::distribution::DurationDistribution;
 use super::super::faults::Delivery;
 use super::super::message::{
-    CallLink, JOIN_BRANCH_MASK, JOIN_EVERY_BRANCH, Message, MessageKind, ROLLBACK_GAVE_UP,
+    CallLink, JOIN_ABANDONED, JOIN_BRANCH_MASK, JOIN_EVERY_BRANCH, Message, MessageKind,
+    ROLLBACK_GAVE_UP,
 };
 use super::super::station::Admission;
 use super::super::system::ComponentId;
@@ -329,6 +330,7 @@ impl World<'_> {
         } else {
             1u64 << (message.payload & JOIN_BRANCH_MASK)
         };
+        let abandoning = message.payload & JOIN_ABANDONED != 0;
         let joins = self.workflows.get_mut(message.workflow).joins_mut();
         match message.kind {
             MessageKind::CompensationReply => {
@@ -338,12 +340,12 @@ impl World<'_> {
                 // redelivery after a crash of the join's worker, or a duplicate).
                 joins.returned & expected != expected
             }
-            _ if joins.gave_up & branch != 0 => {
+            _ if joins.abandoned & branch != 0 && !abandoning => {
                 // A branch its fork gave up on (sync) reports late: it is already counted
                 // as failed, and its steps stay as they are (nobody knows of them).
                 true
             }
-            _ if message.payload & ROLLBACK_GAVE_UP != 0 && joins.arrived & branch != 0 => {
+            _ if abandoning && joins.arrived & branch & !joins.abandoned != 0 => {
                 // A fork gave up on a branch whose event did arrive (only its answer was
                 // lost): the branch completed, nothing to roll back.
                 true
@@ -352,6 +354,9 @@ impl World<'_> {
                 joins.arrived |= branch;
                 if message.payload & ROLLBACK_GAVE_UP != 0 {
                     joins.gave_up |= branch;
+                }
+                if abandoning {
+                    joins.abandoned |= branch;
                 }
                 if message.kind == MessageKind::Failure {
                     joins.failed |= branch;
