@@ -67,11 +67,7 @@ pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: Work
     match (message.kind, result) {
         // At a join, every branch has reported and one failed (or was given up on).
         (MessageKind::Failure, _) => {
-            let flag = if cx.join_gave_up(workflow) {
-                ROLLBACK_GAVE_UP
-            } else {
-                0
-            };
+            let flag = cx.join_rollback_flag(workflow);
             roll_back_block(cx, workflow, here, step, flag)
         }
         // At a join, every completed branch is undone.
@@ -274,23 +270,27 @@ pub(super) fn chain_call_failed(cx: &mut Cx<'_, '_>, request: &Message, abandone
 /// (ending `failed`). A branch that did reach the join is not rolled back for it.
 pub(super) fn report_abandoned_branches(cx: &mut Cx<'_, '_>, request: &Message, abandoned: u64) {
     let workflow = request.workflow;
-    let path = cx.path(workflow);
-    for &head in path.steps() {
+    for &head in cx.path(workflow).steps() {
         if abandoned & (1u64 << head) != 0 {
-            let join = path.join_after(head);
-            let service = cx.at_step(join);
-            let payload = u32::from(path.tail_of(head))
-                | u32::from(head) << 8
-                | ROLLBACK_GAVE_UP
-                | JOIN_ABANDONED;
-            cx.send(
-                workflow,
-                request.dst,
-                service,
-                MessageKind::Failure,
-                join,
-                payload,
-            );
+            let flags = ROLLBACK_GAVE_UP | JOIN_ABANDONED;
+            report_to_join(cx, workflow, request.dst, head, flags);
         }
     }
+}
+
+/// From `from`, tell the join after the block of `failed` that `failed`'s branch failed
+/// there: the steps before `failed` committed (a stamp's payload, and what the join
+/// learns), with `flags`.
+pub(super) fn report_to_join(
+    cx: &mut Cx<'_, '_>,
+    workflow: WorkflowRef,
+    from: ComponentId,
+    failed: u8,
+    flags: u32,
+) {
+    let path = cx.path(workflow);
+    let join = path.join_after(failed);
+    let service = cx.at_step(join);
+    let payload = u32::from(path.tail_of(failed)) | u32::from(failed) << 8 | flags;
+    cx.send(workflow, from, service, MessageKind::Failure, join, payload);
 }

@@ -16,7 +16,8 @@ mod stateless;
 use crate::engine::EventQueue;
 use crate::model::{
     Communication, ComponentId, Consistency, Event, JOIN_BRANCH_MASK, JOIN_EVERY_BRANCH, Message,
-    MessageKind, MessageSizeRule, Path, SendMode, StatusRoute, WorkResult, WorkflowRef, World,
+    MessageKind, MessageSizeRule, Path, ROLLBACK_GAVE_UP, SendMode, StatusRoute, WorkResult,
+    WorkflowRef, World,
 };
 
 pub use choreography::Choreography;
@@ -273,10 +274,14 @@ impl<'w, 's> Cx<'w, 's> {
         self.world.workflow(workflow).joins().failed
     }
 
-    /// Whether a join heard that a fork gave up on one of its branches (the rollback then
-    /// ends `failed`).
-    pub fn join_gave_up(&mut self, workflow: WorkflowRef) -> bool {
-        self.world.workflow(workflow).joins().gave_up != 0
+    /// The flag a join's rollback carries: `ROLLBACK_GAVE_UP` when a branch's report says
+    /// a call was given up on (the rollback then ends `failed`), else 0.
+    pub fn join_rollback_flag(&mut self, workflow: WorkflowRef) -> u32 {
+        if self.world.workflow(workflow).joins().gave_up != 0 {
+            ROLLBACK_GAVE_UP
+        } else {
+            0
+        }
     }
 
     /// Whether `step`'s service has completed its step for this workflow (its own records).

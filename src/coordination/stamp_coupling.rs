@@ -18,7 +18,7 @@ use crate::model::{
     ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef,
 };
 
-use super::choreography::{forward, report_abandoned_branches, start_chain};
+use super::choreography::{forward, report_abandoned_branches, report_to_join, start_chain};
 use super::{Coordinator, Cx, Rules};
 
 pub struct StampCoupling;
@@ -47,11 +47,7 @@ impl Rules for StampCoupling {
             // failed. The stamps it gathered list what committed: undo it all at once.
             (MessageKind::Failure, _) => {
                 let committed = cx.join_known(workflow);
-                let flag = if cx.join_gave_up(workflow) {
-                    ROLLBACK_GAVE_UP
-                } else {
-                    0
-                };
+                let flag = cx.join_rollback_flag(workflow);
                 compensate_all(cx, workflow, here, committed, flag);
             }
             (_, WorkResult::Committed) if path.has_parallel() => forward(cx, workflow, here, step),
@@ -68,10 +64,7 @@ impl Rules for StampCoupling {
             // In a parallel block the stamp knows nothing of the other branches: report
             // to the join, which gathers every branch's stamp.
             (_, WorkResult::StepFailed) if path.has_parallel() && path.in_parallel(step) => {
-                let join = path.join_after(step);
-                let service = cx.at_step(join);
-                let payload = u32::from(path.tail_of(step)) | (u32::from(step) << 8);
-                cx.send(workflow, here, service, MessageKind::Failure, join, payload);
+                report_to_join(cx, workflow, here, step, 0)
             }
             (_, WorkResult::StepFailed) => {
                 let committed = path.done_with(step) & !(1u64 << step);
@@ -110,17 +103,7 @@ impl Rules for StampCoupling {
             let called = path
                 .next_in_branch(step)
                 .expect("a branch step that called");
-            let join = path.join_after(step);
-            let service = cx.at_step(join);
-            let payload = u32::from(path.tail_of(step)) | u32::from(called) << 8 | ROLLBACK_GAVE_UP;
-            cx.send(
-                request.workflow,
-                here,
-                service,
-                MessageKind::Failure,
-                join,
-                payload,
-            );
+            report_to_join(cx, request.workflow, here, called, ROLLBACK_GAVE_UP);
             return;
         }
         let committed = path.done_with(step);

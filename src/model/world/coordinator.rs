@@ -66,15 +66,40 @@ impl World<'_> {
         request: Request,
     ) {
         let sent = self.send_request(queue, workflow, from, request);
+        // Sync: the block's calls are one fan-out, under one id.
+        self.workflows.get_mut(workflow).coordinator_hold = sent.call_id().unwrap_or(0);
+        self.await_in_block(queue, workflow, request);
+    }
+
+    /// The front controller waits for the progress of `step`, one of the steps a parallel
+    /// workflow goes on with (only with a `[policy]`: nothing else needs the wait).
+    pub fn expect_in_block(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        workflow: WorkflowRef,
+        step: u8,
+    ) {
+        if self.spec.failures.policy.is_some() {
+            let dst = self.spec.step_component(usize::from(step));
+            let kind = MessageKind::Event;
+            self.await_in_block(queue, workflow, Request { kind, dst, step });
+        }
+    }
+
+    /// The coordinator waits for `request`'s step among a parallel block's: one timer for
+    /// the block, `timeout` after the latest step added (earlier timers go stale); on it,
+    /// every step still awaited is asked again.
+    fn await_in_block(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        workflow: WorkflowRef,
+        request: Request,
+    ) {
         if let Some(coordinator) = self.config.coordinator {
             self.complexity.waits(coordinator, &request);
         }
-        // Sync: the block's calls are one fan-out, under one id.
-        self.workflows.get_mut(workflow).coordinator_hold = sent.call_id().unwrap_or(0);
         let state = &mut self.workflows.get_mut(workflow).coordinator;
         state.awaiting |= 1u64 << request.step;
-        // One timer for the block: `timeout` after its latest command, it re-sends every
-        // command still awaited (earlier timers go stale).
         state.token = state.token.wrapping_add(1);
         let token = state.token;
         if let Some(policy) = self.spec.failures.policy {
@@ -83,38 +108,10 @@ impl World<'_> {
         }
     }
 
-    /// The front controller waits for the progress of `step`, one of the steps a parallel
-    /// workflow goes on with (with a `[policy]`: one timer for all of them, restarted
-    /// when the wait grows).
-    pub fn expect_in_block(
-        &mut self,
-        queue: &mut EventQueue<Event>,
-        workflow: WorkflowRef,
-        step: u8,
-    ) {
-        let Some(policy) = self.spec.failures.policy else {
-            return;
-        };
-        if let Some(coordinator) = self.config.coordinator {
-            let request = Request {
-                kind: MessageKind::Event,
-                dst: self.spec.step_component(usize::from(step)),
-                step,
-            };
-            self.complexity.waits(coordinator, &request);
-        }
-        let state = &mut self.workflows.get_mut(workflow).coordinator;
-        state.awaiting |= 1u64 << step;
-        state.token = state.token.wrapping_add(1);
-        let token = state.token;
-        self.workflows.get_mut(workflow).outstanding += 1;
-        queue.schedule_in(policy.timeout, Event::ReplyTimeout { workflow, token });
-    }
-
     /// Re-send the request of every step of a parallel block still awaited (after a
     /// timeout's backoff, or a journaled restart): the orchestrator's commands; the front
     /// controller's events, one-way, as a chain's first event would go (to a join, one
-    /// per branch, standing in for whichever branch's event was lost).
+    /// event standing for every branch).
     fn reissue_block(&mut self, workflow: WorkflowRef, queue: &mut EventQueue<Event>) {
         let Some(coordinator) = self.config.coordinator else {
             return;
@@ -152,7 +149,6 @@ impl World<'_> {
                     payload,
                     SendMode::Notify,
                 );
-                self.workflows.get_mut(workflow).coordinator.awaiting &= !(1u64 << step);
                 self.expect_in_block(queue, workflow, step);
             }
             self.resending = false;
