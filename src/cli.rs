@@ -197,6 +197,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                 )));
             }
             let flows = loaded.design_flows(fail_at.map(|k| k - 1));
+            for line in &loaded.warnings {
+                warn(line);
+            }
             print(&match format {
                 CheckFormat::Text => render_check(&loaded, &flows),
                 CheckFormat::Mermaid => report::render_mermaid(&loaded.system, &flows),
@@ -315,6 +318,9 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         on_run_done: Some(Progress::new(progress::tick)),
         budget: choices.budget,
     };
+    for line in &loaded.warnings {
+        warn(line);
+    }
     let results = run(loaded, &options);
     progress::finish();
     let command = without_neutral_flags(&without_default_out(&command, &out, &default_out));

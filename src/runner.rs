@@ -7,11 +7,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::budget::Budget;
-use crate::coordination::{Design, Stopped, simulate_bounded, simulate_traced};
+use crate::coordination::{Design, Stopped, designed_handlers, simulate_bounded, simulate_traced};
 use crate::engine::{KeyedStreams, SimTime};
 use crate::metrics::RunResult;
 use crate::model::{FaultOccurrence, TraceFilter, TraceRecord, TraceSelection, occurrences};
-use crate::scenario::Scenario;
+use crate::scenario::{MAX_FLOW_PATHS, Scenario};
 
 /// A callback run once per unit of work finished (a design run, a sweep point), from
 /// whichever worker thread finished it: progress bars, counters, logs.
@@ -68,6 +68,9 @@ pub struct DesignRun {
     /// `Some` when the run held more workflows than the budget allows and was stopped:
     /// `result` then covers the run only up to that point.
     pub stopped: Option<Stopped>,
+    /// The reactions the design must implement for every flow of the workflow (success
+    /// and a failure at every step of every path), whatever this run's draws exercised.
+    pub designed_handlers: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +121,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> ScenarioResults {
             result: output.result,
             trace: output.trace,
             stopped: output.stopped,
+            designed_handlers: designed_handlers(&scenario.system, design, MAX_FLOW_PATHS),
         }
     };
     let runs = map_in_parallel(&jobs, options.jobs, execute);
@@ -222,14 +226,14 @@ mod tests {
     fn tracing_changes_nothing_the_run_reports() {
         let scenario = Scenario::load(
             std::path::Path::new("scenarios/payment-outage.toml"),
-            &[crate::scenario::Override::parse("scenario.duration=2m").unwrap()],
+            &[crate::scenario::Override::parse("scenario.duration=5m").unwrap()],
         )
         .unwrap();
         for coordination in Coordination::ALL {
             let design = Design::style(coordination, &scenario.system);
             let plain = simulate(&scenario.system, &design, 5, false);
             let filter = TraceFilter::Find(TraceSelection::Slowest {
-                outcome: Outcome::Completed,
+                outcome: Some(Outcome::Completed),
                 count: 4,
             });
             let traced = simulate_traced(&scenario.system, &design, 5, &filter, None);

@@ -219,10 +219,10 @@ fn raw_interval(
         }
         AssertedMetric::Value(Column::ThroughputPerS) => batch(summary.throughput_per_s_ci95),
         AssertedMetric::Value(Column::LatencyMeanMs) => batch(summary.latency_mean_ms_ci95),
-        AssertedMetric::Value(Column::LatencyP50Ms) => {
+        AssertedMetric::Value(Column::LatencyP50Ms | Column::OutcomeLatencyP50Ms) => {
             batch(quantile_half_width(run, |b| b.latency_p50_ms))
         }
-        AssertedMetric::Value(Column::LatencyP99Ms) => {
+        AssertedMetric::Value(Column::LatencyP99Ms | Column::OutcomeLatencyP99Ms) => {
             batch(quantile_half_width(run, |b| b.latency_p99_ms))
         }
         AssertedMetric::Value(_) => margin,

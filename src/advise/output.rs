@@ -12,6 +12,7 @@ use super::findings::{
     violated,
 };
 use super::pareto::{MESSAGES, P99};
+use crate::metrics::FAILED_RANK_MS;
 use super::{Advice, Candidate, Feasibility, OBJECTIVES, coordinates};
 
 /// The columns of `advice.csv` before the varied keys.
@@ -69,7 +70,9 @@ pub fn chart_points(advice: &Advice) -> Vec<AdvicePoint> {
             Some(AdvicePoint {
                 label: candidate.label.clone(),
                 messages_per_workflow: objective_value(advice, candidate, MESSAGES)?,
-                latency_p99_ms: objective_value(advice, candidate, P99)?,
+                // A p99 among failures has no place on a latency axis.
+                latency_p99_ms: objective_value(advice, candidate, P99)
+                    .filter(|ms| *ms < FAILED_RANK_MS)?,
                 mark: match (candidate.feasibility, candidate.pareto) {
                     (Feasibility::Yes, true) => AdviceMark::Front,
                     (Feasibility::Yes, false) => AdviceMark::Feasible,

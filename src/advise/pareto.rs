@@ -6,7 +6,9 @@
 //! it cannot go round in a cycle, and the front of a non-empty set is never empty.
 
 use crate::coordination::Design;
-use crate::report::{Better, Column, Measure, compare, mean};
+use crate::report::{
+    Better, Column, Measure, Order, Standing, compare, mean, order_of, outcome_text,
+};
 use crate::runner::ScenarioResults;
 
 use super::Candidate;
@@ -57,12 +59,12 @@ pub const MESSAGES: usize = 1;
 /// management, and (with `--capacity`) throughput at the SLO.
 pub const OBJECTIVES: [Objective; 7] = [
     Objective {
-        name: "latency_p99_ms",
-        quality: "responsiveness (p99)",
-        measure: Some(Measure::Column(Column::LatencyP99Ms)),
+        name: "outcome_latency_p99_ms",
+        quality: "responsiveness (p99 over every workflow)",
+        measure: Some(Measure::Column(Column::OutcomeLatencyP99Ms)),
         better: Better::Lower,
         heading: "p99 ms",
-        shown: one_decimal,
+        shown: outcome_text,
     },
     Objective {
         name: "messages_per_workflow",
@@ -114,67 +116,13 @@ pub const OBJECTIVES: [Objective; 7] = [
     },
 ];
 
-/// How candidate `a` stands against `b` on one objective.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    /// Better.
-    Better,
-    /// The same (or neither has a value).
-    Same,
-    /// Worse.
-    Worse,
-}
-
-/// `a` against `b` on one objective: by the figures themselves, and by what the noise
-/// lets one say (`Better` only when distinguishably better).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Standing {
-    /// The figures compared as they are.
-    pub figures: Order,
-    /// Distinguishably better or worse; `Same` when the data cannot tell.
-    pub significant: Order,
-}
-
-impl Standing {
-    fn of(figures: Order, distinguishable: bool) -> Standing {
-        Standing {
-            figures,
-            significant: if distinguishable {
-                figures
-            } else {
-                Order::Same
-            },
-        }
-    }
-}
-
-/// Which `eligible` candidates no other eligible candidate dominates. `standing(a, b, o)`
-/// says how `a` stands against `b` on objective `o` (an index into `OBJECTIVES`).
+/// Which `eligible` candidates no other eligible candidate dominates, over `OBJECTIVES`
+/// (see `report::pareto_front`).
 pub fn pareto_front(
     eligible: &[bool],
     standing: impl Fn(usize, usize, usize) -> Standing,
 ) -> Vec<bool> {
-    let dominates = |a: usize, b: usize| {
-        let standings: Vec<Standing> = (0..OBJECTIVES.len()).map(|o| standing(a, b, o)).collect();
-        standings.iter().all(|s| s.figures != Order::Worse)
-            && standings.iter().any(|s| s.significant == Order::Better)
-    };
-    (0..eligible.len())
-        .map(|b| {
-            eligible[b] && !(0..eligible.len()).any(|a| a != b && eligible[a] && dominates(a, b))
-        })
-        .collect()
-}
-
-fn order_of(a: f64, b: f64, better: Better) -> Order {
-    let a_higher = a > b;
-    if a == b {
-        Order::Same
-    } else if a_higher == (better == Better::Higher) {
-        Order::Better
-    } else {
-        Order::Worse
-    }
+    crate::report::pareto_front(eligible, OBJECTIVES.len(), standing)
 }
 
 /// How candidate `a` stands against `b` on objective `objective`: from the runs for

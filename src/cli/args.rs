@@ -260,8 +260,9 @@ pub struct TraceArgs {
     /// Trace this workflow (0 is the first started).
     #[arg(long, value_name = "ID", conflicts_with_all = ["slowest", "outcome"])]
     pub workflow: Option<u64>,
-    /// Trace the N workflows that took longest to reach their outcome (default: 1,
-    /// among completed workflows unless --outcome says otherwise).
+    /// Trace the N slowest workflows (default: 1), over every outcome unless --outcome
+    /// narrows it: a stuck workflow is slower than a failed one, a failed one than any
+    /// that completed or was compensated.
     #[arg(long, value_name = "N")]
     pub slowest: Option<usize>,
     /// Trace workflows with this outcome (the first --limit of them, or with --slowest

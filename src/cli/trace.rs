@@ -73,12 +73,14 @@ fn workflow_choice(choices: &TraceArgs) -> Result<WorkflowChoice, CliError> {
     if let Some(number) = choices.workflow {
         return Ok(WorkflowChoice::Number(number));
     }
-    let outcome = match choices.outcome {
-        None | Some(OutcomeArg::Completed) => Outcome::Completed,
-        Some(OutcomeArg::Compensated) => Outcome::Compensated,
-        Some(OutcomeArg::Failed) => Outcome::Failed,
-        Some(OutcomeArg::Stuck) => Outcome::Stuck,
-    };
+    // Without --outcome, --slowest looks at every outcome (failed and stuck ones are the
+    // slowest); --outcome alone lists the first completed ones by default.
+    let outcome = choices.outcome.map(|outcome| match outcome {
+        OutcomeArg::Completed => Outcome::Completed,
+        OutcomeArg::Compensated => Outcome::Compensated,
+        OutcomeArg::Failed => Outcome::Failed,
+        OutcomeArg::Stuck => Outcome::Stuck,
+    });
     let count = |flag: &str, value: usize| {
         if (1..=MAX_TRACED).contains(&value) {
             Ok(value)
@@ -95,7 +97,7 @@ fn workflow_choice(choices: &TraceArgs) -> Result<WorkflowChoice, CliError> {
                 count: count("--slowest", slowest)?,
             },
             (None, Some(_)) => TraceSelection::First {
-                outcome,
+                outcome: outcome.unwrap_or(Outcome::Completed),
                 count: count("--limit", choices.limit.unwrap_or(1))?,
             },
             (None, None) => TraceSelection::Slowest { outcome, count: 1 },

@@ -37,6 +37,9 @@ pub struct StyleInfo {
     pub summary: &'static str,
     /// Whether the style needs the `[orchestrator]` section.
     pub uses_orchestrator: bool,
+    /// Whether some component can answer a status query (choreography and stamp
+    /// coupling have no owner of the workflow's state).
+    pub answers_status: bool,
     /// Runs a simulation under the style's rules.
     pub(super) runner: Runner,
 }
@@ -48,6 +51,7 @@ const STYLES: [StyleInfo; 5] = [
         name: "orchestrator",
         summary: "a central orchestrator commands each step and drives compensation",
         uses_orchestrator: true,
+        answers_status: true,
         runner: simulate_with::<Orchestrator>,
     },
     StyleInfo {
@@ -55,6 +59,7 @@ const STYLES: [StyleInfo; 5] = [
         name: "choreography",
         summary: "services pass events along the chain; failures travel back the chain",
         uses_orchestrator: false,
+        answers_status: false,
         runner: simulate_with::<Choreography>,
     },
     StyleInfo {
@@ -62,6 +67,7 @@ const STYLES: [StyleInfo; 5] = [
         name: "front-controller",
         summary: "choreography, with the first service tracking progress and answering status",
         uses_orchestrator: false,
+        answers_status: true,
         runner: simulate_with::<FrontController>,
     },
     StyleInfo {
@@ -69,6 +75,7 @@ const STYLES: [StyleInfo; 5] = [
         name: "stamp-coupling",
         summary: "choreography, with the workflow state carried in every message",
         uses_orchestrator: false,
+        answers_status: false,
         runner: simulate_with::<StampCoupling>,
     },
     StyleInfo {
@@ -76,6 +83,7 @@ const STYLES: [StyleInfo; 5] = [
         name: "stateless",
         summary: "choreography; status is assembled by asking every service",
         uses_orchestrator: false,
+        answers_status: true,
         runner: simulate_with::<Stateless>,
     },
 ];
@@ -105,6 +113,11 @@ impl Coordination {
     /// Whether the style needs `[orchestrator]`.
     pub fn uses_orchestrator(self) -> bool {
         self.info().uses_orchestrator
+    }
+
+    /// Whether a status query can be answered at all (someone owns the state).
+    pub fn answers_status(self) -> bool {
+        self.info().answers_status
     }
 
     /// One line on how the style coordinates.

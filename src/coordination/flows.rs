@@ -94,6 +94,28 @@ pub fn message_flows(
     }
 }
 
+/// The distinct reactions (a component handling a kind of message for a step) that a
+/// design must implement to run every flow of the workflow: success, a business failure
+/// at every step of every path (the first `paths`), and a status query. The flow set
+/// `check` derives, where a run's `handlers` count only what its draws exercised.
+pub fn designed_handlers(system: &SystemSpec, design: &Design, paths: usize) -> u32 {
+    let mut reactions = std::collections::BTreeSet::new();
+    for path in 0..system.workflow.paths().len().min(paths) {
+        let mut forced = system.clone();
+        forced.workflow = forced.workflow.forced_to(path as u16);
+        let steps = forced.workflow.path(path as u16).steps().to_vec();
+        let failures = steps.into_iter().map(|step| Some(usize::from(step)));
+        for fail_at in std::iter::once(None).chain(failures) {
+            for (message, _) in flow(&forced, design, fail_at) {
+                if message.kind != MessageKind::Ack {
+                    reactions.insert((message.dst, message.kind, message.step));
+                }
+            }
+        }
+    }
+    reactions.len() as u32
+}
+
 /// Messages (with their payload) of one workflow that fails at `fail_at`, if given.
 fn flow(system: &SystemSpec, design: &Design, fail_at: Option<usize>) -> Vec<(FlowMessage, u32)> {
     let mut spec = system.clone();

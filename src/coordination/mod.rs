@@ -25,7 +25,7 @@ pub use design::{
     ALL_PATTERNS, Coordination, Design, PATTERNS, Pattern, communication_from_label,
     communication_label, consistency_from_label, consistency_label,
 };
-pub use flows::{DesignFlows, FlowMessage, flow_message, message_flows};
+pub use flows::{DesignFlows, FlowMessage, designed_handlers, flow_message, message_flows};
 pub use front_controller::FrontController;
 pub use orchestrator::Orchestrator;
 pub use simulation::{Stopped, simulate, simulate_bounded, simulate_traced};

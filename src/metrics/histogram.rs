@@ -67,7 +67,6 @@ impl LatencyHistogram {
         self.max_nanos = self.max_nanos.max(nanos);
     }
 
-    #[cfg(test)]
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -98,8 +97,17 @@ impl LatencyHistogram {
         if self.count == 0 {
             return None;
         }
-        let rank = self.rank(q);
-        let bucket = if q >= 0.5 {
+        self.value_at_rank_ms(self.rank(q))
+    }
+
+    /// The top of the bucket holding the `rank`-th smallest value (1-based), never above
+    /// the exact maximum; `None` when empty.
+    pub fn value_at_rank_ms(&self, rank: u64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = rank.clamp(1, self.count);
+        let bucket = if rank * 2 >= self.count {
             self.bucket_of_rank_from_the_top(rank)
         } else {
             self.bucket_of_rank_from_the_bottom(rank)

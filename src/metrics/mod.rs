@@ -5,14 +5,18 @@
 pub mod batch_means;
 mod components;
 mod coupling;
+pub mod diagnosis;
 mod histogram;
+mod outcome_latency;
 mod recovery;
 mod student_t;
 mod timeseries;
 
 pub use components::{ComponentLoad, ComponentRole, ComponentRow};
 pub use coupling::CouplingEdges;
+pub use diagnosis::Diagnosis;
 pub use histogram::LatencyHistogram;
+pub use outcome_latency::{FAILED_RANK_MS, OutcomeLatency, OutcomeQuantile, STUCK_RANK_MS};
 pub use recovery::{FaultRow, FaultTracker, FaultWindow};
 pub use student_t::t_975;
 pub use timeseries::{SeriesEvent, TimeBucket, TimeSeries};
@@ -139,6 +143,9 @@ pub struct RunMetrics {
     /// Time to the client's answer of every answered workflow (completed, compensated,
     /// failed), so a design cannot look fast by failing its slow workflows.
     answer: LatencyHistogram,
+    /// Time to the client's answer of the workflows with a business outcome (completed,
+    /// compensated): with the failed and stuck counts, the outcome-aware latency.
+    business_answer: LatencyHistogram,
     faults: FaultTracker,
     edges: CouplingEdges,
     series: TimeSeries,
@@ -175,6 +182,7 @@ impl RunMetrics {
             dead_letters: 0,
             time_to_consistency: LatencyHistogram::new(),
             answer: LatencyHistogram::new(),
+            business_answer: LatencyHistogram::new(),
             faults: FaultTracker::new(faults),
             edges: CouplingEdges::new(component_count),
             series: TimeSeries::new(window.bucket),
@@ -214,6 +222,9 @@ impl RunMetrics {
             }
             if outcome != Outcome::Stuck {
                 self.answer.record(latency);
+            }
+            if matches!(outcome, Outcome::Completed | Outcome::Compensated) {
+                self.business_answer.record(latency);
             }
         }
         let series_event = match outcome {
@@ -374,6 +385,11 @@ impl RunMetrics {
             |total: u64| (self.started > 0).then(|| total as f64 / self.started as f64);
         let status_issued = self.status_issued;
         let answered = self.status_answered;
+        let outcome_latency = OutcomeLatency {
+            answered: &self.business_answer,
+            failed: self.outcomes[Outcome::Failed as usize],
+            stuck: self.outcomes[Outcome::Stuck as usize],
+        };
         let summary = Summary {
             started: self.started,
             completed: self.outcomes[Outcome::Completed as usize],
@@ -413,6 +429,11 @@ impl RunMetrics {
             rejected_messages: self.rejected_messages,
             answer_p50_ms: self.answer.quantile_ms(0.50),
             answer_p99_ms: self.answer.quantile_ms(0.99),
+            outcome_p50: outcome_latency.quantile(0.50),
+            outcome_p95: outcome_latency.quantile(0.95),
+            outcome_p99: outcome_latency.quantile(0.99),
+            outcome_p999: outcome_latency.quantile(0.999),
+            diagnosis: Vec::new(),
             throughput_per_s_ci95: None,
             latency_mean_ms_ci95: None,
             in_flight_slope_per_min: None,
@@ -433,6 +454,7 @@ impl RunMetrics {
             .iter()
             .filter_map(|&q| self.latency.quantile_ms(q).map(|ms| (q, ms)))
             .collect();
+        let outcome_ladder = outcome_latency.ladder(&LADDER_QUANTILES);
         let timeseries = self.series.finish(end);
         let mut summary = summary;
         steady_state_figures(&mut summary, &timeseries, &self.window);
@@ -441,6 +463,20 @@ impl RunMetrics {
             self.window.warmup,
             self.window.arrivals_end,
         );
+        summary.diagnosis = diagnosis::diagnose(&diagnosis::RunFigures {
+            buckets: &timeseries,
+            measured: measured_buckets.clone(),
+            width_s: self.window.bucket.as_secs_f64(),
+            first_fault: self.faults.first_start(),
+            started: summary.started,
+            failed: summary.failed,
+            stuck: summary.stuck,
+            retries_per_workflow: summary.retries_per_workflow.unwrap_or(0.0),
+            max_utilization: summary.max_utilization.unwrap_or(0.0),
+        });
+        if !summary.diagnosis.is_empty() {
+            summary.steady_state = Some(false);
+        }
         let faults = self.faults.rows(
             &timeseries,
             self.window.bucket,
@@ -453,6 +489,7 @@ impl RunMetrics {
             faults,
             messages_by_category,
             latency_ladder,
+            outcome_ladder,
             components: loads
                 .iter()
                 .map(|load| ComponentRow::new(load, window_nanos))
@@ -538,6 +575,18 @@ pub struct Summary {
     pub answer_p50_ms: Option<f64>,
     /// 99th percentile time to the client's answer, every answered workflow, ms.
     pub answer_p99_ms: Option<f64>,
+    /// Outcome-aware latency (`OutcomeLatency`): the median over every measured workflow,
+    /// failed and stuck ones counted as slower than any answer.
+    pub outcome_p50: Option<OutcomeQuantile>,
+    /// Its 95th percentile.
+    pub outcome_p95: Option<OutcomeQuantile>,
+    /// Its 99th percentile.
+    pub outcome_p99: Option<OutcomeQuantile>,
+    /// Its 99.9th percentile.
+    pub outcome_p999: Option<OutcomeQuantile>,
+    /// What went wrong with the run as a whole (collapse, saturation, mostly failing),
+    /// with the evidence; empty for a healthy run.
+    pub diagnosis: Vec<Diagnosis>,
     /// Half-widths of the batch-means 95 % intervals inside this run (`batch_means`).
     pub throughput_per_s_ci95: Option<f64>,
     /// Half-width of the 95 % batch-means interval on `latency_mean_ms`.
@@ -579,6 +628,9 @@ pub struct RunResult {
     pub messages_by_category: Vec<CategoryShare>,
     /// (quantile, latency in ms) at `LADDER_QUANTILES`, for completed workflows.
     pub latency_ladder: Vec<(f64, f64)>,
+    /// The same over every measured workflow (outcome-aware): it stops at the share that
+    /// reached a business outcome.
+    pub outcome_ladder: Vec<(f64, f64)>,
     /// The client, then every component with workers, in component order.
     pub components: Vec<ComponentRow>,
     /// The time-series buckets wholly inside the measured window (for batch means).

@@ -73,6 +73,11 @@ impl FaultTracker {
         self.windows.is_empty()
     }
 
+    /// When the first fault occurrence starts.
+    pub fn first_start(&self) -> Option<SimTime> {
+        self.by_start.first().map(|&index| self.windows[index].start)
+    }
+
     /// The number of messages waiting anywhere changed to `backlog` at `now`.
     pub fn backlog(&mut self, now: SimTime, backlog: u64) {
         while let Some(&index) = self.by_start.get(self.started) {

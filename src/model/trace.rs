@@ -208,11 +208,13 @@ impl TraceRecord {
 /// Which workflows `trace` shows, chosen by what happened to them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TraceSelection {
-    /// The `count` slowest measured workflows with `outcome`, by time to that outcome;
-    /// ties go to the earlier workflow.
+    /// The `count` slowest measured workflows with `outcome` (`None`: any), by time to
+    /// that outcome; ties go to the earlier workflow. Over any outcome, slowness is
+    /// outcome-aware: a stuck workflow is slower than a failed one, and a failed one than
+    /// any that reached a business outcome (completed or compensated).
     Slowest {
-        /// The outcome the workflows must have.
-        outcome: Outcome,
+        /// The outcome the workflows must have (`None`: any).
+        outcome: Option<Outcome>,
         /// How many to pick.
         count: usize,
     },
@@ -232,11 +234,11 @@ impl TraceSelection {
         }
     }
 
-    fn outcome(self) -> Outcome {
+    /// Whether a workflow that ended with `outcome` can be picked.
+    fn accepts(self, ended: Outcome) -> bool {
         match self {
-            TraceSelection::Slowest { outcome, .. } | TraceSelection::First { outcome, .. } => {
-                outcome
-            }
+            TraceSelection::Slowest { outcome, .. } => outcome.is_none_or(|o| o == ended),
+            TraceSelection::First { outcome, .. } => outcome == ended,
         }
     }
 }
@@ -258,8 +260,9 @@ pub enum TraceFilter {
 pub struct Tracer {
     filter: TraceFilter,
     records: Vec<TraceRecord>,
-    /// `Find`: the best candidates so far, worst on top (so it is the one evicted).
-    candidates: BinaryHeap<(Reverse<SimDuration>, u64)>,
+    /// `Find`: the best candidates so far, worst on top (so it is the one evicted), by
+    /// (how badly it ended, time to its end).
+    candidates: BinaryHeap<(Reverse<(u8, SimDuration)>, u64)>,
     first: BinaryHeap<u64>,
 }
 
@@ -305,14 +308,19 @@ impl Tracer {
         let TraceFilter::Find(selection) = self.filter else {
             return;
         };
-        if !measured || outcome != selection.outcome() || selection.count() == 0 {
+        if !measured || !selection.accepts(outcome) || selection.count() == 0 {
             return;
         }
         match selection {
             TraceSelection::Slowest { count, .. } => {
                 // Max-heap on (shorter first, later first): the top is the worst kept.
+                let badness = match outcome {
+                    Outcome::Completed | Outcome::Compensated => 0,
+                    Outcome::Failed => 1,
+                    Outcome::Stuck => 2,
+                };
                 self.candidates
-                    .push((Reverse(at.since(started_at)), number));
+                    .push((Reverse((badness, at.since(started_at))), number));
                 if self.candidates.len() > count {
                     self.candidates.pop();
                 }
@@ -333,7 +341,7 @@ impl Tracer {
 
     /// `Find`: the workflows picked, in the selection's order (slowest first, or by start).
     pub fn picked(&self) -> Vec<u64> {
-        let mut slowest: Vec<(Reverse<SimDuration>, u64)> =
+        let mut slowest: Vec<(Reverse<(u8, SimDuration)>, u64)> =
             self.candidates.iter().copied().collect();
         slowest.sort();
         let mut first: Vec<u64> = self.first.iter().copied().collect();

@@ -4,7 +4,7 @@
 //! columns by this type, so a misspelt column does not compile.
 
 use crate::coordination::{Design, communication_label, consistency_label};
-use crate::metrics::Summary;
+use crate::metrics::{OutcomeQuantile, Summary};
 
 use super::Cell;
 
@@ -95,6 +95,18 @@ pub enum Column {
     InFlightSlopePerMin,
     /// The `steady_state` column.
     SteadyState,
+    /// The `outcome_latency_p50_ms` column: the median over every measured workflow,
+    /// failed and stuck ones slower than any answer ("failed" or "stuck" where it falls
+    /// among them).
+    OutcomeLatencyP50Ms,
+    /// The `outcome_latency_p95_ms` column.
+    OutcomeLatencyP95Ms,
+    /// The `outcome_latency_p99_ms` column.
+    OutcomeLatencyP99Ms,
+    /// The `outcome_latency_p999_ms` column.
+    OutcomeLatencyP999Ms,
+    /// The `diagnosis` column: collapse, saturation, mostly failing, with the evidence.
+    Diagnosis,
 }
 
 /// Which way a metric is better, for rankings.
@@ -152,6 +164,11 @@ impl Column {
         Column::LatencyMeanMsCi95,
         Column::InFlightSlopePerMin,
         Column::SteadyState,
+        Column::OutcomeLatencyP50Ms,
+        Column::OutcomeLatencyP95Ms,
+        Column::OutcomeLatencyP99Ms,
+        Column::OutcomeLatencyP999Ms,
+        Column::Diagnosis,
     ];
 
     /// The column's name in the CSV header and the JSON keys.
@@ -199,6 +216,11 @@ impl Column {
             Column::LatencyMeanMsCi95 => "latency_mean_ms_ci95",
             Column::InFlightSlopePerMin => "in_flight_slope_per_min",
             Column::SteadyState => "steady_state",
+            Column::OutcomeLatencyP50Ms => "outcome_latency_p50_ms",
+            Column::OutcomeLatencyP95Ms => "outcome_latency_p95_ms",
+            Column::OutcomeLatencyP99Ms => "outcome_latency_p99_ms",
+            Column::OutcomeLatencyP999Ms => "outcome_latency_p999_ms",
+            Column::Diagnosis => "diagnosis",
         }
     }
 
@@ -218,6 +240,10 @@ impl Column {
             | Column::TimeToConsistencyP99Ms
             | Column::AnswerP50Ms
             | Column::AnswerP99Ms
+            | Column::OutcomeLatencyP50Ms
+            | Column::OutcomeLatencyP95Ms
+            | Column::OutcomeLatencyP99Ms
+            | Column::OutcomeLatencyP999Ms
             | Column::LatencyMeanMsCi95 => "ms",
             Column::BytesPerWorkflow => "B",
             Column::StatusStalenessStepsMean => "steps",
@@ -256,7 +282,11 @@ impl Column {
             | Column::TimeToConsistencyP50Ms
             | Column::TimeToConsistencyP99Ms
             | Column::AnswerP50Ms
-            | Column::AnswerP99Ms => Some(Better::Lower),
+            | Column::AnswerP99Ms
+            | Column::OutcomeLatencyP50Ms
+            | Column::OutcomeLatencyP95Ms
+            | Column::OutcomeLatencyP99Ms
+            | Column::OutcomeLatencyP999Ms => Some(Better::Lower),
             _ => None,
         }
     }
@@ -360,12 +390,65 @@ impl Column {
                 Some(false) => "no".to_string(),
                 None => String::new(),
             }),
+            Column::OutcomeLatencyP50Ms
+            | Column::OutcomeLatencyP95Ms
+            | Column::OutcomeLatencyP99Ms
+            | Column::OutcomeLatencyP999Ms => outcome_cell(self.outcome_quantile(summary)),
+            Column::Diagnosis => Cell::Text(
+                summary
+                    .diagnosis
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         })
+    }
+
+    /// Whether the column is an outcome-aware latency (a quantile that may fall among
+    /// failed or stuck workflows).
+    pub const fn is_outcome_latency(self) -> bool {
+        matches!(
+            self,
+            Column::OutcomeLatencyP50Ms
+                | Column::OutcomeLatencyP95Ms
+                | Column::OutcomeLatencyP99Ms
+                | Column::OutcomeLatencyP999Ms
+        )
+    }
+
+    /// An outcome-aware column's quantile in a run's summary.
+    pub fn outcome_quantile(self, summary: &Summary) -> Option<OutcomeQuantile> {
+        match self {
+            Column::OutcomeLatencyP50Ms => summary.outcome_p50,
+            Column::OutcomeLatencyP95Ms => summary.outcome_p95,
+            Column::OutcomeLatencyP99Ms => summary.outcome_p99,
+            Column::OutcomeLatencyP999Ms => summary.outcome_p999,
+            _ => None,
+        }
+    }
+
+    /// The figure rankings and bounds compare: the cell's number, or for an outcome-aware
+    /// latency among failures a value past every latency (`OutcomeQuantile::rank_value`).
+    pub fn rank_value(self, summary: &Summary, design: &Design) -> Option<f64> {
+        if self.is_outcome_latency() {
+            return self.outcome_quantile(summary).map(OutcomeQuantile::rank_value);
+        }
+        self.cell(summary, design)?.as_f64()
+    }
+}
+
+/// An outcome-aware quantile's cell: its latency, or "failed" / "stuck".
+pub fn outcome_cell(quantile: Option<OutcomeQuantile>) -> Cell {
+    match quantile {
+        None => Cell::Number(None),
+        Some(OutcomeQuantile::Answered(ms)) => Cell::Number(Some(ms)),
+        Some(other) => Cell::Text(other.failure_label().unwrap_or_default().to_string()),
     }
 }
 
 /// How many columns `summary.csv` has.
-pub const COLUMN_COUNT: usize = 42;
+pub const COLUMN_COUNT: usize = 47;
 
 /// `summary.csv`'s header, in order.
 pub const SUMMARY_COLUMNS: [&str; COLUMN_COUNT] = {

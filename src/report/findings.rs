@@ -7,19 +7,25 @@ use std::fmt::Write;
 use crate::runner::ScenarioResults;
 
 use super::table::fault_table;
+use crate::metrics::FAILED_RANK_MS;
+
 use super::{
-    Better, Column, Ranked, Table, design_rows, differences, first_faults, format_number,
-    latency_caption, rank,
+    Better, Column, Ranked, Table, compare, design_rows, first_faults, format_number,
+    latency_caption, outcome_text, rank,
 };
 
 /// Metrics "what stands out" speaks about: (column, label).
-const STANDING_OUT: [(Column, &str); 7] = [
-    (Column::LatencyP50Ms, "median latency"),
-    (Column::LatencyP99Ms, "p99 latency"),
+const STANDING_OUT: [(Column, &str); 8] = [
     (
-        Column::AnswerP99Ms,
-        "p99 time to the client's answer (every answered workflow)",
+        Column::OutcomeLatencyP50Ms,
+        "median latency over every workflow (failed and stuck ones slowest)",
     ),
+    (
+        Column::OutcomeLatencyP99Ms,
+        "p99 latency over every workflow (failed and stuck ones slowest)",
+    ),
+    (Column::LatencyP50Ms, "median latency, completed workflows only"),
+    (Column::LatencyP99Ms, "p99 latency, completed workflows only"),
     (Column::ThroughputPerS, "throughput"),
     (Column::MessagesPerWorkflow, "messages per workflow"),
     (Column::BytesPerWorkflow, "bytes per workflow"),
@@ -28,6 +34,9 @@ const STANDING_OUT: [(Column, &str); 7] = [
 
 /// A value with its unit, rounded for reading.
 fn shown(column: Column, value: f64) -> String {
+    if column.is_outcome_latency() && value >= FAILED_RANK_MS {
+        return outcome_text(value);
+    }
     let unit = column.unit();
     if unit.is_empty() {
         round(value)
@@ -45,7 +54,7 @@ pub fn standing_out(results: &ScenarioResults) -> Vec<String> {
         if ranked.len() < 2 {
             continue;
         }
-        let latency = column.unit() == "ms" && column != Column::AnswerP99Ms;
+        let latency = column.unit() == "ms" && !column.is_outcome_latency();
         let groups = group_by_rank(&ranked);
         let describe = |group: &[&Ranked]| {
             let names: Vec<String> = group
@@ -63,8 +72,10 @@ pub fn standing_out(results: &ScenarioResults) -> Vec<String> {
                 .iter()
                 .map(|r| r.value)
                 .fold(f64::NEG_INFINITY, f64::max);
-            let values = if round(low) == round(high) {
+            let values = if shown(column, low) == shown(column, high) {
                 shown(column, low)
+            } else if high >= FAILED_RANK_MS {
+                format!("{}–{}", shown(column, low), shown(column, high))
             } else {
                 format!("{}–{}", round(low), shown(column, high))
             };
@@ -94,19 +105,25 @@ pub fn standing_out(results: &ScenarioResults) -> Vec<String> {
         ));
     }
     let rows = design_rows(results);
-    let unanswered: Vec<String> = rows
-        .iter()
-        .filter(|r| r.main.value(Column::StatusAnsweredRatio) == Some(0.0))
-        .map(|r| r.design.to_string())
-        .collect();
-    if !unanswered.is_empty()
-        && rows
-            .iter()
-            .any(|r| r.main.value(Column::StatusAnsweredRatio).is_some())
-    {
+    let unanswered = |owner: bool| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r.main.value(Column::StatusAnsweredRatio) == Some(0.0))
+            .filter(|r| r.design.coordination.answers_status() == owner)
+            .map(|r| r.design.to_string())
+            .collect()
+    };
+    let (no_owner, overwhelmed) = (unanswered(false), unanswered(true));
+    if !no_owner.is_empty() {
         lines.push(format!(
             "**cannot answer status queries**: {} (no component owns the workflow's state).",
-            unanswered.join(", ")
+            no_owner.join(", ")
+        ));
+    }
+    if !overwhelmed.is_empty() {
+        lines.push(format!(
+            "**answered no status query**: {} (the component that owns the state never \
+             answered in time: it was saturated or down, see the diagnosis and the faults).",
+            overwhelmed.join(", ")
         ));
     }
     lines.extend(bottlenecks(results));
@@ -267,47 +284,59 @@ pub fn faults_section(results: &ScenarioResults) -> String {
 }
 
 /// "choreography's p99 latency is 41 ± 6 ms lower than orchestrator's", for the key
-/// latency and throughput metrics, every variant against the first.
+/// latency and throughput metrics, every variant against the first. "Higher" and "lower"
+/// follow the scorecard's rule (the interval excludes zero and the difference is at least
+/// 1 %); otherwise the two read "indistinguishable".
 pub fn paired_sentences(results: &ScenarioResults) -> Vec<String> {
     let Some(first) = results.designs.first() else {
         return Vec::new();
     };
     let described = [
-        (Column::LatencyP50Ms, "median latency", "ms"),
-        (Column::LatencyP99Ms, "p99 latency", "ms"),
+        (Column::OutcomeLatencyP50Ms, "median latency over every workflow", "ms"),
+        (Column::OutcomeLatencyP99Ms, "p99 latency over every workflow", "ms"),
         (Column::ThroughputPerS, "throughput", "workflows/s"),
     ];
     let mut lines = Vec::new();
-    for difference in differences(results).into_iter().filter(|d| d.a == *first) {
-        let Some(&(_, label, unit)) = described.iter().find(|m| m.0 == difference.metric) else {
-            continue;
-        };
-        if difference.mean == 0.0 && difference.ci95.unwrap_or(0.0) == 0.0 {
+    for other in results.designs.iter().skip(1) {
+        for (column, label, unit) in described {
+            let Some(comparison) = compare(results, column, first, other) else {
+                continue;
+            };
+            if comparison.difference.abs() >= FAILED_RANK_MS / 2.0 {
+                lines.push(format!(
+                    "{other}'s {label} and {first}'s differ in kind: one falls among failed or \
+                     stuck workflows (see the scorecard)."
+                ));
+                continue;
+            }
+            let half = comparison.ci95.unwrap_or(0.0);
+            if comparison.difference == 0.0 && half == 0.0 {
+                lines.push(format!(
+                    "{other}'s {label} is the same as {first}'s in every replication."
+                ));
+                continue;
+            }
+            if !comparison.distinguishable() {
+                lines.push(format!(
+                    "{other}'s {label} is indistinguishable from {first}'s ({} ± {} {unit}: \
+                     the interval includes zero or the difference is under 1 %).",
+                    round(-comparison.difference),
+                    round(half)
+                ));
+                continue;
+            }
+            // difference = first − other: positive means other is below first.
+            let direction = if comparison.difference > 0.0 {
+                "lower"
+            } else {
+                "higher"
+            };
             lines.push(format!(
-                "{}'s {label} is the same as {}'s in every replication.",
-                difference.b, difference.a
+                "{other}'s {label} is {} ± {} {unit} {direction} than {first}'s.",
+                round(comparison.difference.abs()),
+                round(half)
             ));
-            continue;
         }
-        // difference.mean = a − b: positive means b is below a.
-        let direction = if difference.mean > 0.0 {
-            "lower"
-        } else {
-            "higher"
-        };
-        let half = difference.ci95.unwrap_or(0.0);
-        let significant = if difference.mean.abs() > half {
-            ""
-        } else {
-            " (not distinguishable from no difference)"
-        };
-        lines.push(format!(
-            "{}'s {label} is {} ± {} {unit} {direction} than {}'s{significant}.",
-            difference.b,
-            round(difference.mean.abs()),
-            round(half),
-            difference.a
-        ));
     }
     lines
 }

@@ -46,7 +46,7 @@ pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> St
         if results.replications == 1 { "" } else { "s" },
         env!("CARGO_PKG_VERSION")
     );
-    for line in warnings(results) {
+    for line in scenario.warnings.iter().cloned().chain(warnings(results)) {
         let _ = writeln!(out, "> ⚠ {line}\n");
     }
     out.push_str(&losses_section(results));
@@ -55,8 +55,9 @@ pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> St
     out.push_str(
         "Each cell: the value, then its rank among the designs; `=` marks a rank shared with \
          designs the data cannot tell apart (the interval of the difference includes zero, or \
-         the difference is under 1 %). Answer times count every answered workflow (completed, \
-         compensated, failed). Error handling: failed / stuck / inconsistent / duplicate \
+         the difference is under 1 %). Latency here counts every measured workflow: a failed or \
+         stuck one is slower than any answer, so a percentile that falls among them reads \
+         `failed` or `∞ (stuck)` (completed-only latency is in the comparison below). Error handling: failed / stuck / inconsistent / duplicate \
          effects. Coupling: communication edges · most peers of one component · components \
          that must be up for one workflow.\n\n",
     );
@@ -64,6 +65,9 @@ pub fn render_report(results: &ScenarioResults, inputs: &ReportInputs<'_>) -> St
     out.push('\n');
     for line in card.picks() {
         let _ = writeln!(out, "- {line}");
+    }
+    for line in card.overall(results) {
+        let _ = write!(out, "\n{line}\n");
     }
     let _ = writeln!(out, "\nReproduce:\n\n```sh\n{}\n```\n", inputs.command);
     out.push_str("## Scenario\n\n");
@@ -129,8 +133,8 @@ const COMPARISON: [(&str, Column); 14] = [
     ("failed", Column::Failed),
     ("stuck", Column::Stuck),
     ("throughput /s", Column::ThroughputPerS),
-    ("p50 ms", Column::LatencyP50Ms),
-    ("p99 ms", Column::LatencyP99Ms),
+    ("p50 ms (completed only)", Column::LatencyP50Ms),
+    ("p99 ms (completed only)", Column::LatencyP99Ms),
     ("messages /wf", Column::MessagesPerWorkflow),
     ("KiB /wf", Column::BytesPerWorkflow),
     ("status answered", Column::StatusAnsweredRatio),

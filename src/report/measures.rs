@@ -20,13 +20,18 @@ pub enum Measure {
     /// never recovered from before arrivals stopped counts as the time from its end to
     /// the end of arrivals (a lower bound), plus `NEVER_RECOVERED_S` so it ranks last.
     RecoveryS,
-    /// Failed + stuck + inconsistent workflows + duplicate effects.
+    /// Failed + stuck + inconsistent workflows + duplicate effects: every loss event
+    /// (a failed workflow can also be inconsistent, so it is not a count of workflows).
     Losses,
     /// Failed + stuck workflows: those that reached no business outcome.
     FailedOrStuck,
-    /// The distinct reactions every component together had to implement (`handlers` in
-    /// `components.csv`, added up).
+    /// The distinct reactions every component together must implement to run every flow
+    /// of the design: success and a failure at every step of every path, as `check`
+    /// derives them.
     Handlers,
+    /// The distinct reactions this run exercised (`handlers` in `components.csv`, added
+    /// up): fewer where the draws left error paths unexercised.
+    HandlersExercised,
 }
 
 /// Added to a lower bound of "never recovered" so it ranks after every real recovery.
@@ -43,7 +48,7 @@ impl Measure {
     pub fn value(self, run: &DesignRun) -> Option<f64> {
         let summary = &run.result.summary;
         match self {
-            Measure::Column(column) => column.cell(summary, &run.design)?.as_f64(),
+            Measure::Column(column) => column.rank_value(summary, &run.design),
             Measure::BoundPerS => {
                 let busy = summary.max_utilization.filter(|u| *u > 0.0)?;
                 Some(summary.throughput_per_s? / busy)
@@ -78,7 +83,8 @@ impl Measure {
                     as f64,
             ),
             Measure::FailedOrStuck => Some((summary.failed + summary.stuck) as f64),
-            Measure::Handlers => Some(
+            Measure::Handlers => Some(f64::from(run.designed_handlers)),
+            Measure::HandlersExercised => Some(
                 run.result
                     .components
                     .iter()
@@ -97,7 +103,8 @@ impl Measure {
             | Measure::RecoveryS
             | Measure::Losses
             | Measure::FailedOrStuck
-            | Measure::Handlers => Better::Lower,
+            | Measure::Handlers
+            | Measure::HandlersExercised => Better::Lower,
         }
     }
 
@@ -106,7 +113,10 @@ impl Measure {
         match self {
             Measure::Column(column) => column.is_count(),
             Measure::FaultAffected | Measure::Losses | Measure::FailedOrStuck => true,
-            Measure::BoundPerS | Measure::RecoveryS | Measure::Handlers => false,
+            Measure::BoundPerS
+            | Measure::RecoveryS
+            | Measure::Handlers
+            | Measure::HandlersExercised => false,
         }
     }
 
@@ -117,9 +127,10 @@ impl Measure {
             Measure::BoundPerS => "bound_per_s",
             Measure::FaultAffected => "fault_affected_workflows",
             Measure::RecoveryS => "recovery_s",
-            Measure::Losses => "lost_workflows",
+            Measure::Losses => "failed_stuck_inconsistent_duplicates",
             Measure::FailedOrStuck => "failed_or_stuck",
-            Measure::Handlers => "handlers",
+            Measure::Handlers => "designed_handlers",
+            Measure::HandlersExercised => "exercised_handlers",
         }
     }
 }

@@ -5,6 +5,7 @@ mod assertions;
 pub mod charts;
 mod check;
 mod columns;
+mod dominance;
 mod export;
 mod findings;
 mod markdown;
@@ -18,6 +19,7 @@ pub mod slo;
 mod stats;
 mod table;
 mod trace;
+mod verdict;
 mod warnings;
 
 pub use assertions::{ASSERTION_EXIT_CODE, Assertion, Breach, breaches, check_designs, judge};
@@ -26,7 +28,8 @@ pub use charts::{
     latency_png, messages_chart, messages_png, timeline_chart, timeline_png,
 };
 pub use check::render_check;
-pub use columns::{Better, COLUMN_COUNT, Column, SUMMARY_COLUMNS};
+pub use columns::{Better, COLUMN_COUNT, Column, SUMMARY_COLUMNS, outcome_cell};
+pub use dominance::{Order, Standing, order_of, pareto_front};
 pub use export::{
     RESULTS_SCHEMA_VERSION, cell_value, results_json, results_schema, table_schema, table_value,
     tool_schema, tool_value,
@@ -37,8 +40,9 @@ pub use mermaid::{design_diagrams, render_mermaid, sequence_diagram};
 pub use rows::{DesignRows, RowLabel, SummaryRow, design_rows, summary_table};
 pub use scorecard::{
     Attribute, SCORE_COLUMNS, SCORECARD_COLUMNS, ScoreCell, ScoreColumn, Scorecard,
-    render_scorecard, scorecard, scorecard_rows,
+    outcome_text, render_scorecard, scorecard, scorecard_rows,
 };
+pub use verdict::{LOST_SHARE_LIMIT, exclusions};
 pub use significance::{Basis, Comparison, PRACTICAL_MARGIN, Ranked, compare, rank};
 pub use slo::{AssertedMetric, Bound, Inequality, SLO_FORM, Slo};
 pub use stats::{ci95_half_width, mean, t_975};
@@ -48,7 +52,7 @@ pub use trace::{
     render_trace_text, spans_of,
 };
 pub use warnings::{
-    SURVIVOR_GAP, completed_shares, latency_caption, survivor_bias, trending, warning_lines,
+    completed_shares, latency_caption, survivor_bias, trending, warning_lines,
     warnings,
 };
 

@@ -98,20 +98,35 @@ pub fn summary_table(results: &ScenarioResults) -> Vec<SummaryRow> {
         }
         if runs.len() > 1 {
             let values: Vec<Vec<Cell>> = runs.into_iter().map(|(_, cells)| cells).collect();
-            rows.push(row(RowLabel::Mean, aggregate_columns(&values, mean)));
-            rows.push(row(
-                RowLabel::Ci95,
-                aggregate_columns(&values, ci95_half_width),
-            ));
+            rows.push(row(RowLabel::Mean, aggregate_columns(&values, RowLabel::Mean)));
+            rows.push(row(RowLabel::Ci95, aggregate_columns(&values, RowLabel::Ci95)));
         }
     }
     rows
 }
 
 /// Aggregate each column over replications; empty where any replication has no value.
-fn aggregate_columns(runs: &[Vec<Cell>], aggregate: fn(&[f64]) -> Option<f64>) -> Vec<Cell> {
+/// An outcome-aware latency that falls among failures in some replication aggregates to
+/// the worst such label ("stuck" over "failed"): a mean of the answered ones would hide
+/// it, and its interval does not exist.
+fn aggregate_columns(runs: &[Vec<Cell>], label: RowLabel) -> Vec<Cell> {
+    let aggregate: fn(&[f64]) -> Option<f64> = match label {
+        RowLabel::Ci95 => ci95_half_width,
+        _ => mean,
+    };
     (0..runs[0].len())
         .map(|column| {
+            let outcome = Column::ALL[column + 2].is_outcome_latency();
+            let labels = runs.iter().filter_map(|run| match &run[column] {
+                Cell::Text(label) if outcome && !label.is_empty() => Some(label.as_str()),
+                _ => None,
+            });
+            if let Some(worst) = labels.max_by_key(|label| *label == "stuck") {
+                return match label {
+                    RowLabel::Ci95 => Cell::Number(None),
+                    _ => Cell::Text(worst.to_string()),
+                };
+            }
             if let Cell::Text(first) = &runs[0][column] {
                 let agree = runs
                     .iter()

@@ -9,7 +9,12 @@ use std::fmt::Write;
 use crate::coordination::Design;
 use crate::runner::{DesignRun, ScenarioResults};
 
-use super::{Cell, Column, Measure, NEVER_RECOVERED_S, Ranked, Table, rank};
+use crate::metrics::{FAILED_RANK_MS, OutcomeQuantile, STUCK_RANK_MS};
+
+use super::verdict::exclusions;
+use super::{
+    Cell, Column, DesignRows, Measure, NEVER_RECOVERED_S, Ranked, Table, design_rows, rank,
+};
 
 /// The attributes, in the order the scorecard shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -79,13 +84,13 @@ pub struct ScoreColumn {
 pub const SCORE_COLUMNS: [ScoreColumn; 11] = [
     ScoreColumn {
         attribute: Attribute::Responsiveness,
-        measure: Measure::Column(Column::AnswerP50Ms),
-        header: "answer p50 ms",
+        measure: Measure::Column(Column::OutcomeLatencyP50Ms),
+        header: "p50 ms, every wf",
     },
     ScoreColumn {
         attribute: Attribute::Responsiveness,
-        measure: Measure::Column(Column::AnswerP99Ms),
-        header: "answer p99 ms",
+        measure: Measure::Column(Column::OutcomeLatencyP99Ms),
+        header: "p99 ms, every wf",
     },
     ScoreColumn {
         attribute: Attribute::ThroughputAtBound,
@@ -130,7 +135,7 @@ pub const SCORE_COLUMNS: [ScoreColumn; 11] = [
     ScoreColumn {
         attribute: Attribute::Complexity,
         measure: Measure::Handlers,
-        header: "handlers · most at one",
+        header: "handlers · exercised · most at one",
     },
 ];
 
@@ -166,8 +171,10 @@ pub struct Scorecard {
     pub cells: Vec<Vec<ScoreCell>>,
     /// Per column, whether it ranks anything (at least two designs have a value).
     pub ranked: Vec<bool>,
-    /// Per design, its losses in words ("88 failed, 457 duplicate effects").
+    /// Per design, its losses in words ("leaves 88 failed, 457 duplicate effects").
     pub losses: Vec<String>,
+    /// Per design, why it may not be recommended (`verdict::exclusions`), if so.
+    pub excluded: Vec<Option<String>>,
 }
 
 fn first_run<'a>(results: &'a ScenarioResults, design: &Design) -> Option<&'a DesignRun> {
@@ -178,24 +185,30 @@ fn first_run<'a>(results: &'a ScenarioResults, design: &Design) -> Option<&'a De
 }
 
 /// The scorecard of a run. `steps` is the workflow's length: with a coordinator, one
-/// more component must be up for a workflow to succeed.
+/// more component must be up for a workflow to succeed. Every cell speaks for the mean
+/// over replications (the figure ranked), with the companions of the mean row.
 pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
     let rankings: Vec<Vec<Ranked>> = SCORE_COLUMNS
         .iter()
         .map(|c| rank(results, c.measure))
         .collect();
+    let rows = design_rows(results);
     let cells = results
         .designs
         .iter()
         .map(|design| {
+            let row = rows.iter().find(|r| r.design == *design);
             SCORE_COLUMNS
                 .iter()
                 .zip(&rankings)
                 .map(|(column, ranking)| {
                     let place = ranking.iter().find(|r| r.design == *design);
-                    let text = first_run(results, design).map_or("–".to_string(), |run| {
-                        cell_text(column.measure, run, place, steps)
-                    });
+                    let text = match (row, first_run(results, design)) {
+                        (Some(row), Some(run)) => {
+                            cell_text(column.measure, row, run, place, steps)
+                        }
+                        _ => "–".to_string(),
+                    };
                     ScoreCell {
                         text,
                         value: place.map(|p| p.value),
@@ -210,68 +223,125 @@ pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
         .designs
         .iter()
         .map(|design| {
-            let Some(summary) = first_run(results, design).map(|run| &run.result.summary) else {
+            let Some(row) = rows.iter().find(|r| r.design == *design) else {
                 return String::new();
             };
-            let parts: Vec<String> = [
-                (summary.failed, "failed"),
-                (summary.stuck, "stuck"),
-                (summary.inconsistent, "inconsistent"),
-                (summary.duplicate_effects, "duplicate effects"),
-            ]
-            .iter()
-            .filter(|(count, _)| *count > 0)
-            .map(|(count, what)| format!("{count} {what}"))
-            .collect();
+            let parts: Vec<String> = LOSS_COLUMNS
+                .iter()
+                .filter_map(|&(column, what)| {
+                    let count = row.main.value(column).filter(|c| *c > 0.0)?;
+                    Some(format!("{} {what}", count_text(count)))
+                })
+                .collect();
             format!("leaves {}", parts.join(", "))
         })
         .collect();
+    let excluded = exclusions(results);
     Scorecard {
         designs: results.designs.clone(),
         cells,
         ranked: rankings.iter().map(|r| r.len() > 1).collect(),
         losses,
+        excluded: results
+            .designs
+            .iter()
+            .map(|design| {
+                excluded
+                    .iter()
+                    .find(|(d, _)| d == design)
+                    .map(|(_, why)| why.clone())
+            })
+            .collect(),
     }
 }
 
-/// A cell's text: the ranked value (mean over replications), with its companions.
-fn cell_text(measure: Measure, run: &DesignRun, place: Option<&Ranked>, steps: usize) -> String {
-    let summary = &run.result.summary;
+/// The losses the error-handling cell shows, in its order.
+const LOSS_COLUMNS: [(Column, &str); 4] = [
+    (Column::Failed, "failed"),
+    (Column::Stuck, "stuck"),
+    (Column::Inconsistent, "inconsistent"),
+    (Column::DuplicateEffects, "duplicate effects"),
+];
+
+/// A count, or a mean of counts over replications (one decimal where not whole).
+fn count_text(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// An outcome-aware latency as the scorecard shows it: the latency, or where the
+/// quantile falls among failures, "failed" (slower than every answer) or "∞ (stuck)".
+pub fn outcome_text(value: f64) -> String {
+    match OutcomeQuantile::from_rank_value(value) {
+        OutcomeQuantile::Answered(ms) => format!("{ms:.1}"),
+        OutcomeQuantile::Failed => "failed".to_string(),
+        OutcomeQuantile::Stuck => "∞ (stuck)".to_string(),
+    }
+}
+
+/// A cell's text: the ranked value (mean over replications), with its companions from
+/// the design's main row (the mean with replications); structural companions (handlers)
+/// from its first run.
+fn cell_text(
+    measure: Measure,
+    row: &DesignRows,
+    run: &DesignRun,
+    place: Option<&Ranked>,
+    steps: usize,
+) -> String {
     let Some(value) = place.map(|p| p.value) else {
         return "–".to_string();
     };
-    let optional = |v: Option<f64>, decimals: usize| {
-        v.map_or("–".to_string(), |v| format!("{v:.decimals$}"))
+    let main = &row.main;
+    let optional = |column: Column, decimals: usize| {
+        main.value(column)
+            .map_or("–".to_string(), |v| format!("{v:.decimals$}"))
     };
     match measure {
-        Measure::Column(Column::AnswerP50Ms | Column::AnswerP99Ms) => format!("{value:.1}"),
+        Measure::Column(column) if column.is_outcome_latency() => {
+            // With replications that disagree on where the quantile falls, the mean row
+            // holds the worst label.
+            match main.cell(column) {
+                Cell::Text(label) if !label.is_empty() => outcome_text(match label.as_str() {
+                    "stuck" => STUCK_RANK_MS,
+                    _ => FAILED_RANK_MS,
+                }),
+                _ => outcome_text(value),
+            }
+        }
         Measure::BoundPerS => format!("{value:.0}"),
-        Measure::FaultAffected | Measure::FailedOrStuck => format!("{value:.0}"),
+        Measure::FaultAffected | Measure::FailedOrStuck => count_text(value),
         Measure::RecoveryS if value >= NEVER_RECOVERED_S => {
             format!("never (≥ {:.0})", value - NEVER_RECOVERED_S)
         }
         Measure::RecoveryS => format!("{value:.0}"),
-        Measure::Losses => format!(
-            "{}/{}/{}/{}",
-            summary.failed, summary.stuck, summary.inconsistent, summary.duplicate_effects
-        ),
+        Measure::Losses => LOSS_COLUMNS
+            .iter()
+            .map(|&(column, _)| count_text(main.value(column).unwrap_or(0.0)))
+            .collect::<Vec<_>>()
+            .join("/"),
         Measure::Column(Column::StatusAnsweredRatio) => format!(
             "{:.0} % · {} · {}",
             value * 100.0,
-            optional(summary.status_latency_p99_ms, 1),
-            optional(summary.status_staleness_steps_mean, 2)
+            optional(Column::StatusLatencyP99Ms, 1),
+            optional(Column::StatusStalenessStepsMean, 2)
         ),
         Measure::Column(Column::CouplingEdges) => {
             let coordinator = usize::from(run.design.coordination.uses_orchestrator());
             format!(
                 "{value:.0} · {} · {}",
-                summary.coupling_max_peers,
+                optional(Column::CouplingMaxPeers, 0),
                 steps + coordinator
             )
         }
-        Measure::Handlers => {
-            let most = run.result.components.iter().map(|c| c.handlers).max();
-            format!("{value:.0} · {}", most.unwrap_or(0))
+        Measure::Handlers | Measure::HandlersExercised => {
+            let components = &run.result.components;
+            let exercised: u32 = components.iter().map(|c| c.handlers).sum();
+            let most = components.iter().map(|c| c.handlers).max();
+            format!("{value:.0} · {exercised} · {}", most.unwrap_or(0))
         }
         Measure::Column(Column::MessagesPerWorkflow) => format!("{value:.2}"),
         Measure::Column(Column::BytesPerWorkflow) => format!("{:.1}", value / 1024.0),
@@ -302,121 +372,6 @@ impl Scorecard {
                 })
                 .collect(),
         }
-    }
-
-    /// Per attribute, the designs ranked first on every one of its ranked columns;
-    /// empty when every design is first (nothing to choose between).
-    pub fn leaders(&self, attribute: Attribute) -> Vec<&Design> {
-        let columns: Vec<usize> = SCORE_COLUMNS
-            .iter()
-            .enumerate()
-            .filter(|(i, c)| c.attribute == attribute && self.ranked[*i])
-            .map(|(i, _)| i)
-            .collect();
-        if columns.is_empty() {
-            return Vec::new();
-        }
-        let leaders: Vec<&Design> = self
-            .designs
-            .iter()
-            .zip(&self.cells)
-            .filter(|(_, cells)| columns.iter().all(|&c| cells[c].rank == Some(1)))
-            .map(|(design, _)| design)
-            .collect();
-        let ranked_designs = self
-            .cells
-            .iter()
-            .filter(|cells| columns.iter().all(|&c| cells[c].rank.is_some()))
-            .count();
-        if leaders.len() == ranked_designs {
-            Vec::new()
-        } else {
-            leaders
-        }
-    }
-
-    /// "Pick orchestrator if state management matters most", computed from the ranks:
-    /// attributes with the same leaders are named together; where every design ranks
-    /// first, the attribute does not help choose.
-    pub fn picks(&self) -> Vec<String> {
-        let mut groups: Vec<(Vec<&Design>, Vec<Attribute>)> = Vec::new();
-        let mut undecided = Vec::new();
-        for attribute in Attribute::ALL {
-            let has_values = SCORE_COLUMNS
-                .iter()
-                .enumerate()
-                .any(|(i, c)| c.attribute == attribute && self.ranked[i]);
-            let leaders = self.leaders(attribute);
-            if leaders.is_empty() {
-                if has_values {
-                    undecided.push(attribute.name());
-                }
-                continue;
-            }
-            match groups.iter_mut().find(|(l, _)| *l == leaders) {
-                Some((_, attributes)) => attributes.push(attribute),
-                None => groups.push((leaders, vec![attribute])),
-            }
-        }
-        let losses_at = SCORE_COLUMNS
-            .iter()
-            .position(|c| c.attribute == Attribute::ErrorHandling);
-        let mut lines: Vec<String> = groups
-            .iter()
-            .map(|(leaders, attributes)| {
-                let names: Vec<String> = leaders.iter().map(|d| format!("**{d}**")).collect();
-                let what: Vec<&str> = attributes.iter().map(|a| a.name()).collect();
-                let mut line = format!(
-                    "Pick {} if {} matter{} most",
-                    join_or(&names, "or"),
-                    join_or(
-                        &what.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                        "and"
-                    ),
-                    if what.len() == 1 { "s" } else { "" }
-                );
-                // Warn where a pick loses workflows that another design keeps.
-                let caveats: Vec<String> = leaders
-                    .iter()
-                    .filter_map(|design| {
-                        let row = self.designs.iter().position(|d| d == *design)?;
-                        let cell = &self.cells[row][losses_at?];
-                        (cell.rank.is_some_and(|r| r > 1))
-                            .then(|| format!("{design} {}", self.losses[row]))
-                    })
-                    .collect();
-                match caveats.as_slice() {
-                    [] => {}
-                    [one] => {
-                        let _ = write!(line, " (but {one})");
-                    }
-                    _ => {
-                        line.push_str(" (but they lose workflows others keep: see error handling)")
-                    }
-                }
-                line.push('.');
-                line
-            })
-            .collect();
-        if !undecided.is_empty() {
-            lines.push(format!(
-                "No design stands out on {}: the differences are within the noise or under 1 %.",
-                join_or(
-                    &undecided.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                    "or"
-                )
-            ));
-        }
-        lines
-    }
-}
-
-/// "a", "a or b", "a, b or c".
-fn join_or(items: &[String], word: &str) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} {word} {last}", rest.join(", ")),
     }
 }
 
@@ -454,7 +409,7 @@ pub fn render_scorecard(results: &ScenarioResults, steps: usize) -> String {
     let card = scorecard(results, steps);
     let mut out = String::from("\nscorecard (rank in brackets, = shared: not distinguishable)\n");
     out.push_str(&card.table(false).to_text());
-    for line in card.picks() {
+    for line in card.picks().into_iter().chain(card.overall(results)) {
         let _ = writeln!(out, "{}", line.replace("**", ""));
     }
     out

@@ -7,7 +7,9 @@ use crate::coordination::Design;
 use crate::metrics::Summary;
 use crate::scenario::{parse_duration, parse_size};
 
-use super::Column;
+use crate::metrics::FAILED_RANK_MS;
+
+use super::{Column, outcome_text};
 
 /// What a bound reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +54,8 @@ pub struct MetricInfo {
     pub metric: AssertedMetric,
     /// The bound's unit.
     pub unit: Unit,
-    /// A latency of completed workflows.
+    /// A workflow latency (the quantiles count every workflow, failed and stuck ones
+    /// slowest; mean and max count completed ones).
     pub latency: bool,
 }
 
@@ -74,25 +77,25 @@ const fn metric(
 pub const METRICS: &[MetricInfo] = &[
     metric(
         "p50",
-        AssertedMetric::Value(Column::LatencyP50Ms),
+        AssertedMetric::Value(Column::OutcomeLatencyP50Ms),
         Unit::Duration,
         true,
     ),
     metric(
         "p95",
-        AssertedMetric::Value(Column::LatencyP95Ms),
+        AssertedMetric::Value(Column::OutcomeLatencyP95Ms),
         Unit::Duration,
         true,
     ),
     metric(
         "p99",
-        AssertedMetric::Value(Column::LatencyP99Ms),
+        AssertedMetric::Value(Column::OutcomeLatencyP99Ms),
         Unit::Duration,
         true,
     ),
     metric(
         "p999",
-        AssertedMetric::Value(Column::LatencyP999Ms),
+        AssertedMetric::Value(Column::OutcomeLatencyP999Ms),
         Unit::Duration,
         true,
     ),
@@ -245,7 +248,7 @@ impl Bound {
 
     /// The metric's value in a run's summary.
     pub fn value_in(&self, summary: &Summary, design: &Design) -> Option<f64> {
-        self.value(&|column| column.cell(summary, design).and_then(|cell| cell.as_f64()))
+        self.value(&|column| column.rank_value(summary, design))
     }
 
     /// Whether `value` meets the bound.
@@ -258,6 +261,9 @@ impl Bound {
 
     /// `value` in the bound's unit, for messages.
     pub fn shown(&self, value: f64) -> String {
+        if self.unit == Unit::Duration && value >= FAILED_RANK_MS {
+            return format!("{} (slower than any answer)", outcome_text(value));
+        }
         match self.unit {
             Unit::Duration => format!("{value:.3} ms"),
             Unit::PerSecond => format!("{value:.3}/s"),
@@ -270,6 +276,13 @@ impl Bound {
     /// How far `value` is past the bound, and which way: "50.000 ms over the bound of
     /// 200.000 ms (25.0 %)".
     pub fn breach(&self, value: f64) -> String {
+        if self.unit == Unit::Duration && value >= FAILED_RANK_MS {
+            return format!(
+                "the percentile falls among {} workflows, over the bound of {}",
+                outcome_text(value).trim_start_matches("∞ (").trim_end_matches(')'),
+                self.shown(self.bound)
+            );
+        }
         let gap = (value - self.bound).abs();
         let relative = if self.bound > 0.0 {
             format!(" ({:.1} %)", 100.0 * gap / self.bound)

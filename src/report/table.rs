@@ -109,9 +109,9 @@ const TERMINAL_COLUMNS: [(&str, Column); 17] = [
     ("fail", Column::Failed),
     ("stuck", Column::Stuck),
     ("thru/s", Column::ThroughputPerS),
-    ("p50 ms", Column::LatencyP50Ms),
-    ("p99 ms", Column::LatencyP99Ms),
-    ("p99.9 ms", Column::LatencyP999Ms),
+    ("done p50 ms", Column::LatencyP50Ms),
+    ("done p99 ms", Column::LatencyP99Ms),
+    ("done p99.9 ms", Column::LatencyP999Ms),
     ("msgs/wf", Column::MessagesPerWorkflow),
     ("KiB/wf", Column::BytesPerWorkflow),
     ("status ok", Column::StatusAnsweredRatio),
@@ -165,6 +165,10 @@ pub fn render_table(results: &ScenarioResults) -> String {
         table.rows.push(line);
     }
     let mut out = table.to_text();
+    out.push_str(
+        "done p50/p99/p99.9: completed workflows only; the scorecard ranks latency over every \
+         workflow, failed and stuck ones slowest\n",
+    );
     if !trends.is_empty() {
         out.push_str(
             "* not at steady state: workflows in flight trend over the run (see the warning)\n",
@@ -218,7 +222,12 @@ pub fn render_failures(results: &ScenarioResults) -> String {
     let mut out = format!("\nfailures\n{}", table.to_text());
     if !faults.is_empty() {
         let fault_table = fault_table(&faults, |seconds| format!("{seconds:.1}"));
-        out.push_str(&format!("\nfaults\n{}", fault_table.to_text()));
+        let which = if results.replications > 1 {
+            " (first replication)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("\nfaults{which}\n{}", fault_table.to_text()));
     }
     out
 }

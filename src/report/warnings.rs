@@ -1,14 +1,12 @@
-//! Warnings a reader must see before trusting a comparison: latency that compares only
-//! the survivors when designs complete different shares of their workflows, and runs that
-//! are not at steady state (their figures depend on the run's length).
+//! Warnings a reader must see before trusting a comparison: designs that collapsed,
+//! saturated or failed most of their workflows (their diagnosis), latency of completed
+//! workflows that ranks designs differently from latency over every workflow (survivor
+//! bias), and runs that are not at steady state (their figures depend on the run's length).
 
 use crate::coordination::Design;
 use crate::runner::ScenarioResults;
 
-use super::{Column, design_rows};
-
-/// Completed shares further apart than this make latency a comparison of survivors.
-pub const SURVIVOR_GAP: f64 = 0.01;
+use super::{Column, design_rows, rank};
 
 /// Per design, the share of its measured workflows that completed (main row).
 pub fn completed_shares(results: &ScenarioResults) -> Vec<(Design, Option<f64>)> {
@@ -22,15 +20,29 @@ pub fn completed_shares(results: &ScenarioResults) -> Vec<(Design, Option<f64>)>
         .collect()
 }
 
-/// Whether the designs' completed shares differ by more than one percentage point.
+/// Completed-only latency columns and the outcome-aware column that ranks the same
+/// quantile over every workflow.
+const SURVIVOR_PAIRS: [(Column, Column); 2] = [
+    (Column::LatencyP50Ms, Column::OutcomeLatencyP50Ms),
+    (Column::LatencyP99Ms, Column::OutcomeLatencyP99Ms),
+];
+
+/// Whether survivorship changes a ranked figure: ranking the designs on the latency of
+/// their completed workflows gives another order (or other ties) than ranking them on
+/// the same quantile over every workflow, failed and stuck ones slowest.
 pub fn survivor_bias(results: &ScenarioResults) -> bool {
-    let shares: Vec<f64> = completed_shares(results)
-        .into_iter()
-        .filter_map(|(_, share)| share)
-        .collect();
-    let low = shares.iter().copied().fold(f64::INFINITY, f64::min);
-    let high = shares.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    shares.len() > 1 && high - low > SURVIVOR_GAP
+    let ranks = |column: Column| -> Vec<(Design, usize)> {
+        let mut ranked: Vec<(Design, usize)> = rank(results, column)
+            .into_iter()
+            .map(|r| (r.design, r.rank))
+            .collect();
+        ranked.sort_by(|a, b| a.0.label.cmp(&b.0.label));
+        ranked
+    };
+    results.designs.len() > 1
+        && SURVIVOR_PAIRS
+            .iter()
+            .any(|&(completed, every)| ranks(completed) != ranks(every))
 }
 
 /// A design's name as latency figures show it: with its completed share when the shares
@@ -74,6 +86,27 @@ pub fn trending(results: &ScenarioResults) -> Vec<(Design, f64)> {
 /// Every warning, as sentences (Markdown emphasis included).
 pub fn warnings(results: &ScenarioResults) -> Vec<String> {
     let mut lines = Vec::new();
+    for design in &results.designs {
+        let Some(run) = results
+            .runs
+            .iter()
+            .find(|run| run.design == *design && !run.result.summary.diagnosis.is_empty())
+        else {
+            continue;
+        };
+        let which = if results.replications > 1 {
+            format!(" (replication {})", run.replication)
+        } else {
+            String::new()
+        };
+        for finding in &run.result.summary.diagnosis {
+            let text = finding.to_string();
+            let (name, evidence) = text.split_once(": ").unwrap_or((finding.name(), &text));
+            lines.push(format!(
+                "**{design} {name}**{which}: {evidence}. It is excluded from recommendations."
+            ));
+        }
+    }
     let trends = trending(results);
     if !trends.is_empty() {
         let named: Vec<String> = trends
@@ -94,9 +127,10 @@ pub fn warnings(results: &ScenarioResults) -> Vec<String> {
             .collect();
         lines.push(format!(
             "**Latency compares survivors**: the designs complete different shares of their \
-             workflows ({}), and latency counts completed workflows only. Compare the time to \
-             the client's answer (`answer_p50_ms`, `answer_p99_ms`), which counts every answered \
-             workflow.",
+             workflows ({}), and ranking them on the latency of completed workflows gives \
+             another order than ranking them over every workflow. Rank on the scorecard's \
+             latency (`outcome_latency_p50_ms`, `outcome_latency_p99_ms`), which counts a \
+             failed or stuck workflow as slower than any answer.",
             shares.join(", ")
         ));
     }

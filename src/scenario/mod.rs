@@ -44,6 +44,9 @@ pub struct Scenario {
     pub replications: u32,
     /// The validated system: services, network, workload, workflow, faults.
     pub system: SystemSpec,
+    /// What validated but is probably a mistake (a fault after arrivals stop, a service
+    /// no step uses), as sentences: `run` and `check` print them, the report repeats them.
+    pub warnings: Vec<String>,
 }
 
 /// Most paths through a workflow's choices whose flows `check` and the report show.

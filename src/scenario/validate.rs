@@ -198,6 +198,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
             ),
         ));
     }
+    let warnings = scenario_warnings(source, &raw, &system)?;
     Ok(Scenario {
         name,
         seed: raw.scenario.seed.unwrap_or(1),
@@ -205,7 +206,54 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
         declared_designs: declared,
         replications,
         system,
+        warnings,
     })
+}
+
+/// What validates but is probably not what the author meant: a fault that starts after
+/// arrivals stop (only the drain sees it), a service that no step uses. A fault that
+/// starts after the run's end (duration + drain) would never happen: an error.
+fn scenario_warnings(
+    source: &Source<'_>,
+    raw: &RawScenarioFile,
+    system: &SystemSpec,
+) -> Result<Vec<String>, ScenarioError> {
+    let mut warnings = Vec::new();
+    let arrivals_end = system.window.duration;
+    let run_end = system.window.duration + system.window.drain;
+    for (index, fault) in raw.faults.iter().enumerate() {
+        let Some(at) = &fault.get_ref().at else {
+            continue;
+        };
+        let start = at.get_ref().0;
+        if start >= run_end {
+            return Err(source.error(
+                Some(at.span()),
+                format!("faults[{index}].at"),
+                format!(
+                    "expected a start before the run ends at {run_end} (duration {arrivals_end} \
+                     + drain {}): a fault at {start} would never be simulated",
+                    system.window.drain
+                ),
+            ));
+        }
+        if start >= arrivals_end {
+            warnings.push(format!(
+                "{}: faults[{index}] starts at {start}, after arrivals stop at {arrivals_end}: \
+                 only the drain sees it, and no figure of the measured window shows it",
+                source.path
+            ));
+        }
+    }
+    for (index, service) in system.services.iter().enumerate() {
+        if !system.steps.contains(&index) {
+            warnings.push(format!(
+                "{}: services[{index}] (`{}`) is declared but no step of the workflow uses it",
+                source.path, service.name
+            ));
+        }
+    }
+    Ok(warnings)
 }
 
 fn defaults_workers(

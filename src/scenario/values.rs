@@ -353,6 +353,15 @@ impl<'de, Q: Quantity> Visitor<'de> for DistributionVisitor<Q> {
                 if scale.is_zero() {
                     return Err(de::Error::custom("pareto needs a scale greater than 0"));
                 }
+                if p.shape.0 <= 1.0 {
+                    return Err(de::Error::custom(format!(
+                        "pareto needs a shape greater than 1: with shape ≤ 1 its mean is \
+                         infinite, so no mean or percentile of the run converges (and with \
+                         shape ≤ 2 its variance is infinite: percentiles converge slowly), \
+                         got {}",
+                        p.shape.0
+                    )));
+                }
                 Pareto {
                     scale,
                     shape: p.shape.0,

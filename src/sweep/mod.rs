@@ -376,13 +376,13 @@ const SWEEP_METRICS: [(Column, &str, &str); 8] = [
         "sweep-throughput.png",
     ),
     (
-        Column::LatencyP50Ms,
-        "p50 latency (ms)",
+        Column::OutcomeLatencyP50Ms,
+        "p50 latency, every workflow (ms; none where it is failed or stuck)",
         "sweep-latency-p50.png",
     ),
     (
-        Column::LatencyP99Ms,
-        "p99 latency (ms)",
+        Column::OutcomeLatencyP99Ms,
+        "p99 latency, every workflow (ms; none where it is failed or stuck)",
         "sweep-latency-p99.png",
     ),
     (

@@ -20,7 +20,14 @@ impl World<'_> {
         let task = task_of(&message);
         let workflow = self.workflows.get(message.workflow);
         let number = workflow.number;
-        let repeat = task == Task::Step && workflow.done_mask & (1u64 << message.step) != 0;
+        // An idempotent service recognises a request it has already applied (a step or a
+        // compensation) by its key, at the cost of a lookup: its query cost.
+        let bit = 1u64 << message.step;
+        let repeat = match task {
+            Task::Step => workflow.done_mask & bit != 0,
+            Task::Compensate => workflow.compensated_mask & bit != 0,
+            _ => false,
+        };
         let idempotent_repeat = repeat && self.service_is_idempotent(message.dst);
         let mut duration = self.cost(
             &message,

@@ -205,7 +205,7 @@ pub fn latency<DB: DrawingBackend>(
         .map_err(text)?;
     chart
         .configure_mesh()
-        .x_desc("percentile of completed workflows (%)")
+        .x_desc("percentile of every workflow (%); a line ends where failed or stuck ones begin")
         .y_desc("latency (ms, log scale)")
         .x_labels(5)
         .x_label_formatter(&|x| match x.round() as i64 {

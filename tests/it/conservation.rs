@@ -3,7 +3,7 @@
 //! five styles, sync or async, and the eight patterns) — including overloaded systems
 //! whose full inboxes drop messages and strand workflows, and sync calls that time out.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 

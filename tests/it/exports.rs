@@ -2,7 +2,7 @@
 //! validated, and validates against `sagasim schema --output results`; the effective
 //! scenario reads back as the same scenario, for every bundled scenario.
 
-mod common;
+use crate::common;
 
 use sagasim::Scenario;
 use sagasim::report::results_schema;

@@ -2,7 +2,7 @@
 //! a real 5 % difference is, survivor bias and a run that is not at steady state are
 //! warned about, and the scorecard ranks, ties and picks from the numbers.
 
-mod common;
+use crate::common;
 
 use common::{chain_scenario, parse, with_workload};
 use sagasim::report::{

@@ -2,7 +2,7 @@
 //! brokers against direct delivery, retries, idempotency, sync communication, random
 //! crashes; conservation and determinism under every kind of fault, for every variant.
 
-mod common;
+use crate::common;
 
 use common::{assert_conserved, parse, summary_of};
 use sagasim::trace::{ComponentId, MessageKind, TraceRecord};

@@ -4,7 +4,7 @@
 //! acks each design's call table implies; participant calls obey `[policy]`; and the
 //! figures `scenarios/sync-vs-async.toml` promises.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

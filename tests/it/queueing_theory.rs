@@ -11,7 +11,7 @@
 //! mean of ten, so 3 % is more than eight standard errors: a real bias fails, noise does not.
 //! Seeds are fixed, so the outcome is deterministic.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

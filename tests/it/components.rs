@@ -1,7 +1,7 @@
 //! `components.csv`: per-component utilization, time blocked on calls, inbox waits and
 //! losses, checked against queueing theory, Little's law and the summary's own totals.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

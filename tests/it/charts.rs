@@ -2,7 +2,7 @@
 //! that are not finite or absurdly large, a 200,000-point empirical distribution drawn
 //! without a crash, SVG output, and the sweep lines' styles, all apart from the pixels.
 
-mod common;
+use crate::common;
 
 use common::{chain_scenario, parse};
 use sagasim::report::charts::{

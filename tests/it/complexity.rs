@@ -3,7 +3,7 @@
 //! that always succeeds, for the orchestrator and choreography on one whose third step
 //! always fails, and alike in sync and async.
 
-mod common;
+use crate::common;
 
 use common::{chain_scenario, parse, run_all};
 use sagasim::ScenarioResults;

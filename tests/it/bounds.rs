@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-mod common;
+use crate::common;
 
 use common::sagasim;
 
@@ -238,7 +238,7 @@ fn capacity_with_an_slo_always_met_stops_and_says_so() {
         "capacity",
         &file.to_string_lossy(),
         "--slo",
-        "p99<=1h",
+        "mean<=1h",
         "--variants",
         "choreography",
         "--max-events",

@@ -2,7 +2,7 @@
 //! workflow account for its whole latency, tracing changes no figure, and the Perfetto
 //! JSON follows the trace-event format. Each behaviour runs for every design.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,7 +24,10 @@ fn scenario(file: &str, sets: &[&str]) -> Scenario {
 }
 
 fn slowest(outcome: Outcome, count: usize) -> WorkflowChoice {
-    WorkflowChoice::Select(TraceSelection::Slowest { outcome, count })
+    WorkflowChoice::Select(TraceSelection::Slowest {
+        outcome: Some(outcome),
+        count,
+    })
 }
 
 /// The slowest completed workflow of every design is the one behind `latency_max_ms`, and
@@ -33,7 +36,11 @@ fn slowest(outcome: Outcome, count: usize) -> WorkflowChoice {
 fn the_slowest_workflow_is_the_maximum_and_its_slices_cover_its_latency() {
     let scenario = scenario(
         "scenarios/order-placement.toml",
-        &["scenario.duration=90s", "scenario.warmup=10s"],
+        &[
+            "scenario.duration=90s",
+            "scenario.warmup=10s",
+            "faults.0.at=30s",
+        ],
     );
     let results = run(&scenario, &sagasim::RunOptions::default());
     for design in &scenario.designs {
@@ -215,6 +222,8 @@ fn the_trace_command_writes_each_format_and_refuses_bad_selections() {
         "scenarios/order-placement.toml",
         "--set",
         "scenario.duration=70s",
+        "--set",
+        "faults.0.at=30s",
         "--variant",
         "front-controller",
     ];

@@ -1,7 +1,7 @@
 //! Common random numbers (DESIGN §3.2): every variant sees the same arrivals and, for each
 //! (workflow, step), the same work duration and the same business-failure outcome.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! simulated. The count must be what simulating them gives: every poll before the outcome,
 //! plus the one poll that then fires, finds the outcome and stops.
 
-mod common;
+use crate::common;
 
 use common::{chain_scenario, parse, run_all, summary_of, with_workload};
 use sagasim::Coordination;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Output;
 
-mod common;
+use crate::common;
 
 use common::{names, sagasim};
 
@@ -174,7 +174,10 @@ fn the_folder_rules_know_every_file_a_run_writes() {
     use sagasim::run_folder::RUN_FILES;
     let scenario = sagasim::Scenario::load(
         std::path::Path::new("scenarios/order-placement.toml"),
-        &[sagasim::scenario::Override::parse("scenario.duration=70s").unwrap()],
+        &[
+            sagasim::scenario::Override::parse("scenario.duration=70s").unwrap(),
+            sagasim::scenario::Override::parse("faults.0.at=30s").unwrap(),
+        ],
     )
     .unwrap();
     let results = sagasim::run(&scenario, &sagasim::RunOptions::default());

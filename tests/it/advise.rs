@@ -2,7 +2,7 @@
 //! marginal bound), dominance on the front, the exit codes, and byte-identical advice
 //! whatever the thread count.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -138,7 +138,7 @@ fn a_latency_bound_excludes_the_orchestrators_extra_hops() {
     assert_eq!(advised.code(), Some(0));
     let orchestrated = advised.row("fantasy-fiction");
     assert_eq!(orchestrated["feasible"], "no");
-    let p99 = number(&orchestrated, "latency_p99_ms");
+    let p99 = number(&orchestrated, "outcome_latency_p99_ms");
     assert!((200.0..215.0).contains(&p99), "orchestrator p99 {p99}");
     assert!(
         orchestrated["violated"].starts_with("p99<=150ms:"),
@@ -146,7 +146,7 @@ fn a_latency_bound_excludes_the_orchestrators_extra_hops() {
     );
     let choreographed = advised.row("horror-story");
     assert_eq!(choreographed["feasible"], "yes");
-    let p99 = number(&choreographed, "latency_p99_ms");
+    let p99 = number(&choreographed, "outcome_latency_p99_ms");
     assert!((100.0..110.0).contains(&p99), "choreography p99 {p99}");
     assert!(!advised.out.join("advice.png").exists());
 }
@@ -191,7 +191,7 @@ fn a_p99_bound_at_the_measured_value_is_marginal_from_the_batch_means() {
     let mut args = vec!["--slo", "p99<=1h"];
     args.extend(short);
     let first = advise(&text, &args);
-    let p99 = number(&first.row("anthology"), "latency_p99_ms");
+    let p99 = number(&first.row("anthology"), "outcome_latency_p99_ms");
     let at_value = format!("p99<={p99}ms");
     let mut args = vec!["--slo", at_value.as_str()];
     args.extend(short);
@@ -229,7 +229,7 @@ fn a_candidate_worse_on_one_objective_and_equal_on_the_rest_is_off_the_front() {
     let (Some(fast), Some(slow)) = (fast, slow) else {
         panic!("{rows:?}")
     };
-    assert!(number(slow, "latency_p99_ms") > number(fast, "latency_p99_ms") + 100.0);
+    assert!(number(slow, "outcome_latency_p99_ms") > number(fast, "outcome_latency_p99_ms") + 100.0);
     assert_eq!(fast["messages_per_workflow"], slow["messages_per_workflow"]);
     assert_eq!(
         (fast["pareto"].as_str(), slow["pareto"].as_str()),

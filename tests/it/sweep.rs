@@ -1,6 +1,6 @@
 //! Sweeps, shards, merge, resume, capacity search and paired differences.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Output;
@@ -311,7 +311,7 @@ fn paired_differences_are_written_with_intervals() {
     );
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap_or_default();
     assert!(
-        report.contains("choreography's median latency is"),
+        report.contains("choreography's median latency over every workflow is"),
         "{report}"
     );
     assert!(report.contains("ms lower than orchestrator's."), "{report}");

@@ -2,7 +2,7 @@
 //! messages leave one after another at its interface's rate; without `interface` nothing
 //! changes.
 
-mod common;
+use crate::common;
 
 use common::{chain_scenario, parse, run_all, summary_of};
 use sagasim::trace::{MessageKind, TraceRecord};

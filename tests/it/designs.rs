@@ -2,7 +2,7 @@
 //! take the scenario's communication and consistency, a scenario's own `[[designs]]`, and
 //! the design columns of `summary.csv`.
 
-mod common;
+use crate::common;
 
 use common::{chain_scenario, parse, run_all, sagasim, summary_of};
 use sagasim::report::{Column, SUMMARY_COLUMNS, summary_rows, to_csv};

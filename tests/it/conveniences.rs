@@ -1,7 +1,7 @@
 //! The command line's conveniences: completions, the man page, `--quiet`, scenario errors
 //! shown with their source line and a caret, "did you mean", and `init`'s starter scenario.
 
-mod common;
+use crate::common;
 
 use sagasim::Scenario;
 use sagasim::scenario::starter_scenario;
@@ -32,6 +32,8 @@ fn quiet_prints_the_results_and_nothing_else() {
         "scenarios/order-placement.toml",
         "--set",
         "scenario.duration=70s",
+        "--set",
+        "faults.0.at=30s",
         "--variants",
         "choreography",
         "--no-charts",

@@ -1,7 +1,7 @@
 //! Exact message and byte counts per workflow for every variant, on the success path and on
 //! a business failure at every step k (DESIGN §3.1), plus status-query fan-out.
 
-mod common;
+use crate::common;
 
 use common::{chain_scenario, parallel_scenario, parse, run_all, summary_of, with_workload};
 use sagasim::Coordination;

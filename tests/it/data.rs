@@ -3,7 +3,7 @@
 //! sizes, and the Circulate result: through an orchestrator every intermediate output
 //! crosses two links, directly one.
 
-mod common;
+use crate::common;
 
 use common::{chain_scenario, parse, run_all};
 use sagasim::results::MessageCategory;
@@ -152,13 +152,22 @@ fn failures_carry_no_data_and_a_sync_front_controller_returns_the_result_up_its_
 }
 
 #[test]
-fn a_heavy_tailed_output_saturates_instead_of_wrapping() {
-    // Shape 0.001: draws beyond u64::MAX bytes. The run finishes, and bytes stay at the
-    // largest count rather than wrapping to a small one.
+fn a_pareto_without_a_finite_mean_is_refused_naming_the_key() {
+    // Shape ≤ 1: an infinite mean (draws beyond u64::MAX bytes were once accepted, and
+    // only the saturating counters kept the figures from wrapping).
     let text = with_outputs(2, "{ pareto = { scale = \"1MB\", shape = 0.001 } }", "");
+    let error = match sagasim::Scenario::from_toml_str(&text) {
+        Ok(_) => panic!("a pareto of shape 0.001 was accepted"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("services[0].output"), "{error}");
+    assert!(error.contains("pareto needs a shape greater than 1"), "{error}");
+    assert!(error.contains("its mean is infinite"), "{error}");
+    assert!(error.contains("shape ≤ 2 its variance is infinite"), "{error}");
+    // Just above 1 it runs: the mean exists.
+    let text = with_outputs(2, "{ pareto = { scale = \"1MB\", shape = 1.5 } }", "");
     let results = run_all(&parse(&text));
-    let data = data_per_workflow(&results, "choreography");
-    assert!(data >= 1e6 * 2.0, "{data}");
+    assert!(data_per_workflow(&results, "choreography") >= 2e6);
 }
 
 #[test]

@@ -1,0 +1,29 @@
+//! Every integration test, in one binary so the crate and its dev-dependencies link once.
+
+mod common;
+mod advise;
+mod assertions;
+mod bounds;
+mod charts;
+mod cli;
+mod common_random_numbers;
+mod complexity;
+mod components;
+mod conservation;
+mod conveniences;
+mod data;
+mod designs;
+mod exports;
+mod extremes;
+mod faults;
+mod interfaces;
+mod malformed;
+mod message_counts;
+mod queueing_theory;
+mod reports;
+mod run_folder;
+mod significance;
+mod status_polls;
+mod sweep;
+mod sync_calls;
+mod trace;
