@@ -88,8 +88,8 @@ pub mod designs {
 /// messages by kind and components.
 pub mod results {
     pub use crate::metrics::{
-        CategoryShare, ComponentRole, ComponentRow, FaultRow, MessageCategory, Outcome, RunResult,
-        Summary, TimeBucket,
+        CategoryShare, ComponentRole, ComponentRow, Diagnosis, FaultRow, MessageCategory, Outcome,
+        OutcomeQuantile, RunResult, Summary, TimeBucket,
     };
     pub use crate::runner::{DesignRun, ScenarioResults};
 }

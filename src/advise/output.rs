@@ -12,8 +12,8 @@ use super::findings::{
     violated,
 };
 use super::pareto::{MESSAGES, P99};
-use crate::metrics::FAILED_RANK_MS;
 use super::{Advice, Candidate, Feasibility, OBJECTIVES, coordinates};
+use crate::metrics::FAILED_RANK_MS;
 
 /// The columns of `advice.csv` before the varied keys.
 pub const ADVICE_COLUMNS: [&str; 4] = ["design", "coordination", "communication", "consistency"];

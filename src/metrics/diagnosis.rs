@@ -147,8 +147,13 @@ pub struct RunFigures<'a> {
 /// Every finding about the run, in a fixed order.
 pub fn diagnose(run: &RunFigures<'_>) -> Vec<Diagnosis> {
     let mut found = Vec::new();
-    found.extend(collapse(run));
-    found.extend(saturation(run));
+    let collapsed = collapse(run);
+    // Without faults, saturation would only repeat a collapse; before a fault it says
+    // what the fault's figures are worth.
+    if collapsed.is_none() || run.first_fault.is_some() {
+        found.extend(saturation(run));
+    }
+    found.splice(0..0, collapsed);
     if run.started > 0 {
         let share = (run.failed + run.stuck) as f64 / run.started as f64;
         if share > MOSTLY_FAILING_SHARE {
@@ -325,13 +330,18 @@ mod tests {
     #[test]
     fn a_backlog_growing_before_the_fault_on_a_busy_component_is_saturation() {
         // Answers at 25/s of 30/s arriving: the backlog grows 5/s before the fault at 200 s.
-        let series: Vec<(u64, u64, u64)> =
-            (0..300).map(|s| (30, 25, 10 + 5 * s as u64)).collect();
+        let series: Vec<(u64, u64, u64)> = (0..300).map(|s| (30, 25, 10 + 5 * s as u64)).collect();
         let series = buckets(&series);
         let fault = Some(SimTime(200 * 1_000_000_000));
         let found = diagnose(&figures(&series, fault, 0.99));
         assert!(
-            matches!(found.as_slice(), [Diagnosis::Saturated { fault_s: Some(200.0), .. }]),
+            matches!(
+                found.as_slice(),
+                [Diagnosis::Saturated {
+                    fault_s: Some(200.0),
+                    ..
+                }]
+            ),
             "{found:?}"
         );
         // The same run on a component that is not busy: no saturation.

@@ -140,8 +140,14 @@ mod tests {
             failed: 4,
             stuck: 1,
         };
-        assert_eq!(latency.quantile(0.5), Some(OutcomeQuantile::Answered(ms(50))));
-        assert_eq!(latency.quantile(0.95), Some(OutcomeQuantile::Answered(ms(95))));
+        assert_eq!(
+            latency.quantile(0.5),
+            Some(OutcomeQuantile::Answered(ms(50)))
+        );
+        assert_eq!(
+            latency.quantile(0.95),
+            Some(OutcomeQuantile::Answered(ms(95)))
+        );
         assert_eq!(latency.quantile(0.96), Some(OutcomeQuantile::Failed));
         assert_eq!(latency.quantile(0.99), Some(OutcomeQuantile::Failed));
         assert_eq!(latency.quantile(1.0), Some(OutcomeQuantile::Stuck));

@@ -75,7 +75,9 @@ impl FaultTracker {
 
     /// When the first fault occurrence starts.
     pub fn first_start(&self) -> Option<SimTime> {
-        self.by_start.first().map(|&index| self.windows[index].start)
+        self.by_start
+            .first()
+            .map(|&index| self.windows[index].start)
     }
 
     /// The number of messages waiting anywhere changed to `backlog` at `now`.

@@ -432,7 +432,9 @@ impl Column {
     /// latency among failures a value past every latency (`OutcomeQuantile::rank_value`).
     pub fn rank_value(self, summary: &Summary, design: &Design) -> Option<f64> {
         if self.is_outcome_latency() {
-            return self.outcome_quantile(summary).map(OutcomeQuantile::rank_value);
+            return self
+                .outcome_quantile(summary)
+                .map(OutcomeQuantile::rank_value);
         }
         self.cell(summary, design)?.as_f64()
     }

@@ -73,4 +73,3 @@ pub fn order_of(a: f64, b: f64, better: Better) -> Order {
         Order::Worse
     }
 }
-

@@ -24,8 +24,14 @@ const STANDING_OUT: [(Column, &str); 8] = [
         Column::OutcomeLatencyP99Ms,
         "p99 latency over every workflow (failed and stuck ones slowest)",
     ),
-    (Column::LatencyP50Ms, "median latency, completed workflows only"),
-    (Column::LatencyP99Ms, "p99 latency, completed workflows only"),
+    (
+        Column::LatencyP50Ms,
+        "median latency, completed workflows only",
+    ),
+    (
+        Column::LatencyP99Ms,
+        "p99 latency, completed workflows only",
+    ),
     (Column::ThroughputPerS, "throughput"),
     (Column::MessagesPerWorkflow, "messages per workflow"),
     (Column::BytesPerWorkflow, "bytes per workflow"),
@@ -292,8 +298,16 @@ pub fn paired_sentences(results: &ScenarioResults) -> Vec<String> {
         return Vec::new();
     };
     let described = [
-        (Column::OutcomeLatencyP50Ms, "median latency over every workflow", "ms"),
-        (Column::OutcomeLatencyP99Ms, "p99 latency over every workflow", "ms"),
+        (
+            Column::OutcomeLatencyP50Ms,
+            "median latency over every workflow",
+            "ms",
+        ),
+        (
+            Column::OutcomeLatencyP99Ms,
+            "p99 latency over every workflow",
+            "ms",
+        ),
         (Column::ThroughputPerS, "throughput", "workflows/s"),
     ];
     let mut lines = Vec::new();

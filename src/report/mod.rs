@@ -39,10 +39,9 @@ pub use measures::{Measure, NEVER_RECOVERED_S};
 pub use mermaid::{design_diagrams, render_mermaid, sequence_diagram};
 pub use rows::{DesignRows, RowLabel, SummaryRow, design_rows, summary_table};
 pub use scorecard::{
-    Attribute, SCORE_COLUMNS, SCORECARD_COLUMNS, ScoreCell, ScoreColumn, Scorecard,
-    outcome_text, render_scorecard, scorecard, scorecard_rows,
+    Attribute, SCORE_COLUMNS, SCORECARD_COLUMNS, ScoreCell, ScoreColumn, Scorecard, outcome_text,
+    render_scorecard, scorecard, scorecard_rows,
 };
-pub use verdict::{LOST_SHARE_LIMIT, exclusions};
 pub use significance::{Basis, Comparison, PRACTICAL_MARGIN, Ranked, compare, rank};
 pub use slo::{AssertedMetric, Bound, Inequality, SLO_FORM, Slo};
 pub use stats::{ci95_half_width, mean, t_975};
@@ -51,9 +50,9 @@ pub use trace::{
     Delay, Span, SpanKind, WorkflowSpans, attribute, render_perfetto, render_trace_mermaid,
     render_trace_text, spans_of,
 };
+pub use verdict::{LOST_SHARE_LIMIT, exclusions};
 pub use warnings::{
-    completed_shares, latency_caption, survivor_bias, trending, warning_lines,
-    warnings,
+    latency_caption, lost_shares, survivor_bias, trending, warning_lines, warnings,
 };
 
 /// What `run` prints by default: the comparison, the failures and the scorecard (the

@@ -98,8 +98,14 @@ pub fn summary_table(results: &ScenarioResults) -> Vec<SummaryRow> {
         }
         if runs.len() > 1 {
             let values: Vec<Vec<Cell>> = runs.into_iter().map(|(_, cells)| cells).collect();
-            rows.push(row(RowLabel::Mean, aggregate_columns(&values, RowLabel::Mean)));
-            rows.push(row(RowLabel::Ci95, aggregate_columns(&values, RowLabel::Ci95)));
+            rows.push(row(
+                RowLabel::Mean,
+                aggregate_columns(&values, RowLabel::Mean),
+            ));
+            rows.push(row(
+                RowLabel::Ci95,
+                aggregate_columns(&values, RowLabel::Ci95),
+            ));
         }
     }
     rows

@@ -204,9 +204,7 @@ pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
                 .map(|(column, ranking)| {
                     let place = ranking.iter().find(|r| r.design == *design);
                     let text = match (row, first_run(results, design)) {
-                        (Some(row), Some(run)) => {
-                            cell_text(column.measure, row, run, place, steps)
-                        }
+                        (Some(row), Some(run)) => cell_text(column.measure, row, run, place, steps),
                         _ => "–".to_string(),
                     };
                     ScoreCell {

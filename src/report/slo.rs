@@ -279,7 +279,9 @@ impl Bound {
         if self.unit == Unit::Duration && value >= FAILED_RANK_MS {
             return format!(
                 "the percentile falls among {} workflows, over the bound of {}",
-                outcome_text(value).trim_start_matches("∞ (").trim_end_matches(')'),
+                outcome_text(value)
+                    .trim_start_matches("∞ (")
+                    .trim_end_matches(')'),
                 self.shown(self.bound)
             );
         }

@@ -22,9 +22,10 @@ pub fn exclusions(results: &ScenarioResults) -> Vec<(Design, String)> {
         .designs
         .iter()
         .filter_map(|design| {
-            let diagnosed = results.runs.iter().find(|run| {
-                run.design == *design && !run.result.summary.diagnosis.is_empty()
-            });
+            let diagnosed = results
+                .runs
+                .iter()
+                .find(|run| run.design == *design && !run.result.summary.diagnosis.is_empty());
             if let Some(run) = diagnosed {
                 let found: Vec<String> = run
                     .result
@@ -128,8 +129,10 @@ impl Scorecard {
         let mut groups: Vec<(Vec<&Design>, Vec<Attribute>)> = Vec::new();
         let mut undecided = Vec::new();
         let mut split = Vec::new();
-        let any_eligible = self.excluded.iter().any(Option::is_none);
-        for attribute in Attribute::ALL.into_iter().filter(|_| any_eligible) {
+        // With fewer than two designs to recommend, there is nothing to choose between
+        // (the overall answer names the one left).
+        let choices = self.excluded.iter().filter(|why| why.is_none()).count();
+        for attribute in Attribute::ALL.into_iter().filter(|_| choices > 1) {
             let columns = self.columns_of(attribute);
             if columns.is_empty() {
                 continue;
@@ -233,7 +236,11 @@ impl Scorecard {
             "**Overall**: {} {} beaten on every attribute by another design that may be \
              recommended{}.",
             join_or(&names, "and"),
-            if members.len() == 1 { "is not" } else { "are not" },
+            if members.len() == 1 {
+                "is not"
+            } else {
+                "are not"
+            },
             if members.len() == 1 {
                 ""
             } else {
@@ -266,7 +273,10 @@ impl Scorecard {
                 })
                 .collect();
             lines.push(if gives_up.is_empty() {
-                format!("**{}** gives up nothing: it leads or ties on every attribute.", self.designs[d])
+                format!(
+                    "**{}** gives up nothing: it leads or ties on every attribute.",
+                    self.designs[d]
+                )
             } else {
                 format!("**{}** gives up {}.", self.designs[d], gives_up.join(", "))
             });

@@ -4,17 +4,21 @@
 //! bias), and runs that are not at steady state (their figures depend on the run's length).
 
 use crate::coordination::Design;
+use crate::metrics::Diagnosis;
 use crate::runner::ScenarioResults;
 
 use super::{Column, design_rows, rank};
 
-/// Per design, the share of its measured workflows that completed (main row).
-pub fn completed_shares(results: &ScenarioResults) -> Vec<(Design, Option<f64>)> {
+/// Per design, the share of its measured workflows that failed or got stuck (main row):
+/// the workflows completed-only latency leaves out that a business answer would not.
+pub fn lost_shares(results: &ScenarioResults) -> Vec<(Design, Option<f64>)> {
     design_rows(results)
         .into_iter()
         .map(|rows| {
             let started = rows.main.value(Column::Started).filter(|s| *s > 0.0);
-            let share = started.and_then(|s| Some(rows.main.value(Column::Completed)? / s));
+            let share = started.and_then(|s| {
+                Some((rows.main.value(Column::Failed)? + rows.main.value(Column::Stuck)?) / s)
+            });
             (rows.design, share)
         })
         .collect()
@@ -45,26 +49,31 @@ pub fn survivor_bias(results: &ScenarioResults) -> bool {
             .any(|&(completed, every)| ranks(completed) != ranks(every))
 }
 
-/// A design's name as latency figures show it: with its completed share when the shares
-/// differ ("orchestrator (65 % completed)").
+/// A design's name as completed-only latency figures show it: with the share of its
+/// workflows they leave out when survivorship changes a ranking ("orchestrator (0.3 %
+/// failed or stuck)").
 pub fn latency_caption(results: &ScenarioResults, design: &Design) -> String {
     if !survivor_bias(results) {
         return design.label.clone();
     }
-    completed_shares(results)
+    lost_shares(results)
         .into_iter()
         .find(|(d, _)| d == design)
         .and_then(|(_, share)| share)
         .map_or(design.label.clone(), |share| {
-            format!("{} ({} % completed)", design.label, percent(share))
+            format!("{} ({} % failed or stuck)", design.label, percent(share))
         })
 }
 
+/// A share in percent, with enough digits that a small loss does not read as none.
 fn percent(share: f64) -> String {
-    if share > 0.99 && share < 1.0 {
-        format!("{:.1}", share * 100.0)
+    let percent = share * 100.0;
+    if percent == 0.0 || percent >= 10.0 {
+        format!("{percent:.0}")
+    } else if percent >= 0.1 {
+        format!("{percent:.1}")
     } else {
-        format!("{:.0}", share * 100.0)
+        format!("{percent:.2}")
     }
 }
 
@@ -75,8 +84,20 @@ pub fn trending(results: &ScenarioResults) -> Vec<(Design, f64)> {
         .designs
         .iter()
         .filter_map(|design| {
+            // A diagnosed run is not at steady state either, but only a growing backlog
+            // is a trend of the workflows in flight.
             let run = results.runs.iter().find(|run| {
-                run.design == *design && run.result.summary.steady_state == Some(false)
+                let summary = &run.result.summary;
+                let growing = summary.diagnosis.iter().all(|finding| {
+                    matches!(
+                        finding,
+                        Diagnosis::Saturated {
+                            in_flight_per_min: Some(_),
+                            ..
+                        }
+                    )
+                });
+                run.design == *design && summary.steady_state == Some(false) && growing
             })?;
             Some((design.clone(), run.result.summary.in_flight_slope_per_min?))
         })
@@ -121,13 +142,13 @@ pub fn warnings(results: &ScenarioResults) -> Vec<String> {
         ));
     }
     if survivor_bias(results) {
-        let shares: Vec<String> = completed_shares(results)
+        let shares: Vec<String> = lost_shares(results)
             .into_iter()
             .filter_map(|(design, share)| Some(format!("{design} {} %", percent(share?))))
             .collect();
         lines.push(format!(
-            "**Latency compares survivors**: the designs complete different shares of their \
-             workflows ({}), and ranking them on the latency of completed workflows gives \
+            "**Latency compares survivors**: completed-only latency leaves out the workflows \
+             each design failed or left stuck ({}), and ranking the designs on it gives \
              another order than ranking them over every workflow. Rank on the scorecard's \
              latency (`outcome_latency_p50_ms`, `outcome_latency_p99_ms`), which counts a \
              failed or stuck workflow as slower than any answer.",

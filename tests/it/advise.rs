@@ -229,7 +229,9 @@ fn a_candidate_worse_on_one_objective_and_equal_on_the_rest_is_off_the_front() {
     let (Some(fast), Some(slow)) = (fast, slow) else {
         panic!("{rows:?}")
     };
-    assert!(number(slow, "outcome_latency_p99_ms") > number(fast, "outcome_latency_p99_ms") + 100.0);
+    assert!(
+        number(slow, "outcome_latency_p99_ms") > number(fast, "outcome_latency_p99_ms") + 100.0
+    );
     assert_eq!(fast["messages_per_workflow"], slow["messages_per_workflow"]);
     assert_eq!(
         (fast["pareto"].as_str(), slow["pareto"].as_str()),

@@ -121,7 +121,8 @@ outcome_latency_p95_ms,outcome_latency_p99_ms,outcome_latency_p999_ms,diagnosis"
     let rows: Vec<&str> = faults.lines().skip(1).collect();
     assert_eq!(rows.len(), 5, "{faults}");
     assert!(
-        rows.iter().all(|row| row.contains(",1,crash,inventory,60,65,")),
+        rows.iter()
+            .all(|row| row.contains(",1,crash,inventory,60,65,")),
         "{faults}"
     );
 }

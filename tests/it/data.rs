@@ -161,9 +161,15 @@ fn a_pareto_without_a_finite_mean_is_refused_naming_the_key() {
         Err(error) => error.to_string(),
     };
     assert!(error.contains("services[0].output"), "{error}");
-    assert!(error.contains("pareto needs a shape greater than 1"), "{error}");
+    assert!(
+        error.contains("pareto needs a shape greater than 1"),
+        "{error}"
+    );
     assert!(error.contains("its mean is infinite"), "{error}");
-    assert!(error.contains("shape ≤ 2 its variance is infinite"), "{error}");
+    assert!(
+        error.contains("shape ≤ 2 its variance is infinite"),
+        "{error}"
+    );
     // Just above 1 it runs: the mean exists.
     let text = with_outputs(2, "{ pareto = { scale = \"1MB\", shape = 1.5 } }", "");
     let results = run_all(&parse(&text));

@@ -1,11 +1,11 @@
 //! Every integration test, in one binary so the crate and its dev-dependencies link once.
 
-mod common;
 mod advise;
 mod assertions;
 mod bounds;
 mod charts;
 mod cli;
+mod common;
 mod common_random_numbers;
 mod complexity;
 mod components;
@@ -27,3 +27,4 @@ mod status_polls;
 mod sweep;
 mod sync_calls;
 mod trace;
+mod verdicts;

@@ -9,6 +9,7 @@ use sagasim::report::{
     Attribute, Basis, Column, SCORE_COLUMNS, SCORECARD_COLUMNS, compare, latency_caption, rank,
     scorecard, scorecard_rows, survivor_bias, to_csv, warnings,
 };
+use sagasim::results::OutcomeQuantile;
 use sagasim::scenario::DurationDistribution;
 use sagasim::time::SimDuration;
 use sagasim::{RunOptions, Scenario, ScenarioResults, run};
@@ -158,27 +159,94 @@ fn a_real_five_percent_difference_is_ranked_and_half_a_percent_is_not() {
 }
 
 #[test]
-fn latency_of_designs_that_complete_different_shares_is_flagged_as_survivors() {
+fn a_design_that_gives_up_on_its_slowest_workflows_is_never_ranked_ahead_on_latency() {
+    // Two designs identical but for the client's deadline: `other` gives up at the base's
+    // p95, so about 5 % of its workflows fail, the slowest ones. Its completed-only tail is
+    // shorter (survivors); over every workflow its p99 is "failed".
     let base = noisy(1, 1.0, 0.0);
-    let failing = side_by_side(&base, &noisy(1, 1.0, 0.1));
-    assert!(survivor_bias(&failing));
-    let text = warnings(&failing).join("\n");
-    assert!(text.contains("**Latency compares survivors**"), "{text}");
+    let p95 = results_of(&base).runs[0]
+        .result
+        .summary
+        .latency_p95_ms
+        .unwrap_or_else(|| panic!("the base completes workflows"));
+    let mut other = base.clone();
+    other.system.workload.timeout = Some(SimDuration::from_nanos_f64(p95 * 1e6));
+    let results = side_by_side(&base, &other);
+    let summary = |label: &str| {
+        &results
+            .runs
+            .iter()
+            .find(|run| run.design.label == label)
+            .unwrap_or_else(|| panic!("no {label}"))
+            .result
+            .summary
+    };
+    let (gave_up, started) = (summary("other").failed, summary("other").started);
+    let share = gave_up as f64 / started as f64;
+    assert!((0.03..0.08).contains(&share), "{gave_up} of {started}");
+    assert!(summary("other").latency_p99_ms < summary("base").latency_p99_ms);
+    assert_eq!(summary("other").outcome_p99, Some(OutcomeQuantile::Failed));
+    assert!(matches!(
+        summary("base").outcome_p99,
+        Some(OutcomeQuantile::Answered(_))
+    ));
+    // Completed-only, `other` looks faster in the tail; over every workflow it is not
+    // ahead on any latency.
+    let place = |column: Column, label: &str| {
+        rank(&results, column)
+            .into_iter()
+            .find(|r| r.design.label == label)
+            .map(|r| r.rank)
+            .unwrap_or_else(|| panic!("{label} unranked on {column:?}"))
+    };
+    assert!(place(Column::LatencyP99Ms, "other") < place(Column::LatencyP99Ms, "base"));
+    for column in [Column::OutcomeLatencyP50Ms, Column::OutcomeLatencyP99Ms] {
+        assert!(
+            place(column, "other") >= place(column, "base"),
+            "{column:?}"
+        );
+    }
     assert!(
-        text.contains("other 90 %") || text.contains("other 89 %"),
-        "{text}"
+        place(Column::OutcomeLatencyP99Ms, "other") > place(Column::OutcomeLatencyP99Ms, "base")
     );
-    let caption = latency_caption(&failing, &failing.designs[1]);
+    // The warning fires, and the tables name what completed-only latency leaves out.
+    assert!(survivor_bias(&results));
+    let text = warnings(&results).join("\n");
+    assert!(text.contains("**Latency compares survivors**"), "{text}");
+    let caption = latency_caption(&results, &results.designs[1]);
     assert!(
-        caption.starts_with("other (") && caption.ends_with(" % completed)"),
+        caption.starts_with("other (") && caption.ends_with(" % failed or stuck)"),
         "{caption}"
     );
+    // The scorecard: `other` shows "failed" at p99, loses more than 1 % and is never
+    // picked.
+    let card = scorecard(&results, 3);
+    let p99 = SCORE_COLUMNS
+        .iter()
+        .position(|c| c.measure.name() == "outcome_latency_p99_ms")
+        .unwrap_or_else(|| panic!("the scorecard ranks the outcome-aware p99"));
+    assert_eq!(card.cells[1][p99].text, "failed");
+    assert_eq!(card.cells[0][p99].rank, Some(1));
+    let picks = card.picks();
+    assert!(
+        picks
+            .iter()
+            .filter(|line| line.starts_with("Pick"))
+            .all(|line| !line.contains("**other**")),
+        "{picks:?}"
+    );
+    assert!(
+        picks
+            .iter()
+            .any(|line| line.starts_with("Not recommended: **other**")),
+        "{picks:?}"
+    );
 
-    // Half a percentage point apart is not survivor bias.
-    let close = side_by_side(&base, &noisy(1, 1.0, 0.005));
-    assert!(!survivor_bias(&close));
-    assert!(warnings(&close).is_empty(), "{:?}", warnings(&close));
-    assert_eq!(latency_caption(&close, &close.designs[1]), "other");
+    // The same design against itself: nothing to warn about.
+    let same = side_by_side(&base, &base);
+    assert!(!survivor_bias(&same));
+    assert!(warnings(&same).is_empty(), "{:?}", warnings(&same));
+    assert_eq!(latency_caption(&same, &same.designs[1]), "other");
 }
 
 /// A single-worker chain at `per_second` constant arrivals (capacity: 1,000/s).
