@@ -168,17 +168,38 @@ impl Scorecard {
                 None => groups.push((leaders, vec![attribute])),
             }
         }
+        let losses_at = SCORE_COLUMNS
+            .iter()
+            .position(|c| c.attribute == Attribute::ErrorHandling);
         let mut lines: Vec<String> = groups
             .iter()
             .map(|(leaders, attributes)| {
                 let names: Vec<String> = leaders.iter().map(|d| format!("**{d}**")).collect();
                 let what: Vec<String> = attributes.iter().map(|a| a.name().to_string()).collect();
-                format!(
-                    "Pick {} if {} matter{} most.",
+                let mut line = format!(
+                    "Pick {} if {} matter{} most",
                     join_or(&names, "or"),
                     join_or(&what, "and"),
                     if what.len() == 1 { "s" } else { "" }
-                )
+                );
+                // A pick that loses workflows (under the limit) another design keeps says so.
+                let caveats: Vec<String> = leaders
+                    .iter()
+                    .filter_map(|design| {
+                        let row = self.designs.iter().position(|d| d == *design)?;
+                        let at = losses_at?;
+                        let best = self.column_leaders(at).0.first().copied()?;
+                        let behind = self.cells[row][at].rank? > self.cells[best][at].rank?;
+                        behind.then(|| format!("{design} {}", self.losses[row]))
+                    })
+                    .collect();
+                match caveats.as_slice() {
+                    [] => {}
+                    [one] => line.push_str(&format!(" (but {one})")),
+                    _ => line.push_str(" (but they lose workflows others keep: see error handling)"),
+                }
+                line.push('.');
+                line
             })
             .collect();
         lines.extend(split);

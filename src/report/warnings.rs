@@ -60,6 +60,7 @@ pub fn latency_caption(results: &ScenarioResults, design: &Design) -> String {
         .into_iter()
         .find(|(d, _)| d == design)
         .and_then(|(_, share)| share)
+        .filter(|share| *share > 0.0)
         .map_or(design.label.clone(), |share| {
             format!("{} ({} % failed or stuck)", design.label, percent(share))
         })
