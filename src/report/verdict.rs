@@ -196,7 +196,9 @@ impl Scorecard {
                 match caveats.as_slice() {
                     [] => {}
                     [one] => line.push_str(&format!(" (but {one})")),
-                    _ => line.push_str(" (but they lose workflows others keep: see error handling)"),
+                    _ => {
+                        line.push_str(" (but they lose workflows others keep: see error handling)")
+                    }
                 }
                 line.push('.');
                 line
