@@ -6,8 +6,8 @@ use crate::report::{Column, mean};
 
 use super::{Advice, Candidate, Feasibility, OBJECTIVES, Order, compare_candidates};
 
-/// A candidate's value on objective `objective` (mean over replications; the lower end
-/// of the capacity bracket).
+/// A candidate's value on objective `objective` (over replications as `Measure::aggregate`
+/// has it; the lower end of the capacity bracket).
 pub(super) fn objective_value(
     advice: &Advice,
     candidate: &Candidate,
@@ -20,7 +20,7 @@ pub(super) fn objective_value(
                 .runs_of(candidate)
                 .map(|run| measure.value(run))
                 .collect();
-            mean(&values?)
+            measure.aggregate(&values?)
         }
     }
 }
@@ -45,6 +45,12 @@ pub(super) fn violated(candidate: &Candidate) -> String {
         .iter()
         .filter(|c| c.verdict != Feasibility::Yes)
         .map(|c| c.describe())
+        .chain(
+            candidate
+                .excluded
+                .iter()
+                .map(|why| format!("not recommendable: {why}")),
+        )
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -16,7 +16,7 @@
 use crate::metrics::TimeBucket;
 use crate::metrics::batch_means::{batch_interval, latency_quantile_batch};
 use crate::report::slo::Unit;
-use crate::report::{AssertedMetric, Bound, Column, PRACTICAL_MARGIN, Slo, ci95_half_width, mean};
+use crate::report::{AssertedMetric, Bound, Column, PRACTICAL_MARGIN, Slo, ci95_half_width};
 use crate::runner::DesignRun;
 
 /// Whether a candidate meets a bound (or all of them).
@@ -132,8 +132,10 @@ pub fn check_bounds(slo: &Slo, runs: &[DesignRun]) -> Vec<BoundCheck> {
                 .iter()
                 .map(|run| bound.value_in(&run.result.summary, &run.design))
                 .collect();
-            let value = values.as_deref().and_then(mean);
+            let value = values.as_deref().and_then(|v| bound.aggregate(v));
             let (interval, basis) = match value {
+                // Among failures: no noise can bring it within the bound.
+                Some(v) if bound.among_failures(v) => (None, IntervalBasis::Margin),
                 Some(v) => interval_of(bound, runs, values.as_deref(), v),
                 None => (None, IntervalBasis::Margin),
             };

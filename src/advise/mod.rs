@@ -14,7 +14,7 @@ use crate::coordination::{
     consistency_from_label, consistency_label,
 };
 use crate::model::{Communication, Consistency};
-use crate::report::Slo;
+use crate::report::{Slo, exclusions};
 use crate::runner::{DesignRun, Progress, RunOptions, ScenarioResults, map_in_parallel, run};
 use crate::scenario::Scenario;
 use crate::sweep::{CapacityResult, capacity};
@@ -219,6 +219,10 @@ pub struct Candidate {
     pub pareto: bool,
     /// The capacity search's result, with `--capacity`.
     pub capacity: Option<CapacityResult>,
+    /// Why the candidate may not be recommended whatever the SLOs say (a collapse,
+    /// saturation, most workflows failing, or more than 1 % lost: `report::exclusions`);
+    /// it is then infeasible.
+    pub excluded: Option<String>,
 }
 
 /// What `advise` found.
@@ -357,14 +361,28 @@ fn run_point(
                 })
                 .collect();
             let checks = check_bounds(&options.slo, &runs);
+            let alone = ScenarioResults {
+                scenario: results.scenario.clone(),
+                seed: results.seed,
+                replications: results.replications,
+                designs: vec![unique.clone()],
+                runs: runs.clone(),
+            };
+            let excluded = exclusions(&alone).into_iter().next().map(|(_, why)| why);
+            let feasibility = if excluded.is_some() {
+                Feasibility::No
+            } else {
+                Feasibility::of(&checks)
+            };
             let candidate = Candidate {
                 design: design.clone(),
                 values: point.values.clone(),
                 label,
-                feasibility: Feasibility::of(&checks),
+                feasibility,
                 checks,
                 pareto: false,
                 capacity: None,
+                excluded,
             };
             (candidate, runs)
         })

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::report::{AdviceMark, AdvicePoint, Cell, Table, to_csv};
+use crate::report::{AdviceMark, AdvicePoint, Cell, Table, outcome_cell, to_csv};
 
 use super::findings::{
     listed, objective_value, objectives_in, plural, recommendation, ruled_out, tightest_slack,
@@ -13,7 +13,7 @@ use super::findings::{
 };
 use super::pareto::{MESSAGES, P99};
 use super::{Advice, Candidate, Feasibility, OBJECTIVES, coordinates};
-use crate::metrics::FAILED_RANK_MS;
+use crate::metrics::{FAILED_RANK_MS, OutcomeQuantile};
 
 /// The columns of `advice.csv` before the varied keys.
 pub const ADVICE_COLUMNS: [&str; 4] = ["design", "coordination", "communication", "consistency"];
@@ -42,9 +42,15 @@ pub fn advice_csv(advice: &Advice) -> String {
             row.push(Cell::Text(candidate.feasibility.name().to_string()));
             row.push(Cell::Text(violated(candidate)));
             row.push(Cell::Text(yes_no(candidate.pareto).to_string()));
-            row.extend(
-                (0..OBJECTIVES.len()).map(|o| Cell::Number(objective_value(advice, candidate, o))),
-            );
+            row.extend((0..OBJECTIVES.len()).map(|o| {
+                // A latency among failures is written as what it is, never as its rank value.
+                match objective_value(advice, candidate, o) {
+                    Some(value) if value >= FAILED_RANK_MS && o == P99 => {
+                        outcome_cell(Some(OutcomeQuantile::from_rank_value(value)))
+                    }
+                    value => Cell::Number(value),
+                }
+            }));
             row.push(Cell::Number(
                 candidate
                     .capacity

@@ -6,9 +6,7 @@
 //! it cannot go round in a cycle, and the front of a non-empty set is never empty.
 
 use crate::coordination::Design;
-use crate::report::{
-    Better, Column, Measure, Order, Standing, compare, mean, order_of, outcome_text,
-};
+use crate::report::{Better, Column, Measure, Order, Standing, compare, order_of, outcome_text};
 use crate::runner::ScenarioResults;
 
 use super::Candidate;
@@ -162,7 +160,7 @@ pub fn compare_candidates(
             .filter(|run| run.design == *design)
             .map(|run| measure.value(run))
             .collect();
-        mean(&values?)
+        measure.aggregate(&values?)
     };
     let (design_a, design_b) = (&results.designs[a], &results.designs[b]);
     match (value(design_a), value(design_b)) {

@@ -220,10 +220,12 @@ fn saturation(run: &RunFigures<'_>) -> Option<Diagnosis> {
         return None;
     }
     let measured = run.measured.clone();
+    // The buckets wholly before the fault: one that holds its start is not "before".
+    let width_ns = (run.width_s * 1e9) as u64;
     let end = match run.first_fault {
         Some(at) => measured
             .clone()
-            .find(|&index| run.buckets[index].start.as_nanos() + 1 > at.as_nanos())
+            .find(|&index| run.buckets[index].start.as_nanos() + width_ns > at.as_nanos())
             .unwrap_or(measured.end),
         None => measured.end,
     };

@@ -16,7 +16,10 @@ pub use components::{ComponentLoad, ComponentRole, ComponentRow};
 pub use coupling::CouplingEdges;
 pub use diagnosis::Diagnosis;
 pub use histogram::LatencyHistogram;
-pub use outcome_latency::{FAILED_RANK_MS, OutcomeLatency, OutcomeQuantile, STUCK_RANK_MS};
+pub use outcome_latency::{
+    FAILED_RANK_MS, OutcomeLatency, OutcomeQuantile, STUCK_RANK_MS, aggregate_rank_values,
+    is_failure_rank,
+};
 pub use recovery::{FaultRow, FaultTracker, FaultWindow};
 pub use student_t::t_975;
 pub use timeseries::{SeriesEvent, TimeBucket, TimeSeries};

@@ -37,8 +37,8 @@ impl OutcomeQuantile {
         }
     }
 
-    /// The quantile a rank value stands for (the inverse of `rank_value`); a mean over
-    /// replications that mixes answers with failures reads as the worse of the two.
+    /// The quantile a rank value stands for (the inverse of `rank_value`; aggregates over
+    /// replications come from `aggregate_rank_values`, so they are one or the other).
     pub fn from_rank_value(value: f64) -> OutcomeQuantile {
         if value >= STUCK_RANK_MS {
             OutcomeQuantile::Stuck
@@ -65,6 +65,24 @@ impl OutcomeQuantile {
             OutcomeQuantile::Stuck => Some("stuck"),
         }
     }
+}
+
+/// Whether a rank value stands for a quantile among failed or stuck workflows.
+pub fn is_failure_rank(value: f64) -> bool {
+    value >= FAILED_RANK_MS
+}
+
+/// Rank values of several replications as one: where any replication's quantile falls
+/// among failures, the worst of them (a mean of a latency and a failure means nothing);
+/// otherwise the mean latency. `None` without values.
+pub fn aggregate_rank_values(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    if values.iter().any(|&v| is_failure_rank(v)) {
+        return values.iter().copied().reduce(f64::max);
+    }
+    Some(values.iter().sum::<f64>() / values.len() as f64)
 }
 
 /// The answers of the measured workflows that reached a business outcome, and the count
@@ -183,6 +201,16 @@ mod tests {
             stuck: 0,
         };
         assert_eq!(all_failed.quantile(0.01), Some(OutcomeQuantile::Failed));
+    }
+
+    #[test]
+    fn replications_that_mix_answers_and_failures_aggregate_to_the_worst() {
+        let failed = OutcomeQuantile::Failed.rank_value();
+        let stuck = OutcomeQuantile::Stuck.rank_value();
+        assert_eq!(aggregate_rank_values(&[100.0, 100.0, failed]), Some(failed));
+        assert_eq!(aggregate_rank_values(&[failed, stuck, 100.0]), Some(stuck));
+        assert_eq!(aggregate_rank_values(&[100.0, 200.0]), Some(150.0));
+        assert_eq!(aggregate_rank_values(&[]), None);
     }
 
     #[test]

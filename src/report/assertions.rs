@@ -97,9 +97,7 @@ pub fn breaches(assertions: &[Assertion], results: &ScenarioResults) -> Vec<Brea
                 .filter(|run| run.design == *design)
                 .map(|run| assertion.bound.value_in(&run.result.summary, design))
                 .collect();
-            let value = values
-                .filter(|v| !v.is_empty())
-                .map(|v| v.iter().sum::<f64>() / v.len() as f64);
+            let value = values.and_then(|v| assertion.bound.aggregate(&v));
             if let Some(breach) = judge(assertion, &design.label, value) {
                 out.push(breach);
             }

@@ -16,7 +16,10 @@ use super::{
 
 /// Bumped whenever a key is renamed or removed, or its meaning changes; new keys and new
 /// columns do not bump it.
-pub const RESULTS_SCHEMA_VERSION: u32 = 1;
+/// 2: the scorecard's `measure` values name what they rank (`outcome_latency_p50_ms`,
+/// `failed_stuck_inconsistent_duplicates`, `designed_handlers`), and a latency cell may
+/// read `failed` or `stuck`.
+pub const RESULTS_SCHEMA_VERSION: u32 = 2;
 
 /// A table of `results.json`: its key, its CSV file's columns, and how to get its rows.
 struct ExportTable {

@@ -1,9 +1,10 @@
 //! What the scorecard ranks: a summary column, or a figure derived from a run (the
 //! capacity at the bottleneck, the workflows a fault touched, recovery time, losses).
 
+use crate::metrics::{aggregate_rank_values, is_failure_rank};
 use crate::runner::DesignRun;
 
-use super::{Better, Column};
+use super::{Better, Column, mean};
 
 /// A figure of one run that designs can be ranked on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +93,23 @@ impl Measure {
                     .sum(),
             ),
         }
+    }
+
+    /// The figure of several replications as one: the mean, except that an outcome-aware
+    /// latency that falls among failures in any replication is that failure
+    /// (`aggregate_rank_values`).
+    pub fn aggregate(self, values: &[f64]) -> Option<f64> {
+        match self {
+            Measure::Column(column) if column.is_outcome_latency() => aggregate_rank_values(values),
+            _ => mean(values),
+        }
+    }
+
+    /// Whether the figure is an outcome-aware latency that falls among failures: such
+    /// figures compare by kind (answered, failed, stuck), not by the noise of a number.
+    pub fn is_failure(self, value: f64) -> bool {
+        matches!(self, Measure::Column(column) if column.is_outcome_latency())
+            && is_failure_rank(value)
     }
 
     /// Which way is better.

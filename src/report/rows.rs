@@ -133,6 +133,25 @@ fn aggregate_columns(runs: &[Vec<Cell>], label: RowLabel) -> Vec<Cell> {
                     _ => Cell::Text(worst.to_string()),
                 };
             }
+            // Replications that diagnose differently: each says which it speaks for.
+            if Column::ALL[column + 2] == Column::Diagnosis {
+                let found: Vec<String> = runs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, run)| match &run[column] {
+                        Cell::Text(text) if !text.is_empty() => {
+                            Some(format!("replication {}: {text}", index + 1))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let agree = runs.iter().all(|run| run[column] == runs[0][column]);
+                return match label {
+                    RowLabel::Ci95 => Cell::Text(String::new()),
+                    _ if agree => runs[0][column].clone(),
+                    _ => Cell::Text(found.join("; ")),
+                };
+            }
             if let Cell::Text(first) = &runs[0][column] {
                 let agree = runs
                     .iter()

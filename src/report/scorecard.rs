@@ -11,9 +11,10 @@ use crate::runner::{DesignRun, ScenarioResults};
 
 use crate::metrics::{FAILED_RANK_MS, OutcomeQuantile, STUCK_RANK_MS};
 
-use super::verdict::exclusions;
+use super::verdict::{eligible_leaders, exclusions};
 use super::{
-    Cell, Column, DesignRows, Measure, NEVER_RECOVERED_S, Ranked, Table, design_rows, rank,
+    Cell, Column, DesignRows, Measure, NEVER_RECOVERED_S, Ranked, Table, design_rows, outcome_cell,
+    rank,
 };
 
 /// The attributes, in the order the scorecard shows them.
@@ -175,6 +176,9 @@ pub struct Scorecard {
     pub losses: Vec<String>,
     /// Per design, why it may not be recommended (`verdict::exclusions`), if so.
     pub excluded: Vec<Option<String>>,
+    /// Per column, the designs that may be recommended and lead it: the best of them, and
+    /// every one the data cannot tell from the best (`verdict::eligible_leaders`).
+    pub leaders_by_column: Vec<Vec<usize>>,
 }
 
 fn first_run<'a>(results: &'a ScenarioResults, design: &Design) -> Option<&'a DesignRun> {
@@ -193,7 +197,7 @@ pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
         .map(|c| rank(results, c.measure))
         .collect();
     let rows = design_rows(results);
-    let cells = results
+    let cells: Vec<Vec<ScoreCell>> = results
         .designs
         .iter()
         .map(|design| {
@@ -235,6 +239,19 @@ pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
         })
         .collect();
     let excluded = exclusions(results);
+    let eligible: Vec<bool> = results
+        .designs
+        .iter()
+        .map(|design| !excluded.iter().any(|(d, _)| d == design))
+        .collect();
+    let leaders_by_column = SCORE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(column, score)| {
+            let values: Vec<Option<f64>> = cells.iter().map(|row| row[column].value).collect();
+            eligible_leaders(results, score.measure, &values, &eligible)
+        })
+        .collect();
     Scorecard {
         designs: results.designs.clone(),
         cells,
@@ -250,6 +267,7 @@ pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
                     .map(|(_, why)| why.clone())
             })
             .collect(),
+        leaders_by_column,
     }
 }
 
@@ -386,7 +404,13 @@ pub fn scorecard_rows(card: &Scorecard) -> Vec<Vec<Cell>> {
                 Cell::Text(design.label.clone()),
                 Cell::Text(column.attribute.name().to_string()),
                 Cell::Text(column.measure.name().to_string()),
-                Cell::Number(cell.value),
+                match cell.value {
+                    // A latency among failures: its kind, never its rank value.
+                    Some(value) if column.measure.is_failure(value) => {
+                        outcome_cell(Some(OutcomeQuantile::from_rank_value(value)))
+                    }
+                    value => Cell::Number(value),
+                },
                 cell.rank
                     .map_or(Cell::Text(String::new()), |r| Cell::Count(r as u64)),
                 Cell::Text(if cell.rank.is_none() {

@@ -24,7 +24,7 @@ use crate::runner::{DesignRun, ScenarioResults};
 
 use super::Better;
 use super::measures::Measure;
-use super::{Column, ci95_half_width, mean};
+use super::{Column, ci95_half_width};
 
 /// Differences smaller than this share of the larger value never rank two designs.
 pub const PRACTICAL_MARGIN: f64 = 0.01;
@@ -89,9 +89,19 @@ pub fn compare(
     if values_a.is_empty() || values_a.len() != values_b.len() {
         return None;
     }
-    let (mean_a, mean_b) = (mean(&values_a)?, mean(&values_b)?);
+    let (mean_a, mean_b) = (metric.aggregate(&values_a)?, metric.aggregate(&values_b)?);
     let scale = mean_a.abs().max(mean_b.abs());
     let difference = mean_a - mean_b;
+    // A latency among failures differs from another by kind, not by a noisy amount:
+    // the same kind ties, another kind is apart.
+    if metric.is_failure(mean_a) || metric.is_failure(mean_b) {
+        return Some(Comparison {
+            difference,
+            ci95: None,
+            basis: Basis::MarginOnly,
+            scale,
+        });
+    }
     if values_a.len() > 1 {
         let paired: Vec<f64> = values_a.iter().zip(&values_b).map(|(x, y)| x - y).collect();
         return Some(Comparison {
@@ -154,8 +164,15 @@ fn batch_of(series: &[TimeBucket], metric: Column, bucket_s: f64) -> Option<Batc
     Some(match metric {
         Column::ThroughputPerS => Box::new(throughput_batch(series, bucket_s)),
         Column::LatencyMeanMs => Box::new(latency_mean_batch(series)),
-        Column::LatencyP50Ms => Box::new(latency_quantile_batch(series, |b| b.latency_p50_ms)),
-        Column::LatencyP99Ms => Box::new(latency_quantile_batch(series, |b| b.latency_p99_ms)),
+        // The buckets keep percentiles of completed workflows: for an outcome-aware
+        // quantile that falls among answers, their spread is the noise (with failures it
+        // compares by kind, see `compare`).
+        Column::LatencyP50Ms | Column::OutcomeLatencyP50Ms => {
+            Box::new(latency_quantile_batch(series, |b| b.latency_p50_ms))
+        }
+        Column::LatencyP99Ms | Column::OutcomeLatencyP99Ms => {
+            Box::new(latency_quantile_batch(series, |b| b.latency_p99_ms))
+        }
         _ => return None,
     })
 }
@@ -186,7 +203,7 @@ pub fn rank(results: &ScenarioResults, metric: impl Into<Measure>) -> Vec<Ranked
         .filter_map(|design| {
             let runs = runs_of(results, design);
             let values: Option<Vec<f64>> = runs.iter().map(|run| metric.value(run)).collect();
-            Some((design, mean(&values?)?))
+            Some((design, metric.aggregate(&values?)?))
         })
         .collect();
     let mut ranked: Vec<Ranked> = values

@@ -7,7 +7,7 @@ use crate::coordination::Design;
 use crate::metrics::Summary;
 use crate::scenario::{parse_duration, parse_size};
 
-use crate::metrics::FAILED_RANK_MS;
+use crate::metrics::{FAILED_RANK_MS, STUCK_RANK_MS, aggregate_rank_values};
 
 use super::{Column, outcome_text};
 
@@ -235,9 +235,21 @@ impl Bound {
         })
     }
 
-    /// The metric's value for one run: `read` gives a column's value.
+    /// The metric's value for one run: `read` gives a column's value. The quantiles are
+    /// outcome-aware; a mean or a maximum of completed workflows would hide the failed and
+    /// stuck ones, so with any of them the bound reads "failed" ("stuck" if any is stuck):
+    /// over every workflow, that mean and that maximum are unbounded.
     pub fn value(&self, read: &dyn Fn(Column) -> Option<f64>) -> Option<f64> {
         match self.metric {
+            AssertedMetric::Value(column @ (Column::LatencyMeanMs | Column::LatencyMaxMs)) => {
+                if read(Column::Stuck).is_some_and(|n| n > 0.0) {
+                    Some(STUCK_RANK_MS)
+                } else if read(Column::Failed).is_some_and(|n| n > 0.0) {
+                    Some(FAILED_RANK_MS)
+                } else {
+                    read(column)
+                }
+            }
             AssertedMetric::Value(column) => read(column),
             AssertedMetric::ShareOfStarted(column) => {
                 let started = read(Column::Started)?;
@@ -251,6 +263,23 @@ impl Bound {
         self.value(&|column| column.rank_value(summary, design))
     }
 
+    /// The value of several replications as one: the mean, except that a latency among
+    /// failures in any replication is that failure (`aggregate_rank_values`).
+    pub fn aggregate(&self, values: &[f64]) -> Option<f64> {
+        if self.unit == Unit::Duration {
+            aggregate_rank_values(values)
+        } else if values.is_empty() {
+            None
+        } else {
+            Some(values.iter().sum::<f64>() / values.len() as f64)
+        }
+    }
+
+    /// Whether `value` is a latency among failed or stuck workflows (no number at all).
+    pub fn among_failures(&self, value: f64) -> bool {
+        self.unit == Unit::Duration && value >= FAILED_RANK_MS
+    }
+
     /// Whether `value` meets the bound.
     pub fn holds(&self, value: f64) -> bool {
         match self.comparison {
@@ -261,7 +290,7 @@ impl Bound {
 
     /// `value` in the bound's unit, for messages.
     pub fn shown(&self, value: f64) -> String {
-        if self.unit == Unit::Duration && value >= FAILED_RANK_MS {
+        if self.among_failures(value) {
             return format!("{} (slower than any answer)", outcome_text(value));
         }
         match self.unit {
@@ -276,9 +305,9 @@ impl Bound {
     /// How far `value` is past the bound, and which way: "50.000 ms over the bound of
     /// 200.000 ms (25.0 %)".
     pub fn breach(&self, value: f64) -> String {
-        if self.unit == Unit::Duration && value >= FAILED_RANK_MS {
+        if self.among_failures(value) {
             return format!(
-                "the percentile falls among {} workflows, over the bound of {}",
+                "the figure falls among {} workflows, over the bound of {}",
                 outcome_text(value)
                     .trim_start_matches("∞ (")
                     .trim_end_matches(')'),

@@ -8,7 +8,7 @@ use crate::runner::ScenarioResults;
 
 use super::dominance::{Order, Standing, order_of, pareto_front};
 use super::scorecard::{Attribute, SCORE_COLUMNS, Scorecard};
-use super::{Column, compare, design_rows};
+use super::{Column, Measure, compare, design_rows};
 
 /// Failed + stuck + inconsistent workflows above this share of those started exclude a
 /// design from recommendations.
@@ -64,6 +64,49 @@ pub fn exclusions(results: &ScenarioResults) -> Vec<(Design, String)> {
         .collect()
 }
 
+/// Among the `eligible` designs with a value on `measure`, the best and every one the
+/// data cannot tell from it (`compare`), in design order. Ranks over every design would
+/// not do: an excluded design far ahead can push a leader's rank and a follower's apart
+/// when the two are indistinguishable.
+pub(super) fn eligible_leaders(
+    results: &ScenarioResults,
+    measure: Measure,
+    values: &[Option<f64>],
+    eligible: &[bool],
+) -> Vec<usize> {
+    let candidates: Vec<(usize, f64)> = values
+        .iter()
+        .enumerate()
+        .filter(|&(d, _)| eligible[d])
+        .filter_map(|(d, value)| Some((d, (*value)?)))
+        .collect();
+    let better = measure.better();
+    let Some(&(best, best_value)) = candidates.iter().reduce(|a, b| {
+        if order_of(b.1, a.1, better) == Order::Better {
+            b
+        } else {
+            a
+        }
+    }) else {
+        return Vec::new();
+    };
+    candidates
+        .iter()
+        .filter(|&&(d, value)| {
+            d == best
+                || value == best_value
+                || !compare(
+                    results,
+                    measure,
+                    &results.designs[best],
+                    &results.designs[d],
+                )
+                .is_some_and(|c| c.distinguishable())
+        })
+        .map(|&(d, _)| d)
+        .collect()
+}
+
 impl Scorecard {
     fn eligible(&self) -> Vec<bool> {
         self.excluded.iter().map(Option::is_none).collect()
@@ -79,24 +122,22 @@ impl Scorecard {
             .collect()
     }
 
-    /// On column `column`, the eligible designs with the best rank among the eligible
-    /// ones that have a value, and whether every such design shares it.
+    /// On column `column`, the eligible designs that lead it, and whether every eligible
+    /// design with a value does.
     fn column_leaders(&self, column: usize) -> (Vec<usize>, bool) {
         let eligible = self.eligible();
-        let ranked: Vec<(usize, usize)> = (0..self.designs.len())
-            .filter(|&d| eligible[d])
-            .filter_map(|d| Some((d, self.cells[d][column].rank?)))
-            .collect();
-        let Some(best) = ranked.iter().map(|&(_, rank)| rank).min() else {
-            return (Vec::new(), true);
-        };
-        let leaders: Vec<usize> = ranked
-            .iter()
-            .filter(|&&(_, rank)| rank == best)
-            .map(|&(d, _)| d)
-            .collect();
-        let all = leaders.len() == ranked.len();
+        let leaders = self.leaders_by_column[column].clone();
+        let with_value = (0..self.designs.len())
+            .filter(|&d| eligible[d] && self.cells[d][column].value.is_some())
+            .count();
+        let all = leaders.len() == with_value;
         (leaders, all)
+    }
+
+    /// Whether eligible design `design` trails the leaders of `column`.
+    fn behind(&self, design: usize, column: usize) -> bool {
+        self.cells[design][column].value.is_some()
+            && !self.leaders_by_column[column].contains(&design)
     }
 
     /// Per attribute, the eligible designs best on every one of its ranked columns; empty
@@ -187,10 +228,8 @@ impl Scorecard {
                     .iter()
                     .filter_map(|design| {
                         let row = self.designs.iter().position(|d| d == *design)?;
-                        let at = losses_at?;
-                        let best = self.column_leaders(at).0.first().copied()?;
-                        let behind = self.cells[row][at].rank? > self.cells[best][at].rank?;
-                        behind.then(|| format!("{design} {}", self.losses[row]))
+                        self.behind(row, losses_at?)
+                            .then(|| format!("{design} {}", self.losses[row]))
                     })
                     .collect();
                 match caveats.as_slice() {
@@ -278,14 +317,11 @@ impl Scorecard {
                         .columns_of(attribute)
                         .iter()
                         .flat_map(|&c| {
-                            let (leaders, _) = self.column_leaders(c);
-                            let behind = self.cells[d][c].rank.is_some_and(|r| {
-                                leaders
-                                    .first()
-                                    .and_then(|&l| self.cells[l][c].rank)
-                                    .is_some_and(|best| r > best)
-                            });
-                            if behind { leaders } else { Vec::new() }
+                            if self.behind(d, c) {
+                                self.leaders_by_column[c].clone()
+                            } else {
+                                Vec::new()
+                            }
                         })
                         .map(|l| self.designs[l].label.clone())
                         .collect::<std::collections::BTreeSet<_>>()

@@ -31,9 +31,10 @@ const SURVIVOR_PAIRS: [(Column, Column); 2] = [
     (Column::LatencyP99Ms, Column::OutcomeLatencyP99Ms),
 ];
 
-/// Whether survivorship changes a ranked figure: ranking the designs on the latency of
-/// their completed workflows gives another order (or other ties) than ranking them on
-/// the same quantile over every workflow, failed and stuck ones slowest.
+/// Whether survivorship changes a ranked figure: some design failed or stranded
+/// workflows, and ranking the designs on the latency of their completed workflows gives
+/// another order (or other ties) than ranking them on the same quantile over every
+/// workflow, failed and stuck ones slowest.
 pub fn survivor_bias(results: &ScenarioResults) -> bool {
     let ranks = |column: Column| -> Vec<(Design, usize)> {
         let mut ranked: Vec<(Design, usize)> = rank(results, column)
@@ -43,7 +44,11 @@ pub fn survivor_bias(results: &ScenarioResults) -> bool {
         ranked.sort_by(|a, b| a.0.label.cmp(&b.0.label));
         ranked
     };
+    let lost_any = lost_shares(results)
+        .iter()
+        .any(|(_, share)| share.is_some_and(|s| s > 0.0));
     results.designs.len() > 1
+        && lost_any
         && SURVIVOR_PAIRS
             .iter()
             .any(|&(completed, every)| ranks(completed) != ranks(every))

@@ -422,6 +422,8 @@ fn distribution_schema(
     description: &str,
 ) -> Schema {
     let positive = generator.subschema_for::<Positive>();
+    // Above 1: the mean exists (the validation refuses less, naming why).
+    let pareto_shape = json_schema!({ "type": "number", "exclusiveMinimum": 1, "maximum": 1e6 });
     let family = |name: &str, value: serde_json::Value| {
         json_schema!({
             "type": "object",
@@ -449,7 +451,7 @@ fn distribution_schema(
             family("normal", pair("mean", &duration, "sd", &duration)),
             family("lognormal", pair("median", &duration, "p99", &duration)),
             family("gamma", pair("mean", &duration, "cv", &positive)),
-            family("pareto", pair("scale", &duration, "shape", &positive)),
+            family("pareto", pair("scale", &duration, "shape", &pareto_shape)),
             family("empirical", serde_json::json!({ "type": "array", "items": duration, "minItems": 1 })),
         ]
     })

@@ -80,7 +80,7 @@ fn results_json_holds_every_table_and_validates_against_its_schema() {
     assert_eq!(schema, results_schema());
     let problems = errors(&schema, &written);
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(written["schema_version"], 1);
+    assert_eq!(written["schema_version"], 2);
     assert_eq!(written["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert!(
         written["command"]

@@ -13,6 +13,7 @@ mod conservation;
 mod conveniences;
 mod data;
 mod designs;
+mod docs;
 mod exports;
 mod extremes;
 mod faults;

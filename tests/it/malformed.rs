@@ -235,6 +235,20 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         "expected a factor greater than",
     ),
     (
+        "fault-after-the-run.toml",
+        25,
+        6,
+        "faults[0].at",
+        "expected a start before the run ends at 11s (duration 10s + drain 1s): a fault at 1h would never be simulated",
+    ),
+    (
+        "pareto-infinite-mean.toml",
+        17,
+        8,
+        "services[1].work",
+        "pareto needs a shape greater than 1: with shape ≤ 1 its mean is infinite",
+    ),
+    (
         "fault-negative-start.toml",
         25,
         6,

@@ -242,6 +242,17 @@ fn a_design_that_gives_up_on_its_slowest_workflows_is_never_ranked_ahead_on_late
         "{picks:?}"
     );
 
+    // Designs that differ only in compensations (business failures, every one answered)
+    // lose nothing: whatever the completed-only ranks say, no survivor warning.
+    let compensating = side_by_side(&base, &noisy(1, 1.0, 0.1));
+    assert!(
+        compensating
+            .runs
+            .iter()
+            .all(|r| r.result.summary.failed == 0)
+    );
+    assert!(!survivor_bias(&compensating));
+
     // The same design against itself: nothing to warn about.
     let same = side_by_side(&base, &base);
     assert!(!survivor_bias(&same));

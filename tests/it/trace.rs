@@ -305,3 +305,39 @@ fn the_trace_command_keeps_to_the_budget() {
     );
     assert!(String::from_utf8_lossy(&stopped.stdout).starts_with("workflow 0 under orchestrator"));
 }
+
+/// Without `--outcome`, the slowest workflows are the ones that never got a business
+/// answer: the orchestrator gives up on some during the inventory crash, and those come
+/// before every completed one, however slow.
+#[test]
+fn the_slowest_over_every_outcome_puts_failed_workflows_first() {
+    let scenario = scenario(
+        "scenarios/order-placement.toml",
+        &[
+            "scenario.duration=90s",
+            "scenario.warmup=10s",
+            "faults.0.at=30s",
+        ],
+    );
+    let results = run(&scenario, &sagasim::RunOptions::default());
+    let design = &scenario.designs[0];
+    let failed = results.runs[0].result.summary.failed;
+    assert!(failed >= 2, "the orchestrator gives up on some: {failed}");
+    let any = WorkflowChoice::Select(TraceSelection::Slowest {
+        outcome: None,
+        count: 2,
+    });
+    let trace = trace_workflows(&scenario, design, any, None);
+    assert_eq!(trace.workflows.len(), 2);
+    for &workflow in &trace.workflows {
+        let ended = trace.records.iter().find_map(|record| match record {
+            TraceRecord::Ended {
+                workflow: w,
+                outcome,
+                ..
+            } if *w == workflow => Some(*outcome),
+            _ => None,
+        });
+        assert_eq!(ended, Some(Outcome::Failed), "workflow {workflow}");
+    }
+}

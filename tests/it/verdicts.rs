@@ -8,9 +8,10 @@ use crate::common;
 
 use common::{parse, sagasim};
 use sagasim::report::{
-    Attribute, Column, SCORE_COLUMNS, Scorecard, design_rows, exclusions, scorecard,
+    Attribute, Cell, Column, SCORE_COLUMNS, Scorecard, design_rows, exclusions, rank, results_json,
+    scorecard, scorecard_rows,
 };
-use sagasim::results::Diagnosis;
+use sagasim::results::{Diagnosis, OutcomeQuantile};
 use sagasim::trace::{ComponentId, Task, TraceRecord};
 use sagasim::{RunOptions, Scenario, ScenarioResults, run};
 
@@ -499,4 +500,59 @@ fn a_fault_the_run_never_reaches_is_refused_and_one_after_arrivals_is_warned_abo
     );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap_or_default();
     assert!(report.contains("only the drain sees it"), "{report}");
+}
+
+#[test]
+fn a_latency_among_failures_in_one_replication_is_never_averaged_into_a_number() {
+    // Three replications of the retry-storm scenario's choreography and orchestrator,
+    // shortened; then, by hand, one replication of the choreography has its p99 among
+    // failures. Averaging its rank value with two real latencies would read 3.3e14 ms.
+    let mut scenario = parse(STORM);
+    scenario.replications = 3;
+    scenario.system.window.duration = sagasim::time::SimDuration::from_secs(40);
+    let mut results = results_of(&scenario);
+    let choreography = |run: &&mut sagasim::results::DesignRun| run.design.label == "choreography";
+    if let Some(run) = results.runs.iter_mut().filter(choreography).nth(1) {
+        run.result.summary.outcome_p99 = Some(OutcomeQuantile::Failed);
+    }
+    let p99 = rank(&results, Column::OutcomeLatencyP99Ms);
+    let failed = OutcomeQuantile::Failed.rank_value();
+    let placed = p99
+        .iter()
+        .find(|r| r.design.label == "choreography")
+        .unwrap_or_else(|| panic!("{p99:?}"));
+    assert_eq!(placed.value, failed, "{p99:?}");
+    let row = design_rows(&results)
+        .into_iter()
+        .find(|r| r.design.label == "choreography")
+        .unwrap_or_else(|| panic!("no choreography row"));
+    assert_eq!(
+        row.main.cell(Column::OutcomeLatencyP99Ms),
+        &Cell::Text("failed".into())
+    );
+    let card = scorecard(&results, 2);
+    let column = SCORE_COLUMNS
+        .iter()
+        .position(|c| c.measure.name() == "outcome_latency_p99_ms")
+        .unwrap_or_else(|| panic!("no p99 column"));
+    assert_eq!(card.cells[1][column].text, "failed");
+    // No rank value reaches a file.
+    let rows = scorecard_rows(&card);
+    assert!(
+        rows.iter()
+            .any(|row| row.contains(&Cell::Text("failed".into())))
+    );
+    for row in &rows {
+        for cell in row {
+            assert!(
+                cell.as_f64().is_none_or(|v| v < 1e12),
+                "a rank value in scorecard.csv: {row:?}"
+            );
+        }
+    }
+    let json = results_json(&results, &scenario, "sagasim run storm.toml");
+    assert!(
+        !json.contains("1000000000000000"),
+        "a rank value in results.json"
+    );
 }
