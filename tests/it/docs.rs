@@ -259,7 +259,11 @@ fn every_runnable_example_prints_what_the_docs_show() {
         let borrowed: Vec<&str> = args.iter().map(String::as_str).collect();
         let output = sagasim(&borrowed);
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let actual: Vec<&str> = stdout.lines().collect();
+        // Trailing blank lines are not shown in the docs.
+        let mut actual: Vec<&str> = stdout.lines().collect();
+        while actual.last().is_some_and(|line| line.trim().is_empty()) {
+            actual.pop();
+        }
         assert!(
             matches(&example.expected, &actual),
             "{}: `sagasim {}` printed:\n{stdout}\nstderr:\n{}\nthe docs show:\n{}",
