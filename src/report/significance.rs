@@ -164,15 +164,12 @@ fn batch_of(series: &[TimeBucket], metric: Column, bucket_s: f64) -> Option<Batc
     Some(match metric {
         Column::ThroughputPerS => Box::new(throughput_batch(series, bucket_s)),
         Column::LatencyMeanMs => Box::new(latency_mean_batch(series)),
-        // The buckets keep percentiles of completed workflows: for an outcome-aware
-        // quantile that falls among answers, their spread is the noise (with failures it
-        // compares by kind, see `compare`).
-        Column::LatencyP50Ms | Column::OutcomeLatencyP50Ms => {
-            Box::new(latency_quantile_batch(series, |b| b.latency_p50_ms))
-        }
-        Column::LatencyP99Ms | Column::OutcomeLatencyP99Ms => {
-            Box::new(latency_quantile_batch(series, |b| b.latency_p99_ms))
-        }
+        // Not the outcome-aware quantiles: the buckets keep no such figure, and the mean
+        // of per-bucket percentiles is no proxy under an outage, where one batch of
+        // 57-second medians makes 9 ms and 77 ms "indistinguishable". They compare on the
+        // 1 % margin with one replication, on paired replications with several.
+        Column::LatencyP50Ms => Box::new(latency_quantile_batch(series, |b| b.latency_p50_ms)),
+        Column::LatencyP99Ms => Box::new(latency_quantile_batch(series, |b| b.latency_p99_ms)),
         _ => return None,
     })
 }
