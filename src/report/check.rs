@@ -3,9 +3,14 @@
 
 use std::fmt::Write;
 
-use crate::coordination::{Design, DesignFlows, FlowMessage};
-use crate::model::{Arrivals, CallLink, Communication, ComponentId, SystemSpec, describe_workflow};
-use crate::scenario::{MAX_FLOW_PATHS, Scenario};
+use crate::coordination::{
+    Design, DesignFlows, FlowMessage, communication_label, consistency_label,
+};
+use crate::model::{
+    Arrivals, CallLink, Communication, ComponentId, FaultKind, FaultTiming, SystemSpec,
+    describe_workflow,
+};
+use crate::scenario::{MAX_FLOW_PATHS, Scenario, delivery, size_text};
 
 use super::Table;
 
@@ -55,47 +60,22 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
         system.messages.base_bytes, system.messages.state_per_step_bytes
     );
     out.push_str("\nservices\n");
-    let services = Table {
-        columns: [
-            "name",
-            "workers",
-            "queue",
-            "work",
-            "compensate",
-            "fail",
-            "query",
-            "progress",
-            "journal",
-        ]
-        .iter()
-        .map(|c| c.to_string())
-        .collect(),
-        rows: system
-            .services
-            .iter()
-            .map(|s| {
-                vec![
-                    s.name.clone(),
-                    s.workers.to_string(),
-                    s.queue.to_string(),
-                    s.work.to_string(),
-                    s.compensate.to_string(),
-                    s.fail.to_string(),
-                    s.query.to_string(),
-                    s.progress.to_string(),
-                    s.journal.to_string(),
-                ]
-            })
-            .collect(),
-    };
-    out.push_str(&indent(&services.to_text()));
+    out.push_str(&indent(&services_table(system).to_text()));
     if let Some(o) = &system.orchestrator {
         let _ = writeln!(
             out,
-            "\norchestrator: {} workers, queue {}, work {}, journal {}, query {}",
-            o.workers, o.queue, o.work, o.journal, o.query
+            "\norchestrator: {} workers, queue {}, work {}, journal {}, query {}, {} delivery{}",
+            o.workers,
+            o.queue,
+            o.work,
+            o.journal,
+            o.query,
+            delivery(o.delivery),
+            o.interface_bits_per_s
+                .map_or(String::new(), |b| format!(", interface {} Mbps", b / 1e6))
         );
     }
+    out.push_str(&failures(system));
     let step_name = |step: u8| {
         system.services[system.steps[usize::from(step)]]
             .name
@@ -226,6 +206,146 @@ fn write_flow(
                 message.bytes
             );
         }
+    }
+}
+
+/// The services with every figure the run uses: costs, failures, delivery, idempotency,
+/// and outputs and interfaces where the scenario declares any.
+fn services_table(system: &SystemSpec) -> Table {
+    let outputs = system.services.iter().any(|s| s.output_bytes.is_some());
+    let interfaces = system
+        .services
+        .iter()
+        .any(|s| s.interface_bits_per_s.is_some());
+    let mut columns = vec![
+        "name",
+        "workers",
+        "queue",
+        "work",
+        "compensate",
+        "fail",
+        "query",
+        "progress",
+        "journal",
+        "delivery",
+        "idempotent",
+    ];
+    if outputs {
+        columns.push("output");
+    }
+    if interfaces {
+        columns.push("interface");
+    }
+    Table {
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        rows: system
+            .services
+            .iter()
+            .map(|s| {
+                let mut row = vec![
+                    s.name.clone(),
+                    s.workers.to_string(),
+                    s.queue.to_string(),
+                    s.work.to_string(),
+                    s.compensate.to_string(),
+                    s.fail.to_string(),
+                    s.query.to_string(),
+                    s.progress.to_string(),
+                    s.journal.to_string(),
+                    delivery(s.delivery).to_string(),
+                    if s.idempotent { "yes" } else { "no" }.to_string(),
+                ];
+                if outputs {
+                    row.push(s.output_bytes.as_ref().map_or("–".into(), size_text));
+                }
+                if interfaces {
+                    row.push(
+                        s.interface_bits_per_s
+                            .map_or("–".into(), |b| format!("{} Mbps", b / 1e6)),
+                    );
+                }
+                row
+            })
+            .collect(),
+    }
+}
+
+/// Communication, consistency, loss, the `[policy]` and every fault with its window: what
+/// the run will inject, as it was understood.
+fn failures(system: &SystemSpec) -> String {
+    let model = &system.failures;
+    let mut out = String::from("\nfailures\n");
+    let _ = writeln!(
+        out,
+        "  {} communication, {} consistency; the client's messages by {} delivery",
+        communication_label(model.communication),
+        consistency_label(model.consistency),
+        delivery(model.client_delivery)
+    );
+    let _ = writeln!(
+        out,
+        "  network: {} of messages lost, {} delivered twice",
+        share(model.loss),
+        share(model.duplicate)
+    );
+    let _ = match &model.policy {
+        Some(p) => writeln!(
+            out,
+            "  policy: timeout {}, {} retries, backoff {} × {} up to {}{}",
+            p.timeout,
+            p.retries,
+            p.backoff,
+            p.multiplier,
+            p.max_backoff,
+            if p.jitter {
+                ", full jitter"
+            } else {
+                ", no jitter"
+            }
+        ),
+        None => writeln!(out, "  policy: none (nobody times out or retries)"),
+    };
+    if model.faults.is_empty() {
+        out.push_str("  faults: none\n");
+        return out;
+    }
+    out.push_str("  faults:\n");
+    for (index, fault) in model.faults.iter().enumerate() {
+        let what = match fault.kind {
+            FaultKind::Crash(id) => format!("crash {}", system.component_name(id)),
+            FaultKind::Partition(a, b) => format!(
+                "partition {} | {}",
+                system.component_name(a),
+                system.component_name(b)
+            ),
+            FaultKind::Slow(id, factor) => {
+                format!("slow {} × {factor}", system.component_name(id))
+            }
+        };
+        let when = match fault.timing {
+            FaultTiming::Scripted { at, duration } => {
+                let late = if at >= system.window.duration {
+                    " (after arrivals stop: only the drain sees it)"
+                } else {
+                    ""
+                };
+                format!("from {at} to {} ({duration}){late}", at + duration)
+            }
+            FaultTiming::Random { mtbf, mttr } => format!(
+                "at random for the whole run: up ~ Exp(mean {mtbf}), down ~ Exp(mean {mttr})"
+            ),
+        };
+        let _ = writeln!(out, "    faults[{index}]: {what}, {when}");
+    }
+    out
+}
+
+/// A probability as a percentage ("0 %", "0.1 %").
+fn share(probability: f64) -> String {
+    if probability == 0.0 {
+        "0 %".to_string()
+    } else {
+        format!("{} %", probability * 100.0)
     }
 }
 

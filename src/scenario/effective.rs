@@ -28,6 +28,33 @@ fn distribution(value: &DurationDistribution) -> Value {
     distribution_of(value, duration_text)
 }
 
+/// A size distribution as the scenario format writes it (`{ exponential = "2048B" }`).
+pub fn size_text(value: &DurationDistribution) -> String {
+    match size_distribution(value) {
+        Value::String(text) => text,
+        other => inline_table(&other),
+    }
+}
+
+/// A JSON object as an inline TOML table (strings quoted, numbers bare).
+fn inline_table(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let fields: Vec<String> = map
+                .iter()
+                .map(|(key, value)| format!("{key} = {}", inline_table(value)))
+                .collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(inline_table).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::String(text) => format!("\"{text}\""),
+        other => other.to_string(),
+    }
+}
+
 /// A size distribution (nanoseconds counting bytes), its values in bytes.
 fn size_distribution(value: &DurationDistribution) -> Value {
     distribution_of(value, |bytes| format!("{}B", bytes.as_nanos()))
@@ -57,7 +84,8 @@ fn distribution_of(value: &DurationDistribution, text: fn(SimDuration) -> String
     }
 }
 
-fn delivery(value: Delivery) -> &'static str {
+/// A delivery as the scenario format names it.
+pub fn delivery(value: Delivery) -> &'static str {
     match value {
         Delivery::Broker => "broker",
         Delivery::Direct => "direct",

@@ -22,7 +22,7 @@ use crate::model::SystemSpec;
 
 pub use crate::model::DurationDistribution;
 pub use designs::cannot_run;
-pub use effective::{duration_text, effective_scenario};
+pub use effective::{delivery, duration_text, effective_scenario, size_text};
 pub use error::{Origin, ScenarioError, Source, line_column};
 pub use overrides::Override;
 pub use suggest::closest;

@@ -245,6 +245,22 @@ fn formats_print_the_same_comparison() {
 #[test]
 fn check_prints_the_model_and_each_message_flow() {
     let text = ok(&["check", SCENARIO]);
+    // The failures as understood: communication, loss, the policy, each fault's window,
+    // and each service's delivery and idempotency.
+    for line in [
+        "  async communication, atomic consistency; the client's messages by broker delivery",
+        "  network: 0 % of messages lost, 0 % delivered twice",
+        "  policy: timeout 1s, 2 retries, backoff 200ms × 2 up to 1s, full jitter",
+        "    faults[0]: crash inventory, from 5m to 305s (5s)",
+        "orchestrator: 8 workers, queue 10000, work \"300us\", journal \"1ms\", query \"200us\", broker delivery",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing `{line}`:\n{text}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("name ") && l.ends_with("delivery  idempotent")),
+        "{text}"
+    );
     assert!(
         text.contains("workflow: order → payment → inventory → shipping"),
         "{text}"
