@@ -435,7 +435,11 @@ fn print(text: &str) -> Result<(), CliError> {
 /// Create `out` and check that a file can be written in it.
 fn ensure_writable(out: &Path) -> Result<(), CliError> {
     std::fs::create_dir_all(out).map_err(|error| {
-        anyhow::anyhow!("cannot create the output folder {}: {error}", out.display())
+        anyhow::anyhow!(
+            "cannot create the output folder {}: {}",
+            out.display(),
+            run_folder::explain(out, &error)
+        )
     })?;
     let probe = out.join(format!(".write-probe-{}", std::process::id()));
     std::fs::write(&probe, b"")

@@ -367,7 +367,27 @@ fn remove_folder(path: &Path) -> Result<(), FolderError> {
 }
 
 fn io_error(context: &str, path: &Path, error: std::io::Error) -> FolderError {
-    FolderError::Io(format!("{context} {}: {error}", path.display()))
+    FolderError::Io(format!(
+        "{context} {}: {}",
+        path.display(),
+        explain(path, &error)
+    ))
+}
+
+/// An I/O error on `path` in words a user can act on: where a part of the path is a file
+/// (`--out afile/sub`), say which; otherwise the system's message.
+pub fn explain(path: &Path, error: &std::io::Error) -> String {
+    let blocking_file = path
+        .ancestors()
+        .filter(|ancestor| !ancestor.as_os_str().is_empty())
+        .find(|ancestor| ancestor.is_file());
+    match blocking_file {
+        Some(file) => format!(
+            "{} is a file, not a folder: choose another --out, or move the file",
+            file.display()
+        ),
+        None => error.to_string(),
+    }
 }
 
 /// Swap two folders atomically (Linux `renameat2` with `RENAME_EXCHANGE`): readers see

@@ -69,8 +69,13 @@ pub(super) fn capacity_command(
     let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
     // capacity.csv goes into the run's folder by default: not while a run swaps it.
     let _lock = run_folder::lock(&out).map_err(limits::folder_error)?;
-    std::fs::create_dir_all(&out)
-        .map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", out.display()))?;
+    std::fs::create_dir_all(&out).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the output folder {}: {}",
+            out.display(),
+            sagasim::run_folder::explain(&out, &e)
+        )
+    })?;
     write_atomically(
         &out.join("capacity.csv"),
         to_csv(&CAPACITY_COLUMNS, &rows).as_bytes(),

@@ -14,6 +14,16 @@ pub(super) fn trace_command(scenario: &mut Scenario, choices: &TraceArgs) -> Res
     scenario
         .set_designs(&[choices.variant.as_str()])
         .map_err(|message| CliError::Input(format!("--variant: {message}")))?;
+    // A group name (`patterns`) names several designs: trace one, not silently the first.
+    if scenario.designs.len() != 1 {
+        let names: Vec<&str> = scenario.designs.iter().map(|d| d.label.as_str()).collect();
+        return Err(CliError::Input(format!(
+            "--variant: `{}` names {} designs; trace one of them: {}",
+            choices.variant,
+            names.len(),
+            names.join(", ")
+        )));
+    }
     let design = scenario.designs[0].clone();
     let choice = workflow_choice(choices)?;
     // One design, its first replication, run twice in turn: refused beyond the budget

@@ -275,8 +275,49 @@ fn plain_message(message: &str) -> String {
     if text.starts_with("unknown key `") || text.starts_with("unknown kind `") {
         text = suggest::with_suggestion(&text);
     }
+    // serde names the internal type a table deserialises into: say what to write.
+    for (raw, example) in TABLE_EXAMPLES {
+        text = text.replace(
+            &format!("a table like {raw}"),
+            &format!("a table like {example}"),
+        );
+    }
     text
 }
+
+/// Each table of the format, as a user writes it (for "expected a table like …").
+const TABLE_EXAMPLES: [(&str, &str); 15] = [
+    ("RawScenarioFile", "a scenario file"),
+    (
+        "RawDesign",
+        "`{ label = \"mine\", coordination = \"orchestrator\" }`",
+    ),
+    ("RawPolicy", "`[policy]` with `timeout = \"2s\"`"),
+    (
+        "RawFault",
+        "`[[faults]]` with `crash = \"payment\"`, `at = \"5m\"`, `for = \"30s\"`",
+    ),
+    ("RawScenario", "`[scenario]` with `name = \"…\"`"),
+    (
+        "RawWorkload",
+        "`[workload]` with `arrivals = { poisson = 50 }`",
+    ),
+    ("RawStatusQueries", "`{ every = \"500ms\" }`"),
+    ("RawNetwork", "`[network]` with `latency = \"2ms\"`"),
+    (
+        "RawLink",
+        "`{ src = \"a\", dst = \"b\", latency = \"10ms\" }`",
+    ),
+    ("RawMessages", "`[messages]` with `base = \"1KiB\"`"),
+    ("RawOrchestrator", "`[orchestrator]` with `workers = 8`"),
+    ("RawDefaults", "`[defaults]` with `workers = 4`"),
+    (
+        "RawService",
+        "`[[services]]` with `name = \"…\"` and `work = \"5ms\"`",
+    ),
+    ("RawWorkflow", "`[workflow]` with `steps = [\"a\", \"b\"]`"),
+    ("RawAlternative", "`{ p = 0.2, steps = [\"fraud-check\"] }`"),
+];
 
 /// The JSON Schema of the scenario format.
 pub fn json_schema() -> serde_json::Value {

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::values::{
     BandwidthValue, DistributionValue, DurationValue, Positive, Probability, Rate,
-    SizeDistributionValue, SizeValue,
+    SizeDistributionValue, SizeValue, WorkerCount,
 };
 pub use super::workflow::RawWorkflow;
 
@@ -240,8 +240,8 @@ pub struct RawMessages {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOrchestrator {
-    #[schemars(with = "Option<u32>")]
-    pub workers: Option<Spanned<u32>>,
+    #[schemars(with = "Option<WorkerCount>")]
+    pub workers: Option<Spanned<WorkerCount>>,
     pub queue: Option<u32>,
     /// Handling one message: decide and send the next command (default 0ms).
     pub work: Option<DistributionValue>,
@@ -258,8 +258,8 @@ pub struct RawOrchestrator {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDefaults {
-    #[schemars(with = "Option<u32>")]
-    pub workers: Option<Spanned<u32>>,
+    #[schemars(with = "Option<WorkerCount>")]
+    pub workers: Option<Spanned<WorkerCount>>,
     /// Messages waiting beyond this are rejected.
     pub queue: Option<u32>,
     pub query: Option<DistributionValue>,
@@ -275,8 +275,8 @@ pub struct RawDefaults {
 pub struct RawService {
     #[schemars(with = "String")]
     pub name: Spanned<String>,
-    #[schemars(with = "Option<u32>")]
-    pub workers: Option<Spanned<u32>>,
+    #[schemars(with = "Option<WorkerCount>")]
+    pub workers: Option<Spanned<WorkerCount>>,
     pub queue: Option<u32>,
     /// Doing this service's step.
     pub work: DistributionValue,

@@ -18,7 +18,7 @@ use super::raw::{
     RawArrivals, RawCommunication, RawConsistency, RawDefaults, RawDelivery, RawFault,
     RawScenarioFile,
 };
-use super::values::{BandwidthValue, DistributionValue};
+use super::values::{BandwidthValue, DistributionValue, WorkerCount};
 use super::{Scenario, designs};
 
 /// Built-in defaults for what neither a service nor `[defaults]` sets.
@@ -56,18 +56,20 @@ fn distribution(value: &Option<DistributionValue>) -> Option<DurationDistributio
 fn workers(
     source: &Source<'_>,
     key: &str,
-    value: &Option<Spanned<u32>>,
+    value: &Option<Spanned<WorkerCount>>,
     default: u32,
 ) -> Result<u32, ScenarioError> {
     match value {
         None => Ok(default),
-        Some(spanned) if (1..=MAX_WORKERS).contains(spanned.get_ref()) => Ok(*spanned.get_ref()),
+        Some(spanned) if (1..=MAX_WORKERS).contains(&spanned.get_ref().get()) => {
+            Ok(spanned.get_ref().get())
+        }
         Some(spanned) => Err(source.error(
             Some(spanned.span()),
             key,
             format!(
                 "expected at least 1 and at most {MAX_WORKERS} workers, got {}",
-                spanned.get_ref()
+                spanned.get_ref().0
             ),
         )),
     }

@@ -140,6 +140,24 @@ number_value!(
     { "type": "number", "exclusiveMinimum": 0, "maximum": 1e9, "description": "workflows per second" }
 );
 
+/// A count of workers: a whole number from 1 to 1,000,000 (a type error names the same
+/// range, not `u32`'s, which would offer 0).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WorkerCount(pub f64);
+number_value!(
+    WorkerCount,
+    |x| (1.0..=1e6).contains(&x) && x.fract() == 0.0,
+    "a whole number of workers from 1 to 1000000",
+    { "type": "integer", "minimum": 1, "maximum": 1000000 }
+);
+
+impl WorkerCount {
+    /// The count, checked whole and in range when read.
+    pub fn get(self) -> u32 {
+        self.0 as u32
+    }
+}
+
 /// A positive, finite real (coefficients of variation, Pareto shapes).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Positive(pub f64);

@@ -485,3 +485,45 @@ fn an_output_folder_that_cannot_be_written_is_found_before_simulating() {
     );
     assert!(output.stdout.is_empty(), "nothing was simulated or printed");
 }
+
+/// Sentences the CLI used to leave unfinished: a group name given to `trace`, and an
+/// output folder below a file.
+#[test]
+fn trace_refuses_a_group_of_designs_and_a_file_in_the_output_path_is_named() {
+    let output = sagasim(&[
+        "trace",
+        "scenarios/saga-patterns.toml",
+        "--variant",
+        "patterns",
+        "--format",
+        "text",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .contains("--variant: `patterns` names 8 designs; trace one of them: epic, phone-tag,"),
+        "{stderr}"
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("afile");
+    std::fs::write(&file, b"").unwrap_or_else(|e| panic!("{e}"));
+    let out = file.join("sub");
+    let output = sagasim(&[
+        "run",
+        SCENARIO,
+        "--out",
+        &out.to_string_lossy(),
+        "--no-charts",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{} is a file, not a folder: choose another --out, or move the file",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("os error"), "{stderr}");
+}

@@ -242,6 +242,20 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         "expected a start before the run ends at 11s (duration 10s + drain 1s): a fault at 1h would never be simulated",
     ),
     (
+        "workers-negative.toml",
+        9,
+        11,
+        "orchestrator.workers",
+        "expected a whole number of workers from 1 to 1000000, got -1",
+    ),
+    (
+        "status-queries-string.toml",
+        7,
+        18,
+        "workload.status_queries",
+        "invalid type: string \"1s\", expected a table like `{ every = \"500ms\" }`",
+    ),
+    (
         "pareto-infinite-mean.toml",
         17,
         8,
@@ -456,7 +470,7 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         9,
         11,
         "orchestrator.workers",
-        "expected at least 1 and at mos",
+        "expected a whole number of workers from 1 to 1000000, got 0",
     ),
 ];
 
