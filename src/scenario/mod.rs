@@ -4,6 +4,7 @@
 mod designs;
 mod effective;
 mod error;
+mod faults;
 mod overrides;
 mod raw;
 mod suggest;

@@ -7,17 +7,13 @@ use toml::Spanned;
 
 use crate::engine::SimDuration;
 use crate::model::{
-    Arrivals, Communication, ComponentId, Consistency, Delivery, DurationDistribution,
-    FailureModel, FaultKind, FaultSpec, FaultTiming, LinkOverride, LinkSpec, MessageSizes,
-    NetworkSpec, OrchestratorSpec, Policy, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
+    Arrivals, ComponentId, Delivery, DurationDistribution, LinkOverride, LinkSpec, MessageSizes,
+    NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
     default_bucket,
 };
 
 use super::error::{ScenarioError, Source};
-use super::raw::{
-    RawArrivals, RawCommunication, RawConsistency, RawDefaults, RawDelivery, RawFault,
-    RawScenarioFile,
-};
+use super::raw::{RawArrivals, RawDefaults, RawDelivery, RawScenarioFile};
 use super::values::{BandwidthValue, DistributionValue, WorkerCount};
 use super::{Scenario, designs};
 
@@ -38,7 +34,7 @@ fn delivery(value: Option<RawDelivery>, default: Delivery) -> Delivery {
     }
 }
 
-fn network_delivery(raw: &RawScenarioFile) -> Delivery {
+pub(super) fn network_delivery(raw: &RawScenarioFile) -> Delivery {
     delivery(
         raw.network.as_ref().and_then(|n| n.delivery),
         Delivery::Direct,
@@ -152,7 +148,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
             ));
         }
     };
-    let failures = failures(source, &raw, &services)?;
+    let failures = super::faults::failures(source, &raw, &services)?;
     let system = SystemSpec {
         failures,
         services,
@@ -200,7 +196,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
             ),
         ));
     }
-    let warnings = scenario_warnings(source, &raw, &system)?;
+    let warnings = super::faults::scenario_warnings(source, &raw, &system)?;
     Ok(Scenario {
         name,
         seed: raw.scenario.seed.unwrap_or(1),
@@ -210,52 +206,6 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
         system,
         warnings,
     })
-}
-
-/// What validates but is probably not what the author meant: a fault that starts after
-/// arrivals stop (only the drain sees it), a service that no step uses. A fault that
-/// starts after the run's end (duration + drain) would never happen: an error.
-fn scenario_warnings(
-    source: &Source<'_>,
-    raw: &RawScenarioFile,
-    system: &SystemSpec,
-) -> Result<Vec<String>, ScenarioError> {
-    let mut warnings = Vec::new();
-    let arrivals_end = system.window.duration;
-    let run_end = system.window.duration + system.window.drain;
-    for (index, fault) in raw.faults.iter().enumerate() {
-        let Some(at) = &fault.get_ref().at else {
-            continue;
-        };
-        let start = at.get_ref().0;
-        if start >= run_end {
-            return Err(source.error(
-                Some(at.span()),
-                format!("faults[{index}].at"),
-                format!(
-                    "expected a start before the run ends at {run_end} (duration {arrivals_end} \
-                     + drain {}): a fault at {start} would never be simulated",
-                    system.window.drain
-                ),
-            ));
-        }
-        if start >= arrivals_end {
-            warnings.push(format!(
-                "{}: faults[{index}] starts at {start}, after arrivals stop at {arrivals_end}: \
-                 only the drain sees it, and no figure of the measured window shows it",
-                source.path
-            ));
-        }
-    }
-    for (index, service) in system.services.iter().enumerate() {
-        if !system.steps.contains(&index) {
-            warnings.push(format!(
-                "{}: services[{index}] (`{}`) is declared but no step of the workflow uses it",
-                source.path, service.name
-            ));
-        }
-    }
-    Ok(warnings)
 }
 
 fn defaults_workers(
@@ -424,7 +374,7 @@ fn names(services: &[ServiceSpec]) -> String {
 
 /// The component `name` refers to; `client` only where it may stand (`with_client`), so
 /// the message lists exactly what is allowed.
-fn component(
+pub(super) fn component(
     source: &Source<'_>,
     services: &[ServiceSpec],
     key: &str,
@@ -542,177 +492,4 @@ fn workload(source: &Source<'_>, raw: &RawScenarioFile) -> Result<WorkloadSpec, 
         timeout,
         max_workflows,
     })
-}
-
-fn failures(
-    source: &Source<'_>,
-    raw: &RawScenarioFile,
-    services: &[ServiceSpec],
-) -> Result<FailureModel, ScenarioError> {
-    let network = raw.network.as_ref();
-    let policy = raw.policy.as_ref().map(|policy| {
-        let timeout = policy.timeout.get_ref().0;
-        if timeout.is_zero() {
-            return Err(source.error(
-                Some(policy.timeout.span()),
-                "policy.timeout",
-                "expected a timeout greater than 0",
-            ));
-        }
-        Ok(Policy {
-            timeout,
-            retries: match &policy.retries {
-                Some(retries) if *retries.get_ref() > 1_000 => {
-                    return Err(source.error(
-                        Some(retries.span()),
-                        "policy.retries",
-                        format!("expected at most 1000 retries, got {}", retries.get_ref()),
-                    ));
-                }
-                other => other.as_ref().map_or(3, |retries| *retries.get_ref()),
-            },
-            backoff: policy
-                .backoff
-                .map_or(SimDuration::from_millis(100), |b| b.0),
-            multiplier: policy.multiplier.map_or(2.0, |m| m.0),
-            max_backoff: policy
-                .max_backoff
-                .map_or(SimDuration::from_secs(5), |b| b.0),
-            jitter: policy.jitter.unwrap_or(false),
-        })
-    });
-    let mut faults = Vec::new();
-    for (index, fault) in raw.faults.iter().enumerate() {
-        faults.push(fault_spec(source, index, fault, services)?);
-    }
-    Ok(FailureModel {
-        faults,
-        loss: network.and_then(|n| n.loss).map_or(0.0, |p| p.0),
-        duplicate: network.and_then(|n| n.duplicate).map_or(0.0, |p| p.0),
-        policy: policy.transpose()?,
-        communication: match raw.scenario.communication {
-            Some(RawCommunication::Sync) => Communication::Sync,
-            _ => Communication::Async,
-        },
-        consistency: match raw.scenario.consistency {
-            Some(RawConsistency::Eventual) => Consistency::Eventual,
-            _ => Consistency::Atomic,
-        },
-        client_delivery: network_delivery(raw),
-    })
-}
-
-fn fault_spec(
-    source: &Source<'_>,
-    index: usize,
-    spanned: &Spanned<RawFault>,
-    services: &[ServiceSpec],
-) -> Result<FaultSpec, ScenarioError> {
-    let fault = spanned.get_ref();
-    let key = |field: &str| format!("faults[{index}].{field}");
-    let whole = || {
-        source.error(
-            Some(spanned.span()),
-            format!("faults[{index}]"),
-            "expected exactly one of `crash`, `partition` or `slow`",
-        )
-    };
-    let target =
-        |field: &str, name: &Spanned<String>| component(source, services, &key(field), name, false);
-    let kind = match (&fault.crash, &fault.partition, &fault.slow) {
-        (Some(name), None, None) => FaultKind::Crash(target("crash", name)?),
-        (None, Some(pair), None) => {
-            let names = pair.get_ref();
-            if names.len() != 2 {
-                return Err(source.error(
-                    Some(pair.span()),
-                    key("partition"),
-                    format!("expected two component names, got {}", names.len()),
-                ));
-            }
-            let (a, b) = (
-                target("partition[0]", &names[0])?,
-                target("partition[1]", &names[1])?,
-            );
-            if a == b {
-                return Err(source.error(
-                    Some(names[1].span()),
-                    key("partition[1]"),
-                    "a partition separates two different components",
-                ));
-            }
-            FaultKind::Partition(a, b)
-        }
-        (None, None, Some(name)) => {
-            let factor = fault.factor.as_ref().ok_or_else(|| {
-                source.error(
-                    Some(spanned.span()),
-                    key("factor"),
-                    "a `slow` fault needs a `factor` greater than 0",
-                )
-            })?;
-            let value = *factor.get_ref();
-            if !(value > 0.0 && value <= 1e6) {
-                return Err(source.error(
-                    Some(factor.span()),
-                    key("factor"),
-                    format!("expected a factor greater than 0 (and at most 1e6), got {value}"),
-                ));
-            }
-            FaultKind::Slow(target("slow", name)?, value)
-        }
-        _ => return Err(whole()),
-    };
-    if let (Some(factor), false) = (&fault.factor, matches!(kind, FaultKind::Slow(..))) {
-        return Err(source.error(
-            Some(factor.span()),
-            key("factor"),
-            "`factor` belongs to a `slow` fault",
-        ));
-    }
-    let timing = match (&fault.at, &fault.duration, &fault.mtbf, &fault.mttr) {
-        (Some(at), Some(duration), None, None) => {
-            if duration.get_ref().0.is_zero() {
-                return Err(source.error(
-                    Some(duration.span()),
-                    key("for"),
-                    "expected a duration greater than 0",
-                ));
-            }
-            FaultTiming::Scripted {
-                at: at.get_ref().0,
-                duration: duration.get_ref().0,
-            }
-        }
-        (None, None, Some(mtbf), Some(mttr)) => {
-            if !matches!(kind, FaultKind::Crash(_)) {
-                return Err(source.error(
-                    Some(mtbf.span()),
-                    key("mtbf"),
-                    "random timing (`mtbf`, `mttr`) is for crashes; give `at` and `for`",
-                ));
-            }
-            for (field, value) in [("mtbf", mtbf), ("mttr", mttr)] {
-                if value.get_ref().0.is_zero() {
-                    return Err(source.error(
-                        Some(value.span()),
-                        key(field),
-                        "expected a duration greater than 0",
-                    ));
-                }
-            }
-            FaultTiming::Random {
-                mtbf: mtbf.get_ref().0,
-                mttr: mttr.get_ref().0,
-            }
-        }
-        _ => {
-            return Err(source.error(
-                Some(spanned.span()),
-                format!("faults[{index}]"),
-                "expected either `at` and `for` (a scripted fault) or `mtbf` and `mttr` (random crashes)",
-            ));
-        }
-    };
-    Ok(FaultSpec { kind, timing })
 }
