@@ -354,10 +354,9 @@ fn cell_text(
             )
         }
         Measure::Handlers | Measure::HandlersExercised => {
-            let components = &run.result.components;
-            let exercised: u32 = components.iter().map(|c| c.handlers).sum();
-            let most = components.iter().map(|c| c.handlers).max();
-            format!("{value:.0} · {exercised} · {}", most.unwrap_or(0))
+            let exercised = Measure::HandlersExercised.value(run).unwrap_or(0.0);
+            let most = run.result.components.iter().map(|c| c.handlers).max();
+            format!("{value:.0} · {exercised:.0} · {}", most.unwrap_or(0))
         }
         Measure::Column(Column::MessagesPerWorkflow) => format!("{value:.2}"),
         Measure::Column(Column::BytesPerWorkflow) => format!("{:.1}", value / 1024.0),

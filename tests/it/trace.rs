@@ -30,18 +30,23 @@ fn slowest(outcome: Outcome, count: usize) -> WorkflowChoice {
     })
 }
 
-/// The slowest completed workflow of every design is the one behind `latency_max_ms`, and
-/// its work, network and inbox slices cover its latency without a gap.
-#[test]
-fn the_slowest_workflow_is_the_maximum_and_its_slices_cover_its_latency() {
-    let scenario = scenario(
+/// The main scenario shortened to 90 s, its inventory crash moved to 30 s.
+fn short_order_placement() -> Scenario {
+    scenario(
         "scenarios/order-placement.toml",
         &[
             "scenario.duration=90s",
             "scenario.warmup=10s",
             "faults.0.at=30s",
         ],
-    );
+    )
+}
+
+/// The slowest completed workflow of every design is the one behind `latency_max_ms`, and
+/// its work, network and inbox slices cover its latency without a gap.
+#[test]
+fn the_slowest_workflow_is_the_maximum_and_its_slices_cover_its_latency() {
+    let scenario = short_order_placement();
     let results = run(&scenario, &sagasim::RunOptions::default());
     for design in &scenario.designs {
         let trace = trace_workflows(&scenario, design, slowest(Outcome::Completed, 3), None);
@@ -311,14 +316,7 @@ fn the_trace_command_keeps_to_the_budget() {
 /// before every completed one, however slow.
 #[test]
 fn the_slowest_over_every_outcome_puts_failed_workflows_first() {
-    let scenario = scenario(
-        "scenarios/order-placement.toml",
-        &[
-            "scenario.duration=90s",
-            "scenario.warmup=10s",
-            "faults.0.at=30s",
-        ],
-    );
+    let scenario = short_order_placement();
     let results = run(&scenario, &sagasim::RunOptions::default());
     let design = &scenario.designs[0];
     let failed = results.runs[0].result.summary.failed;
