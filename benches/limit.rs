@@ -19,27 +19,9 @@ const CUSTOMERS: u64 = 1_000_000;
 const ARRIVAL_MEAN_NANOS: f64 = 1e9 / 0.9;
 const SERVICE_MEAN_NANOS: f64 = 1e9;
 
-/// CPU time of this thread in seconds: the first field of `/proc/thread-self/schedstat`
-/// (nanoseconds on a CPU), falling back to wall time where that file does not exist.
-fn cpu_seconds() -> f64 {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let from_proc = std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok());
-    match from_proc {
-        Some(nanos) => nanos as f64 / 1e9,
-        None => START
-            .get_or_init(std::time::Instant::now)
-            .elapsed()
-            .as_secs_f64(),
-    }
-}
-
-fn timed<T>(work: impl FnOnce() -> T) -> (T, f64) {
-    let start = cpu_seconds();
-    let value = work();
-    (value, cpu_seconds() - start)
-}
+#[path = "support/cpu.rs"]
+mod cpu;
+use cpu::timed;
 
 fn nanos(value: f64) -> u64 {
     (value + 0.5) as u64

@@ -5,8 +5,7 @@
 
 use crate::common;
 
-use proptest::prelude::*;
-
+use common::cases::{Cases, for_each_case};
 use common::{assert_conserved, parse, run_all};
 use sagasim::Coordination;
 
@@ -41,62 +40,33 @@ impl Shape {
     }
 }
 
-fn shapes() -> impl Strategy<Value = Shape> {
-    (1usize..=5).prop_flat_map(|steps| {
-        (
-            Just(steps),
-            prop::collection::vec(prop_oneof![Just(0.0), 0.0..0.6f64], steps),
-            prop::collection::vec(1u32..=4, steps),
-            prop::collection::vec(0u32..=30, steps),
-            prop::collection::vec(1u32..=40, steps),
-            1u32..=300,
-            1u32..=8,
-            0u32..=2_000,
-            prop::option::of(5u32..=500),
-            prop::option::of(10u32..=1_000),
-            prop::option::of(0u32..=20),
-            (
-                any::<bool>(),
-                prop::option::of((20u32..=400, 0u32..=3)),
-                any::<bool>(),
-                any::<bool>(),
-            ),
-        )
-            .prop_map(
-                |(
-                    steps,
-                    fail,
-                    workers,
-                    queue,
-                    work_ms,
-                    rate,
-                    duration_s,
-                    drain_ms,
-                    status_every_ms,
-                    timeout_ms,
-                    latency_ms,
-                    (sync, policy, choice, parallel),
-                )| {
-                    Shape {
-                        steps,
-                        fail,
-                        workers,
-                        queue,
-                        work_ms,
-                        rate,
-                        duration_s,
-                        drain_ms,
-                        status_every_ms,
-                        timeout_ms,
-                        latency_ms,
-                        sync,
-                        policy,
-                        choice,
-                        parallel,
-                    }
-                },
-            )
-    })
+fn shape(cases: &mut Cases) -> Shape {
+    let steps = cases.index(5) + 1;
+    Shape {
+        steps,
+        fail: (0..steps)
+            .map(|_| {
+                if cases.coin() {
+                    0.0
+                } else {
+                    cases.real(0.0, 0.6)
+                }
+            })
+            .collect(),
+        workers: (0..steps).map(|_| cases.int(1, 4)).collect(),
+        queue: (0..steps).map(|_| cases.int(0, 30)).collect(),
+        work_ms: (0..steps).map(|_| cases.int(1, 40)).collect(),
+        rate: cases.int(1, 300),
+        duration_s: cases.int(1, 8),
+        drain_ms: cases.int(0, 2_000),
+        status_every_ms: cases.maybe(|c| c.int(5, 500)),
+        timeout_ms: cases.maybe(|c| c.int(10, 1_000)),
+        latency_ms: cases.maybe(|c| c.int(0, 20)),
+        sync: cases.coin(),
+        policy: cases.maybe(|c| (c.int(20, 400), c.int(0, 3))),
+        choice: cases.coin(),
+        parallel: cases.coin(),
+    }
 }
 
 /// The designs a shape runs: every style, and the eight patterns.
@@ -165,35 +135,41 @@ fn scenario_text(shape: &Shape) -> String {
     text
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
-
-    #[test]
-    fn every_workflow_ends_in_exactly_one_outcome(shape in shapes()) {
+#[test]
+fn every_workflow_ends_in_exactly_one_outcome() {
+    for_each_case(40, |_, cases| {
+        let shape = shape(cases);
         let text = scenario_text(&shape);
         let results = run_all(&parse(&text));
-        prop_assert_eq!(results.runs.len(), Coordination::ALL.len() + 8);
+        assert_eq!(results.runs.len(), Coordination::ALL.len() + 8);
         for run in &results.runs {
             let summary = &run.result.summary;
             assert_conserved(summary, &format!("{} on\n{text}", run.design));
             // Per-component books close too, and nobody is blocked longer than busy.
             let components = &run.result.components;
             let lost: u64 = components.iter().map(|c| c.dead_letters).sum();
-            prop_assert_eq!(lost, summary.dead_letters);
+            assert_eq!(lost, summary.dead_letters);
             let rejected: u64 = components.iter().map(|c| c.rejected).sum();
-            prop_assert_eq!(rejected, summary.rejected_messages);
+            assert_eq!(rejected, summary.rejected_messages);
             for component in components {
                 let busy = component.utilization.unwrap_or(0.0);
                 let held = component.held_fraction.unwrap_or(0.0);
-                prop_assert!(busy <= 1.0 + 1e-9 && held <= busy + 1e-9, "{}: {component:?}", run.design);
+                assert!(
+                    busy <= 1.0 + 1e-9 && held <= busy + 1e-9,
+                    "{}: {component:?}",
+                    run.design
+                );
             }
             // The time series closes the same books: started minus ended is in flight.
             let series = &run.result.timeseries;
             let started: u64 = series.iter().map(|b| b.started).sum();
-            let ended: u64 = series.iter().map(|b| b.completed + b.compensated + b.failed).sum();
-            prop_assert_eq!(series.last().map(|b| b.in_flight), Some(started - ended));
+            let ended: u64 = series
+                .iter()
+                .map(|b| b.completed + b.compensated + b.failed)
+                .sum();
+            assert_eq!(series.last().map(|b| b.in_flight), Some(started - ended));
         }
-    }
+    });
 }
 
 /// Two steps, no failures, no polling, no timeout, no network delay.

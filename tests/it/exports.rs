@@ -8,6 +8,7 @@ use sagasim::Scenario;
 use sagasim::report::results_schema;
 use sagasim::scenario::{Override, effective_scenario};
 
+use common::json_schema::errors;
 use common::{ok, short_sweep};
 
 fn bundled() -> Vec<std::path::PathBuf> {
@@ -20,14 +21,6 @@ fn bundled() -> Vec<std::path::PathBuf> {
     files.push("tests/scenarios/sync-mm3.toml".into());
     files.sort();
     files
-}
-
-fn errors(schema: &serde_json::Value, instance: &serde_json::Value) -> Vec<String> {
-    let validator = jsonschema::validator_for(schema).expect("the schema compiles");
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
 }
 
 /// Every default filled in, and nothing lost: written back as TOML, the effective scenario

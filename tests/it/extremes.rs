@@ -4,7 +4,7 @@
 //! or runs and finishes within a bounded multiple of that budget, conserving workflows,
 //! without a panic.
 
-use proptest::prelude::*;
+use crate::common::cases::{Cases, for_each_case};
 use sagasim::budget::{Budget, estimate};
 use sagasim::report::{render_failures, render_table, results_json};
 use sagasim::{RunOptions, Scenario, run};
@@ -31,21 +31,20 @@ fn distribution(kind: usize, size: usize) -> String {
     }
 }
 
-prop_compose! {
-    fn extreme_scenario()(
-        rate in 0..RATES.len(),
-        length in 0..8usize,
-        steps in 1..4usize,
-        work in proptest::collection::vec((0..7usize, 0..7usize), 3),
-        queue in prop_oneof![Just(0u32), Just(1), Just(10_000), Just(u32::MAX)],
-        workers in prop_oneof![Just(1u32), Just(64)],
-        polls in proptest::option::of(0..7usize),
-        fault in proptest::option::of((0..3usize, 0..8usize, 0..9usize)),
-        retries in proptest::option::of(0..5u32),
-        sync in any::<bool>(),
-        eventual in any::<bool>(),
-        loss in prop_oneof![Just(0.0), Just(0.5), Just(1.0)],
-    ) -> String {
+fn extreme_scenario(cases: &mut Cases) -> String {
+    let rate = cases.index(RATES.len());
+    let length = cases.index(8);
+    let steps = cases.index(3) + 1;
+    let work: Vec<(usize, usize)> = (0..3).map(|_| (cases.index(7), cases.index(7))).collect();
+    let queue = cases.pick(&[0u32, 1, 10_000, u32::MAX]);
+    let workers = cases.pick(&[1u32, 64]);
+    let polls = cases.maybe(|c| c.index(7));
+    let fault = cases.maybe(|c| (c.index(3), c.index(8), c.index(9)));
+    let retries = cases.maybe(|c| c.int(0, 4));
+    let sync = cases.coin();
+    let eventual = cases.coin();
+    let loss = cases.pick(&[0.0, 0.5, 1.0]);
+    {
         let mut text = format!(
             "[scenario]\nname = \"extreme\"\nduration = \"{}\"\nvariants = [\"orchestrator\", \"stateless\"]\n\
              communication = \"{}\"\nconsistency = \"{}\"\n\
@@ -56,13 +55,20 @@ prop_compose! {
             RATES[rate],
         );
         if let Some(every) = polls {
-            text.push_str(&format!("status_queries = {{ every = \"{}\" }}\n", duration(every)));
+            text.push_str(&format!(
+                "status_queries = {{ every = \"{}\" }}\n",
+                duration(every)
+            ));
         }
         text.push_str(&format!("[network]\nloss = {loss}\n"));
         if let Some(retries) = retries {
-            text.push_str(&format!("[policy]\ntimeout = \"10ms\"\nretries = {retries}\n"));
+            text.push_str(&format!(
+                "[policy]\ntimeout = \"10ms\"\nretries = {retries}\n"
+            ));
         }
-        text.push_str(&format!("[orchestrator]\nworkers = {workers}\nqueue = {queue}\n"));
+        text.push_str(&format!(
+            "[orchestrator]\nworkers = {workers}\nqueue = {queue}\n"
+        ));
         for (step, (kind, size)) in work.iter().take(steps).enumerate() {
             text.push_str(&format!(
                 "[[services]]\nname = \"s{step}\"\nworkers = {workers}\nqueue = {queue}\nwork = {}\nfail = 0.1\n",
@@ -71,9 +77,21 @@ prop_compose! {
         }
         if let Some((kind, at, length)) = fault {
             text.push_str(&match kind {
-                0 => format!("[[faults]]\ncrash = \"s0\"\nat = \"{}\"\nfor = \"{}\"\n", duration(at), duration(length)),
-                1 => format!("[[faults]]\ncrash = \"orchestrator\"\nmtbf = \"{}\"\nmttr = \"{}\"\n", duration(at), duration(length)),
-                _ => format!("[[faults]]\nslow = \"s0\"\nfactor = 1000.0\nat = \"{}\"\nfor = \"{}\"\n", duration(at), duration(length)),
+                0 => format!(
+                    "[[faults]]\ncrash = \"s0\"\nat = \"{}\"\nfor = \"{}\"\n",
+                    duration(at),
+                    duration(length)
+                ),
+                1 => format!(
+                    "[[faults]]\ncrash = \"orchestrator\"\nmtbf = \"{}\"\nmttr = \"{}\"\n",
+                    duration(at),
+                    duration(length)
+                ),
+                _ => format!(
+                    "[[faults]]\nslow = \"s0\"\nfactor = 1000.0\nat = \"{}\"\nfor = \"{}\"\n",
+                    duration(at),
+                    duration(length)
+                ),
             });
         }
         let names: Vec<String> = (0..steps).map(|s| format!("\"s{s}\"")).collect();
@@ -82,41 +100,56 @@ prop_compose! {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
-
-    #[test]
-    fn valid_extreme_scenarios_finish_within_their_budget_or_are_refused(text in extreme_scenario()) {
+#[test]
+fn valid_extreme_scenarios_finish_within_their_budget_or_are_refused() {
+    for_each_case(48, |_, cases| {
+        let text = extreme_scenario(cases);
         let scenario = match Scenario::from_toml_str(&text) {
             Ok(scenario) => scenario,
             // Some combinations are refused by validation (a warmup past the duration):
             // that is a message, not a run.
             Err(error) => {
-                prop_assert!(!error.to_string().is_empty());
-                return Ok(());
+                assert!(!error.to_string().is_empty());
+                return;
             }
         };
-        let budget = Budget { max_events: 100_000, max_memory_bytes: 32 << 20 };
+        let budget = Budget {
+            max_events: 100_000,
+            max_memory_bytes: 32 << 20,
+        };
         let estimated = estimate(&scenario, 1);
         if let Err(refusal) = budget.check(&estimated) {
-            prop_assert!(refusal.to_string().contains("refused before simulating"));
-            return Ok(());
+            assert!(refusal.to_string().contains("refused before simulating"));
+            return;
         }
-        let results = run(&scenario, &RunOptions { jobs: Some(1), budget, ..RunOptions::default() });
+        let results = run(
+            &scenario,
+            &RunOptions {
+                jobs: Some(1),
+                budget,
+                ..RunOptions::default()
+            },
+        );
         for design_run in &results.runs {
             let summary = &design_run.result.summary;
-            prop_assert_eq!(
+            assert_eq!(
                 summary.started,
                 summary.completed + summary.compensated + summary.failed + summary.stuck
             );
             // Within its budget: no run may take orders of magnitude more events than the
             // budget allowed (polls nobody answers are counted, not simulated: free).
-            prop_assert!(
+            assert!(
                 design_run.result.summary.events <= 100 * budget.max_events
                     || text.contains("status_queries"),
-                "{} events:\n{}", summary.events, text
+                "{} events:\n{}",
+                summary.events,
+                text
             );
         }
-        let _ = (render_table(&results), render_failures(&results), results_json(&results, &scenario, "sagasim run x.toml"));
-    }
+        let _ = (
+            render_table(&results),
+            render_failures(&results),
+            results_json(&results, &scenario, "sagasim run x.toml"),
+        );
+    });
 }

@@ -46,15 +46,18 @@ fn results() -> (Scenario, ScenarioResults) {
 #[test]
 fn csv_reports_match_their_snapshots() {
     let (_, results) = results();
-    insta::assert_snapshot!(
+    crate::common::snapshot::assert_snapshot(
         "summary_csv",
-        to_csv(&SUMMARY_COLUMNS, &summary_rows(&results))
+        &to_csv(&SUMMARY_COLUMNS, &summary_rows(&results)),
     );
-    insta::assert_snapshot!(
+    crate::common::snapshot::assert_snapshot(
         "messages_csv",
-        to_csv(&MESSAGE_COLUMNS, &message_rows(&results))
+        &to_csv(&MESSAGE_COLUMNS, &message_rows(&results)),
     );
-    insta::assert_snapshot!("faults_csv", to_csv(&FAULT_COLUMNS, &fault_rows(&results)));
+    crate::common::snapshot::assert_snapshot(
+        "faults_csv",
+        &to_csv(&FAULT_COLUMNS, &fault_rows(&results)),
+    );
 }
 
 #[test]
@@ -68,7 +71,7 @@ fn the_markdown_report_matches_its_snapshot() {
         chart_format: sagasim::report::ChartFormat::Png,
         flows: &flows,
     };
-    insta::assert_snapshot!("report_md", render_report(&results, &inputs));
+    crate::common::snapshot::assert_snapshot("report_md", &render_report(&results, &inputs));
 }
 
 #[test]
@@ -288,8 +291,8 @@ fn no_charts_skips_the_pngs_and_the_report_does_not_embed_them() {
 
 #[test]
 fn the_binary_links_no_font_library() {
-    let binary = assert_cmd::cargo::cargo_bin("sagasim");
-    let Ok(output) = std::process::Command::new("ldd").arg(&binary).output() else {
+    let binary = env!("CARGO_BIN_EXE_sagasim");
+    let Ok(output) = std::process::Command::new("ldd").arg(binary).output() else {
         return; // no ldd on this system: nothing to check with
     };
     let libraries = String::from_utf8_lossy(&output.stdout);
@@ -297,7 +300,7 @@ fn the_binary_links_no_font_library() {
         assert!(
             !libraries.contains(library),
             "{} links {library}:\n{libraries}",
-            binary.display()
+            binary
         );
     }
 }
@@ -330,8 +333,8 @@ fn sequence_diagrams_draw_the_flows_check_prints() {
     }
     let epic = &scenario.designs[0];
     let flows = message_flows(&scenario.system, epic, 0, Some(1));
-    insta::assert_snapshot!(
+    crate::common::snapshot::assert_snapshot(
         "mermaid_epic",
-        design_diagrams(&scenario.system, epic, &flows, 3)
+        &design_diagrams(&scenario.system, epic, &flows, 3),
     );
 }

@@ -107,7 +107,7 @@ fn an_interrupted_sweep_resumes_where_it_stopped() {
     let out = dir.path().join("resumed");
     let out_arg = out.to_string_lossy().to_string();
     // A slower sweep, one point at a time, killed once two points are on disk.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sagasim"))
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sagasim"))
         .args([
             "sweep",
             SCENARIO,

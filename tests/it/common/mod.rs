@@ -2,10 +2,13 @@
 //! through the library.
 #![allow(dead_code)]
 
+pub mod cases;
+pub mod json_schema;
+pub mod snapshot;
+
 use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
 use sagasim::results::Summary;
 use sagasim::{DesignRun, RunOptions, Scenario, ScenarioResults, run};
 
@@ -90,13 +93,10 @@ pub fn assert_conserved(summary: &Summary, context: &str) {
 
 /// Run the `sagasim` binary with `args`.
 pub fn sagasim(args: &[&str]) -> Output {
-    match Command::cargo_bin("sagasim") {
-        Ok(mut command) => command
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run sagasim: {e}")),
-        Err(error) => panic!("no sagasim binary: {error}"),
-    }
+    std::process::Command::new(env!("CARGO_BIN_EXE_sagasim"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run sagasim: {e}"))
 }
 
 /// Run the `sagasim` binary and insist that it succeeds.
