@@ -21,7 +21,9 @@ use crate::sweep::{CapacityResult, capacity};
 
 pub use crate::report::{Order, Standing};
 pub use judge::{BoundCheck, Feasibility, IntervalBasis, check_bounds, interval_of};
-pub use output::{ADVICE_COLUMNS, advice_csv, advice_markdown, advice_terminal, chart_points};
+pub use output::{
+    ADVICE_COLUMNS, advice_csv, advice_markdown, advice_terminal, chart_bounds, chart_points,
+};
 pub use pareto::{OBJECTIVES, Objective, compare_candidates, pareto_front};
 
 /// The exit code of `advise` when no candidate meets every SLO.

@@ -5,7 +5,9 @@
 
 use std::fmt::Write as _;
 
-use crate::report::{AdviceMark, AdvicePoint, Cell, Table, outcome_cell, to_csv};
+use crate::report::{
+    AdviceBound, AdviceMark, AdvicePoint, AssertedMetric, Cell, Column, Table, outcome_cell, to_csv,
+};
 
 use super::findings::{
     listed, objective_value, objectives_in, plural, recommendation, ruled_out, tightest_slack,
@@ -85,6 +87,28 @@ pub fn chart_points(advice: &Advice) -> Vec<AdvicePoint> {
                     (Feasibility::Marginal, _) => AdviceMark::Marginal,
                     (Feasibility::No, _) => AdviceMark::Rejected,
                 },
+            })
+        })
+        .collect()
+}
+
+/// The SLO's bounds on the chart's axes: the p99 over every workflow (horizontal) and
+/// messages per workflow (vertical). Other bounds are not on these axes.
+pub fn chart_bounds(advice: &Advice) -> Vec<AdviceBound> {
+    advice
+        .slo
+        .bounds
+        .iter()
+        .filter_map(|bound| {
+            let on_latency = match bound.metric {
+                AssertedMetric::Value(Column::OutcomeLatencyP99Ms) => true,
+                AssertedMetric::Value(Column::MessagesPerWorkflow) => false,
+                _ => return None,
+            };
+            Some(AdviceBound {
+                on_latency,
+                value: bound.bound,
+                text: bound.text.clone(),
             })
         })
         .collect()

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use sagasim::advise::{
     Advice, AdviseOptions, Feasibility, Restriction, VaryPoint, advice_csv, advice_markdown,
-    advice_terminal, advise, chart_points, design_space, restrict,
+    advice_terminal, advise, chart_bounds, chart_points, design_space, restrict,
 };
 use sagasim::budget::Budget;
 use sagasim::report::{AssertedMetric, ChartFormat, Column, Slo, advice_chart};
@@ -267,8 +267,13 @@ fn write_advice(
 ) -> Result<(), CliError> {
     let mut files: Vec<(&str, Vec<u8>)> = vec![("advice.csv", advice_csv(advice).into_bytes())];
     let chart = if charts {
-        let bytes = advice_chart(&advice.scenario, &chart_points(advice), ChartFormat::Png)
-            .map_err(|e| CliError::Other(e.into()))?;
+        let bytes = advice_chart(
+            &advice.scenario,
+            &chart_points(advice),
+            &chart_bounds(advice),
+            ChartFormat::Png,
+        )
+        .map_err(|e| CliError::Other(e.into()))?;
         files.push(("advice.png", bytes));
         Some("advice.png")
     } else {

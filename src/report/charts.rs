@@ -6,9 +6,13 @@
 
 mod advice;
 mod draw;
+mod glyphs;
+mod looks;
+mod messages;
 mod sweep;
+mod timeline;
 
-pub use advice::{AdviceMark, AdvicePoint};
+pub use advice::{AdviceBound, AdviceMark, AdvicePoint};
 
 pub use draw::{axis_top, decade_range, drawable, log_tick_label, tick_label, value_range};
 
@@ -146,6 +150,52 @@ pub struct TimelineData {
     pub faults: Vec<(f64, f64)>,
     /// End of the warm-up (s): the first measured bucket's start.
     pub warmup_s: f64,
+    /// Start of the drain (s): arrivals have stopped, in-flight workflows finish.
+    pub drain_s: f64,
+    /// Close-ups of the first fault windows, bucket by bucket.
+    pub zooms: Vec<Zoom>,
+}
+
+/// Completions per second bucket by bucket around a fault window (or a few that lie close
+/// together), so that a 5-second outage in a 10-minute run is more than a sliver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zoom {
+    /// Where the span drawn starts, in seconds.
+    pub from_s: f64,
+    /// Where it ends, in seconds.
+    pub to_s: f64,
+    /// The fault windows inside it.
+    pub faults: Vec<(f64, f64)>,
+    /// Completions per second, per design, one point per bucket.
+    pub completed_per_s: Vec<Series>,
+}
+
+/// At most this many close-ups under the timeline; a caption says how many windows there
+/// were when there are more.
+pub const MAX_ZOOMS: usize = 3;
+
+/// The spans of the close-ups: each fault window with a margin before (its length, at
+/// least 3 buckets) and after (three times its length, at least 10 buckets, for the
+/// recovery), overlapping spans merged; the first `MAX_ZOOMS`.
+fn zoom_spans(faults: &[(f64, f64)], bucket_s: f64, end_s: f64) -> Vec<(f64, f64)> {
+    let mut spans: Vec<(f64, f64)> = Vec::new();
+    let mut sorted: Vec<(f64, f64)> = faults
+        .iter()
+        .copied()
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (start, stop) in sorted {
+        let length = (stop - start).max(bucket_s);
+        let from = (start - length.max(3.0 * bucket_s)).max(0.0);
+        let to = (stop + (3.0 * length).max(10.0 * bucket_s)).min(end_s);
+        match spans.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => spans.push((from, to)),
+        }
+    }
+    spans.truncate(MAX_ZOOMS);
+    spans
 }
 
 /// Most points a timeline line has: buckets are merged in groups so that one line stays
@@ -190,7 +240,7 @@ pub fn timeline_data(results: &ScenarioResults) -> TimelineData {
             })
         })
         .collect();
-    let faults = runs
+    let faults: Vec<(f64, f64)> = runs
         .first()
         .map(|run| {
             run.result
@@ -203,11 +253,47 @@ pub fn timeline_data(results: &ScenarioResults) -> TimelineData {
     let warmup_s = runs.first().map_or(0.0, |run| {
         run.result.measured_buckets.start as f64 * run.result.bucket_s
     });
+    let drain_s = runs.first().map_or(0.0, |run| {
+        run.result.measured_buckets.end as f64 * run.result.bucket_s
+    });
+    let bucket_s = runs.first().map_or(1.0, |run| run.result.bucket_s);
+    let end_s = runs.first().map_or(0.0, |run| {
+        run.result.timeseries.len() as f64 * run.result.bucket_s
+    });
+    let zooms = zoom_spans(&faults, bucket_s, end_s)
+        .into_iter()
+        .map(|(from_s, to_s)| Zoom {
+            from_s,
+            to_s,
+            faults: faults
+                .iter()
+                .copied()
+                .filter(|&(a, b)| b >= from_s && a <= to_s)
+                .collect(),
+            completed_per_s: runs
+                .iter()
+                .map(|run| Series {
+                    label: run.design.label.clone(),
+                    palette_slot: run.design.palette_slot,
+                    points: run
+                        .result
+                        .timeseries
+                        .iter()
+                        .map(|b| (b.start.as_secs_f64(), b.completed as f64 / bucket_s))
+                        .filter(|&(t, _)| t + bucket_s >= from_s && t <= to_s)
+                        .map(|(t, rate)| (t + bucket_s / 2.0, rate))
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
     TimelineData {
         completed_per_s,
         in_flight,
         faults,
         warmup_s,
+        drain_s,
+        zooms,
     }
 }
 
@@ -277,7 +363,8 @@ fn render(
             let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
             {
                 let root =
-                    BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+                    glyphs::Kerned::new(BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)))
+                        .into_drawing_area();
                 root.fill(&WHITE).map_err(|e| error(e.to_string()))?;
                 drawing.draw(&root).map_err(error)?;
                 root.present().map_err(|e| error(e.to_string()))?;
@@ -330,18 +417,31 @@ struct TimelineChart<'a> {
 
 impl Drawing for TimelineChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        draw::timeline(root, &self.data, self.title)
+        timeline::timeline(root, &self.data, self.title)
     }
 }
 
+/// One design's row of `messages.png`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageBar {
+    /// The design's label.
+    pub label: String,
+    /// Messages and bytes per workflow by kind.
+    pub shares: Vec<CategoryShare>,
+    /// The scenario polls status.
+    pub status_polled: bool,
+    /// Some status query got an answer (else: not supported by this design).
+    pub status_answered: bool,
+}
+
 struct MessagesChart<'a> {
-    bars: Vec<(String, Vec<CategoryShare>)>,
+    bars: Vec<MessageBar>,
     title: &'a str,
 }
 
 impl Drawing for MessagesChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        draw::messages(root, &self.bars, self.title)
+        messages::messages(root, &self.bars, self.title)
     }
 }
 
@@ -398,9 +498,17 @@ pub fn messages_chart(
     title: &str,
     format: ChartFormat,
 ) -> Result<Vec<u8>, ChartError> {
-    let bars = message_bars(results)
+    let bars = first_runs(results)
         .into_iter()
-        .map(|(design, shares)| (design.label.clone(), shares))
+        .map(|run| {
+            let summary = &run.result.summary;
+            MessageBar {
+                label: run.design.label.clone(),
+                shares: run.result.messages_by_category.clone(),
+                status_polled: summary.status_answered_ratio.is_some(),
+                status_answered: summary.status_answered_ratio.is_some_and(|r| r > 0.0),
+            }
+        })
         .collect();
     render("messages chart", format, &MessagesChart { bars, title })
 }
@@ -459,19 +567,30 @@ pub fn sweep_chart(
 struct AdviceChart<'a> {
     title: &'a str,
     points: &'a [AdvicePoint],
+    bounds: &'a [AdviceBound],
 }
 
 impl Drawing for AdviceChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        advice::advice(root, self.title, self.points)
+        advice::advice(root, self.title, self.points, self.bounds)
     }
 }
 
-/// `advice.png`: every candidate of `advise`, p99 against messages per workflow.
+/// `advice.png`: every candidate of `advise`, p99 against messages per workflow, with
+/// the SLO's bounds on those two axes.
 pub fn advice_chart(
     title: &str,
     points: &[AdvicePoint],
+    bounds: &[AdviceBound],
     format: ChartFormat,
 ) -> Result<Vec<u8>, ChartError> {
-    render("advice chart", format, &AdviceChart { title, points })
+    render(
+        "advice chart",
+        format,
+        &AdviceChart {
+            title,
+            points,
+            bounds,
+        },
+    )
 }

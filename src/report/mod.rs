@@ -24,8 +24,8 @@ mod warnings;
 
 pub use assertions::{ASSERTION_EXIT_CODE, Assertion, Breach, breaches, check_designs, judge};
 pub use charts::{
-    AdviceMark, AdvicePoint, ChartError, ChartFormat, advice_chart, design_hex, latency_chart,
-    latency_png, messages_chart, messages_png, timeline_chart, timeline_png,
+    AdviceBound, AdviceMark, AdvicePoint, ChartError, ChartFormat, advice_chart, design_hex,
+    latency_chart, latency_png, messages_chart, messages_png, timeline_chart, timeline_png,
 };
 pub use check::render_check;
 pub use columns::{Better, COLUMN_COUNT, Column, SUMMARY_COLUMNS, outcome_cell};

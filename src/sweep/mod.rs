@@ -4,11 +4,14 @@
 //! Also the capacity search, a sweep over the arrival rate.
 
 mod capacity;
+mod charts;
 mod export;
 mod grid;
 mod store;
 
 pub use capacity::{CapacityResult, Slo, capacity, check_slo};
+use charts::{SweepRow, read_sweep, sweep_charts};
+pub use charts::{axis_name, sweep_lines};
 pub use export::{sweep_breaches, sweep_schema};
 pub use grid::{Param, Shard, points};
 pub use store::Manifest;
@@ -23,10 +26,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::budget::Budget;
-use crate::coordination::Design;
 use crate::files::write_atomically;
-use crate::report::charts::{ChartFormat, SweepLine, sweep_chart};
-use crate::report::{Cell, Column, RowLabel, SUMMARY_COLUMNS, summary_rows};
+use crate::report::{Cell, SUMMARY_COLUMNS, summary_rows};
 use crate::runner::{Progress, RunOptions, run};
 use crate::scenario::{Override, Scenario};
 
@@ -366,158 +367,4 @@ fn assemble(
     files.extend(charts);
     crate::run_folder::replace_keeping(out, &files, |name| !is_assembled(name))
         .map_err(folder_error)
-}
-
-/// Metrics charted against the first swept key: (column, axis label, file name).
-const SWEEP_METRICS: [(Column, &str, &str); 8] = [
-    (
-        Column::ThroughputPerS,
-        "throughput (workflows/s)",
-        "sweep-throughput.png",
-    ),
-    (
-        Column::OutcomeLatencyP50Ms,
-        "p50 latency, every workflow (ms; none where it is failed or stuck)",
-        "sweep-latency-p50.png",
-    ),
-    (
-        Column::OutcomeLatencyP99Ms,
-        "p99 latency, every workflow (ms; none where it is failed or stuck)",
-        "sweep-latency-p99.png",
-    ),
-    (
-        Column::MessagesPerWorkflow,
-        "messages per workflow",
-        "sweep-messages.png",
-    ),
-    (
-        Column::CoordinatorUtilization,
-        "coordinator utilization",
-        "sweep-coordinator-utilization.png",
-    ),
-    (Column::Stuck, "stuck workflows", "sweep-stuck.png"),
-    (Column::Failed, "failed workflows", "sweep-failed.png"),
-    (
-        Column::Inconsistent,
-        "inconsistent workflows",
-        "sweep-inconsistent.png",
-    ),
-];
-
-/// One row of `sweep.csv`, read with a CSV reader (a label may hold commas or quotes):
-/// the swept keys' values, the design, the row's label and every summary cell.
-struct SweepRow {
-    values: Vec<String>,
-    design: String,
-    label: RowLabel,
-    cells: Vec<String>,
-}
-
-/// Read `sweep.csv`'s rows; rows that do not parse are left out (never expected: the
-/// file was assembled from checked point files).
-fn read_sweep(manifest: &Manifest, csv_text: &str) -> Vec<SweepRow> {
-    let keys = manifest.params.len();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(csv_text.as_bytes());
-    reader
-        .records()
-        .filter_map(Result::ok)
-        .filter_map(|record| {
-            let field = |at: usize| record.get(at).map(str::to_string);
-            Some(SweepRow {
-                values: (0..keys).map(field).collect::<Option<Vec<_>>>()?,
-                design: field(keys + Column::Variant.index())?,
-                label: RowLabel::parse(record.get(keys + Column::Replication.index())?)?,
-                cells: record.iter().skip(keys).map(str::to_string).collect(),
-            })
-        })
-        .collect()
-}
-
-/// The lines of one sweep chart: per design (and combination of the other swept keys),
-/// the metric against the first key, with the 95 % interval when there are replications.
-pub fn sweep_lines(manifest: &Manifest, csv: &str, metric: Column) -> Vec<SweepLine> {
-    let main_label = RowLabel::main(manifest.replications);
-    let x_values = &manifest.params[0].1;
-    let numeric = x_values.iter().all(|v| v.parse::<f64>().is_ok());
-    let rows = read_sweep(manifest, csv);
-    let number = |row: &SweepRow| row.cells.get(metric.index())?.parse::<f64>().ok();
-    let mut combinations: Vec<Vec<String>> = Vec::new();
-    let mut lines: Vec<SweepLine> = Vec::new();
-    for row in rows.iter().filter(|row| row.label == main_label) {
-        let Some(position) = manifest.variants.iter().position(|d| *d == row.design) else {
-            continue;
-        };
-        let others = row.values[1..].to_vec();
-        let style = match combinations.iter().position(|c| *c == others) {
-            Some(style) => style,
-            None => {
-                combinations.push(others.clone());
-                combinations.len() - 1
-            }
-        };
-        let named: Vec<String> = (1..row.values.len())
-            .map(|k| format!("{}={}", manifest.params[k].0, row.values[k]))
-            .collect();
-        let label = if named.is_empty() {
-            row.design.clone()
-        } else {
-            format!("{}, {}", row.design, named.join(", "))
-        };
-        let x = if numeric {
-            row.values[0].parse::<f64>().unwrap_or(0.0)
-        } else {
-            x_values
-                .iter()
-                .position(|v| *v == row.values[0])
-                .unwrap_or(0) as f64
-        };
-        let Some(y) = number(row) else {
-            continue;
-        };
-        let half = rows
-            .iter()
-            .find(|r| r.values == row.values && r.design == row.design && r.label == RowLabel::Ci95)
-            .and_then(number);
-        match lines.iter_mut().find(|line| line.label == label) {
-            Some(line) => line.points.push((x, y, half)),
-            None => lines.push(SweepLine {
-                label,
-                palette_slot: Design::palette_slot_of(&row.design, position),
-                style,
-                points: vec![(x, y, half)],
-            }),
-        }
-    }
-    lines
-}
-
-fn sweep_charts(
-    manifest: &Manifest,
-    csv: &str,
-) -> Result<Vec<(&'static str, Vec<u8>)>, SweepError> {
-    let x_label = &manifest.params[0].0;
-    let categories: Option<&[String]> = (!manifest.params[0]
-        .1
-        .iter()
-        .all(|v| v.parse::<f64>().is_ok()))
-    .then_some(&manifest.params[0].1);
-    SWEEP_METRICS
-        .iter()
-        .map(|&(metric, label, file)| {
-            let lines = sweep_lines(manifest, csv, metric);
-            sweep_chart(
-                &manifest.scenario,
-                x_label,
-                categories,
-                label,
-                &lines,
-                ChartFormat::Png,
-            )
-            .map(|png| (file, png))
-            .map_err(|e| SweepError::Io(e.to_string()))
-        })
-        .collect()
 }

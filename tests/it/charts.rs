@@ -193,9 +193,10 @@ fn sweep_lines_read_the_csv_and_style_the_second_key() {
         cells[1] = "1".to_string();
         cells[sagasim::report::Column::Failed.index()] = failed.to_string();
         cells[sagasim::report::Column::Bottleneck.index()] = "\"pay, ment\"".to_string();
+        cells[sagasim::report::Column::Started.index()] = "50".to_string();
         csv.push_str(&format!("{delivery},{workers},{}\n", cells.join(",")));
     }
-    let lines = sweep_lines(&manifest, &csv, sagasim::report::Column::Failed);
+    let lines = sweep_lines(&manifest, &csv, sagasim::report::Column::Failed, false);
     type Line<'a> = (&'a str, usize, Vec<(f64, f64)>);
     let summary: Vec<Line> = lines
         .iter()
@@ -222,6 +223,29 @@ fn sweep_lines_read_the_csv_and_style_the_second_key() {
             ),
         ]
     );
+    // As a share of the 50 started: 1 failed of 50 is 2 %.
+    let shares = sweep_lines(&manifest, &csv, sagasim::report::Column::Failed, true);
+    let first: Vec<f64> = shares[0].points.iter().map(|p| p.1).collect();
+    assert_eq!(first, [2.0, 6.0]);
+}
+
+#[test]
+fn swept_keys_read_as_words_with_their_unit() {
+    use sagasim::sweep::axis_name;
+    assert_eq!(
+        axis_name("workload.arrivals.poisson"),
+        "arrival rate (workflows/s)"
+    );
+    assert_eq!(axis_name("services.payment.workers"), "payment's workers");
+    assert_eq!(
+        axis_name("orchestrator.workers"),
+        "the orchestrator's workers"
+    );
+    assert_eq!(
+        axis_name("network.loss"),
+        "message loss (share of messages)"
+    );
+    assert_eq!(axis_name("unknown.key"), "unknown.key");
 }
 
 #[test]
@@ -255,4 +279,147 @@ fn a_sweep_over_text_values_labels_every_category() {
             "no tick for {category}"
         );
     }
+}
+
+/// The texts of an SVG chart, in order.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|part| {
+            let body = part.split_once('>')?.1;
+            Some(body.split("</text>").next()?.trim().to_string())
+        })
+        .collect()
+}
+
+/// (stroke colour, stroke width, polyline count) of an SVG's coloured lines.
+fn strokes(svg: &str) -> std::collections::BTreeMap<String, (String, usize)> {
+    let mut found = std::collections::BTreeMap::new();
+    for part in svg.split("<polyline").skip(1) {
+        let attribute = |name: &str| {
+            part.split(&format!("{name}=\""))
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or("")
+                .to_string()
+        };
+        let color = attribute("stroke");
+        if color == "#000000" || color.is_empty() {
+            continue;
+        }
+        let entry = found.entry(color).or_insert((attribute("stroke-width"), 0));
+        entry.1 += 1;
+    }
+    found
+}
+
+/// One step and nothing to coordinate: every style's latency line is the same. Each
+/// still gets its own style (width or dashes), and the legend says which are the same.
+#[test]
+fn coinciding_latency_lines_get_distinct_styles_and_say_so() {
+    let text = chain_scenario(1, None, "").replace("duration = \"20s\"", "duration = \"60s\"");
+    let results = run(&parse(&text), &RunOptions::default());
+    let svg = String::from_utf8(
+        latency_chart(&results, "same", ChartFormat::Svg).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_default();
+    let texts = svg_texts(&svg);
+    let same: Vec<&String> = texts.iter().filter(|t| t.contains("(same as")).collect();
+    let lines = strokes(&svg);
+    // Five designs, five colours drawn; no two coinciding designs drawn alike.
+    assert!(lines.len() >= 5, "{lines:?}");
+    let styles: std::collections::BTreeSet<&(String, usize)> = lines.values().collect();
+    assert!(styles.len() >= 3, "coinciding lines drawn alike: {lines:?}");
+    // Whatever coincides exactly is named in the legend.
+    let series = sagasim::report::charts::latency_series(&results);
+    let identical = series
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| series[..*i].iter().any(|e| e.points == s.points))
+        .count();
+    assert_eq!(same.len(), identical, "{texts:?}");
+}
+
+/// Every kind with a count is in the legend (data too), and a design no component can
+/// answer status for reads "not supported", not an empty (free-looking) bar.
+#[test]
+fn the_messages_legend_lists_every_kind_and_marks_unsupported_status() {
+    let text = chain_scenario(3, None, "")
+        .replacen("work = \"1ms\"", "work = \"1ms\"\noutput = \"4KiB\"", 1)
+        .replacen(
+            "[workload]\n",
+            "[workload]\nstatus_queries = { every = \"5ms\" }\n",
+            1,
+        );
+    let results = run(&parse(&text), &RunOptions::default());
+    let svg = String::from_utf8(
+        messages_chart(&results, "kinds", ChartFormat::Svg).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_default();
+    let texts = svg_texts(&svg);
+    for (design, shares) in sagasim::report::charts::message_bars(&results) {
+        for share in shares {
+            if share.messages_per_workflow > 0.0 || share.bytes_per_workflow > 0.0 {
+                let label = share.category.label();
+                assert!(
+                    texts.iter().any(|t| t.starts_with(label)),
+                    "{design}: kind {label} missing from {texts:?}"
+                );
+            }
+        }
+    }
+    assert!(texts.iter().any(|t| t.starts_with("data")), "{texts:?}");
+    // Choreography and stamp coupling answer no status query.
+    let unsupported = texts.iter().filter(|t| *t == "not supported").count();
+    assert_eq!(unsupported, 2 * 2, "two designs in two panels: {texts:?}");
+}
+
+/// Every candidate of an advice chart is numbered on the chart and named in the key, even
+/// where marks fall on each other; the SLO's bound is drawn and named.
+#[test]
+fn every_candidate_of_the_advice_chart_is_labelled() {
+    use sagasim::report::charts::{AdviceBound, AdviceMark, AdvicePoint, advice_chart};
+    let points: Vec<AdvicePoint> = (0..9)
+        .map(|i| AdvicePoint {
+            label: format!("design-{i}"),
+            // Three groups of three marks on the same spot.
+            messages_per_workflow: 5.0 + f64::from(i / 3),
+            latency_p99_ms: 100.0,
+            mark: [
+                AdviceMark::Front,
+                AdviceMark::Feasible,
+                AdviceMark::Rejected,
+            ][i as usize % 3],
+        })
+        .collect();
+    let bounds = [AdviceBound {
+        on_latency: true,
+        value: 300.0,
+        text: "p99<=300ms".to_string(),
+    }];
+    let svg = String::from_utf8(
+        advice_chart("labels", &points, &bounds, ChartFormat::Svg)
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_default();
+    let texts = svg_texts(&svg);
+    for (index, point) in points.iter().enumerate() {
+        let number = (index + 1).to_string();
+        assert!(
+            texts.contains(&format!("{number} {}", point.label)),
+            "{} not in the key: {texts:?}",
+            point.label
+        );
+        assert!(
+            texts.iter().any(|t| t.split(", ").any(|n| n == number)),
+            "{number} not on the chart: {texts:?}"
+        );
+    }
+    assert!(texts.contains(&"1, 2, 3".to_string()), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "SLO p99&lt;=300ms" || t == "SLO p99<=300ms"),
+        "{texts:?}"
+    );
 }

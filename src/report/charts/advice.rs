@@ -1,7 +1,8 @@
 //! Drawing the advice chart: every candidate's p99 (log scale) against its messages per
-//! workflow, marked by verdict, with the Pareto front labelled. The front is not joined:
-//! it is taken over more objectives than these two, so a line would suggest an order it
-//! does not have.
+//! workflow, marked by verdict and numbered, with a numbered key beside it (labels next to
+//! the marks would collide), and the SLO's bounds on these two axes drawn as lines. The
+//! front is not joined: it is taken over more objectives than these two, so a line would
+//! suggest an order it does not have.
 
 use plotters::prelude::*;
 
@@ -10,6 +11,7 @@ use super::draw::{
     Area, Swatch, decade_range, drawable, log_tick_label, side_legend, text, tick_label,
     value_range, with_legend,
 };
+use super::looks::marker;
 
 /// One candidate on the advice chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +39,17 @@ pub enum AdviceMark {
     Rejected,
 }
 
+/// A bound of the SLO on one of the chart's axes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdviceBound {
+    /// `true`: a p99 bound (a horizontal line); `false`: messages per workflow (vertical).
+    pub on_latency: bool,
+    /// The bound, in ms or messages per workflow.
+    pub value: f64,
+    /// As typed (`p99<=1s`).
+    pub text: String,
+}
+
 const FRONT: RGBColor = RGBColor(0, 114, 178);
 const FEASIBLE: RGBColor = RGBColor(0, 158, 115);
 const MARGINAL: RGBColor = RGBColor(230, 159, 0);
@@ -47,6 +60,7 @@ pub fn advice<DB: DrawingBackend>(
     root: &Area<DB>,
     title: &str,
     points: &[AdvicePoint],
+    bounds: &[AdviceBound],
 ) -> Result<(), String> {
     let (plot, legend) = with_legend(root);
     let points: Vec<&AdvicePoint> = points
@@ -57,9 +71,24 @@ pub fn advice<DB: DrawingBackend>(
                 && p.latency_p99_ms > 0.0
         })
         .collect();
-    let (x_low, x_high) = value_range(points.iter().map(|p| p.messages_per_workflow), (0.0, 1.0));
+    let bounds: Vec<&AdviceBound> = bounds
+        .iter()
+        .filter(|b| drawable(b.value) && b.value > 0.0)
+        .collect();
+    let (x_low, x_high) = value_range(
+        points
+            .iter()
+            .map(|p| p.messages_per_workflow)
+            .chain(bounds.iter().filter(|b| !b.on_latency).map(|b| b.value)),
+        (0.0, 1.0),
+    );
     let pad = ((x_high - x_low) * 0.08).max(0.5);
-    let (y_low, y_high) = decade_range(points.iter().map(|p| p.latency_p99_ms));
+    let (y_low, y_high) = decade_range(
+        points
+            .iter()
+            .map(|p| p.latency_p99_ms)
+            .chain(bounds.iter().filter(|b| b.on_latency).map(|b| b.value)),
+    );
     let mut chart = ChartBuilder::on(&plot)
         .caption(
             format!("{title}: p99 against messages per workflow"),
@@ -82,6 +111,17 @@ pub fn advice<DB: DrawingBackend>(
         .axis_desc_style((FONT, 18))
         .draw()
         .map_err(text)?;
+    let slo = RGBColor(200, 30, 30);
+    for bound in &bounds {
+        let line = if bound.on_latency {
+            vec![(x_low - pad, bound.value), (x_high + pad, bound.value)]
+        } else {
+            vec![(bound.value, y_low), (bound.value, y_high)]
+        };
+        chart
+            .draw_series(DashedLineSeries::new(line, 10, 6, slo.stroke_width(2)))
+            .map_err(text)?;
+    }
     // Rejected first, so that the candidates that matter are drawn on top.
     for mark in [
         AdviceMark::Rejected,
@@ -91,35 +131,82 @@ pub fn advice<DB: DrawingBackend>(
     ] {
         for point in points.iter().filter(|p| p.mark == mark) {
             let at = (point.messages_per_workflow, point.latency_p99_ms);
-            let marker = match mark {
-                AdviceMark::Front => Circle::new((0, 0), 8, FRONT.filled()).into_dyn(),
-                AdviceMark::Feasible => Circle::new((0, 0), 6, FEASIBLE.filled()).into_dyn(),
-                AdviceMark::Marginal => {
-                    TriangleMarker::new((0, 0), 8, MARGINAL.filled()).into_dyn()
-                }
-                AdviceMark::Rejected => Cross::new((0, 0), 5, REJECTED.stroke_width(2)).into_dyn(),
-            };
+            let (shape, color) = swatch(mark);
             chart
-                .draw_series(std::iter::once(EmptyElement::at(at) + marker))
+                .draw_series(std::iter::once(EmptyElement::at(at) + marker(shape, color)))
                 .map_err(text)?;
-            if mark == AdviceMark::Front {
-                chart
-                    .draw_series(std::iter::once(
-                        EmptyElement::at(at)
-                            + Text::new(point.label.clone(), (10, -18), (FONT, 15).into_font()),
-                    ))
-                    .map_err(text)?;
-            }
         }
     }
-    let entries = vec![
-        ("on the Pareto front".to_string(), Swatch::Marker(FRONT, 0)),
-        (
-            "feasible, dominated".to_string(),
-            Swatch::Marker(FEASIBLE, 0),
-        ),
-        ("marginal".to_string(), Swatch::Marker(MARGINAL, 1)),
-        ("rejected".to_string(), Swatch::Marker(REJECTED, 3)),
-    ];
+    // Each mark numbered by its place in the key; marks within a few pixels of each other
+    // share one label ("5, 11, 13"), so that numbers never print over each other.
+    // (pixel, data point, numbers) of each label.
+    type Label = ((i32, i32), (f64, f64), Vec<usize>);
+    let mut groups: Vec<Label> = Vec::new();
+    for (number, point) in points.iter().enumerate() {
+        let at = (point.messages_per_workflow, point.latency_p99_ms);
+        let pixel = chart.backend_coord(&at);
+        match groups
+            .iter_mut()
+            .find(|(p, _, _)| (p.0 - pixel.0).abs() <= 12 && (p.1 - pixel.1).abs() <= 12)
+        {
+            Some((_, _, numbers)) => numbers.push(number + 1),
+            None => groups.push((pixel, at, vec![number + 1])),
+        }
+    }
+    chart
+        .draw_series(groups.iter().map(|(_, at, numbers)| {
+            let label: Vec<String> = numbers.iter().map(usize::to_string).collect();
+            EmptyElement::at(*at)
+                + Text::new(
+                    label.join(", "),
+                    (8, -18),
+                    (FONT, 14).into_font().color(&RGBColor(40, 40, 40)),
+                )
+        }))
+        .map_err(text)?;
+    let mut entries: Vec<(String, Swatch)> = [
+        (AdviceMark::Front, "on the Pareto front"),
+        (AdviceMark::Feasible, "feasible, dominated"),
+        (AdviceMark::Marginal, "marginal"),
+        (AdviceMark::Rejected, "rejected"),
+    ]
+    .into_iter()
+    .filter(|(mark, _)| points.iter().any(|p| p.mark == *mark))
+    .map(|(mark, label)| {
+        let (shape, color) = swatch(mark);
+        (label.to_string(), Swatch::Point(color, shape))
+    })
+    .collect();
+    entries.extend(
+        bounds
+            .iter()
+            .map(|b| (format!("SLO {}", b.text), Swatch::Dashed(slo))),
+    );
+    let listed = (legend_rows(&legend) as usize).saturating_sub(entries.len() + 1);
+    for (number, point) in points.iter().enumerate().take(listed) {
+        entries.push((format!("{} {}", number + 1, point.label), Swatch::Blank));
+    }
+    if points.len() > listed {
+        entries.push((
+            format!("{} more in advice.csv", points.len() - listed),
+            Swatch::Blank,
+        ));
+    }
     side_legend(&legend, "candidates", &entries)
+}
+
+/// How many one-line entries the legend panel holds.
+fn legend_rows<DB: DrawingBackend>(legend: &Area<DB>) -> u32 {
+    let (_, height) = legend.dim_in_pixel();
+    height.saturating_sub(100) / 24
+}
+
+/// The marker shape and colour of a verdict.
+fn swatch(mark: AdviceMark) -> (usize, RGBColor) {
+    match mark {
+        AdviceMark::Front => (0, FRONT),
+        AdviceMark::Feasible => (2, FEASIBLE),
+        AdviceMark::Marginal => (1, MARGINAL),
+        AdviceMark::Rejected => (3, REJECTED),
+    }
 }

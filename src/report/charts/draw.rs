@@ -5,8 +5,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, Series, TimelineData, category_color, design_color, nines};
-use crate::metrics::{CategoryShare, MessageCategory};
+use super::looks::{self, Look};
+use super::{FONT, Series, design_color, nines};
 
 pub type Area<DB> = DrawingArea<DB, Shift>;
 
@@ -96,10 +96,55 @@ pub fn decade_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 /// How an entry of the legend panel is drawn.
 #[derive(Debug, Clone, Copy)]
 pub enum Swatch {
-    Line(RGBColor, u32),
     Block(RGBColor),
     Shade(RGBAColor),
-    Marker(RGBColor, usize),
+    /// A scatter mark alone (no line): one of the four marker shapes.
+    Point(RGBColor, usize),
+    /// A line as drawn: its dashes, width and marker.
+    Look(Look),
+    /// No swatch: a note.
+    Blank,
+    /// A dashed line (a bound).
+    Dashed(RGBColor),
+}
+
+/// Longest legend line in characters; a longer label wraps at a space.
+const LEGEND_LINE_CHARS: usize = 32;
+
+/// A label in lines of at most `LEGEND_LINE_CHARS` (two at most, the second cut with "…").
+fn legend_lines(label: &str) -> Vec<String> {
+    if label.chars().count() <= LEGEND_LINE_CHARS {
+        return vec![label.to_string()];
+    }
+    // Break after the last space or hyphen that keeps the first line short enough.
+    let cut = label
+        .char_indices()
+        .filter(|&(i, c)| {
+            (c == ' ' || c == '-') && label[..=i].chars().count() <= LEGEND_LINE_CHARS
+        })
+        .map(|(i, c)| i + c.len_utf8())
+        .next_back()
+        .unwrap_or(0);
+    let (first, rest) = if cut > 0 {
+        (label[..cut].trim_end(), label[cut..].to_string())
+    } else {
+        (label, String::new())
+    };
+    let clip = |text: &str| -> String {
+        if text.chars().count() > LEGEND_LINE_CHARS {
+            text.chars()
+                .take(LEGEND_LINE_CHARS - 1)
+                .chain(std::iter::once('…'))
+                .collect()
+        } else {
+            text.to_string()
+        }
+    };
+    let mut lines = vec![clip(first)];
+    if !rest.is_empty() {
+        lines.push(clip(&rest));
+    }
+    lines
 }
 
 /// The legend, in its own panel so it never covers data.
@@ -114,59 +159,38 @@ pub fn side_legend<DB: DrawingBackend>(
         (FONT, 17).into_font().style(FontStyle::Bold),
     ))
     .map_err(text)?;
-    for (index, (label, swatch)) in entries.iter().enumerate() {
-        let y = 92 + 24 * index as i32;
+    let mut y = 92;
+    for (label, swatch) in entries {
         match *swatch {
-            Swatch::Line(color, width) => area
-                .draw(&PathElement::new(
-                    vec![(12, y), (40, y)],
-                    color.stroke_width(width),
-                ))
-                .map_err(text)?,
             Swatch::Block(color) => area
                 .draw(&Rectangle::new([(12, y - 7), (40, y + 7)], color.filled()))
                 .map_err(text)?,
             Swatch::Shade(color) => area
                 .draw(&Rectangle::new([(12, y - 7), (40, y + 7)], color.filled()))
                 .map_err(text)?,
-            Swatch::Marker(color, style) => {
-                area.draw(&PathElement::new(
-                    vec![(12, y), (40, y)],
-                    color.stroke_width(2),
-                ))
-                .map_err(text)?;
-                draw_marker(area, (26, y), color, style)?;
+            Swatch::Point(color, style) => area
+                .draw(&(EmptyElement::at((26, y)) + looks::marker(style, color)))
+                .map_err(text)?,
+            Swatch::Look(look) => looks::swatch(area, (9, y), look)?,
+            Swatch::Blank => {}
+            Swatch::Dashed(color) => {
+                for start in [12, 25, 38] {
+                    area.draw(&PathElement::new(
+                        vec![(start, y), (start + 8, y)],
+                        color.stroke_width(2),
+                    ))
+                    .map_err(text)?;
+                }
             }
         }
-        let shown: String = if label.chars().count() > 34 {
-            label.chars().take(33).chain(std::iter::once('…')).collect()
-        } else {
-            label.clone()
-        };
-        area.draw(&Text::new(shown, (48, y - 8), (FONT, 15)))
-            .map_err(text)?;
+        for line in legend_lines(label) {
+            area.draw(&Text::new(line, (48, y - 8), (FONT, 15)))
+                .map_err(text)?;
+            y += 19;
+        }
+        y += 5;
     }
     Ok(())
-}
-
-/// One of four marker shapes at a pixel position.
-fn draw_marker<DB: DrawingBackend>(
-    area: &Area<DB>,
-    at: (i32, i32),
-    color: RGBColor,
-    style: usize,
-) -> Result<(), String> {
-    let (x, y) = at;
-    match style % 4 {
-        0 => area.draw(&Circle::new(at, 5, color.filled())),
-        1 => area.draw(&TriangleMarker::new(at, 7, color.filled())),
-        2 => area.draw(&Rectangle::new(
-            [(x - 5, y - 5), (x + 5, y + 5)],
-            color.filled(),
-        )),
-        _ => area.draw(&Cross::new(at, 6, color.stroke_width(2))),
-    }
-    .map_err(text)
 }
 
 /// Split off the legend panel.
@@ -236,244 +260,21 @@ pub fn latency<DB: DrawingBackend>(
             (FONT, 16).into_font().color(&grey),
         )))
         .map_err(text)?;
-    let mut entries = Vec::new();
-    for (line, points) in &lines {
-        let color = design_color(line.palette_slot);
-        chart
-            .draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))
-            .map_err(text)?;
-        chart
-            .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))
-            .map_err(text)?;
-        entries.push((line.label.clone(), Swatch::Line(color, 3)));
-    }
-    side_legend(&legend, "design", &entries)
-}
-
-/// Completions per second and workflows in flight over time; warm-up and faults shaded.
-pub fn timeline<DB: DrawingBackend>(
-    root: &Area<DB>,
-    data: &TimelineData,
-    title: &str,
-) -> Result<(), String> {
-    let (plot, legend) = with_legend(root);
-    let panels = plot.split_evenly((2, 1));
-    let all = data.completed_per_s.iter().chain(&data.in_flight);
-    let (_, end) = value_range(all.flat_map(|s| s.points.iter().map(|p| p.0)), (0.0, 1.0));
-    let end = end.max(1.0) * 1.02;
-    let warmup = RGBColor(86, 180, 233).mix(0.18);
-    let fault = RGBColor(120, 120, 120).mix(0.3);
-    let specs = [
-        (
-            &data.completed_per_s,
-            format!("{title}: completed workflows per second"),
-            "completed per second (mean)",
-        ),
-        (
-            &data.in_flight,
-            "workflows in flight".to_string(),
-            "workflows in flight (mean)",
-        ),
-    ];
-    for (panel, (lines, caption, y_desc)) in panels.iter().zip(specs) {
-        let top = axis_top(lines.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
-        let mut chart = ChartBuilder::on(panel)
-            .caption(caption, (FONT, 22))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0f64..end, 0f64..top)
-            .map_err(text)?;
-        chart
-            .configure_mesh()
-            .x_desc("simulated time (s)")
-            .y_desc(y_desc)
-            .x_label_formatter(&|x| tick_label(*x, end))
-            .y_label_formatter(&|y| tick_label(*y, top))
-            .light_line_style(WHITE)
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 17))
-            .draw()
-            .map_err(text)?;
-        if data.warmup_s > 0.0 && drawable(data.warmup_s) {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, 0.0), (data.warmup_s.min(end), top)],
-                    warmup.filled(),
-                )))
-                .map_err(text)?;
-        }
-        chart
-            .draw_series(
-                data.faults
-                    .iter()
-                    .filter(|(start, stop)| drawable(*start) && drawable(*stop))
-                    .map(|&(start, stop)| {
-                        Rectangle::new(
-                            [(start.min(end), 0.0), (stop.min(end), top)],
-                            fault.filled(),
-                        )
-                    }),
-            )
-            .map_err(text)?;
-        for line in lines.iter() {
-            let color = design_color(line.palette_slot);
-            chart
-                .draw_series(LineSeries::new(
-                    drawable_points(&line.points),
-                    color.stroke_width(2),
-                ))
-                .map_err(text)?;
-        }
-    }
-    let mut entries: Vec<(String, Swatch)> = data
-        .in_flight
+    let keyed: Vec<looks::Keyed<'_>> = lines
         .iter()
-        .map(|line| {
+        .map(|(line, points)| {
             (
-                line.label.clone(),
-                Swatch::Line(design_color(line.palette_slot), 3),
+                line.label.as_str(),
+                design_color(line.palette_slot),
+                points.as_slice(),
             )
         })
         .collect();
-    if data.warmup_s > 0.0 {
-        entries.push(("warm-up (not measured)".to_string(), Swatch::Shade(warmup)));
-    }
-    if !data.faults.is_empty() {
-        entries.push(("fault window".to_string(), Swatch::Shade(fault)));
+    let mut entries = Vec::new();
+    for ((_, points), (label, look)) in lines.iter().zip(looks::looks(&keyed)) {
+        looks::draw_line(&mut chart, points, look)?;
+        looks::draw_markers(&mut chart, points, look)?;
+        entries.push((label, Swatch::Look(look)));
     }
     side_legend(&legend, "design", &entries)
-}
-
-/// Which number of a category share a bar shows.
-type Measure = fn(&CategoryShare) -> f64;
-
-/// Messages and bytes per workflow by kind: per design a stacked bar of the workflow's
-/// own messages (they add up to the summary's figure) and, below it, a separate bar of
-/// status traffic.
-pub fn messages<DB: DrawingBackend>(
-    root: &Area<DB>,
-    bars: &[(String, Vec<CategoryShare>)],
-    title: &str,
-) -> Result<(), String> {
-    let (plot, legend) = with_legend(root);
-    let panels = plot.split_evenly((1, 2));
-    let n = bars.len() as u32;
-    let measures: [(&str, Measure); 2] = [
-        ("messages per workflow", |s| s.messages_per_workflow),
-        ("KiB per workflow", |s| s.bytes_per_workflow / 1024.0),
-    ];
-    let own = |shares: &[CategoryShare], value: Measure| -> f64 {
-        shares
-            .iter()
-            .filter(|s| s.category != MessageCategory::Status)
-            .map(value)
-            .filter(|v| drawable(*v))
-            .sum()
-    };
-    let status = |shares: &[CategoryShare], value: Measure| -> f64 {
-        shares
-            .iter()
-            .filter(|s| s.category == MessageCategory::Status)
-            .map(value)
-            .filter(|v| drawable(*v))
-            .sum()
-    };
-    for (index, (panel, (measure, value))) in panels.iter().zip(measures).enumerate() {
-        let widest = bars
-            .iter()
-            .map(|(_, shares)| own(shares, value).max(status(shares, value)))
-            .fold(0.0_f64, f64::max);
-        let widest = if widest > 0.0 { widest * 1.15 } else { 1.0 };
-        let caption = if index == 0 {
-            format!("{title}: {measure}")
-        } else {
-            measure.to_string()
-        };
-        let mut chart = ChartBuilder::on(panel)
-            .caption(caption, (FONT, 20))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(if index == 0 { 150 } else { 10 })
-            .build_cartesian_2d(0f64..widest, (0u32..n.saturating_sub(1)).into_segmented())
-            .map_err(text)?;
-        let names: Vec<&str> = bars.iter().map(|(label, _)| label.as_str()).collect();
-        // Each design's row: the workflow's own messages on top, status traffic below.
-        let (_, panel_height) = panel.dim_in_pixel();
-        let row_px = (panel_height.saturating_sub(120) / n.max(1)).max(10);
-        let part = |fraction: f64| (f64::from(row_px) * fraction) as u32;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(WHITE)
-            .x_desc(measure)
-            .x_label_formatter(&|x| tick_label(*x, widest))
-            .y_labels(bars.len().max(1))
-            .y_label_formatter(&|y| match y {
-                // The first design is drawn at the top.
-                SegmentValue::CenterOf(i) if index == 0 => {
-                    names.get((n - 1 - i) as usize).unwrap_or(&"").to_string()
-                }
-                _ => String::new(),
-            })
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 17))
-            .draw()
-            .map_err(text)?;
-        for (row, (_, shares)) in bars.iter().enumerate() {
-            let row = n - 1 - row as u32;
-            let mut left = 0.0;
-            let mut boxes = Vec::new();
-            for share in shares
-                .iter()
-                .filter(|s| s.category != MessageCategory::Status)
-            {
-                let width = value(share);
-                if width > 0.0 && drawable(width) {
-                    let mut bar = Rectangle::new(
-                        [
-                            (left, SegmentValue::Exact(row)),
-                            (left + width, SegmentValue::Exact(row + 1)),
-                        ],
-                        category_color(share.category).filled(),
-                    );
-                    bar.set_margin(part(0.1), part(0.38), 0, 0);
-                    boxes.push(bar);
-                    left += width;
-                }
-            }
-            let queries = status(shares, value);
-            if queries > 0.0 {
-                let mut bar = Rectangle::new(
-                    [
-                        (0.0, SegmentValue::Exact(row)),
-                        (queries, SegmentValue::Exact(row + 1)),
-                    ],
-                    category_color(MessageCategory::Status).filled(),
-                );
-                bar.set_margin(part(0.66), part(0.1), 0, 0);
-                boxes.push(bar);
-            }
-            chart.draw_series(boxes).map_err(text)?;
-        }
-    }
-    let used: Vec<(String, Swatch)> = MessageCategory::ALL
-        .into_iter()
-        .filter(|c| {
-            bars.iter().any(|(_, shares)| {
-                shares
-                    .iter()
-                    .any(|s| s.category == *c && s.messages_per_workflow > 0.0)
-            })
-        })
-        .map(|c| {
-            let label = if c == MessageCategory::Status {
-                "status (the lower bar)".to_string()
-            } else {
-                c.label().to_string()
-            };
-            (label, Swatch::Block(category_color(c)))
-        })
-        .collect();
-    side_legend(&legend, "kind of message", &used)
 }

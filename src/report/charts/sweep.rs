@@ -6,6 +6,7 @@ use plotters::prelude::*;
 use super::draw::{
     Area, Swatch, axis_top, drawable, side_legend, text, tick_label, value_range, with_legend,
 };
+use super::looks::{self, Look};
 use super::{FONT, SweepLine, design_color};
 
 /// A metric against the swept parameter: one colour per design, one marker shape per
@@ -60,6 +61,11 @@ pub fn sweep<DB: DrawingBackend>(
         .y_label_formatter(&y_label)
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18));
+    // Whole-number parameters (workers, retries) get whole-number ticks only.
+    let whole = lines
+        .iter()
+        .flat_map(|l| l.points.iter())
+        .all(|p| p.0.fract() == 0.0);
     let name_of = |x: &f64| match categories {
         Some(names) => {
             let index = x.round();
@@ -69,6 +75,7 @@ pub fn sweep<DB: DrawingBackend>(
                 String::new()
             }
         }
+        None if whole && (x - x.round()).abs() > 1e-9 => String::new(),
         None => tick_label(*x, span),
     };
     if let Some(names) = categories {
@@ -77,15 +84,41 @@ pub fn sweep<DB: DrawingBackend>(
         mesh.x_labels(names.len().max(1));
     }
     mesh.x_label_formatter(&name_of).draw().map_err(text)?;
+    let drawn: Vec<Vec<(f64, f64, Option<f64>)>> = lines
+        .iter()
+        .map(|line| {
+            line.points
+                .iter()
+                .copied()
+                .filter(|p| point_ok(p))
+                .collect()
+        })
+        .collect();
+    let xys: Vec<Vec<(f64, f64)>> = drawn
+        .iter()
+        .map(|points| points.iter().map(|p| (p.0, p.1)).collect())
+        .collect();
+    let keyed: Vec<looks::Keyed<'_>> = lines
+        .iter()
+        .zip(&xys)
+        .map(|(line, xy)| {
+            (
+                line.label.as_str(),
+                design_color(line.palette_slot),
+                xy.as_slice(),
+            )
+        })
+        .collect();
     let mut entries = Vec::new();
-    for line in lines {
-        let color = design_color(line.palette_slot);
-        let points: Vec<(f64, f64, Option<f64>)> = line
-            .points
-            .iter()
-            .copied()
-            .filter(|p| point_ok(p))
-            .collect();
+    for (((line, points), xy), (label, look)) in
+        lines.iter().zip(&drawn).zip(&xys).zip(looks::looks(&keyed))
+    {
+        // The marker tells the other swept keys' values apart.
+        let look = Look {
+            marker: line.style,
+            ..look
+        };
+        let color = look.color;
         let half = |p: &(f64, f64, Option<f64>)| p.2.filter(|h| drawable(*h)).unwrap_or(0.0);
         if categories.is_none() && points.iter().any(|p| p.2.is_some()) {
             let upper = points.iter().map(|p| (p.0, p.1 + half(p)));
@@ -98,12 +131,8 @@ pub fn sweep<DB: DrawingBackend>(
                 )))
                 .map_err(text)?;
         }
-        let xy: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.1)).collect();
         if categories.is_none() {
-            let width = if line.style == 0 { 3 } else { 2 };
-            chart
-                .draw_series(LineSeries::new(xy.clone(), color.stroke_width(width)))
-                .map_err(text)?;
+            looks::draw_line(&mut chart, xy, look)?;
         } else {
             // Error bars instead of a band: categories are separate points.
             chart
@@ -115,19 +144,8 @@ pub fn sweep<DB: DrawingBackend>(
                 }))
                 .map_err(text)?;
         }
-        let style = line.style;
-        chart
-            .draw_series(xy.iter().map(|&p| {
-                EmptyElement::at(p)
-                    + match style % 4 {
-                        0 => Circle::new((0, 0), 5, color.filled()).into_dyn(),
-                        1 => TriangleMarker::new((0, 0), 7, color.filled()).into_dyn(),
-                        2 => Rectangle::new([(-5, -5), (5, 5)], color.filled()).into_dyn(),
-                        _ => Cross::new((0, 0), 6, color.stroke_width(2)).into_dyn(),
-                    }
-            }))
-            .map_err(text)?;
-        entries.push((line.label.clone(), Swatch::Marker(color, line.style)));
+        looks::draw_markers(&mut chart, xy, look)?;
+        entries.push((label, Swatch::Look(look)));
     }
     side_legend(&legend, "design", &entries)
 }
