@@ -6,6 +6,7 @@ mod args;
 mod capacity;
 mod gate;
 mod limits;
+mod man;
 mod output;
 mod progress;
 mod sweep;
@@ -253,13 +254,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             clap_complete::generate(shell, &mut Cli::command(), "sagasim", &mut buffer);
             print(&String::from_utf8_lossy(&buffer))
         }
-        Command::Man => {
-            let mut buffer = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut buffer)
-                .map_err(anyhow::Error::from)?;
-            print(&String::from_utf8_lossy(&buffer))
-        }
+        Command::Man { subcommand, dir } => man::man_command(subcommand.as_deref(), dir.as_deref()),
         Command::Trace(args) => {
             let mut loaded = load(&args.scenario)?;
             if let Some(seed) = args.seed {

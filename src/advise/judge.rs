@@ -80,7 +80,7 @@ pub struct BoundCheck {
 
 impl BoundCheck {
     /// How the value stands against the bound, for `advice.csv` and the report:
-    /// `p99<=300ms: 412.000 ms, 112.000 ms over the bound of 300.000 ms (37.3 %)`.
+    /// `p99<=300ms: 412.000 ms, 112.000 ms over the bound of 300.000 ms (37.3 % of the bound)`.
     pub fn describe(&self) -> String {
         let bound = &self.bound;
         match (self.value, self.verdict) {

@@ -201,6 +201,11 @@ fn ordered(advice: &Advice) -> Vec<&Candidate> {
     rows
 }
 
+/// What the terminal table's figures are.
+const TABLE_CAPTION: &str = "(p99 over every workflow: a failed or stuck one counts as slower than any answer; \
+failed+stuck and inconsistent count measured workflows; status answered is the share of status queries \
+answered; pareto: no other feasible candidate is at least as good on every figure and better on one)";
+
 /// The terminal summary: counts, the feasible and marginal candidates (front first, at
 /// most 12), the rejections by SLO, and the recommendation (at most six front members).
 pub fn advice_terminal(advice: &Advice) -> String {
@@ -219,6 +224,8 @@ pub fn advice_terminal(advice: &Advice) -> String {
         if rows.len() > shown.len() {
             let _ = writeln!(out, "… and {} more in advice.csv", rows.len() - shown.len());
         }
+        out.push_str(TABLE_CAPTION);
+        out.push('\n');
     }
     let objectives = objectives_in(advice);
     for line in recommendation(advice, &objectives, TERMINAL_FRONT) {

@@ -61,7 +61,7 @@ pub const OBJECTIVES: [Objective; 7] = [
         quality: "responsiveness (p99 over every workflow)",
         measure: Some(Measure::Column(Column::OutcomeLatencyP99Ms)),
         better: Better::Lower,
-        heading: "p99 ms",
+        heading: "p99 ms, every wf",
         shown: outcome_text,
     },
     Objective {
@@ -85,7 +85,7 @@ pub const OBJECTIVES: [Objective; 7] = [
         quality: "workflows failed or stuck",
         measure: Some(Measure::FailedOrStuck),
         better: Better::Lower,
-        heading: "failed+stuck",
+        heading: "failed+stuck wf",
         shown: whole,
     },
     Objective {
@@ -93,7 +93,7 @@ pub const OBJECTIVES: [Objective; 7] = [
         quality: "inconsistent workflows",
         measure: Some(Measure::Column(Column::Inconsistent)),
         better: Better::Lower,
-        heading: "inconsistent",
+        heading: "inconsistent wf",
         shown: whole,
     },
     Objective {
@@ -101,7 +101,7 @@ pub const OBJECTIVES: [Objective; 7] = [
         quality: "status queries answered",
         measure: Some(Measure::Column(Column::StatusAnsweredRatio)),
         better: Better::Higher,
-        heading: "status",
+        heading: "status answered",
         shown: percent,
     },
     Objective {

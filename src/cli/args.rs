@@ -104,7 +104,7 @@ pub enum Command {
         scenario: ScenarioArgs,
         /// Designs to run, comma-separated: coordination styles, saga patterns (`epic`, …;
         /// `patterns` for all eight) or the scenario's own (default: the scenario's `variants`).
-        #[arg(long, value_delimiter = ',', value_name = "LIST")]
+        #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = designs())]
         variants: Vec<String>,
         /// Output folder (default: results/<scenario name>/).
         #[arg(long, value_name = "DIR")]
@@ -194,7 +194,7 @@ pub enum Command {
         file: PathBuf,
         /// Run this one design: a coordination style, a saga pattern, or `patterns` (default:
         /// the five coordination styles).
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", value_parser = designs())]
         pattern: Option<String>,
         /// Overwrite an existing file.
         #[arg(long)]
@@ -208,9 +208,19 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), generated from these definitions.
-    #[command(after_help = "Example:\n  sagasim man > sagasim.1 && man ./sagasim.1")]
-    Man,
+    /// Print a man page (roff), generated from these definitions: the main page, or one
+    /// subcommand's page with its options; or write every page into a folder.
+    #[command(
+        after_help = "Examples:\n  sagasim man > sagasim.1 && man ./sagasim.1\n  sagasim man run | man -l -\n  sagasim man --dir ~/.local/share/man/man1"
+    )]
+    Man {
+        /// A subcommand's page (`sagasim-run(1)`) instead of the main page.
+        #[arg(value_name = "SUBCOMMAND")]
+        subcommand: Option<String>,
+        /// Write every page (sagasim.1, sagasim-run.1, …) into this folder instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
+        dir: Option<PathBuf>,
+    },
     /// Every event of chosen workflows of one design: where their time went (queues,
     /// network, work, retries, faults), as Perfetto JSON, a text timeline or Mermaid.
     #[command(
@@ -239,7 +249,7 @@ pub enum Command {
         #[arg(long, default_value_t = 0.01, value_name = "FRACTION")]
         precision: f64,
         /// Designs to search, comma-separated (default: the scenario's).
-        #[arg(long, value_delimiter = ',', value_name = "LIST")]
+        #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = designs())]
         variants: Vec<String>,
         /// Output folder for capacity.csv (default: results/<scenario name>/).
         #[arg(long, value_name = "DIR")]
@@ -255,7 +265,7 @@ pub struct TraceArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// The design to trace (a coordination style, a saga pattern, or the scenario's own).
-    #[arg(long, value_name = "DESIGN")]
+    #[arg(long, value_name = "DESIGN", value_parser = designs())]
     pub variant: String,
     /// Trace this workflow (0 is the first started).
     #[arg(long, value_name = "ID", conflicts_with_all = ["slowest", "outcome"])]
@@ -310,7 +320,7 @@ pub struct SweepArgs {
     #[arg(long)]
     pub force: bool,
     /// Designs to run at every point, comma-separated (default: the scenario's).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = designs())]
     pub variants: Vec<String>,
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -338,7 +348,7 @@ pub struct AdviseArgs {
     pub slo: Vec<String>,
     /// Search only the designs with these values of a design dimension, like
     /// consistency=atomic or coordination=orchestrator,choreography (repeatable).
-    #[arg(long, value_name = "KEY=VALUES")]
+    #[arg(long, value_name = "KEY=VALUES", value_parser = only())]
     pub only: Vec<String>,
     /// Search these values of a scenario key as well, like policy.retries=0,3 (repeatable:
     /// every combination is a candidate for every design).
@@ -376,4 +386,71 @@ pub struct AdviseArgs {
     pub force: bool,
     #[command(flatten)]
     pub budget: BudgetArgs,
+}
+
+/// A value parser that takes any text (the command checks it and suggests a fix) but tells
+/// shell completion which values exist: designs, patterns, `--only` forms.
+#[derive(Clone)]
+pub struct Completing(fn() -> Vec<String>);
+
+impl clap::builder::TypedValueParser for Completing {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(command, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new((self.0)().into_iter().map(|name| {
+            clap::builder::PossibleValue::new(name).hide(false)
+        })))
+    }
+}
+
+/// Every design name: the five styles, the eight patterns and `patterns`.
+fn design_names() -> Vec<String> {
+    sagasim::Coordination::ALL
+        .iter()
+        .map(|c| c.name().to_string())
+        .chain(
+            sagasim::designs::PATTERNS
+                .iter()
+                .map(|p| p.name.to_string()),
+        )
+        .chain(std::iter::once(sagasim::designs::ALL_PATTERNS.to_string()))
+        .collect()
+}
+
+/// `--only` values: each dimension with each of its values.
+fn only_forms() -> Vec<String> {
+    let mut forms: Vec<String> = sagasim::Coordination::ALL
+        .iter()
+        .map(|c| format!("coordination={}", c.name()))
+        .collect();
+    forms.extend(
+        [
+            "communication=sync",
+            "communication=async",
+            "consistency=atomic",
+            "consistency=eventual",
+        ]
+        .map(String::from),
+    );
+    forms.extend(design_names().into_iter().map(|d| format!("design={d}")));
+    forms
+}
+
+pub fn designs() -> Completing {
+    Completing(design_names)
+}
+
+pub fn only() -> Completing {
+    Completing(only_forms)
 }

@@ -38,6 +38,18 @@ pub(super) fn capacity_command(
     out: Option<PathBuf>,
     budget: &Budget,
 ) -> Result<(), CliError> {
+    // The folder is checked (and held) before the search, so that a busy or unwritable
+    // folder is said at once, not after minutes of searching.
+    let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
+    std::fs::create_dir_all(&out).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the output folder {}: {}",
+            out.display(),
+            sagasim::run_folder::explain(&out, &e)
+        )
+    })?;
+    // capacity.csv goes into the run's folder by default: not while a run swaps it.
+    let _lock = run_folder::lock(&out).map_err(limits::folder_error)?;
     progress::start(loaded.designs.len() as u64, "designs");
     let found: Vec<CapacityResult> = {
         loaded
@@ -58,6 +70,8 @@ pub(super) fn capacity_command(
                 Cell::Text(c.design.label.clone()),
                 Cell::Number(c.max_arrivals_per_s),
                 Cell::Text(slo.text.clone()),
+                Cell::Text(c.limiting.as_ref().map_or(String::new(), |l| l.0.clone())),
+                Cell::Number(c.limiting.as_ref().map(|l| l.1)),
             ]
         })
         .collect();
@@ -66,25 +80,12 @@ pub(super) fn capacity_command(
             eprintln!("{}: {note}", result.design.label);
         }
     }
-    let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
-    // capacity.csv goes into the run's folder by default: not while a run swaps it.
-    let _lock = run_folder::lock(&out).map_err(limits::folder_error)?;
-    std::fs::create_dir_all(&out).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot create the output folder {}: {}",
-            out.display(),
-            sagasim::run_folder::explain(&out, &e)
-        )
-    })?;
-    write_atomically(
-        &out.join("capacity.csv"),
-        to_csv(&CAPACITY_COLUMNS, &rows).as_bytes(),
-    )?;
     let table = Table {
         columns: vec![
             "variant".into(),
             "max arrivals/s".into(),
             "slo".into(),
+            "bottleneck there (busy)".into(),
             "runs".into(),
         ],
         rows: found
@@ -95,15 +96,29 @@ pub(super) fn capacity_command(
                     c.max_arrivals_per_s
                         .map_or("below 0.001".to_string(), |r| format!("{r:.2}")),
                     slo.text.clone(),
+                    c.limiting.as_ref().map_or("-".to_string(), |(name, busy)| {
+                        format!("{name} ({:.0} %)", busy * 100.0)
+                    }),
                     c.runs.to_string(),
                 ]
             })
             .collect(),
     };
+    // The answer first: a write that fails afterwards does not lose it.
     print(&table.to_text())?;
+    write_atomically(
+        &out.join("capacity.csv"),
+        to_csv(&CAPACITY_COLUMNS, &rows).as_bytes(),
+    )?;
     note(format_args!("wrote {}", out.join("capacity.csv").display()));
     Ok(())
 }
 
 /// `capacity.csv`'s columns.
-pub const CAPACITY_COLUMNS: [&str; 3] = ["variant", "max_arrivals_per_s", "slo"];
+pub const CAPACITY_COLUMNS: [&str; 5] = [
+    "variant",
+    "max_arrivals_per_s",
+    "slo",
+    "bottleneck",
+    "bottleneck_utilization",
+];

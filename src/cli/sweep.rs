@@ -9,7 +9,7 @@ use sagasim::sweep::{Param, PointOptions, Shard, SweepOptions, owned_points, pre
 
 use super::args::SweepArgs;
 use super::{
-    CliError, check_jobs, check_replications, design_names, gate, limits, note, overrides,
+    CliError, check_jobs, check_replications, design_names, gate, limits, note, overrides, print,
     progress, sweep_error, warn,
 };
 
@@ -57,6 +57,10 @@ pub(super) fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         budget,
     )?;
     if complete {
+        // The mean rows with replications ("(mean of N)" in the header otherwise implied).
+        if let Ok(csv) = std::fs::read_to_string(out.join("sweep.csv")) {
+            print(&sagasim::sweep::sweep_table(&sweep.manifest, &csv).to_text())?;
+        }
         gate::enforce_sweep(&assertions, &out)
     } else {
         if !assertions.is_empty() {

@@ -172,7 +172,7 @@ mod tests {
         let breach = judge(&a, "orchestrator", Some(250.0)).unwrap();
         assert_eq!(
             breach.message,
-            "orchestrator: p99 is 250.000 ms, 50.000 ms over the bound of 200.000 ms (25.0 %)"
+            "orchestrator: p99 is 250.000 ms, 50.000 ms over the bound of 200.000 ms (25.0 % of the bound)"
         );
         let a = Assertion::parse("all.status>=99%").unwrap();
         assert!(judge(&a, "x", Some(0.995)).is_none());

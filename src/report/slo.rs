@@ -303,7 +303,7 @@ impl Bound {
     }
 
     /// How far `value` is past the bound, and which way: "50.000 ms over the bound of
-    /// 200.000 ms (25.0 %)".
+    /// 200.000 ms (25.0 % of the bound)".
     pub fn breach(&self, value: f64) -> String {
         if self.among_failures(value) {
             return format!(
@@ -316,7 +316,7 @@ impl Bound {
         }
         let gap = (value - self.bound).abs();
         let relative = if self.bound > 0.0 {
-            format!(" ({:.1} %)", 100.0 * gap / self.bound)
+            format!(" ({:.1} % of the bound)", 100.0 * gap / self.bound)
         } else {
             String::new()
         };
@@ -481,12 +481,12 @@ mod tests {
         assert!(bound.holds(200.0) && !bound.holds(200.1));
         assert_eq!(
             bound.breach(250.0),
-            "50.000 ms over the bound of 200.000 ms (25.0 %)"
+            "50.000 ms over the bound of 200.000 ms (25.0 % of the bound)"
         );
         let bound = Bound::parse("status>=99%").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             bound.breach(0.9),
-            "9.000 % under the bound of 99.000 % (9.1 %)"
+            "9.000 % under the bound of 99.000 % (9.1 % of the bound)"
         );
     }
 }

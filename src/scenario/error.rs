@@ -82,7 +82,12 @@ impl Source<'_> {
         }
     }
 
-    /// An error at `span`.
+    /// Whether `span` lies in a `--set` flag rather than the file.
+    pub fn is_flag(&self, span: &Range<usize>) -> bool {
+        span.start > self.text.len()
+    }
+
+    /// An error at `span` (in the file, or in the flag it falls in).
     pub fn error(
         &self,
         span: Option<Range<usize>>,

@@ -1,17 +1,26 @@
 //! "Did you mean …?": the closest known name to a misspelt key, kind or design, by edit
 //! distance, when it is close enough to be a typo rather than a different word.
 
-/// Levenshtein distance between `a` and `b`, in characters.
+/// Edit distance between `a` and `b` in characters, counting a swap of two neighbours
+/// as one edit (optimal string alignment), since `fial` for `fail` is one slip of the
+/// fingers, not two.
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    // rows[i][j]: distance between a[..i] and b[..j]; only three rows are needed.
+    let mut before_previous: Vec<usize> = vec![0; b.len() + 1];
     let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitute.min(previous[j + 1] + 1).min(current[j] + 1);
+    for i in 1..=a.len() {
+        let mut current = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let substitute = previous[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            let mut best = substitute.min(previous[j] + 1).min(current[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before_previous[j - 2] + 1);
+            }
+            current[j] = best;
         }
-        previous = current;
+        before_previous = std::mem::replace(&mut previous, current);
     }
     previous[b.len()]
 }
@@ -25,6 +34,14 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, candidate)| candidate)
+}
+
+/// "; did you mean \"x\"?" when a candidate is close to `word`, else nothing: appended to
+/// a message that names a service or component that does not exist.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    closest(word, candidates)
+        .map(|name| format!("; did you mean \"{name}\"?"))
+        .unwrap_or_default()
 }
 
 /// serde's "unknown field `x`, expected one of `a`, `b`" (or `expected `a``), with a
@@ -63,6 +80,14 @@ mod tests {
             Some("orchestrator")
         );
         assert_eq!(closest("zzz", ["name", "seed"]), None);
+        // A swap of neighbours is one slip, even in a short word.
+        assert_eq!(distance("fial", "fail"), 1);
+        assert_eq!(closest("fial", ["fail", "work", "name"]), Some("fail"));
+        assert_eq!(
+            closest("crahs", ["crash", "slow", "partition"]),
+            Some("crash")
+        );
+        assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(
             with_suggestion("unknown key `duraton`, expected one of `name`, `duration`"),
             "unknown key `duraton`, expected one of `name`, `duration`; did you mean `duration`?"

@@ -236,6 +236,21 @@ fn run_window(source: &Source<'_>, raw: &RawScenarioFile) -> Result<RunWindow, S
     let warmup = match &scenario.warmup {
         None => SimDuration::ZERO,
         Some(spanned) if spanned.get_ref().0 < duration => spanned.get_ref().0,
+        // Of the two, the error points at the one a --set flag changed: that is the value
+        // the user just typed.
+        Some(spanned)
+            if source.is_flag(&scenario.duration.span()) && !source.is_flag(&spanned.span()) =>
+        {
+            return Err(source.error(
+                Some(scenario.duration.span()),
+                "scenario.duration",
+                format!(
+                    "expected a duration longer than the scenario's warmup ({}), got {duration}; \
+                     shorten the warmup too (--set scenario.warmup=…)",
+                    spanned.get_ref().0
+                ),
+            ));
+        }
         Some(spanned) => {
             return Err(source.error(
                 Some(spanned.span()),
@@ -396,8 +411,14 @@ pub(super) fn component(
                     Some(name.span()),
                     key,
                     format!(
-                        "no component named \"{other}\"; expected {expected}: {}",
-                        names(services)
+                        "no component named \"{other}\"; expected {expected}: {}{}",
+                        names(services),
+                        super::suggest::did_you_mean(
+                            other,
+                            ["orchestrator", "client"]
+                                .into_iter()
+                                .chain(services.iter().map(|s| s.name.as_str()))
+                        ),
                     ),
                 )
             }),

@@ -263,8 +263,9 @@ impl Builder<'_> {
                 Some(span),
                 key,
                 format!(
-                    "no service named \"{name}\"; the services are: {}",
-                    names.join(", ")
+                    "no service named \"{name}\"; the services are: {}{}",
+                    names.join(", "),
+                    super::suggest::did_you_mean(name, names.iter().copied()),
                 ),
             ));
         };

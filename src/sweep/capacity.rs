@@ -23,6 +23,8 @@ pub struct CapacityResult {
     /// Why the search stopped before it bracketed the capacity, if it did: the rate found
     /// is then a lower bound.
     pub capped: Option<String>,
+    /// The busiest component at the rate found, and its utilization: what limits the rate.
+    pub limiting: Option<(String, f64)>,
 }
 
 /// Refuse an SLO the search cannot use: it needs a latency bound (`p99<=500ms`), which
@@ -57,6 +59,8 @@ pub fn capacity(
     budget: &Budget,
 ) -> CapacityResult {
     let mut runs = 0;
+    // The busiest component of each run that met the SLO, by rate.
+    let mut busiest: Vec<(f64, Option<(String, f64)>)> = Vec::new();
     let worst_ms = slo.latency_bound_ms();
     let spec_at = |rate: f64| {
         let mut spec = scenario.system.clone();
@@ -72,22 +76,36 @@ pub fn capacity(
             .max(10_000.0)
             .min(budget.max_workflows_held() as f64) as usize;
         let output = simulate_bounded(&spec_at(rate), design, scenario.seed, false, Some(limit));
-        output.stopped.is_none() && slo.met_by(&output.result.summary, design)
+        let summary = &output.result.summary;
+        let met = output.stopped.is_none() && slo.met_by(summary, design);
+        if met {
+            let component = summary.bottleneck.clone().zip(summary.max_utilization);
+            busiest.push((rate, component));
+        }
+        met
     };
-    let result =
-        |max: Option<f64>, high: Option<f64>, runs: u32, capped: Option<String>| CapacityResult {
-            design: design.clone(),
-            max_arrivals_per_s: max,
-            bracket_high_per_s: high,
-            runs,
-            capped,
-        };
+    let result = |max: Option<f64>,
+                  high: Option<f64>,
+                  runs: u32,
+                  capped: Option<String>,
+                  busiest: &[(f64, Option<(String, f64)>)]| CapacityResult {
+        design: design.clone(),
+        max_arrivals_per_s: max,
+        bracket_high_per_s: high,
+        runs,
+        capped,
+        limiting: busiest
+            .iter()
+            .rev()
+            .find(|(rate, _)| Some(*rate) == max)
+            .and_then(|(_, component)| component.clone()),
+    };
     let start = scenario.system.workload.arrivals.per_second();
     if !affordable(start) {
         let message = format!(
             "not searched: a run at the scenario's own rate, {start}/s, would take more than --max-events"
         );
-        return result(None, None, runs, Some(message));
+        return result(None, None, runs, Some(message), &busiest);
     }
     let (mut low, mut high) = if meets(start) {
         let mut low = start;
@@ -96,13 +114,13 @@ pub fn capacity(
             if next > HIGHEST_RATE {
                 let message =
                     format!("at least {low}/s: the SLO was still met at the highest rate searched");
-                return result(Some(low), None, runs, Some(message));
+                return result(Some(low), None, runs, Some(message), &busiest);
             }
             if !affordable(next) {
                 let message = format!(
                     "at least {low}/s: the search stopped there, as a run at {next}/s would take more than --max-events"
                 );
-                return result(Some(low), None, runs, Some(message));
+                return result(Some(low), None, runs, Some(message), &busiest);
             }
             if !meets(next) {
                 break (low, next);
@@ -114,7 +132,7 @@ pub fn capacity(
         loop {
             let next = high / 2.0;
             if next < LOWEST_RATE {
-                return result(None, Some(high), runs, None);
+                return result(None, Some(high), runs, None, &busiest);
             }
             if meets(next) {
                 break (next, high);
@@ -130,7 +148,7 @@ pub fn capacity(
             high = middle;
         }
     }
-    result(Some(low), Some(high), runs, None)
+    result(Some(low), Some(high), runs, None, &busiest)
 }
 
 #[cfg(test)]

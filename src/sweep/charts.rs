@@ -1,12 +1,12 @@
-//! The sweep's charts: which metrics are drawn, read back from `sweep.csv`; failures as a
-//! share of the workflows started (raw counts grow with load on their own), and the swept
-//! key named in words with its unit on the x axis.
+//! The sweep read back from `sweep.csv`: its charts (failures as a share of the workflows
+//! started, as raw counts grow with load on their own; the swept key named in words with
+//! its unit on the x axis) and the compact table the terminal prints.
 
 use super::SweepError;
 use super::store::Manifest;
 use crate::coordination::Design;
 use crate::report::charts::{ChartFormat, SweepLine, sweep_chart};
-use crate::report::{Column, RowLabel};
+use crate::report::{Column, RowLabel, Table};
 
 /// The x axis' name for a swept key, with its unit: `workload.arrivals.poisson` reads
 /// "arrival rate (workflows/s)". A key with no name of its own is shown as it is.
@@ -246,4 +246,65 @@ pub(super) fn sweep_charts(
             .map_err(|e| SweepError::Io(e.to_string()))
         })
         .collect()
+}
+
+/// Most rows the terminal table shows; the rest are in `sweep.csv`.
+pub const TABLE_ROWS: usize = 40;
+
+/// The terminal's summary of a finished sweep: per point and design (the mean row with
+/// replications), throughput, p50 and p99 over every workflow, failed and stuck as a
+/// share of the started, and messages per workflow.
+pub fn sweep_table(manifest: &Manifest, csv: &str) -> Table {
+    let main_label = RowLabel::main(manifest.replications);
+    let rows = read_sweep(manifest, csv);
+    let cell =
+        |row: &SweepRow, column: Column| row.cells.get(column.index()).cloned().unwrap_or_default();
+    let number = |row: &SweepRow, column: Column| cell(row, column).parse::<f64>().ok();
+    let mut columns: Vec<String> = manifest.params.iter().map(|(key, _)| key.clone()).collect();
+    columns.extend(
+        [
+            "design",
+            "throughput/s",
+            "p50 ms, every wf",
+            "p99 ms, every wf",
+            "failed+stuck",
+            "msgs/wf",
+        ]
+        .map(String::from),
+    );
+    let main: Vec<&SweepRow> = rows.iter().filter(|row| row.label == main_label).collect();
+    let mut table_rows: Vec<Vec<String>> = main
+        .iter()
+        .take(TABLE_ROWS)
+        .map(|row| {
+            let lost = number(row, Column::Failed).unwrap_or(0.0)
+                + number(row, Column::Stuck).unwrap_or(0.0);
+            let share = match number(row, Column::Started) {
+                Some(started) if started > 0.0 => format!("{:.1} %", 100.0 * lost / started),
+                _ => "-".to_string(),
+            };
+            let fixed = |column: Column, decimals: usize| {
+                number(row, column).map_or_else(|| cell(row, column), |v| format!("{v:.decimals$}"))
+            };
+            let mut line = row.values.clone();
+            line.extend([
+                row.design.clone(),
+                fixed(Column::ThroughputPerS, 1),
+                fixed(Column::OutcomeLatencyP50Ms, 1),
+                fixed(Column::OutcomeLatencyP99Ms, 1),
+                share,
+                fixed(Column::MessagesPerWorkflow, 1),
+            ]);
+            line
+        })
+        .collect();
+    if main.len() > TABLE_ROWS {
+        let mut more = vec![String::new(); columns.len()];
+        more[0] = format!("… {} more rows in sweep.csv", main.len() - TABLE_ROWS);
+        table_rows.push(more);
+    }
+    Table {
+        columns,
+        rows: table_rows,
+    }
 }

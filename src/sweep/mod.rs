@@ -11,7 +11,7 @@ mod store;
 
 pub use capacity::{CapacityResult, Slo, capacity, check_slo};
 use charts::{SweepRow, read_sweep, sweep_charts};
-pub use charts::{axis_name, sweep_lines};
+pub use charts::{axis_name, sweep_lines, sweep_table};
 pub use export::{sweep_breaches, sweep_schema};
 pub use grid::{Param, Shard, points};
 pub use store::Manifest;
@@ -29,7 +29,7 @@ use crate::budget::Budget;
 use crate::files::write_atomically;
 use crate::report::{Cell, SUMMARY_COLUMNS, summary_rows};
 use crate::runner::{Progress, RunOptions, run};
-use crate::scenario::{Override, Scenario};
+use crate::scenario::{Origin, Override, Scenario};
 
 /// Why a sweep cannot run (bad input, exit code 2) or failed (I/O, exit code 1).
 #[derive(Debug, thiserror::Error)]
@@ -91,8 +91,15 @@ pub fn prepare(
             key: param.key.clone(),
             value: value.clone(),
         }));
-        let mut scenario =
-            Scenario::load(file, &overrides).map_err(|e| SweepError::Input(e.to_string()))?;
+        let mut scenario = Scenario::load(file, &overrides).map_err(|mut error| {
+            // A swept value's error names --param (it was given there, not with --set).
+            if let Origin::Flag(flag) = &error.origin
+                && overrides[sets.len()..].iter().any(|o| o.flag() == *flag)
+            {
+                error.origin = Origin::Option(format!("--param {flag}"));
+            }
+            SweepError::Input(error.to_string())
+        })?;
         if let Some(variants) = &options.variants {
             let names: Vec<&str> = variants.iter().map(String::as_str).collect();
             scenario

@@ -20,7 +20,105 @@ fn completions_and_the_man_page_come_from_the_clap_definitions() {
     let man = String::from_utf8(ok(&["man"]).stdout).unwrap();
     assert!(man.contains(".TH sagasim 1"), "{man}");
     assert!(man.contains("completions"));
+    assert!(man.contains("EXIT STATUS"), "{man}");
     assert!(sagasim(&["completions", "tcsh"]).status.code() == Some(2));
+}
+
+/// The main page refers to sagasim-run(1) and the others: each exists, with its options
+/// and the exit codes; `--dir` writes them all.
+#[test]
+fn every_subcommand_has_a_man_page_with_options_and_exit_codes() {
+    let run = String::from_utf8(ok(&["man", "run"]).stdout).unwrap_or_default();
+    assert!(run.contains(".TH sagasim-run 1"), "{run}");
+    assert!(
+        run.contains(".SH OPTIONS") && run.contains("\\-\\-replications"),
+        "{run}"
+    );
+    assert!(
+        run.contains("EXIT STATUS") && run.contains("assert"),
+        "{run}"
+    );
+    assert_eq!(sagasim(&["man", "nope"]).status.code(), Some(2));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let folder = dir.path().to_string_lossy().to_string();
+    ok(&["man", "--dir", &folder]);
+    let written = common::names(dir.path());
+    for page in [
+        "sagasim.1",
+        "sagasim-run.1",
+        "sagasim-advise.1",
+        "sagasim-trace.1",
+    ] {
+        assert!(
+            written.iter().any(|n| n == page),
+            "{page} not in {written:?}"
+        );
+    }
+}
+
+/// Completion scripts offer the design names, patterns and `--only` forms, not files.
+#[test]
+fn completions_offer_designs_patterns_and_only_values() {
+    let bash = String::from_utf8(ok(&["completions", "bash"]).stdout).unwrap_or_default();
+    for value in [
+        "front-controller",
+        "fairy-tale",
+        "patterns",
+        "consistency=atomic",
+        "design=epic",
+    ] {
+        assert!(bash.contains(value), "bash completion lacks {value}");
+    }
+}
+
+/// The figures the CLI prints say what they are: capacity's bottleneck, sweep's table,
+/// advise's misses as a share of the bound.
+#[test]
+fn capacity_sweep_and_advise_explain_their_figures() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = |name: &str| dir.path().join(name).to_string_lossy().to_string();
+    let capacity = ok(&[
+        "capacity",
+        "scenarios/order-placement.toml",
+        "--slo",
+        "p99<=1s",
+        "--set",
+        "faults=[]",
+        "--set",
+        "scenario.duration=2m",
+        "--variants",
+        "choreography",
+        "--out",
+        &out("capacity"),
+    ]);
+    let text = String::from_utf8_lossy(&capacity.stdout);
+    assert!(text.contains("bottleneck there (busy)"), "{text}");
+    assert!(text.contains("payment ("), "{text}");
+    let csv = std::fs::read_to_string(dir.path().join("capacity/capacity.csv")).unwrap_or_default();
+    assert!(
+        csv.starts_with(
+            "variant,max_arrivals_per_s,slo,bottleneck,bottleneck_utilization\nchoreography,"
+        ),
+        "{csv}"
+    );
+    let sweep = common::short_sweep(
+        &["workload.arrivals.poisson=50,100"],
+        &["--out", &out("sweep")],
+    );
+    let table = String::from_utf8_lossy(&sweep.stdout);
+    assert!(table.starts_with("workload.arrivals.poisson  "), "{table}");
+    assert_eq!(table.lines().count(), 1 + 2 * 2, "{table}");
+    let advise = sagasim(&[
+        "advise",
+        "scenarios/advise-checkout.toml",
+        "--slo",
+        "p99<=10ms",
+        "--no-charts",
+        "--out",
+        &out("advise"),
+    ]);
+    let misses = String::from_utf8_lossy(&advise.stdout);
+    assert!(misses.contains("% of the bound)"), "{misses}");
 }
 
 #[test]

@@ -559,6 +559,26 @@ fn a_missing_file_is_bad_input() {
     );
 }
 
+/// A swept value's error names --param, where it was given.
+#[test]
+fn a_bad_sweep_parameter_is_named_as_a_param() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out_arg = out.path().join("o").to_string_lossy().to_string();
+    let output = sagasim(&[
+        "sweep",
+        "scenarios/sweeps/load.toml",
+        "--param",
+        "workload.arrival.poisson=1,2",
+        "--out",
+        &out_arg,
+    ]);
+    assert_bad_input(
+        &output,
+        "--param workload.arrival.poisson=1: workload.arrival: unknown key `arrival`",
+        "sweep --param",
+    );
+}
+
 #[test]
 fn bad_flags_are_bad_input() {
     let scenario = "scenarios/order-placement.toml";
@@ -604,6 +624,24 @@ fn bad_flags_are_bad_input() {
         (&["--format", "xml"], "invalid value 'xml' for '--format"),
         (&["--seed", "abc"], "invalid value 'abc' for '--seed"),
         (&["--frobnicate"], "unexpected argument '--frobnicate'"),
+        // A transposition is one slip: suggested.
+        (
+            &["--set", "services.payment.fial=0.1"],
+            "did you mean `fail`?",
+        ),
+        // A duration shorter than the file's warmup points at the flag that changed it.
+        (
+            &["--set", "scenario.duration=10s"],
+            "--set scenario.duration=10s: scenario.duration: expected a duration longer than the scenario's warmup (1m), got 10s",
+        ),
+        (
+            &["--set", "workflow.steps=[\"order\", \"paymnet\"]"],
+            "did you mean \"payment\"?",
+        ),
+        (
+            &["--set", "faults.0.crash=inventroy"],
+            "did you mean \"inventory\"?",
+        ),
     ];
     let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out_arg = out.path().join("o").to_string_lossy().to_string();
