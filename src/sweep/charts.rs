@@ -36,6 +36,7 @@ pub fn axis_name(key: &str) -> String {
         (_, "queue") => format!("{owner}inbox size (messages)"),
         (_, "fail") => format!("{owner}failure probability"),
         (_, "work") => format!("{owner}work per step"),
+        (_, "output") => format!("{owner}output size (per step)"),
         _ => key.to_string(),
     }
 }
@@ -77,12 +78,12 @@ const SWEEP_METRICS: [SweepMetric; 8] = [
     ),
     metric(
         Column::OutcomeLatencyP50Ms,
-        "p50 latency, every workflow (ms; none where it is failed or stuck)",
+        "p50 over every workflow (ms)",
         "sweep-latency-p50.png",
     ),
     metric(
         Column::OutcomeLatencyP99Ms,
-        "p99 latency, every workflow (ms; none where it is failed or stuck)",
+        "p99 over every workflow (ms)",
         "sweep-latency-p99.png",
     ),
     metric(

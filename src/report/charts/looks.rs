@@ -57,7 +57,11 @@ pub fn looks(lines: &[Keyed<'_>]) -> Vec<(String, Look)> {
                 .iter()
                 .find(|(_, _, p)| p == points && !points.is_empty());
             let label = match same {
-                Some((first, _, _)) => format!("{label} (same as {first})"),
+                // The design's name, without what its label adds ("(99.6 % answered)").
+                Some((first, _, _)) => {
+                    let name = first.split(" (").next().unwrap_or(first);
+                    format!("{label} (same as {name})")
+                }
                 None => (*label).to_string(),
             };
             let near_before = lines[..index]

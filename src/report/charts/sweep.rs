@@ -45,8 +45,11 @@ pub fn sweep<DB: DrawingBackend>(
     } else {
         (x_high - x_low) * 0.04
     };
+    // A long caption gets a smaller font rather than running off the chart.
+    let caption = format!("{title}: {metric} against {x_label}");
+    let caption_size = if caption.chars().count() > 70 { 17 } else { 22 };
     let mut chart = ChartBuilder::on(&plot)
-        .caption(format!("{title}: {metric} against {x_label}"), (FONT, 22))
+        .caption(&caption, (FONT, caption_size))
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size(90)
@@ -145,7 +148,12 @@ pub fn sweep<DB: DrawingBackend>(
                 .map_err(text)?;
         }
         looks::draw_markers(&mut chart, xy, look)?;
-        entries.push((label, Swatch::Look(look)));
+        // Categories' points are not joined: the legend shows the mark alone.
+        let swatch = match categories {
+            Some(_) => Swatch::Point(look.color, look.marker),
+            None => Swatch::Look(look),
+        };
+        entries.push((label, swatch));
     }
     side_legend(&legend, "design", &entries)
 }
