@@ -209,8 +209,11 @@ pub fn estimate_run(spec: &SystemSpec) -> RunEstimate {
     let window = spec.window;
     let run_nanos = (window.duration + window.drain).as_nanos_f64();
     let steps = spec.steps.len() as f64;
-    let rate = spec.workload.arrivals.per_second();
-    let offered = rate * window.duration.as_secs_f64();
+    // With a profile: its integral for the count, its peak for what is held at once.
+    let rate = spec.workload.peak_rate();
+    let offered = spec
+        .workload
+        .expected_arrivals(window.duration.as_secs_f64());
     let workflows = spec
         .workload
         .max_workflows
@@ -221,9 +224,10 @@ pub fn estimate_run(spec: &SystemSpec) -> RunEstimate {
         .map_or(run_nanos, |timeout| timeout.as_nanos_f64().min(run_nanos))
         .min(lifetime_nanos(spec));
     let mut estimate = RunEstimate::default();
-    let arrivals = match spec.workload.arrivals {
-        Arrivals::Poisson { .. } => "workload.arrivals.poisson",
-        Arrivals::Constant { .. } => "workload.arrivals.constant",
+    let arrivals = match (&spec.workload.profile, spec.workload.arrivals) {
+        (Some(_), _) => "workload.profile` at its peak `",
+        (None, Arrivals::Poisson { .. }) => "workload.arrivals.poisson",
+        (None, Arrivals::Constant { .. }) => "workload.arrivals.constant",
     };
     // Each message is delivered and worked on; orchestration doubles the messages.
     let events_per_workflow = 6.0 * steps + 8.0;

@@ -8,6 +8,7 @@ mod faults;
 mod interface;
 mod message;
 mod network;
+mod profile;
 mod station;
 mod system;
 mod trace;
@@ -25,6 +26,7 @@ pub use message::{
     CallLink, JOIN_ABANDONED, JOIN_BRANCH_MASK, JOIN_EVERY_BRANCH, Message, MessageKind,
     ROLLBACK_FROM_JOIN, ROLLBACK_GAVE_UP,
 };
+pub use profile::RateProfile;
 pub use system::{
     Arrivals, ComponentId, FailureModel, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes,
     NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,

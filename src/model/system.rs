@@ -128,9 +128,41 @@ impl Arrivals {
     }
 }
 
+impl WorkloadSpec {
+    /// Expected arrivals in the first `seconds` (before `workflows` caps them).
+    pub fn expected_arrivals(&self, seconds: f64) -> f64 {
+        match &self.profile {
+            Some(profile) => profile.cumulative(seconds),
+            None => self.arrivals.per_second() * seconds,
+        }
+    }
+
+    /// The highest arrival rate at any time.
+    pub fn peak_rate(&self) -> f64 {
+        self.profile
+            .as_ref()
+            .map_or(self.arrivals.per_second(), |p| p.peak())
+    }
+
+    /// What reports add after the arrivals when a profile sets the rate.
+    pub fn profile_note(&self) -> String {
+        self.profile.as_ref().map_or(String::new(), |p| {
+            format!(
+                ", the rate following a profile of {} point{} (peak {}/s)",
+                p.points().len(),
+                if p.points().len() == 1 { "" } else { "s" },
+                p.peak()
+            )
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkloadSpec {
     pub arrivals: Arrivals,
+    /// `[workload] profile`: the rate over time, replacing `arrivals`' constant rate (the
+    /// family, Poisson or constant, stays).
+    pub profile: Option<super::RateProfile>,
     /// Each in-flight workflow is polled for its status this often.
     pub status_every: Option<SimDuration>,
     /// The client gives up on a workflow after this long.

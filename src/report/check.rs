@@ -43,7 +43,11 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
     let cap = workload
         .max_workflows
         .map_or(String::new(), |max| format!("; at most {max} workflows"));
-    let _ = writeln!(out, "  workload:  {arrivals}; {status}; {timeout}{cap}");
+    let profile = workload.profile_note();
+    let _ = writeln!(
+        out,
+        "  workload:  {arrivals}{profile}; {status}; {timeout}{cap}"
+    );
     let link = &system.network.default_link;
     let bandwidth = link
         .bandwidth_bits_per_s

@@ -27,7 +27,7 @@ pub fn parameters(scenario: &Scenario) -> Table {
                 Arrivals::Constant { per_second } => {
                     format!("constant, {} workflows/s", format_number(per_second))
                 }
-            },
+            } + &system.workload.profile_note(),
         ),
         ("workflow".into(), system.describe_workflow()),
     ];

@@ -142,6 +142,17 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
             Arrivals::Constant { per_second } => json!({ "constant": per_second }),
         },
     );
+    if let Some(profile) = &system.workload.profile {
+        // A file's rows written out as points: the effective scenario stands alone.
+        let points: Vec<Value> = profile
+            .points()
+            .iter()
+            .map(|&(at, rate)| {
+                json!({ "at": duration_text(SimDuration::from_nanos_f64(at * 1e9)), "rate": rate })
+            })
+            .collect();
+        workload.insert("profile".into(), Value::Array(points));
+    }
     if let Some(every) = system.workload.status_every {
         workload.insert(
             "status_queries".into(),

@@ -6,6 +6,7 @@ mod effective;
 mod error;
 mod faults;
 mod overrides;
+mod profile;
 mod raw;
 mod suggest;
 mod template;

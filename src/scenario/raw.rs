@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::values::{
-    BandwidthValue, DistributionValue, DurationValue, Positive, Probability, Rate,
+    BandwidthValue, DistributionValue, DurationValue, Positive, Probability, ProfileRate, Rate,
     SizeDistributionValue, SizeValue, WorkerCount,
 };
 pub use super::workflow::RawWorkflow;
@@ -175,6 +175,81 @@ pub struct RawWorkload {
     /// Start at most this many workflows (absent: as many as `duration` allows).
     #[schemars(with = "Option<u64>")]
     pub workflows: Option<Spanned<u64>>,
+    /// The arrival rate over time, piecewise linear, replacing `arrivals`' rate (its
+    /// family stays): `[{ at = "0s", rate = 20 }, { at = "2m", rate = 400 }]`, or
+    /// `{ file = "rates.csv" }` with `seconds,rate` rows, relative to the scenario file.
+    #[schemars(with = "Option<ProfileSchema>")]
+    pub profile: Option<Spanned<RawProfile>>,
+}
+
+/// `[workload] profile`: points, or a file of them.
+#[derive(Debug)]
+pub enum RawProfile {
+    Points(Vec<RawProfilePoint>),
+    File(RawProfileFile),
+}
+
+/// A point of a load profile.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfilePoint {
+    /// From the start of the run.
+    #[schemars(with = "DurationValue")]
+    pub at: Spanned<DurationValue>,
+    /// Workflows per second at that time.
+    #[schemars(with = "ProfileRate")]
+    pub rate: Spanned<ProfileRate>,
+}
+
+/// `{ file = "rates.csv" }`: `seconds,rate` rows, a recorded rate.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfileFile {
+    /// Relative to the scenario file.
+    #[schemars(with = "String")]
+    pub file: Spanned<String>,
+}
+
+/// The schema of `profile` (the reader takes either form without serde's untagged
+/// guessing, so that an error inside a point names that point).
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+enum ProfileSchema {
+    Points(Vec<RawProfilePoint>),
+    File(RawProfileFile),
+}
+
+impl<'de> Deserialize<'de> for RawProfile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ProfileVisitor;
+        impl<'de> serde::de::Visitor<'de> for ProfileVisitor {
+            type Value = RawProfile;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a list of points like [{ at = \"0s\", rate = 20 }, { at = \"2m\", rate = 400 }], or { file = \"rates.csv\" }",
+                )
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawProfile, A::Error> {
+                let mut points = Vec::new();
+                while let Some(point) = seq.next_element::<RawProfilePoint>()? {
+                    points.push(point);
+                }
+                Ok(RawProfile::Points(points))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawProfile, A::Error> {
+                RawProfileFile::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawProfile::File)
+            }
+        }
+        deserializer.deserialize_any(ProfileVisitor)
+    }
 }
 
 /// `{ poisson = 50 }` or `{ constant = 50 }`, in workflows per second.

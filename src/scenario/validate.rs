@@ -507,8 +507,13 @@ fn workload(source: &Source<'_>, raw: &RawScenarioFile) -> Result<WorkloadSpec, 
         }
         other => other.as_ref().map(|spanned| *spanned.get_ref()),
     };
+    let profile = match &workload.profile {
+        None => None,
+        Some(spanned) => Some(super::profile::rate_profile(source, spanned)?),
+    };
     Ok(WorkloadSpec {
         arrivals,
+        profile,
         status_every,
         timeout,
         max_workflows,

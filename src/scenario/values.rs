@@ -140,6 +140,16 @@ number_value!(
     { "type": "number", "exclusiveMinimum": 0, "maximum": 1e9, "description": "workflows per second" }
 );
 
+/// A rate in a load profile: like `Rate`, but 0 is allowed (a pause).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProfileRate(pub f64);
+number_value!(
+    ProfileRate,
+    |r| (0.0..=1e9).contains(&r),
+    "a rate in workflows per second, from 0 to 1e9",
+    { "type": "number", "minimum": 0, "maximum": 1e9, "description": "workflows per second" }
+);
+
 /// A count of workers: a whole number from 1 to 1,000,000 (a type error names the same
 /// range, not `u32`'s, which would offer 0).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -100,6 +100,10 @@ pub fn capacity(
             .find(|(rate, _)| Some(*rate) == max)
             .and_then(|(_, component)| component.clone()),
     };
+    if scenario.system.workload.profile.is_some() {
+        let message = "not searched: capacity searches for one constant rate, and this scenario's `workload.profile` changes the rate over time; search a copy without the profile".to_string();
+        return result(None, None, runs, Some(message), &busiest);
+    }
     let start = scenario.system.workload.arrivals.per_second();
     if !affordable(start) {
         let message = format!(

@@ -20,6 +20,7 @@ mod faults;
 mod interfaces;
 mod malformed;
 mod message_counts;
+mod profile;
 mod queueing_theory;
 mod reports;
 mod run_folder;

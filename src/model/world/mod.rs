@@ -354,14 +354,37 @@ impl<'s> World<'s> {
         {
             return;
         }
-        let next_at = match self.spec.workload.arrivals {
-            Arrivals::Poisson { per_second } => {
+        let next_at = match (&self.spec.workload.profile, self.spec.workload.arrivals) {
+            (None, Arrivals::Poisson { per_second }) => {
                 let gap = self.arrivals.exponential(1e9 / per_second);
                 self.last_arrival_at + SimDuration::from_nanos_f64(gap)
             }
-            Arrivals::Constant { per_second } => {
+            (None, Arrivals::Constant { per_second }) => {
                 let index = (self.workflows_started + 1) as f64;
                 SimTime::ZERO + SimDuration::from_nanos_f64(index * 1e9 / per_second)
+            }
+            (Some(profile), Arrivals::Poisson { .. }) => {
+                // A non-homogeneous Poisson process by thinning (Lewis and Shedler):
+                // candidates at the peak rate, each kept with probability rate(t) / peak.
+                let peak = profile.peak();
+                let end = self.arrivals_end.as_secs_f64();
+                let mut at = self.last_arrival_at.as_secs_f64();
+                loop {
+                    at += self.arrivals.exponential(1.0 / peak);
+                    if at >= end || self.arrivals.next_open01() * peak <= profile.rate_at(at) {
+                        break;
+                    }
+                }
+                SimTime::ZERO + SimDuration::from_nanos_f64(at * 1e9)
+            }
+            (Some(profile), Arrivals::Constant { .. }) => {
+                // Evenly spaced in the profile's own clock: the n-th arrival when the
+                // rate's integral reaches n.
+                let index = (self.workflows_started + 1) as f64;
+                match profile.time_of_cumulative(index) {
+                    Some(at) => SimTime::ZERO + SimDuration::from_nanos_f64(at * 1e9),
+                    None => return,
+                }
             }
         };
         if next_at < self.arrivals_end {

@@ -41,25 +41,31 @@ pub fn messages<DB: DrawingBackend>(
         } else {
             measure.to_string()
         };
-        bar_panel(panel, &caption, measure, bars, index == 0, |shares| {
-            shares
-                .iter()
-                .filter(|s| s.category != MessageCategory::Status)
-                .map(|s| (s.category, value(s)))
-                .collect()
-        })?;
+        bar_panel(
+            panel,
+            &caption,
+            measure,
+            bars,
+            (index == 0, false),
+            |shares| {
+                shares
+                    .iter()
+                    .filter(|s| s.category != MessageCategory::Status)
+                    .map(|s| (s.category, value(s)))
+                    .collect()
+            },
+        )?;
     }
     if let Some(area) = status_area {
         let panels = area.split_evenly((1, 2));
         for (index, (panel, (measure, value))) in panels.iter().zip(MEASURES).enumerate() {
             let caption = format!("status traffic: {measure} (own scale)");
-            let chart_bars: Vec<MessageBar> = bars.to_vec();
             bar_panel(
                 panel,
                 &caption,
                 measure,
-                &chart_bars,
-                index == 0,
+                bars,
+                (index == 0, true),
                 |shares| {
                     shares
                         .iter()
@@ -98,18 +104,18 @@ pub fn messages<DB: DrawingBackend>(
     side_legend(&legend, "kind of message", &used)
 }
 
-/// One panel of horizontal bars, a row per design, each stacked from `parts(shares)`;
-/// a design that is polled but answers nobody gets the "not supported" sentence.
+/// One panel of horizontal bars, a row per design, each stacked from `parts(shares)`.
+/// `(names, status_panel)`: whether the panel shows the designs' names, and whether it is
+/// a status panel, where a design that is polled but answers nobody reads "not supported".
 fn bar_panel<DB: DrawingBackend>(
     panel: &Area<DB>,
     caption: &str,
     measure: &str,
     bars: &[MessageBar],
-    names: bool,
+    (names, status_panel): (bool, bool),
     parts: impl Fn(&[CategoryShare]) -> Vec<(MessageCategory, f64)>,
 ) -> Result<(), String> {
     let n = bars.len() as u32;
-    let status_panel = caption.starts_with("status");
     let widest = bars
         .iter()
         .map(|bar| {
