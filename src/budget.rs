@@ -225,7 +225,7 @@ pub fn estimate_run(spec: &SystemSpec) -> RunEstimate {
         .min(lifetime_nanos(spec));
     let mut estimate = RunEstimate::default();
     let arrivals = match (&spec.workload.profile, spec.workload.arrivals) {
-        (Some(_), _) => "workload.profile` at its peak `",
+        (Some(_), _) => "workload.profile",
         (None, Arrivals::Poisson { .. }) => "workload.arrivals.poisson",
         (None, Arrivals::Constant { .. }) => "workload.arrivals.constant",
     };
@@ -236,9 +236,10 @@ pub fn estimate_run(spec: &SystemSpec) -> RunEstimate {
     estimate.event_costs.push(Cost {
         amount: events,
         cause: format!(
-            "about {} workflows at about {events_per_workflow} events each: `{arrivals}` is {}/s over `scenario.duration` {}",
+            "about {} workflows at about {events_per_workflow} events each: `{arrivals}` is {}/s{} over `scenario.duration` {}",
             scientific(workflows.round()),
             scientific(rate),
+            if spec.workload.profile.is_some() { " at its peak" } else { "" },
             window.duration
         ),
     });

@@ -104,7 +104,7 @@ pub enum Command {
         scenario: ScenarioArgs,
         /// Designs to run, comma-separated: coordination styles, saga patterns (`epic`, …;
         /// `patterns` for all eight) or the scenario's own (default: the scenario's `variants`).
-        #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = designs())]
+        #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = designs(), hide_possible_values = true)]
         variants: Vec<String>,
         /// Output folder (default: results/<scenario name>/).
         #[arg(long, value_name = "DIR")]
@@ -194,7 +194,7 @@ pub enum Command {
         file: PathBuf,
         /// Run this one design: a coordination style, a saga pattern, or `patterns` (default:
         /// the five coordination styles).
-        #[arg(long, value_name = "NAME", value_parser = designs())]
+        #[arg(long, value_name = "NAME", value_parser = designs(), hide_possible_values = true)]
         pattern: Option<String>,
         /// Overwrite an existing file.
         #[arg(long)]
@@ -249,7 +249,7 @@ pub enum Command {
         #[arg(long, default_value_t = 0.01, value_name = "FRACTION")]
         precision: f64,
         /// Designs to search, comma-separated (default: the scenario's).
-        #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = designs())]
+        #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = designs(), hide_possible_values = true)]
         variants: Vec<String>,
         /// Output folder for capacity.csv (default: results/<scenario name>/).
         #[arg(long, value_name = "DIR")]
@@ -265,7 +265,7 @@ pub struct TraceArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// The design to trace (a coordination style, a saga pattern, or the scenario's own).
-    #[arg(long, value_name = "DESIGN", value_parser = designs())]
+    #[arg(long, value_name = "DESIGN", value_parser = designs(), hide_possible_values = true)]
     pub variant: String,
     /// Trace this workflow (0 is the first started).
     #[arg(long, value_name = "ID", conflicts_with_all = ["slowest", "outcome"])]
@@ -320,7 +320,7 @@ pub struct SweepArgs {
     #[arg(long)]
     pub force: bool,
     /// Designs to run at every point, comma-separated (default: the scenario's).
-    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = designs())]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = designs(), hide_possible_values = true)]
     pub variants: Vec<String>,
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -348,7 +348,7 @@ pub struct AdviseArgs {
     pub slo: Vec<String>,
     /// Search only the designs with these values of a design dimension, like
     /// consistency=atomic or coordination=orchestrator,choreography (repeatable).
-    #[arg(long, value_name = "KEY=VALUES", value_parser = only())]
+    #[arg(long, value_name = "KEY=VALUES", value_parser = only(), hide_possible_values = true)]
     pub only: Vec<String>,
     /// Search these values of a scenario key as well, like policy.retries=0,3 (repeatable:
     /// every combination is a candidate for every design).

@@ -38,6 +38,11 @@ pub(super) fn capacity_command(
     out: Option<PathBuf>,
     budget: &Budget,
 ) -> Result<(), CliError> {
+    if loaded.system.workload.profile.is_some() {
+        return Err(CliError::Input(
+            "capacity searches for one constant arrival rate, and this scenario's `workload.profile` changes the rate over time; search a copy of the scenario without the profile".to_string(),
+        ));
+    }
     // The folder is checked (and held) before the search, so that a busy or unwritable
     // folder is said at once, not after minutes of searching.
     let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));

@@ -151,6 +151,7 @@ fn flow(system: &SystemSpec, design: &Design, fail_at: Option<usize>) -> Vec<(Fl
     // brings its own communication and consistency).
     spec.failures = FailureModel::default();
     spec.workload.arrivals = Arrivals::Constant { per_second: 1.0 };
+    spec.workload.profile = None;
     spec.workload.max_workflows = Some(1);
     spec.workload.status_every = Some(SimDuration::from_nanos(500_000));
     spec.workload.timeout = None;

@@ -144,16 +144,22 @@ impl WorkloadSpec {
             .map_or(self.arrivals.per_second(), |p| p.peak())
     }
 
-    /// What reports add after the arrivals when a profile sets the rate.
-    pub fn profile_note(&self) -> String {
-        self.profile.as_ref().map_or(String::new(), |p| {
-            format!(
-                ", the rate following a profile of {} point{} (peak {}/s)",
-                p.points().len(),
-                if p.points().len() == 1 { "" } else { "s" },
-                p.peak()
-            )
-        })
+    /// The arrivals as reports say them: the family, and the rate or the profile that sets
+    /// it (`arrivals`' own rate is not used then, so it is not shown).
+    pub fn arrivals_text(&self) -> String {
+        let family = match self.arrivals {
+            Arrivals::Poisson { .. } => "Poisson",
+            Arrivals::Constant { .. } => "constant",
+        };
+        match &self.profile {
+            Some(profile) => format!(
+                "{family}, the rate following a profile of {} point{} (peak {} workflows/s)",
+                profile.points().len(),
+                if profile.points().len() == 1 { "" } else { "s" },
+                profile.peak()
+            ),
+            None => format!("{family}, {} workflows/s", self.arrivals.per_second()),
+        }
     }
 }
 

@@ -7,8 +7,7 @@ use crate::coordination::{
     Design, DesignFlows, FlowMessage, communication_label, consistency_label,
 };
 use crate::model::{
-    Arrivals, CallLink, Communication, ComponentId, FaultKind, FaultTiming, SystemSpec,
-    describe_workflow,
+    CallLink, Communication, ComponentId, FaultKind, FaultTiming, SystemSpec, describe_workflow,
 };
 use crate::scenario::{MAX_FLOW_PATHS, Scenario, delivery, size_text};
 
@@ -26,10 +25,7 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
         window.duration, window.drain, window.warmup, window.bucket, scenario.replications
     );
     let workload = &system.workload;
-    let arrivals = match workload.arrivals {
-        Arrivals::Poisson { per_second } => format!("poisson, {per_second}/s"),
-        Arrivals::Constant { per_second } => format!("constant, {per_second}/s"),
-    };
+    let arrivals = workload.arrivals_text();
     let status = workload
         .status_every
         .map_or("no status queries".to_string(), |every| {
@@ -43,11 +39,7 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
     let cap = workload
         .max_workflows
         .map_or(String::new(), |max| format!("; at most {max} workflows"));
-    let profile = workload.profile_note();
-    let _ = writeln!(
-        out,
-        "  workload:  {arrivals}{profile}; {status}; {timeout}{cap}"
-    );
+    let _ = writeln!(out, "  workload:  {arrivals}; {status}; {timeout}{cap}");
     let link = &system.network.default_link;
     let bandwidth = link
         .bandwidth_bits_per_s

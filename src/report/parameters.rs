@@ -20,14 +20,15 @@ pub fn parameters(scenario: &Scenario) -> Table {
         ),
         (
             "arrivals".into(),
-            match system.workload.arrivals {
-                Arrivals::Poisson { per_second } => {
+            match (&system.workload.profile, system.workload.arrivals) {
+                (Some(_), _) => system.workload.arrivals_text(),
+                (None, Arrivals::Poisson { per_second }) => {
                     format!("Poisson, {} workflows/s", format_number(per_second))
                 }
-                Arrivals::Constant { per_second } => {
+                (None, Arrivals::Constant { per_second }) => {
                     format!("constant, {} workflows/s", format_number(per_second))
                 }
-            } + &system.workload.profile_note(),
+            },
         ),
         ("workflow".into(), system.describe_workflow()),
     ];

@@ -79,6 +79,8 @@ fn read_file(source: &Source<'_>, file: &RawProfileFile) -> Result<Vec<(f64, f64
     let text = std::fs::read_to_string(&path)
         .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
     let mut points: Vec<(f64, f64)> = Vec::new();
+    // A spreadsheet's byte-order mark is not part of the header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     for (index, line) in text.lines().enumerate() {
         let line_number = index + 1;
         let row = line.trim();

@@ -417,6 +417,7 @@ pub(super) fn component(
                             other,
                             ["orchestrator", "client"]
                                 .into_iter()
+                                .filter(|name| with_client || *name != "client")
                                 .chain(services.iter().map(|s| s.name.as_str()))
                         ),
                     ),

@@ -49,6 +49,40 @@ fn a_poisson_profile_starts_its_integral_within_three_sigma() {
     );
     // Not a constant stream in disguise: the counts vary from seed to seed.
     assert!(counts.iter().any(|c| *c != counts[0]), "{counts:?}");
+    // And the shape in time, not just the total: the first 5 s (expected 20·5 + 18·25/2 =
+    // 325) against 10–15 s at 200/s (1,000), and nothing after 18 s.
+    let results = run(&parse(&base), &RunOptions::default());
+    let series = &results.runs[0].result.timeseries;
+    let width = series[1].start.as_secs_f64() - series[0].start.as_secs_f64();
+    let started_between = |from: f64, to: f64| -> u64 {
+        series
+            .iter()
+            .filter(|b| b.start.as_secs_f64() >= from && b.start.as_secs_f64() + width <= to)
+            .map(|b| b.started)
+            .sum()
+    };
+    let early = started_between(0.0, 5.0) as f64;
+    let peak = started_between(10.0, 15.0) as f64;
+    assert!(
+        (early - 325.0).abs() <= 4.0 * 325f64.sqrt(),
+        "first 5 s: {early}"
+    );
+    assert!(
+        (peak - 1000.0).abs() <= 4.0 * 1000f64.sqrt(),
+        "10–15 s: {peak}"
+    );
+    assert_eq!(started_between(18.0, 20.0), 0);
+}
+
+/// The designed flow of one workflow (`check`, report.md's diagrams, the handlers count)
+/// does not depend on the load: a profile that starts at rate 0 still shows every message.
+#[test]
+fn a_profile_starting_at_zero_leaves_the_designed_flows_whole() {
+    let quiet = r#"profile = [{ at = "0s", rate = 0 }, { at = "60s", rate = 5 }]"#;
+    let with = parse(&with_workload(&chain_scenario(3, None, ""), quiet));
+    let without = parse(&chain_scenario(3, None, ""));
+    let flows = |scenario: &Scenario| format!("{:?}", scenario.design_flows(None));
+    assert_eq!(flows(&with), flows(&without));
 }
 
 /// A constant stream whose profile steps from 10/s to 40/s at 10 s: each one-second

@@ -364,18 +364,15 @@ impl<'s> World<'s> {
                 SimTime::ZERO + SimDuration::from_nanos_f64(index * 1e9 / per_second)
             }
             (Some(profile), Arrivals::Poisson { .. }) => {
-                // A non-homogeneous Poisson process by thinning (Lewis and Shedler):
-                // candidates at the peak rate, each kept with probability rate(t) / peak.
-                let peak = profile.peak();
-                let end = self.arrivals_end.as_secs_f64();
-                let mut at = self.last_arrival_at.as_secs_f64();
-                loop {
-                    at += self.arrivals.exponential(1.0 / peak);
-                    if at >= end || self.arrivals.next_open01() * peak <= profile.rate_at(at) {
-                        break;
-                    }
+                // A non-homogeneous Poisson process by its time change: unit-rate
+                // exponential gaps on the profile's clock (the rate's integral), mapped
+                // back to time. Exact, with no rejected draws, and a rate of 0 for good
+                // ends the arrivals at once.
+                let clock = profile.cumulative(self.last_arrival_at.as_secs_f64());
+                match profile.time_of_cumulative(clock + self.arrivals.exponential(1.0)) {
+                    Some(at) => SimTime::ZERO + SimDuration::from_nanos_f64(at * 1e9),
+                    None => return,
                 }
-                SimTime::ZERO + SimDuration::from_nanos_f64(at * 1e9)
             }
             (Some(profile), Arrivals::Constant { .. }) => {
                 // Evenly spaced in the profile's own clock: the n-th arrival when the

@@ -8,8 +8,8 @@ use plotters::prelude::*;
 
 use super::FONT;
 use super::draw::{
-    Area, Swatch, decade_range, drawable, log_tick_label, side_legend, text, tick_label,
-    value_range, with_legend,
+    Area, Swatch, decade_range, drawable, legend_lines, log_tick_label, side_legend, text,
+    tick_label, value_range, with_legend,
 };
 use super::looks::marker;
 
@@ -182,9 +182,25 @@ pub fn advice<DB: DrawingBackend>(
             .iter()
             .map(|b| (format!("SLO {}", b.text), Swatch::Dashed(slo))),
     );
-    let listed = (legend_rows(&legend) as usize).saturating_sub(entries.len() + 1);
-    for (number, point) in points.iter().enumerate().take(listed) {
-        entries.push((format!("{} {}", number + 1, point.label), Swatch::Blank));
+    // The key, as far as the panel holds it (a long label takes two lines), keeping a
+    // line for how many more there are.
+    let (_, height) = legend.dim_in_pixel();
+    let mut room_px = height.saturating_sub(100) as usize;
+    let height_of = |label: &str| 19 * legend_lines(label).len() + 5;
+    for (label, _) in &entries {
+        room_px = room_px.saturating_sub(height_of(label));
+    }
+    room_px = room_px.saturating_sub(height_of("99 more in advice.csv"));
+    let mut listed = 0;
+    for (number, point) in points.iter().enumerate() {
+        let label = format!("{} {}", number + 1, point.label);
+        let needed = height_of(&label);
+        if needed > room_px {
+            break;
+        }
+        room_px -= needed;
+        entries.push((label, Swatch::Blank));
+        listed += 1;
     }
     if points.len() > listed {
         entries.push((
@@ -193,12 +209,6 @@ pub fn advice<DB: DrawingBackend>(
         ));
     }
     side_legend(&legend, "candidates", &entries)
-}
-
-/// How many one-line entries the legend panel holds.
-fn legend_rows<DB: DrawingBackend>(legend: &Area<DB>) -> u32 {
-    let (_, height) = legend.dim_in_pixel();
-    height.saturating_sub(100) / 24
 }
 
 /// The marker shape and colour of a verdict.

@@ -112,7 +112,7 @@ pub enum Swatch {
 const LEGEND_LINE_CHARS: usize = 32;
 
 /// A label in lines of at most `LEGEND_LINE_CHARS` (two at most, the second cut with "…").
-fn legend_lines(label: &str) -> Vec<String> {
+pub(super) fn legend_lines(label: &str) -> Vec<String> {
     if label.chars().count() <= LEGEND_LINE_CHARS {
         return vec![label.to_string()];
     }
