@@ -147,7 +147,17 @@ impl Scenario {
                     .unwrap_or_else(|| (key.clone(), plain_message(inner.message())));
                 source.error(inner.span(), key, message)
             })?;
-        Ok((validate::validate(&source, raw)?, fingerprint))
+        let scenario = validate::validate(&source, raw)?;
+        // A profile may come from a file the document only names: its rows belong to the
+        // configuration's identity, so that editing them is not a rerun of the same one.
+        let fingerprint = match (&fingerprint, &scenario.system.workload.profile) {
+            (Some(document), Some(profile)) => {
+                let rows = format!("{:?}", profile.points());
+                Some(self::fingerprint(&[document.as_bytes(), rows.as_bytes()]))
+            }
+            _ => fingerprint,
+        };
+        Ok((scenario, fingerprint))
     }
 
     /// Replace the designs to run (from `--variants`), with the same checks as the file's.

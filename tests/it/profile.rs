@@ -212,6 +212,44 @@ fn a_profile_file_is_read_beside_the_scenario_and_inlined_when_written_back() {
             .contains("rates.csv:4: expected a `seconds,rate` row later than the row before it"),
         "{error}"
     );
+    // Editing the rows makes another configuration: the rerun needs --force.
+    let folder = dir.path().join("profiled");
+    let folder_arg = folder.to_string_lossy().to_string();
+    let run_it = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            scenario_path.to_str().unwrap_or_default(),
+            "--out",
+            &folder_arg,
+            "--no-charts",
+        ];
+        args.extend_from_slice(extra);
+        common::sagasim(&args)
+    };
+    std::fs::write(
+        dir.path().join("rates.csv"),
+        "seconds,rate\n0,20\n5,80\n12.5,0\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run_it(&[]).status.code(), Some(0));
+    assert_eq!(
+        run_it(&[]).status.code(),
+        Some(0),
+        "the same rows are the same configuration"
+    );
+    std::fs::write(
+        dir.path().join("rates.csv"),
+        "seconds,rate\n0,20\n5,90\n12.5,0\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let edited = run_it(&[]);
+    assert_eq!(edited.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&edited.stderr).contains("different configuration"));
+    std::fs::write(
+        dir.path().join("rates.csv"),
+        "seconds,rate\n0,20\n5,80\n4,10\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     // The command line exits 2 and writes nothing.
     let out = dir.path().join("out");
     let output = common::sagasim(&[
