@@ -32,13 +32,7 @@ fn main() {
     if wanted("mm1_visits") {
         mm1_visits();
     }
-    for variant in [
-        "orchestrator",
-        "choreography",
-        "front-controller",
-        "stamp-coupling",
-        "stateless",
-    ] {
+    for variant in Coordination::ALL.map(Coordination::name) {
         if wanted(&format!("order_placement_events/{variant}")) {
             order_placement_events(variant);
         }
