@@ -19,12 +19,13 @@ pub const MANIFEST: &str = "run.json";
 
 /// Files a run may write (any of them may be absent: charts can be turned off). Only
 /// these, the manifest and `KEPT` may be in a folder a run replaces.
-pub const RUN_FILES: [&str; 15] = [
+pub const RUN_FILES: [&str; 16] = [
     "summary.csv",
     "timeseries.csv",
     "faults.csv",
     "messages.csv",
     "components.csv",
+    "replicas.csv",
     "differences.csv",
     "scorecard.csv",
     "report.md",

@@ -204,7 +204,8 @@ pub fn trace_workflows(
         .map(TraceRecord::at)
         .max()
         .unwrap_or(SimTime::ZERO);
-    let faults = occurrences(&scenario.system.failures.faults, seed, last);
+    let system = &scenario.system;
+    let faults = occurrences(&system.failures.faults, seed, last, |id| system.replicas(id));
     WorkflowTrace {
         design: design.clone(),
         seed,

@@ -42,7 +42,7 @@ impl<V: Rules> Process for Simulation<'_, V> {
                     self.overloaded = true;
                 }
             }
-            Event::Deliver(message) => self.world.deliver(now, message, queue),
+            Event::Deliver(message) => self.world.arrives(now, message, queue),
             Event::WorkerDone(message) => {
                 if let Some(result) = self.world.finish_work(now, &message) {
                     let mut cx = Cx {
@@ -83,12 +83,13 @@ impl<V: Rules> Process for Simulation<'_, V> {
             Event::CallTimeout {
                 workflow,
                 at,
+                replica,
                 call,
                 retry,
             } => {
                 if let CallTimeoutOutcome::Exhausted { request, abandoned } = self
                     .world
-                    .call_timeout(now, workflow, at, call, retry, queue)
+                    .call_timeout(now, workflow, (at, replica), call, retry, queue)
                 {
                     V::call_failed(
                         &mut Cx {
@@ -105,6 +106,11 @@ impl<V: Rules> Process for Simulation<'_, V> {
             Event::FaultStarts(index) => self.world.fault_starts(now, index, queue),
             Event::FaultEnds(index) => {
                 for workflow in self.world.fault_ends(now, index, queue) {
+                    self.world.resume(workflow, queue);
+                }
+            }
+            Event::Failover { replica } => {
+                for workflow in self.world.failover(now, replica, queue) {
                     self.world.resume(workflow, queue);
                 }
             }

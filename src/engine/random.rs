@@ -24,6 +24,7 @@ pub enum StreamPurpose {
     Jitter = 12,
     Output = 13,
     Choice = 14,
+    Balance = 15,
 }
 
 /// SplitMix64 (Steele, Lea and Flood 2014): a tiny, portable, well-tested generator whose

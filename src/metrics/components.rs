@@ -54,13 +54,64 @@ pub struct ComponentLoad {
     pub handlers: u32,
     /// Distinct workflow states it kept: (awaited request kind, step) pairs.
     pub states: u32,
+    /// Replicas provisioned, on average over the measured window (`workers` is per
+    /// replica).
+    pub replicas_mean: f64,
+    /// Each replica's figures, when the scenario deploys replicas or zones (else empty).
+    pub replicas: Vec<ReplicaLoad>,
+}
+
+/// What one replica of a component measured (`replicas.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaLoad {
+    pub replica: u32,
+    /// The zone it is placed in, if any.
+    pub zone: Option<String>,
+    pub busy_nanos: u128,
+    /// Nanoseconds it was down inside the measured window.
+    pub down_nanos: u128,
+    /// Jobs it finished inside the measured window.
+    pub handled: u64,
+}
+
+/// One row of `replicas.csv` (without the run's design and replication).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplicaRow {
+    pub component: String,
+    pub replica: u32,
+    pub zone: Option<String>,
+    /// Busy share of its workers over the measured window.
+    pub utilization: Option<f64>,
+    /// Seconds it was down inside the measured window.
+    pub crashed_s: f64,
+    /// Jobs it finished inside the measured window.
+    pub handled: u64,
 }
 
 impl ComponentLoad {
-    /// Busy share of its network interface over a window of `window_nanos`.
+    /// Busy share of its network interfaces (one per replica) over a window of
+    /// `window_nanos`.
     pub fn interface_utilization(&self, window_nanos: f64) -> Option<f64> {
         let interface = self.interface?;
-        (window_nanos > 0.0).then(|| interface.busy_nanos as f64 / window_nanos)
+        (window_nanos > 0.0)
+            .then(|| interface.busy_nanos as f64 / (window_nanos * self.replicas_mean))
+    }
+
+    /// `replicas.csv`'s rows for this component, over a window of `window_nanos`.
+    pub fn replica_rows(&self, window_nanos: f64) -> Vec<ReplicaRow> {
+        self.replicas
+            .iter()
+            .map(|replica| ReplicaRow {
+                component: self.name.clone(),
+                replica: replica.replica,
+                zone: replica.zone.clone(),
+                utilization: (window_nanos > 0.0 && self.workers > 0).then(|| {
+                    replica.busy_nanos as f64 / (window_nanos * f64::from(self.workers))
+                }),
+                crashed_s: replica.down_nanos as f64 / 1e9,
+                handled: replica.handled,
+            })
+            .collect()
     }
 
     /// Busy share of the workers over a window of `window_nanos`; `None` without workers.
@@ -69,8 +120,9 @@ impl ComponentLoad {
     }
 
     fn share(&self, nanos: u128, window_nanos: f64) -> Option<f64> {
-        (window_nanos > 0.0 && self.workers > 0)
-            .then(|| nanos as f64 / (window_nanos * f64::from(self.workers)))
+        (window_nanos > 0.0 && self.workers > 0).then(|| {
+            nanos as f64 / (window_nanos * self.replicas_mean * f64::from(self.workers))
+        })
     }
 }
 
@@ -106,6 +158,13 @@ pub struct ComponentRow {
     /// Mean wait of its outgoing messages for the interface, ms (only with `interface`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interface_wait_mean_ms: Option<f64>,
+    /// Replicas provisioned, on average over the measured window (only when the scenario
+    /// deploys replicas or zones).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas_mean: Option<f64>,
+    /// The compute paid for: replicas provisioned × seconds of the measured window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica_seconds: Option<f64>,
 }
 
 impl ComponentRow {
@@ -125,6 +184,9 @@ impl ComponentRow {
             states: load.states,
             interface_utilization: load.interface_utilization(window_nanos),
             interface_wait_mean_ms: load.interface.and_then(|i| i.wait_mean_ms),
+            replicas_mean: (!load.replicas.is_empty()).then_some(load.replicas_mean),
+            replica_seconds: (!load.replicas.is_empty())
+                .then(|| load.replicas_mean * window_nanos / 1e9),
         }
     }
 }

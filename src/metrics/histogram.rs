@@ -67,6 +67,23 @@ impl LatencyHistogram {
         self.max_nanos = self.max_nanos.max(nanos);
     }
 
+    /// Add every value `other` recorded (the replicas of one component, pooled).
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        for &bucket in &other.touched {
+            let bucket = bucket as usize;
+            if bucket >= self.counts.len() {
+                self.counts.resize(bucket + 1, 0);
+            }
+            if self.counts[bucket] == 0 {
+                self.touched.push(bucket as u32);
+            }
+            self.counts[bucket] += other.counts[bucket];
+        }
+        self.count += other.count;
+        self.sum_nanos += other.sum_nanos;
+        self.max_nanos = self.max_nanos.max(other.max_nanos);
+    }
+
     pub fn count(&self) -> u64 {
         self.count
     }

@@ -13,7 +13,7 @@ mod student_t;
 mod summary;
 mod timeseries;
 
-pub use components::{ComponentLoad, ComponentRole, ComponentRow};
+pub use components::{ComponentLoad, ComponentRole, ComponentRow, ReplicaLoad, ReplicaRow};
 pub use coupling::CouplingEdges;
 pub use diagnosis::Diagnosis;
 pub use histogram::LatencyHistogram;
@@ -499,6 +499,10 @@ impl RunMetrics {
                 .iter()
                 .map(|load| ComponentRow::new(load, window_nanos))
                 .collect(),
+            replicas: loads
+                .iter()
+                .flat_map(|load| load.replica_rows(window_nanos))
+                .collect(),
             measured_buckets,
             bucket_s: self.window.bucket.as_secs_f64(),
         }
@@ -540,6 +544,9 @@ pub struct RunResult {
     pub outcome_ladder: Vec<(f64, f64)>,
     /// The client, then every component with workers, in component order.
     pub components: Vec<ComponentRow>,
+    /// Every replica of every component with workers, when the scenario deploys
+    /// replicas or zones (else empty).
+    pub replicas: Vec<ReplicaRow>,
     /// The time-series buckets wholly inside the measured window (for batch means).
     pub measured_buckets: std::ops::Range<usize>,
     /// The time series' bucket width in seconds.

@@ -63,12 +63,48 @@ impl Policy {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FaultKind {
-    /// The component stops: work in progress is lost.
-    Crash(ComponentId),
-    /// No message passes between the two, in either direction.
+    /// The component's replicas in the set stop; work in progress on them is lost.
+    Crash(ComponentId, ReplicaSet),
+    /// No message passes between the two components.
     Partition(ComponentId, ComponentId),
     /// Every cost on the component is multiplied by the factor.
     Slow(ComponentId, f64),
+    /// Every replica placed in the zone (an index into `SystemSpec::zones`), of every
+    /// component, stops: a correlated outage.
+    Zone(u16),
+}
+
+/// Which of a component's replicas a crash takes down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicaSet {
+    /// Every replica (the component is one failure domain).
+    All,
+    /// The `k` lowest-indexed replicas.
+    Lowest(u32),
+    /// Replica `r` alone (a random crash of one replica).
+    One(u32),
+}
+
+impl ReplicaSet {
+    /// The replicas as a bit set (bit `r`: replica `r`).
+    pub fn mask(self) -> u64 {
+        match self {
+            ReplicaSet::All => u64::MAX,
+            ReplicaSet::Lowest(k) if k >= 64 => u64::MAX,
+            ReplicaSet::Lowest(k) => (1u64 << k) - 1,
+            ReplicaSet::One(r) => 1u64 << r,
+        }
+    }
+
+    /// The set as reports name it after the component (`""` for every replica).
+    pub fn suffix(self) -> String {
+        match self {
+            ReplicaSet::All => String::new(),
+            ReplicaSet::Lowest(1) | ReplicaSet::One(0) => " (replica 0)".to_string(),
+            ReplicaSet::Lowest(k) => format!(" (replicas 0-{})", k - 1),
+            ReplicaSet::One(r) => format!(" (replica {r})"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,10 +138,27 @@ pub struct FaultOccurrence {
 
 /// Every fault window before `until`, in (start, fault) order. Random crash schedules come
 /// from their own keyed stream, so every variant sees the same crashes.
-pub fn occurrences(faults: &[FaultSpec], seed: u64, until: SimTime) -> Vec<FaultOccurrence> {
+pub fn occurrences(
+    faults: &[FaultSpec],
+    seed: u64,
+    until: SimTime,
+    replicas: impl Fn(ComponentId) -> u32,
+) -> Vec<FaultOccurrence> {
     let streams = KeyedStreams::new(seed);
     let mut all = Vec::new();
     for (index, fault) in faults.iter().enumerate() {
+        // Random crashes of a replicated component strike each replica on its own (its
+        // own stream; replica 0's is the unreplicated component's).
+        if let (FaultKind::Crash(id, ReplicaSet::All), FaultTiming::Random { mtbf, mttr }) =
+            (fault.kind, fault.timing)
+            && replicas(id) > 1
+        {
+            for replica in 0..replicas(id) {
+                let kind = FaultKind::Crash(id, ReplicaSet::One(replica));
+                random_windows(&streams, index, u64::from(replica), kind, mtbf, mttr, until, &mut all);
+            }
+            continue;
+        }
         match fault.timing {
             FaultTiming::Scripted { at, duration } => {
                 let start = SimTime::ZERO + at;
@@ -119,30 +172,44 @@ pub fn occurrences(faults: &[FaultSpec], seed: u64, until: SimTime) -> Vec<Fault
                 }
             }
             FaultTiming::Random { mtbf, mttr } => {
-                let mut rng = streams.stream(StreamPurpose::Faults, index as u64, 0);
-                let mut now = SimTime::ZERO;
-                loop {
-                    let start =
-                        now + SimDuration::from_nanos_f64(rng.exponential(mtbf.as_nanos_f64()));
-                    if start >= until {
-                        break;
-                    }
-                    let end = start
-                        + SimDuration::from_nanos_f64(rng.exponential(mttr.as_nanos_f64()))
-                            .max(SimDuration(1));
-                    all.push(FaultOccurrence {
-                        fault: index,
-                        kind: fault.kind,
-                        start,
-                        end,
-                    });
-                    now = end;
-                }
+                random_windows(&streams, index, 0, fault.kind, mtbf, mttr, until, &mut all);
             }
         }
     }
     all.sort_by_key(|occurrence| (occurrence.start, occurrence.fault));
     all
+}
+
+/// Alternating up-times ~ Exp(mtbf) and down-times ~ Exp(mttr) until `until`, from the
+/// stream of fault `index`'s `replica`.
+#[allow(clippy::too_many_arguments)]
+fn random_windows(
+    streams: &KeyedStreams,
+    index: usize,
+    replica: u64,
+    kind: FaultKind,
+    mtbf: SimDuration,
+    mttr: SimDuration,
+    until: SimTime,
+    all: &mut Vec<FaultOccurrence>,
+) {
+    let mut rng = streams.stream(StreamPurpose::Faults, index as u64, replica);
+    let mut now = SimTime::ZERO;
+    loop {
+        let start = now + SimDuration::from_nanos_f64(rng.exponential(mtbf.as_nanos_f64()));
+        if start >= until {
+            break;
+        }
+        let end = start
+            + SimDuration::from_nanos_f64(rng.exponential(mttr.as_nanos_f64())).max(SimDuration(1));
+        all.push(FaultOccurrence {
+            fault: index,
+            kind,
+            start,
+            end,
+        });
+        now = end;
+    }
 }
 
 #[cfg(test)]
@@ -176,16 +243,16 @@ mod tests {
     #[test]
     fn random_crashes_are_reproducible_and_alternate_up_and_down() {
         let fault = FaultSpec {
-            kind: FaultKind::Crash(ComponentId::service(0)),
+            kind: FaultKind::Crash(ComponentId::service(0), ReplicaSet::All),
             timing: FaultTiming::Random {
                 mtbf: SimDuration::from_secs(60),
                 mttr: SimDuration::from_secs(5),
             },
         };
         let until = SimTime::ZERO + SimDuration::from_secs(3600);
-        let first = occurrences(&[fault], 9, until);
-        assert_eq!(first, occurrences(&[fault], 9, until));
-        assert_ne!(first, occurrences(&[fault], 10, until));
+        let first = occurrences(&[fault], 9, until, |_| 1);
+        assert_eq!(first, occurrences(&[fault], 9, until, |_| 1));
+        assert_ne!(first, occurrences(&[fault], 10, until, |_| 1));
         assert!(
             (30..=90).contains(&first.len()),
             "about 3600 / 65 windows: {}",

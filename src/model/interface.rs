@@ -31,17 +31,19 @@ pub struct InterfaceLoad {
     pub wait_mean_ms: Option<f64>,
 }
 
-/// Every component's interface (by component index; `None`: unlimited).
+/// Every replica's interface (by station: a component's replicas from `first[id]` on;
+/// `None`: unlimited).
 #[derive(Debug, Clone)]
 pub struct Interfaces {
     lanes: Vec<Option<Interface>>,
+    first: Vec<u32>,
     window: (SimTime, SimTime),
 }
 
 impl Interfaces {
     /// The interfaces `spec` declares, measured over `window` (`[warmup, arrivals_end)`);
     /// `None` when no component has one, so that runs without interfaces pay nothing.
-    pub fn new(spec: &SystemSpec, window: (SimTime, SimTime)) -> Option<Interfaces> {
+    pub fn new(spec: &SystemSpec, window: (SimTime, SimTime), first: &[u32]) -> Option<Interfaces> {
         let lane = |bits_per_s: Option<f64>| {
             bits_per_s.map(|bits_per_s| Interface {
                 bits_per_s,
@@ -51,26 +53,28 @@ impl Interfaces {
                 waits: 0,
             })
         };
-        let mut lanes = vec![
-            None,
-            lane(
-                spec.orchestrator
-                    .as_ref()
-                    .and_then(|o| o.interface_bits_per_s),
-            ),
-        ];
-        lanes.extend(spec.services.iter().map(|s| lane(s.interface_bits_per_s)));
-        lanes
-            .iter()
-            .any(Option::is_some)
-            .then_some(Interfaces { lanes, window })
+        let mut lanes = vec![None];
+        let orchestrator = spec.orchestrator.as_ref();
+        for _ in 0..spec.replicas(ComponentId::ORCHESTRATOR) {
+            lanes.push(lane(orchestrator.and_then(|o| o.interface_bits_per_s)));
+        }
+        for service in &spec.services {
+            for _ in 0..service.deployment.replicas {
+                lanes.push(lane(service.interface_bits_per_s));
+            }
+        }
+        lanes.iter().any(Option::is_some).then(|| Interfaces {
+            lanes,
+            first: first.to_vec(),
+            window,
+        })
     }
 
     /// `bytes` leave `src` at `now`: the time until their transfer ends (waiting for the
     /// interface, then transferring); zero for a component without an interface.
-    pub fn send(&mut self, src: ComponentId, bytes: u64, now: SimTime) -> SimDuration {
+    pub fn send(&mut self, station: usize, bytes: u64, now: SimTime) -> SimDuration {
         let (warmup, arrivals_end) = self.window;
-        let Some(Some(interface)) = self.lanes.get_mut(src.index()) else {
+        let Some(Some(interface)) = self.lanes.get_mut(station) else {
             return SimDuration::ZERO;
         };
         let start = interface.free_at.max(now);
@@ -89,13 +93,24 @@ impl Interfaces {
         end.since(now)
     }
 
-    /// What component `id`'s interface measured, if it has one.
+    /// What component `id`'s interfaces measured together (busy time summed over its
+    /// replicas), if it has them.
     pub fn load(&self, id: ComponentId) -> Option<InterfaceLoad> {
-        let interface = self.lanes.get(id.index())?.as_ref()?;
+        let first = *self.first.get(id.index())? as usize;
+        let end = *self.first.get(id.index() + 1)? as usize;
+        let lanes = self.lanes.get(first..end)?;
+        let mut busy_nanos = 0u128;
+        let mut wait_nanos = 0u128;
+        let mut waits = 0u64;
+        for lane in lanes {
+            let interface = lane.as_ref()?;
+            busy_nanos += interface.busy_nanos;
+            wait_nanos += interface.wait_nanos;
+            waits += interface.waits;
+        }
         Some(InterfaceLoad {
-            busy_nanos: interface.busy_nanos,
-            wait_mean_ms: (interface.waits > 0)
-                .then(|| interface.wait_nanos as f64 / 1e6 / interface.waits as f64),
+            busy_nanos,
+            wait_mean_ms: (waits > 0).then(|| wait_nanos as f64 / 1e6 / waits as f64),
         })
     }
 }

@@ -108,6 +108,10 @@ pub struct Message {
     /// The workflow step the message concerns (0-based); for a status reply, the number
     /// of steps reported.
     pub step: u8,
+    /// The replica of `src` that sent it, and the replica of `dst` it goes to (0 for a
+    /// component of one replica; a broker's pooled consumers pick it on admission).
+    pub src_replica: u8,
+    pub dst_replica: u8,
 }
 
 /// A rollback's payload bit: it was caused by a call that timed out for good, so the

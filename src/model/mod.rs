@@ -3,6 +3,7 @@
 //! live in `coordination`; this module carries them out.
 
 mod complexity;
+mod deployment;
 mod distribution;
 mod faults;
 mod interface;
@@ -16,10 +17,11 @@ pub(crate) mod workflow;
 mod workflow_graph;
 mod world;
 
+pub use deployment::{Balance, Deployment, MAX_REPLICAS};
 pub use distribution::DurationDistribution;
 pub use faults::{
     Communication, Consistency, Delivery, FaultKind, FaultOccurrence, FaultSpec, FaultTiming,
-    Policy, occurrences,
+    Policy, ReplicaSet, occurrences,
 };
 pub use interface::InterfaceLoad;
 pub use message::{

@@ -103,6 +103,11 @@ pub struct Station {
     queue_wait: LatencyHistogram,
     /// Messages addressed here that were lost (measured workflows only, like the summary's).
     pub dead_letters: u64,
+    /// Jobs finished inside the measurement window.
+    pub handled: u64,
+    /// Nanoseconds down inside the measurement window, and since when it is down.
+    down_nanos: u128,
+    down_since: SimTime,
 }
 
 impl Station {
@@ -136,6 +141,65 @@ impl Station {
             rejected: 0,
             queue_wait: LatencyHistogram::new(),
             dead_letters: 0,
+            handled: 0,
+            down_nanos: 0,
+            down_since: SimTime::ZERO,
+        }
+    }
+
+    /// Whether a worker is free to take a message now.
+    #[inline]
+    pub fn has_free_worker(&self) -> bool {
+        self.up && self.busy < self.workers
+    }
+
+    /// Messages it holds: waiting in its inbox or in service (a balancer's "outstanding").
+    pub fn load(&self) -> usize {
+        self.inbox.len() + self.busy as usize
+    }
+
+    /// A free worker takes `message`, which waited since `since` in a queue shared by the
+    /// component's replicas (a broker's competing consumers).
+    pub fn take_pooled(&mut self, now: SimTime, since: SimTime, message: Message) {
+        assert!(self.has_free_worker(), "a pooled message needs a free worker");
+        self.set_busy(now, self.busy + 1);
+        self.record_wait(now, since);
+        self.start_job(message);
+    }
+
+    /// The time its inbox messages waited, for pooling a component's replicas.
+    pub fn queue_wait(&self) -> &LatencyHistogram {
+        &self.queue_wait
+    }
+
+    /// Whether `now` lies in the measurement window.
+    pub fn in_window(&self, now: SimTime) -> bool {
+        now >= self.window_start && now < self.window_end
+    }
+
+    /// It restarts (a crash ended): workers take messages again.
+    pub fn restart(&mut self, now: SimTime) {
+        self.up = true;
+        self.down_nanos += self.clipped(self.down_since, now);
+    }
+
+    /// Nanoseconds it was down inside the measurement window, up to `end`.
+    pub fn down_nanos(&self, end: SimTime) -> u128 {
+        self.down_nanos
+            + if self.up {
+                0
+            } else {
+                self.clipped(self.down_since, end)
+            }
+    }
+
+    fn clipped(&self, from: SimTime, to: SimTime) -> u128 {
+        let from = from.max(self.window_start);
+        let to = to.min(self.window_end);
+        if to > from {
+            u128::from(to.since(from).as_nanos())
+        } else {
+            0
         }
     }
 
@@ -339,6 +403,7 @@ impl Station {
         self.set_busy(now, 0);
         self.set_blocked(now, 0);
         self.up = false;
+        self.down_since = now;
         let held = std::mem::take(&mut self.held)
             .into_values()
             .map(|h| h.request)
@@ -396,6 +461,8 @@ mod tests {
             dst: ComponentId::service(0),
             kind: MessageKind::Start,
             step: 0,
+            src_replica: 0,
+            dst_replica: 0,
         }
     }
 

@@ -4,7 +4,8 @@
 use crate::engine::SimDuration;
 
 use super::DurationDistribution;
-use super::faults::{Communication, Consistency, Delivery, FaultSpec, Policy};
+use super::deployment::Deployment;
+use super::faults::{Communication, Consistency, Delivery, FaultKind, FaultSpec, Policy};
 use super::workflow_graph::{WorkflowGraph, describe};
 
 /// Index of a component in every per-component table: 0 is the client, 1 the orchestrator
@@ -64,6 +65,8 @@ pub struct ServiceSpec {
     /// The data its step produces, in bytes (a `DurationDistribution` whose nanoseconds
     /// count bytes); `None`: none.
     pub output_bytes: Option<DurationDistribution>,
+    /// Its replicas, balancing, zones and failover.
+    pub deployment: Deployment,
 }
 
 /// The orchestrator, when an orchestrated variant runs.
@@ -80,6 +83,8 @@ pub struct OrchestratorSpec {
     pub delivery: Delivery,
     /// Its network interface's capacity, bits per second (`None`: unlimited).
     pub interface_bits_per_s: Option<f64>,
+    /// Its replicas (workflows sharded among them by id), zones and failover.
+    pub deployment: Deployment,
 }
 
 /// Link properties between two components.
@@ -232,6 +237,8 @@ pub struct SystemSpec {
     pub workflow: WorkflowGraph,
     pub window: RunWindow,
     pub failures: FailureModel,
+    /// Every zone a component is placed in, in the order the scenario first names them.
+    pub zones: Vec<String>,
 }
 
 impl SystemSpec {
@@ -292,6 +299,47 @@ impl SystemSpec {
             }
         }
         services
+    }
+
+    /// How component `id` is deployed (the client: one replica).
+    pub fn deployment(&self, id: ComponentId) -> Option<&Deployment> {
+        match id {
+            ComponentId::CLIENT => None,
+            ComponentId::ORCHESTRATOR => self.orchestrator.as_ref().map(|o| &o.deployment),
+            other => other
+                .service_index()
+                .and_then(|index| self.services.get(index))
+                .map(|service| &service.deployment),
+        }
+    }
+
+    /// Replicas component `id` starts with (1 for the client and an absent orchestrator).
+    pub fn replicas(&self, id: ComponentId) -> u32 {
+        self.deployment(id).map_or(1, |d| d.replicas)
+    }
+
+    /// Whether any component runs more than one replica or is placed in zones.
+    pub fn is_replicated(&self) -> bool {
+        !self.zones.is_empty()
+            || self.orchestrator.iter().any(|o| o.deployment.replicas > 1)
+            || self.services.iter().any(|s| s.deployment.replicas > 1)
+    }
+
+    /// A fault's kind and what it strikes, as reports name them: `("crash", "payment")`,
+    /// `("crash", "payment (replica 0)")`, `("partition", "a|b")`, `("zone", "zone a")`.
+    pub fn fault_target(&self, kind: &FaultKind) -> (&'static str, String) {
+        match *kind {
+            FaultKind::Crash(id, replicas) => (
+                "crash",
+                format!("{}{}", self.component_name(id), replicas.suffix()),
+            ),
+            FaultKind::Slow(id, _) => ("slow", self.component_name(id).to_string()),
+            FaultKind::Partition(a, b) => (
+                "partition",
+                format!("{}|{}", self.component_name(a), self.component_name(b)),
+            ),
+            FaultKind::Zone(zone) => ("zone", format!("zone {}", self.zones[usize::from(zone)])),
+        }
     }
 
     /// The component that performs step `step`.

@@ -7,7 +7,8 @@ use crate::coordination::{
     Design, DesignFlows, FlowMessage, communication_label, consistency_label,
 };
 use crate::model::{
-    CallLink, Communication, ComponentId, FaultKind, FaultTiming, SystemSpec, describe_workflow,
+    CallLink, Communication, ComponentId, Delivery, Deployment, FaultKind, FaultTiming,
+    SystemSpec, describe_workflow,
 };
 use crate::scenario::{MAX_FLOW_PATHS, Scenario, delivery, size_text};
 
@@ -70,6 +71,14 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
             o.interface_bits_per_s
                 .map_or(String::new(), |b| format!(", interface {} Mbps", b / 1e6))
         );
+        if system.is_replicated() {
+            let _ = writeln!(
+                out,
+                "  {}; a crashed replica's shard fails over after {} when journaled",
+                deployment_text(system, &o.deployment, o.delivery, true),
+                o.deployment.failover
+            );
+        }
     }
     out.push_str(&failures(system));
     let step_name = |step: u8| {
@@ -232,6 +241,10 @@ fn services_table(system: &SystemSpec) -> Table {
     if interfaces {
         columns.push("interface");
     }
+    let replicated = system.is_replicated();
+    if replicated {
+        columns.extend(["replicas", "zones", "reached by"]);
+    }
     Table {
         columns: columns.iter().map(|c| c.to_string()).collect(),
         rows: system
@@ -260,10 +273,64 @@ fn services_table(system: &SystemSpec) -> Table {
                             .map_or("–".into(), |b| format!("{} Mbps", b / 1e6)),
                     );
                 }
+                if replicated {
+                    let d = &s.deployment;
+                    row.push(d.replicas.to_string());
+                    row.push(zone_names(system, d).unwrap_or_else(|| "–".into()));
+                    row.push(if d.replicas == 1 {
+                        "–".into()
+                    } else if s.delivery == Delivery::Broker {
+                        "broker queue".into()
+                    } else {
+                        format!("{}, checks {}", d.balance.label(), d.detect)
+                    });
+                }
                 row
             })
             .collect(),
     }
+}
+
+/// A deployment in words: "3 replicas in zones a, b, c, pooled by the broker" or "2
+/// replicas, round-robin (health checks every 5s)"; a coordinator's shard workflows.
+fn deployment_text(
+    system: &SystemSpec,
+    deployment: &Deployment,
+    delivery: Delivery,
+    coordinator: bool,
+) -> String {
+    let count = deployment.replicas;
+    let mut text = format!("{count} replica{}", if count == 1 { "" } else { "s" });
+    if let Some(zones) = zone_names(system, deployment) {
+        let _ = write!(text, " in zones {zones}");
+    }
+    if count > 1 {
+        if coordinator {
+            text.push_str(", sharding workflows by id");
+        } else if delivery == Delivery::Broker {
+            text.push_str(", competing consumers of one broker queue");
+        } else {
+            let _ = write!(
+                text,
+                ", {} (health checks every {})",
+                deployment.balance.label(),
+                deployment.detect
+            );
+        }
+    }
+    text
+}
+
+/// The zones a deployment places its replicas in, as "a, b, c".
+fn zone_names(system: &SystemSpec, deployment: &Deployment) -> Option<String> {
+    (!deployment.zones.is_empty()).then(|| {
+        deployment
+            .zones
+            .iter()
+            .map(|&zone| system.zones[usize::from(zone)].as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 /// Communication, consistency, loss, the `[policy]` and every fault with its window: what
@@ -308,7 +375,10 @@ fn failures(system: &SystemSpec) -> String {
     out.push_str("  faults:\n");
     for (index, fault) in model.faults.iter().enumerate() {
         let what = match fault.kind {
-            FaultKind::Crash(id) => format!("crash {}", system.component_name(id)),
+            FaultKind::Crash(..) | FaultKind::Zone(_) => {
+                let (_, target) = system.fault_target(&fault.kind);
+                format!("crash {target}")
+            }
             FaultKind::Partition(a, b) => format!(
                 "partition {} | {}",
                 system.component_name(a),

@@ -321,14 +321,65 @@ fn has_interfaces(results: &ScenarioResults) -> bool {
     })
 }
 
+/// The columns `components.csv` adds when the scenario deploys replicas or zones (absent
+/// otherwise, for the same reason).
+pub const DEPLOYMENT_COLUMNS: [&str; 2] = ["replicas_mean", "replica_seconds"];
+
+/// Whether the run's scenario deploys replicas or zones.
+fn has_replicas(results: &ScenarioResults) -> bool {
+    results
+        .runs
+        .iter()
+        .any(|run| !run.result.replicas.is_empty())
+}
+
 /// `components.csv`'s columns for these results: `COMPONENT_COLUMNS`, then
-/// `INTERFACE_COLUMNS` when there are interfaces.
+/// `INTERFACE_COLUMNS` when there are interfaces, then `DEPLOYMENT_COLUMNS` when there
+/// are replicas.
 pub fn component_columns(results: &ScenarioResults) -> Vec<&'static str> {
     let mut columns = COMPONENT_COLUMNS.to_vec();
     if has_interfaces(results) {
         columns.extend(INTERFACE_COLUMNS);
     }
+    if has_replicas(results) {
+        columns.extend(DEPLOYMENT_COLUMNS);
+    }
     columns
+}
+
+/// `replicas.csv`'s columns.
+pub const REPLICA_COLUMNS: [&str; 8] = [
+    "variant",
+    "replication",
+    "component",
+    "replica",
+    "zone",
+    "utilization",
+    "crashed_s",
+    "handled",
+];
+
+/// One row per (design, replication, component, replica), when the scenario deploys
+/// replicas or zones.
+pub fn replica_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
+    results
+        .runs
+        .iter()
+        .flat_map(|run| {
+            run.result.replicas.iter().map(move |replica| {
+                vec![
+                    Cell::Text(run.design.label.clone()),
+                    Cell::Count(u64::from(run.replication)),
+                    Cell::Text(replica.component.clone()),
+                    Cell::Count(u64::from(replica.replica)),
+                    Cell::Text(replica.zone.clone().unwrap_or_default()),
+                    Cell::Number(replica.utilization),
+                    Cell::Number(Some(replica.crashed_s)),
+                    Cell::Count(replica.handled),
+                ]
+            })
+        })
+        .collect()
 }
 
 /// One row per (design, replication, component): the client first, then the components
@@ -336,6 +387,7 @@ pub fn component_columns(results: &ScenarioResults) -> Vec<&'static str> {
 /// with interfaces, each one's busy share and its messages' mean wait follow.
 pub fn component_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
     let interfaces = has_interfaces(results);
+    let replicas = has_replicas(results);
     results
         .runs
         .iter()
@@ -359,6 +411,10 @@ pub fn component_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
                 if interfaces {
                     row.push(Cell::Number(component.interface_utilization));
                     row.push(Cell::Number(component.interface_wait_mean_ms));
+                }
+                if replicas {
+                    row.push(Cell::Number(component.replicas_mean));
+                    row.push(Cell::Number(component.replica_seconds));
                 }
                 row
             })
@@ -434,6 +490,12 @@ pub fn run_files(
             results_json(results, inputs.scenario, &inputs.command).into_bytes(),
         ),
     ];
+    if has_replicas(results) {
+        files.insert(
+            5,
+            ("replicas.csv", csv(&REPLICA_COLUMNS, replica_rows(results))),
+        );
+    }
     if inputs.charts {
         let title = &inputs.scenario.name;
         let format = inputs.chart_format;

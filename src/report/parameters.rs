@@ -135,7 +135,12 @@ pub fn parameters(scenario: &Scenario) -> Table {
 
 fn describe_fault(system: &SystemSpec, kind: FaultKind, timing: FaultTiming) -> String {
     let what = match kind {
-        FaultKind::Crash(id) => format!("crash of `{}`", system.component_name(id)),
+        FaultKind::Crash(id, replicas) => format!(
+            "crash of `{}`{}",
+            system.component_name(id),
+            replicas.suffix()
+        ),
+        FaultKind::Zone(_) => format!("outage of {}", system.fault_target(&kind).1),
         FaultKind::Partition(a, b) => format!(
             "partition between `{}` and `{}`",
             system.component_name(a),

@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use crate::coordination::{Design, communication_label, consistency_label};
 use crate::engine::SimDuration;
 use crate::model::{
-    Arrivals, ComponentId, Delivery, DurationDistribution, Element, FaultKind, FaultTiming,
-    SystemSpec,
+    Arrivals, ComponentId, Delivery, Deployment, DurationDistribution, Element, FaultKind,
+    FaultTiming, ReplicaSet, SystemSpec,
 };
 
 use super::Scenario;
@@ -102,6 +102,30 @@ fn with_interface(section: &mut Value, bits_per_s: Option<f64>) {
 
 /// Bits per second in the largest unit that holds it exactly; otherwise in bps (`f64`'s
 /// display is the shortest text that reads back exactly, and never an exponent).
+/// A deployment's keys, where it is not one replica with the defaults (so that a scenario
+/// without them writes what it always wrote).
+fn with_deployment(section: &mut Value, deployment: &Deployment, zone_names: &[String]) {
+    let Some(object) = section.as_object_mut() else {
+        return;
+    };
+    let single = Deployment::single();
+    if *deployment == single {
+        return;
+    }
+    object.insert("replicas".into(), deployment.replicas.into());
+    object.insert("balance".into(), deployment.balance.label().into());
+    object.insert("detect".into(), duration_text(deployment.detect).into());
+    object.insert("failover".into(), duration_text(deployment.failover).into());
+    if !deployment.zones.is_empty() {
+        let zones: Vec<Value> = deployment
+            .zones
+            .iter()
+            .map(|&zone| zone_names[usize::from(zone)].clone().into())
+            .collect();
+        object.insert("zones".into(), zones.into());
+    }
+}
+
 fn bandwidth(bits_per_s: f64) -> String {
     for (unit, size) in [("Tbps", 1e12), ("Gbps", 1e9), ("Mbps", 1e6), ("Kbps", 1e3)] {
         let count = bits_per_s / size;
@@ -116,6 +140,7 @@ fn bandwidth(bits_per_s: f64) -> String {
 pub fn effective_scenario(scenario: &Scenario) -> Value {
     let system = &scenario.system;
     let name = |id: ComponentId| system.component_name(id).to_string();
+    let zone_names = &system.zones;
     let window = system.window;
     let failures = &system.failures;
     let mut out = Map::new();
@@ -213,6 +238,7 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
             "delivery": delivery(orchestrator.delivery),
         });
         with_interface(&mut section, orchestrator.interface_bits_per_s);
+        with_deployment(&mut section, &orchestrator.deployment, zone_names);
         out.insert("orchestrator".into(), section);
     }
     let services: Vec<Value> = system
@@ -233,6 +259,7 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
                 "delivery": delivery(service.delivery),
             });
             with_interface(&mut section, service.interface_bits_per_s);
+            with_deployment(&mut section, &service.deployment, zone_names);
             if let (Some(output), Some(object)) = (&service.output_bytes, section.as_object_mut()) {
                 object.insert("output".into(), size_distribution(output));
             }
@@ -263,8 +290,14 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
         .map(|fault| {
             let mut entry = Map::new();
             match fault.kind {
-                FaultKind::Crash(id) => {
+                FaultKind::Crash(id, replicas) => {
                     entry.insert("crash".into(), name(id).into());
+                    if let ReplicaSet::Lowest(k) = replicas {
+                        entry.insert("replicas".into(), k.into());
+                    }
+                }
+                FaultKind::Zone(zone) => {
+                    entry.insert("zone".into(), zone_names[usize::from(zone)].clone().into());
                 }
                 FaultKind::Partition(a, b) => {
                     entry.insert("partition".into(), json!([name(a), name(b)]));

@@ -7,8 +7,8 @@ use toml::Spanned;
 
 use crate::engine::SimDuration;
 use crate::model::{
-    Communication, Consistency, FailureModel, FaultKind, FaultSpec, FaultTiming, Policy,
-    ServiceSpec, SystemSpec,
+    Communication, Consistency, FailureModel, FaultKind, FaultSpec, FaultTiming,
+    OrchestratorSpec, Policy, ReplicaSet, ServiceSpec, SystemSpec,
 };
 
 use super::error::{ScenarioError, Source};
@@ -65,6 +65,8 @@ pub(super) fn failures(
     source: &Source<'_>,
     raw: &RawScenarioFile,
     services: &[ServiceSpec],
+    orchestrator: Option<&OrchestratorSpec>,
+    zones: &[String],
 ) -> Result<FailureModel, ScenarioError> {
     let network = raw.network.as_ref();
     let policy = raw.policy.as_ref().map(|policy| {
@@ -100,7 +102,7 @@ pub(super) fn failures(
     });
     let mut faults = Vec::new();
     for (index, fault) in raw.faults.iter().enumerate() {
-        faults.push(fault_spec(source, index, fault, services)?);
+        faults.push(fault_spec(source, index, fault, services, orchestrator, zones)?);
     }
     Ok(FailureModel {
         faults,
@@ -124,6 +126,8 @@ fn fault_spec(
     index: usize,
     spanned: &Spanned<RawFault>,
     services: &[ServiceSpec],
+    orchestrator: Option<&OrchestratorSpec>,
+    zones: &[String],
 ) -> Result<FaultSpec, ScenarioError> {
     let fault = spanned.get_ref();
     let key = |field: &str| format!("faults[{index}].{field}");
@@ -131,14 +135,65 @@ fn fault_spec(
         source.error(
             Some(spanned.span()),
             format!("faults[{index}]"),
-            "expected exactly one of `crash`, `partition` or `slow`",
+            "expected exactly one of `crash`, `partition`, `slow` or `zone`",
         )
     };
     let target =
         |field: &str, name: &Spanned<String>| component(source, services, &key(field), name, false);
-    let kind = match (&fault.crash, &fault.partition, &fault.slow) {
-        (Some(name), None, None) => FaultKind::Crash(target("crash", name)?),
-        (None, Some(pair), None) => {
+    let kind = match (&fault.crash, &fault.partition, &fault.slow, &fault.zone) {
+        (Some(name), None, None, None) => {
+            let id = target("crash", name)?;
+            let replicas = match &fault.replicas {
+                None => ReplicaSet::All,
+                Some(count) => {
+                    let deployed = match id.service_index() {
+                        Some(service) => services[service].deployment.replicas,
+                        None => orchestrator.map_or(1, |o| o.deployment.replicas),
+                    };
+                    let k = *count.get_ref();
+                    if k == 0 || k > deployed {
+                        return Err(source.error(
+                            Some(count.span()),
+                            key("replicas"),
+                            format!(
+                                "expected between 1 and the {deployed} replica{} `{}` runs, got {k}",
+                                if deployed == 1 { "" } else { "s" },
+                                name.get_ref()
+                            ),
+                        ));
+                    }
+                    if k == deployed {
+                        ReplicaSet::All
+                    } else {
+                        ReplicaSet::Lowest(k)
+                    }
+                }
+            };
+            FaultKind::Crash(id, replicas)
+        }
+        (None, None, None, Some(zone)) => {
+            let Some(position) = zones.iter().position(|z| z == zone.get_ref()) else {
+                let known = if zones.is_empty() {
+                    "no component is placed in a zone (give one `zones = [...]`)".to_string()
+                } else {
+                    format!(
+                        "the zones are {}",
+                        zones
+                            .iter()
+                            .map(|z| format!("\"{z}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                return Err(source.error(
+                    Some(zone.span()),
+                    key("zone"),
+                    format!("unknown zone \"{}\": {known}", zone.get_ref()),
+                ));
+            };
+            FaultKind::Zone(u16::try_from(position).expect("at most 64 zones"))
+        }
+        (None, Some(pair), None, None) => {
             let names = pair.get_ref();
             if names.len() != 2 {
                 return Err(source.error(
@@ -160,7 +215,7 @@ fn fault_spec(
             }
             FaultKind::Partition(a, b)
         }
-        (None, None, Some(name)) => {
+        (None, None, Some(name), None) => {
             let factor = fault.factor.as_ref().ok_or_else(|| {
                 source.error(
                     Some(spanned.span()),
@@ -180,6 +235,13 @@ fn fault_spec(
         }
         _ => return Err(whole()),
     };
+    if let (Some(count), false) = (&fault.replicas, matches!(kind, FaultKind::Crash(..))) {
+        return Err(source.error(
+            Some(count.span()),
+            key("replicas"),
+            "`replicas` belongs to a `crash` fault",
+        ));
+    }
     if let (Some(factor), false) = (&fault.factor, matches!(kind, FaultKind::Slow(..))) {
         return Err(source.error(
             Some(factor.span()),
@@ -202,11 +264,12 @@ fn fault_spec(
             }
         }
         (None, None, Some(mtbf), Some(mttr)) => {
-            if !matches!(kind, FaultKind::Crash(_)) {
+            if !matches!(kind, FaultKind::Crash(_, ReplicaSet::All) | FaultKind::Zone(_)) {
                 return Err(source.error(
                     Some(mtbf.span()),
                     key("mtbf"),
-                    "random timing (`mtbf`, `mttr`) is for crashes; give `at` and `for`",
+                    "random timing (`mtbf`, `mttr`) is for crashes of a whole component \
+                     (each replica then fails on its own) or of a zone; give `at` and `for`",
                 ));
             }
             for (field, value) in [("mtbf", mtbf), ("mttr", mttr)] {

@@ -1,6 +1,7 @@
 //! Scenario files: TOML text → raw serde structs → a validated `Scenario`. Also `--set`
 //! overrides and the JSON Schema of the format.
 
+mod deployment;
 mod designs;
 mod effective;
 mod error;

@@ -65,6 +65,16 @@ pub enum RawDelivery {
     Direct,
 }
 
+/// How a load balancer picks a replica for direct delivery.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawBalance {
+    RoundRobin,
+    Random,
+    LeastOutstanding,
+    PowerOfTwo,
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawCommunication {
@@ -126,6 +136,13 @@ pub struct RawFault {
     /// Random crashes: mean time to repair.
     #[schemars(with = "Option<DurationValue>")]
     pub mttr: Option<Spanned<DurationValue>>,
+    /// A crash of this many of the component's replicas, the lowest-indexed (default:
+    /// every replica).
+    #[schemars(with = "Option<u32>")]
+    pub replicas: Option<Spanned<u32>>,
+    /// A zone outage: every replica placed in this zone, of every component, crashes.
+    #[schemars(with = "Option<String>")]
+    pub zone: Option<Spanned<String>>,
 }
 
 /// `[scenario]`: naming, seeding and the run window.
@@ -327,6 +344,20 @@ pub struct RawOrchestrator {
     pub delivery: Option<RawDelivery>,
     /// Its network interface's capacity (default: `[network] interface`).
     pub interface: Option<BandwidthValue>,
+    /// Replicas of it (default 1), each with its own `workers`, `queue` and interface.
+    #[schemars(with = "Option<u32>")]
+    pub replicas: Option<Spanned<u32>>,
+    /// How a direct sender's load balancer picks a replica (default "round-robin").
+    pub balance: Option<RawBalance>,
+    /// The balancer's health-check interval: a dead replica keeps receiving until the
+    /// next check (default "5s"; "0s": at once).
+    pub detect: Option<DurationValue>,
+    /// Zones its replicas are placed in, round-robin (a `zone` fault downs them all).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub zones: Option<Spanned<Vec<Spanned<String>>>>,
+    /// A coordinator's crashed shard is taken over by a live replica after this long,
+    /// when its state is journaled (default "10s").
+    pub failover: Option<DurationValue>,
 }
 
 /// `[defaults]`: what every service has unless it says otherwise.
@@ -342,6 +373,20 @@ pub struct RawDefaults {
     pub journal: Option<DistributionValue>,
     /// The data each service's step produces, unless it says otherwise.
     pub output: Option<SizeDistributionValue>,
+    /// Replicas of it (default 1), each with its own `workers`, `queue` and interface.
+    #[schemars(with = "Option<u32>")]
+    pub replicas: Option<Spanned<u32>>,
+    /// How a direct sender's load balancer picks a replica (default "round-robin").
+    pub balance: Option<RawBalance>,
+    /// The balancer's health-check interval: a dead replica keeps receiving until the
+    /// next check (default "5s"; "0s": at once).
+    pub detect: Option<DurationValue>,
+    /// Zones its replicas are placed in, round-robin (a `zone` fault downs them all).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub zones: Option<Spanned<Vec<Spanned<String>>>>,
+    /// A coordinator's crashed shard is taken over by a live replica after this long,
+    /// when its state is journaled (default "10s").
+    pub failover: Option<DurationValue>,
 }
 
 /// `[[services]]`: one participant.
@@ -370,4 +415,18 @@ pub struct RawService {
     /// The data its step produces, a size or a size distribution (default: none). The
     /// next step consumes it, or the client after the last step.
     pub output: Option<SizeDistributionValue>,
+    /// Replicas of it (default 1), each with its own `workers`, `queue` and interface.
+    #[schemars(with = "Option<u32>")]
+    pub replicas: Option<Spanned<u32>>,
+    /// How a direct sender's load balancer picks a replica (default "round-robin").
+    pub balance: Option<RawBalance>,
+    /// The balancer's health-check interval: a dead replica keeps receiving until the
+    /// next check (default "5s"; "0s": at once).
+    pub detect: Option<DurationValue>,
+    /// Zones its replicas are placed in, round-robin (a `zone` fault downs them all).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub zones: Option<Spanned<Vec<Spanned<String>>>>,
+    /// A coordinator's crashed shard is taken over by a live replica after this long,
+    /// when its state is journaled (default "10s").
+    pub failover: Option<DurationValue>,
 }

@@ -15,6 +15,7 @@ use crate::model::{
 use super::error::{ScenarioError, Source};
 use super::raw::{RawArrivals, RawDefaults, RawDelivery, RawScenarioFile};
 use super::values::{BandwidthValue, DistributionValue, WorkerCount};
+use super::deployment::deployment;
 use super::{Scenario, designs};
 
 /// Built-in defaults for what neither a service nor `[defaults]` sets.
@@ -95,7 +96,8 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
     }
     let window = run_window(source, &raw)?;
     let defaults = raw.defaults.as_ref();
-    let services = services(source, &raw, defaults)?;
+    let mut zones = Vec::new();
+    let services = services(source, &raw, defaults, &mut zones)?;
     let (steps, workflow) = super::workflow::workflow(source, &raw.workflow, &services)?;
     let orchestrator = raw.orchestrator.as_ref().map(|spanned| {
         let section = spanned.get_ref();
@@ -117,6 +119,13 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
                 .unwrap_or(DurationDistribution::ZERO),
             delivery: delivery(section.delivery, network_delivery(&raw)),
             interface_bits_per_s: section.interface.or(network_interface(&raw)).map(|b| b.0),
+            deployment: deployment(
+                source,
+                "orchestrator",
+                section.into(),
+                defaults,
+                &mut zones,
+            )?,
         })
     });
     let orchestrator = orchestrator.transpose()?;
@@ -148,7 +157,8 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
             ));
         }
     };
-    let failures = super::faults::failures(source, &raw, &services)?;
+    let failures =
+        super::faults::failures(source, &raw, &services, orchestrator.as_ref(), &zones)?;
     let system = SystemSpec {
         failures,
         services,
@@ -159,6 +169,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
         steps,
         workflow,
         window,
+        zones,
     };
     let declared = designs::declared(source, &raw, &system)?;
     let designs = match &raw.scenario.variants {
@@ -289,6 +300,7 @@ fn services(
     source: &Source<'_>,
     file: &RawScenarioFile,
     defaults: Option<&RawDefaults>,
+    zones: &mut Vec<String>,
 ) -> Result<Vec<ServiceSpec>, ScenarioError> {
     let spanned = &file.services;
     let default_delivery = network_delivery(file);
@@ -362,6 +374,13 @@ fn services(
                 .as_ref()
                 .or(defaults.and_then(|d| d.output.as_ref()))
                 .map(|o| o.0.clone()),
+            deployment: deployment(
+                source,
+                &format!("services[{index}]"),
+                service.into(),
+                defaults,
+                zones,
+            )?,
         });
     }
     if services.is_empty() {

@@ -28,6 +28,7 @@ impl World<'_> {
     pub(super) fn handling_of(&mut self, now: SimTime, message: &Message) -> Handling {
         let fresh = Handling {
             at: message.dst,
+            replica: message.dst_replica,
             request: *message,
             answered: false,
             continuation: false,
@@ -41,7 +42,8 @@ impl World<'_> {
         };
         match message.answered_call() {
             Some(id) => {
-                let held = self.stations[message.dst.index()]
+                let station = self.station_of(message.dst, message.dst_replica);
+                let held = self.stations[station]
                     .take_held(now, id)
                     .expect("a continuation runs on its held worker");
                 Handling {
@@ -65,12 +67,15 @@ impl World<'_> {
     pub(super) fn resume_held(
         &mut self,
         now: SimTime,
-        at: ComponentId,
+        (at, replica): (ComponentId, u8),
         id: u32,
     ) -> Option<HeldWorker> {
-        let held = self.stations[at.index()].take_held(now, id)?;
+        let station = self.station_of(at, replica);
+        let held = self.stations[station].take_held(now, id)?;
+        self.acting = (at, replica);
         self.handling = Some(Handling {
             at,
+            replica,
             request: held.request,
             answered: held.answered,
             continuation: false,
@@ -95,7 +100,7 @@ impl World<'_> {
             Some(handling) => self.end_job_step(now, handling, Some(message), queue),
             // Async: workers never wait.
             None => {
-                self.free_worker(now, message.dst, queue);
+                self.free_worker(now, message.dst, message.dst_replica, queue);
                 self.drop_reference(message.workflow);
             }
         }
@@ -122,6 +127,7 @@ impl World<'_> {
             self.drop_reference(answer.workflow);
         }
         let at = handling.at;
+        let station = self.station_of(at, handling.replica);
         let held = |call: Message, state| HeldWorker {
             request: handling.request,
             answered: handling.answered,
@@ -140,7 +146,7 @@ impl World<'_> {
                 .map(|(call, _)| call)
                 .or(handling.fan_out_call)
                 .expect("a fan-out made a call");
-            let station = &mut self.stations[at.index()];
+            let station = &mut self.stations[station];
             if let Some(mut local) = handling.local {
                 station.hold(now, id, held(call, HoldState::Continuing));
                 local.mark_answer(id);
@@ -157,19 +163,19 @@ impl World<'_> {
             if handling.awaiting != 0 {
                 station.hold(now, id, held(call, HoldState::Waiting));
                 if handling.call.is_some() && !handling.coordinator_call {
-                    self.time_call(call.workflow, at, id, queue);
+                    self.time_call(call.workflow, (at, handling.replica), id, queue);
                 }
                 return;
             }
         } else if let Some((call, id)) = handling.call {
             assert!(handling.local.is_none(), "a call and a local task at once");
-            self.stations[at.index()].hold(now, id, held(call, HoldState::Waiting));
+            self.stations[station].hold(now, id, held(call, HoldState::Waiting));
             if !handling.coordinator_call {
-                self.time_call(call.workflow, at, id, queue);
+                self.time_call(call.workflow, (at, handling.replica), id, queue);
             }
             return;
         } else if let Some(mut local) = handling.local {
-            let station = &mut self.stations[at.index()];
+            let station = &mut self.stations[station];
             let id = station.fresh_call_id();
             station.hold(now, id, held(local, HoldState::Continuing));
             local.mark_answer(id);
@@ -178,7 +184,7 @@ impl World<'_> {
             return;
         }
         self.answer_caller(&handling.request, handling.answered, queue);
-        self.free_worker(now, at, queue);
+        self.free_worker(now, at, handling.replica, queue);
         self.drop_reference(handling.request.workflow);
     }
 
@@ -186,7 +192,7 @@ impl World<'_> {
     fn time_call(
         &mut self,
         workflow: WorkflowRef,
-        at: ComponentId,
+        (at, replica): (ComponentId, u8),
         id: u32,
         queue: &mut EventQueue<Event>,
     ) {
@@ -197,6 +203,7 @@ impl World<'_> {
                 Event::CallTimeout {
                     workflow,
                     at,
+                    replica,
                     call: id,
                     retry: false,
                 },
@@ -214,7 +221,8 @@ impl World<'_> {
                 // resuming its workflows after a restart (or retrying after its sleeping
                 // worker died). Its answer will queue in the inbox for any worker to take.
                 if matches!(mode, SendMode::Call | SendMode::CoordinatorCall) {
-                    let station = &mut self.stations[message.src.index()];
+                    let station = self.station_of(message.src, message.src_replica);
+                    let station = &mut self.stations[station];
                     let id = station.fresh_call_id();
                     station.expect_unheld_answer(id);
                     message.mark_call(id);
@@ -231,6 +239,7 @@ impl World<'_> {
                     && message.dst == request.src
                 {
                     message.mark_answer(id);
+                    message.dst_replica = request.src_replica;
                     handling.answered = true;
                 } else if message.dst == ComponentId::CLIENT && request.src == ComponentId::CLIENT {
                     handling.answered = true;
@@ -238,9 +247,14 @@ impl World<'_> {
             }
             SendMode::Call | SendMode::CoordinatorCall => {
                 let bit = 1u64 << message.step;
+                let station = if self.replicas.any {
+                    self.replicas.station(handling.at, handling.replica)
+                } else {
+                    handling.at.index()
+                };
                 if handling.fan_out != 0
                     && handling.awaiting == 0
-                    && !self.stations[handling.at.index()].has_fan_in(handling.fan_out)
+                    && !self.stations[station].has_fan_in(handling.fan_out)
                 {
                     // Every answer of the fan-out is in: the job's next call starts afresh,
                     // under a new id (a late or repeated answer to the fan-out, such as a
@@ -258,7 +272,7 @@ impl World<'_> {
                     handling.awaiting = 1u64 << first.step | bit;
                     id
                 } else {
-                    self.stations[handling.at.index()].fresh_call_id()
+                    self.stations[station].fresh_call_id()
                 };
                 message.mark_call(id);
                 handling.call = Some((*message, id));
@@ -301,6 +315,8 @@ impl World<'_> {
                 0,
             );
             ack.mark_answer(id);
+            ack.src_replica = request.dst_replica;
+            ack.dst_replica = request.src_replica;
             self.transmit(queue, ack, number, MessageCategory::Reply);
         }
     }
@@ -316,7 +332,8 @@ impl World<'_> {
         id: u32,
         queue: &mut EventQueue<Event>,
     ) {
-        let station = &mut self.stations[message.dst.index()];
+        let station = self.station_of(message.dst, message.dst_replica);
+        let station = &mut self.stations[station];
         let answered = station.continue_held(now, id, message.step);
         if answered == Answered::Continue {
             station.start_job(message);
@@ -339,7 +356,7 @@ impl World<'_> {
         &mut self,
         now: SimTime,
         workflow: WorkflowRef,
-        at: ComponentId,
+        (at, replica): (ComponentId, u8),
         id: u32,
         retry: bool,
         queue: &mut EventQueue<Event>,
@@ -350,14 +367,15 @@ impl World<'_> {
             .policy
             .expect("call timers need a policy");
         let outcome = if retry {
-            if let Some(held) = self.resume_held(now, at, id) {
+            if let Some(held) = self.resume_held(now, (at, replica), id) {
                 self.trace_wait(now, workflow, at, true);
                 self.retry_call(held.call, held.awaiting, queue);
                 self.after_resumed(now, queue);
             }
             CallTimeoutOutcome::Nothing
         } else {
-            match self.stations[at.index()].held(id) {
+            let station = self.station_of(at, replica);
+            match self.stations[station].held(id) {
                 Some(&HeldWorker {
                     state: HoldState::Waiting,
                     attempt,
@@ -368,13 +386,13 @@ impl World<'_> {
                     let attempt = attempt + 1;
                     self.trace_wait(now, workflow, at, false);
                     if attempt > policy.retries {
-                        self.resume_held(now, at, id);
+                        self.resume_held(now, (at, replica), id);
                         CallTimeoutOutcome::Exhausted {
                             request,
                             abandoned: awaiting,
                         }
                     } else {
-                        let station = &mut self.stations[at.index()];
+                        let station = &mut self.stations[station];
                         let sleeping = station.sleep_held(now, id).expect("it was waiting");
                         let number = self.workflows.get(workflow).number;
                         let mut rng = self.streams.stream(
@@ -389,6 +407,7 @@ impl World<'_> {
                             Event::CallTimeout {
                                 workflow,
                                 at,
+                                replica,
                                 call: sleeping,
                                 retry: true,
                             },
@@ -403,7 +422,7 @@ impl World<'_> {
                 }) => {
                     // A fan-out's worker is busy with one of its answers: the wait for the
                     // others is checked again a timeout later.
-                    self.time_call(workflow, at, id, queue);
+                    self.time_call(workflow, (at, replica), id, queue);
                     CallTimeoutOutcome::Nothing
                 }
                 _ => CallTimeoutOutcome::Nothing,

@@ -229,7 +229,7 @@ impl World<'_> {
         let state = self.workflows.get(workflow);
         if state.coordinator.token != token
             || (state.coordinator.pending.is_none() && state.coordinator.awaiting == 0)
-            || !self.stations[coordinator.index()].up
+            || !self.coordinator_up(coordinator, workflow)
         {
             return TimeoutOutcome::Nothing;
         }
@@ -237,7 +237,8 @@ impl World<'_> {
         // thread retrying in a loop), then calls again or gives up.
         let hold = self.workflows.get(workflow).coordinator_hold;
         if hold != 0 {
-            let station = &mut self.stations[coordinator.index()];
+            let station = self.coordinator_station(coordinator, workflow);
+            let station = &mut self.stations[station];
             if station
                 .held(hold)
                 .is_some_and(|held| held.fan_out && held.state == HoldState::Continuing)
@@ -275,7 +276,7 @@ impl World<'_> {
         if let Some(coordinator) = self.config.coordinator
             && state.coordinator.awaiting != 0
             && state.coordinator.token == token
-            && self.stations[coordinator.index()].up
+            && self.coordinator_up(coordinator, workflow)
         {
             self.trace_wait(queue.now(), workflow, coordinator, true);
             let resumed = self.resume_coordinator_worker(queue.now(), workflow);
@@ -287,7 +288,7 @@ impl World<'_> {
             self.config.coordinator,
             state.coordinator.pending,
             state.coordinator.token == token,
-        ) && self.stations[coordinator.index()].up
+        ) && self.coordinator_up(coordinator, workflow)
         {
             self.trace_wait(queue.now(), workflow, coordinator, true);
             let resumed = self.resume_coordinator_worker(queue.now(), workflow);
@@ -308,9 +309,24 @@ impl World<'_> {
     pub fn resume_coordinator_worker(&mut self, now: SimTime, workflow: WorkflowRef) -> bool {
         let hold = std::mem::take(&mut self.workflows.get_mut(workflow).coordinator_hold);
         match self.config.coordinator {
-            Some(coordinator) if hold != 0 => self.resume_held(now, coordinator, hold).is_some(),
+            Some(coordinator) if hold != 0 => {
+                let replica = self.sending_replica(coordinator, workflow);
+                self.resume_held(now, (coordinator, replica), hold)
+                    .is_some()
+            }
             _ => false,
         }
+    }
+
+    /// The station of the coordinator's replica that owns `workflow`'s shard.
+    fn coordinator_station(&self, coordinator: ComponentId, workflow: WorkflowRef) -> usize {
+        let replica = self.sending_replica(coordinator, workflow);
+        self.station_of(coordinator, replica)
+    }
+
+    /// Whether the coordinator's replica that owns `workflow`'s shard is up.
+    fn coordinator_up(&self, coordinator: ComponentId, workflow: WorkflowRef) -> bool {
+        self.stations[self.coordinator_station(coordinator, workflow)].up
     }
 
     /// A journaled coordinator restarted: re-issue the request it was waiting on (the

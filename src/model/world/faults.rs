@@ -1,11 +1,11 @@
 //! Faults as they happen: crashes and restarts (what is lost, what a broker keeps, what a
 //! coordinator forgets), partitions and slowdowns.
 
-use crate::engine::{EventQueue, SimTime};
+use crate::engine::{EventQueue, SimDuration, SimTime};
 
 use super::super::faults::{Delivery, FaultKind};
 use super::super::message::Message;
-use super::super::system::ComponentId;
+use super::super::system::{ComponentId, SystemSpec};
 use super::super::trace::{Arrival, TraceRecord};
 use super::super::workflow::WorkflowRef;
 use super::{Event, World};
@@ -14,14 +14,15 @@ impl World<'_> {
     pub fn fault_starts(&mut self, now: SimTime, index: u32, queue: &mut EventQueue<Event>) {
         let occurrence = self.occurrences[index as usize];
         match occurrence.kind {
-            FaultKind::Crash(id) => self.crash(now, id, index),
+            FaultKind::Crash(..) | FaultKind::Zone(_) => {
+                self.crash_all(now, &occurrence.kind, index, queue);
+            }
             FaultKind::Partition(a, b) => self.partitions.push((a, b, occurrence.end, index)),
             FaultKind::Slow(id, _) => {
                 self.slowdowns.push(index);
                 self.recompute_slowdown(id);
             }
         }
-        let _ = queue;
     }
 
     /// A fault ends. Returns the workflows a restarted, journaled coordinator must resume.
@@ -33,7 +34,9 @@ impl World<'_> {
     ) -> Vec<WorkflowRef> {
         let occurrence = self.occurrences[index as usize];
         match occurrence.kind {
-            FaultKind::Crash(id) => return self.restart(now, id, queue),
+            FaultKind::Crash(..) | FaultKind::Zone(_) => {
+                return self.restart_all(now, &occurrence.kind, queue);
+            }
             FaultKind::Partition(a, b) => {
                 if let Some(position) = self
                     .partitions
@@ -80,18 +83,57 @@ impl World<'_> {
         }
     }
 
-    fn crash(&mut self, now: SimTime, id: ComponentId, occurrence: u32) {
-        self.down_depth[id.index()] += 1;
-        if self.down_depth[id.index()] > 1 {
+    /// Every (component, replica) an occurrence of `kind` takes down.
+    fn struck(&self, kind: &FaultKind) -> Vec<(ComponentId, u8)> {
+        let mut struck = Vec::new();
+        for index in 1..self.spec.component_count() {
+            let id = ComponentId(u16::try_from(index).expect("component count is validated"));
+            let count = if self.replicas.any {
+                self.replicas.count(id)
+            } else {
+                1
+            };
+            for replica in 0..count {
+                if strikes(self.spec, kind, id, replica) {
+                    struck.push((id, u8::try_from(replica).expect("at most 64 replicas")));
+                }
+            }
+        }
+        struck
+    }
+
+    /// Crash every replica an occurrence strikes.
+    fn crash_all(&mut self, now: SimTime, kind: &FaultKind, occurrence: u32, queue: &mut EventQueue<Event>) {
+        for (id, replica) in self.struck(kind) {
+            self.crash(now, id, replica, occurrence, queue);
+        }
+    }
+
+    fn crash(
+        &mut self,
+        now: SimTime,
+        id: ComponentId,
+        replica: u8,
+        occurrence: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let station = self.station_of(id, replica);
+        self.down_depth[station] += 1;
+        if self.down_depth[station] > 1 {
             return;
         }
-        self.down_by[id.index()] = Some(occurrence);
-        let waiting_before = self.stations[id.index()].backlog() as i64;
-        let (mut lost, held) = self.stations[id.index()].crash(now);
+        if self.replicas.any {
+            self.replicas.changed_at[station] = now;
+        }
+        self.down_by[station] = Some(occurrence);
+        let pooled = self.replicas.any && self.replicas.pools[id.index()].is_some();
+        let waiting_before = self.stations[station].backlog() as i64;
+        let (mut lost, held) = self.stations[station].crash(now);
         // A request whose worker was blocked on a call died with it, as one being worked on
         // did: a broker redelivers it after the restart; direct delivery loses it.
         lost.extend(held);
         let broker = self.spec.delivery(id) == Delivery::Broker;
+        let mut redelivered = Vec::new();
         for mut message in lost {
             self.touch(message.workflow, occurrence);
             self.trace_work_lost(now, &message);
@@ -102,16 +144,29 @@ impl World<'_> {
                 message.index = workflow.next_message_index;
                 workflow.next_message_index += 1;
                 self.trace_arrival(now, &message, Arrival::Held);
-                self.stations[id.index()].parked.push_back(message);
+                if pooled {
+                    redelivered.push(message);
+                } else {
+                    self.stations[station].parked.push_back(message);
+                }
             } else {
                 self.dead_letter(&message);
             }
         }
-        let waiting_after = self.stations[id.index()].backlog() as i64;
+        let waiting_after = self.stations[station].backlog() as i64;
         self.backlog_changed(now, waiting_after - waiting_before);
+        // Pooled replicas: the broker hands the dead consumer's messages to the others at
+        // once (or keeps them while none is up).
+        for message in redelivered {
+            self.admit(now, message, queue);
+        }
         if self.config.coordinator == Some(id) {
             let journaled = self.journaled(id);
+            let sharded = self.replicas.any && self.replicas.count(id) > 1;
             for workflow in self.workflows.live_mut() {
+                if sharded && self.replicas.owner(workflow.number) != replica {
+                    continue;
+                }
                 let state = &mut workflow.coordinator;
                 if state.active {
                     if workflow.touched_by != occurrence + 1 {
@@ -127,6 +182,10 @@ impl World<'_> {
                         state.awaiting = 0;
                     }
                 }
+            }
+            if sharded && journaled {
+                let failover = self.spec.deployment(id).map_or(SimDuration::ZERO, |d| d.failover);
+                queue.schedule_in(failover, Event::Failover { replica });
             }
         }
     }
@@ -146,35 +205,127 @@ impl World<'_> {
         }
     }
 
+    fn restart_all(
+        &mut self,
+        now: SimTime,
+        kind: &FaultKind,
+        queue: &mut EventQueue<Event>,
+    ) -> Vec<WorkflowRef> {
+        let mut resumed = Vec::new();
+        for (id, replica) in self.struck(kind) {
+            resumed.extend(self.restart(now, id, replica, queue));
+        }
+        resumed
+    }
+
     fn restart(
         &mut self,
         now: SimTime,
         id: ComponentId,
+        replica: u8,
         queue: &mut EventQueue<Event>,
     ) -> Vec<WorkflowRef> {
-        self.down_depth[id.index()] -= 1;
-        if self.down_depth[id.index()] > 0 {
+        let station = self.station_of(id, replica);
+        self.down_depth[station] -= 1;
+        if self.down_depth[station] > 0 {
             return Vec::new();
         }
-        self.down_by[id.index()] = None;
-        let station = &mut self.stations[id.index()];
-        station.up = true;
-        let parked: Vec<_> = station.parked.drain(..).collect();
+        self.down_by[station] = None;
+        if self.replicas.any {
+            self.replicas.changed_at[station] = now;
+        }
+        self.stations[station].restart(now);
+        let parked: Vec<_> = self.stations[station].parked.drain(..).collect();
         self.backlog_changed(now, -(parked.len() as i64));
         for message in parked {
             self.deliver(now, message, queue);
         }
+        if self.replicas.any && self.replicas.pools[id.index()].is_some() {
+            // Back as a consumer of the broker's queue.
+            self.take_from_pool(now, id, station, queue);
+        }
         if self.config.coordinator == Some(id) && self.journaled(id) {
+            let sharded = self.replicas.any && self.replicas.count(id) > 1;
+            let owners = &self.replicas;
             self.workflows
                 .live_handles()
                 .filter(|(_, w)| {
                     w.coordinator.active
                         && (w.coordinator.pending.is_some() || w.coordinator.awaiting != 0)
+                        && (!sharded || owners.owner(w.number) == replica)
                 })
                 .map(|(handle, _)| handle)
                 .collect()
         } else {
             Vec::new()
         }
+    }
+
+    /// A journaled coordinator's replica crashed `failover` ago. If it is still down, the
+    /// live replica owning the fewest shards (the lowest index on a tie) takes over its
+    /// shards: it re-delivers the messages the broker held for them and resumes their
+    /// workflows from the journal. With no replica up, the shards wait for their own.
+    pub fn failover(
+        &mut self,
+        now: SimTime,
+        replica: u8,
+        queue: &mut EventQueue<Event>,
+    ) -> Vec<WorkflowRef> {
+        let Some(coordinator) = self.config.coordinator else {
+            return Vec::new();
+        };
+        let station = self.station_of(coordinator, replica);
+        if self.stations[station].up {
+            return Vec::new();
+        }
+        let count = self.replicas.count(coordinator);
+        let shards_of = |owners: &[u8], r: u8| owners.iter().filter(|&&o| o == r).count();
+        let heir = (0..count)
+            .map(|r| r as u8)
+            .filter(|&r| self.stations[self.station_of(coordinator, r)].up)
+            .min_by_key(|&r| (shards_of(&self.replicas.owners, r), r));
+        let Some(heir) = heir else {
+            return Vec::new();
+        };
+        let mut moved = false;
+        for owner in &mut self.replicas.owners {
+            if *owner == replica {
+                *owner = heir;
+                moved = true;
+            }
+        }
+        if !moved {
+            return Vec::new();
+        }
+        let parked: Vec<_> = self.stations[station].parked.drain(..).collect();
+        self.backlog_changed(now, -(parked.len() as i64));
+        for mut message in parked {
+            message.dst_replica = heir;
+            self.deliver(now, message, queue);
+        }
+        let owners = &self.replicas;
+        self.workflows
+            .live_handles()
+            .filter(|(_, w)| {
+                w.coordinator.active
+                    && (w.coordinator.pending.is_some() || w.coordinator.awaiting != 0)
+                    && owners.owner(w.number) == heir
+            })
+            .map(|(handle, _)| handle)
+            .collect()
+    }
+}
+
+/// Whether an occurrence of `kind` takes down `id`'s replica `replica`.
+pub(super) fn strikes(spec: &SystemSpec, kind: &FaultKind, id: ComponentId, replica: u32) -> bool {
+    match *kind {
+        FaultKind::Crash(target, replicas) => {
+            target == id && replica < 64 && replicas.mask() & (1u64 << replica) != 0
+        }
+        FaultKind::Zone(zone) => spec
+            .deployment(id)
+            .and_then(|d| d.zone_of(replica))
+            .is_some_and(|z| z == zone),
+        FaultKind::Partition(..) | FaultKind::Slow(..) => false,
     }
 }

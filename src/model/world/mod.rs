@@ -6,6 +6,7 @@ mod calls;
 mod client;
 mod coordinator;
 mod faults;
+mod replicas;
 mod transport;
 mod work;
 
@@ -15,11 +16,12 @@ pub use work::task_of;
 
 use crate::engine::{EventQueue, KeyedStreams, SimDuration, SimTime, SplitMix64, StreamPurpose};
 use crate::metrics::{
-    ComponentLoad, ComponentRole, FaultWindow, MeasurementWindow, Outcome, RunMetrics, RunResult,
+    ComponentLoad, ComponentRole, FaultWindow, MeasurementWindow, Outcome, ReplicaLoad, RunMetrics,
+    RunResult,
 };
 
 use super::complexity::Complexity;
-use super::faults::{Communication, FaultKind, FaultOccurrence, occurrences};
+use super::faults::{Communication, FaultOccurrence, occurrences};
 use super::interface::Interfaces;
 use super::message::Message;
 use super::network::Network;
@@ -57,9 +59,13 @@ pub enum Event {
     CallTimeout {
         workflow: WorkflowRef,
         at: ComponentId,
+        replica: u8,
         call: u32,
         retry: bool,
     },
+    /// A journaled coordinator's replica crashed `failover` ago: a live replica takes
+    /// over its shards if it is still down.
+    Failover { replica: u8 },
     /// Fault occurrence `index` begins.
     FaultStarts(u32),
     /// Fault occurrence `index` ends.
@@ -137,6 +143,8 @@ pub enum SendMode {
 #[derive(Debug, Clone, Copy)]
 struct Handling {
     at: ComponentId,
+    /// The replica of `at` whose worker it is.
+    replica: u8,
     /// The request that took the worker from the inbox; its caller gets the answer.
     request: Message,
     answered: bool,
@@ -199,6 +207,10 @@ pub struct World<'s> {
     run_end: SimTime,
     /// Events counted instead of simulated (status polls nobody can answer).
     counted_events: u64,
+    /// Where each component's replicas are, and how messages reach them.
+    replicas: replicas::Replicas,
+    /// The component and replica whose worker finished the latest job (async senders).
+    acting: (ComponentId, u8),
 }
 
 impl<'s> World<'s> {
@@ -208,32 +220,41 @@ impl<'s> World<'s> {
         let warmup = SimTime::ZERO + window.warmup;
         let arrivals_end = SimTime::ZERO + window.duration;
         let run_end = arrivals_end + window.drain;
-        let occurrences = occurrences(&spec.failures.faults, seed, run_end);
-        let crashable = |id: ComponentId| {
+        let occurrences = occurrences(&spec.failures.faults, seed, run_end, |id| {
+            spec.replicas(id)
+        });
+        let crashable = |id: ComponentId, replica: u32| {
             occurrences
                 .iter()
-                .any(|o| matches!(o.kind, FaultKind::Crash(target) if target == id))
+                .any(|o| faults::strikes(spec, &o.kind, id, replica))
         };
         let busy_window = (warmup, arrivals_end);
+        let replicas = replicas::Replicas::new(spec, config.coordinator, &streams);
         let mut stations = vec![Station::new(0, 0, busy_window, false)];
-        stations.push(match &spec.orchestrator {
-            Some(o) => Station::new(
-                o.workers,
-                o.queue,
-                busy_window,
-                crashable(ComponentId::ORCHESTRATOR),
-            ),
-            None => Station::new(0, 0, busy_window, false),
-        });
-        for (index, service) in spec.services.iter().enumerate() {
-            let crashes = crashable(ComponentId::service(index));
-            stations.push(Station::new(
-                service.workers,
-                service.queue,
-                busy_window,
-                crashes,
-            ));
+        match &spec.orchestrator {
+            Some(o) => stations.extend((0..o.deployment.replicas).map(|replica| {
+                Station::new(
+                    o.workers,
+                    o.queue,
+                    busy_window,
+                    crashable(ComponentId::ORCHESTRATOR, replica),
+                )
+            })),
+            None => stations.push(Station::new(0, 0, busy_window, false)),
         }
+        for (index, service) in spec.services.iter().enumerate() {
+            let id = ComponentId::service(index);
+            // Pooled replicas share the broker's queue: their own inboxes stay empty.
+            let queue = if replicas.routing[id.index()] == replicas::Routing::Pooled {
+                0
+            } else {
+                service.queue
+            };
+            stations.extend((0..service.deployment.replicas).map(|replica| {
+                Station::new(service.workers, queue, busy_window, crashable(id, replica))
+            }));
+        }
+        let station_count = stations.len();
         let measurement = MeasurementWindow {
             warmup,
             arrivals_end,
@@ -249,7 +270,7 @@ impl<'s> World<'s> {
             last_arrival_at: SimTime::ZERO,
             arrivals_end,
             network: Network::new(&spec.network),
-            interfaces: Interfaces::new(spec, busy_window),
+            interfaces: Interfaces::new(spec, busy_window, &replicas.first),
             has_outputs: spec.services.iter().any(|s| s.output_bytes.is_some()),
             complexity: Complexity::new(spec.component_count()),
             stations,
@@ -260,16 +281,18 @@ impl<'s> World<'s> {
             partitions: Vec::new(),
             slow_factor: vec![1.0; spec.component_count()],
             slowdowns: Vec::new(),
-            down_by: vec![None; spec.component_count()],
+            down_by: vec![None; station_count],
             slowed_by: vec![None; spec.component_count()],
             backlog: 0,
             handling: None,
             resending: false,
-            down_depth: vec![0; spec.component_count()],
+            down_depth: vec![0; station_count],
             sync: spec.failures.communication == Communication::Sync,
             single_path: spec.workflow.is_chain().then(|| spec.workflow.path(0)),
             run_end,
             counted_events: 0,
+            replicas,
+            acting: (ComponentId::CLIENT, 0),
         };
         if world.has_outputs {
             world.metrics.declare_data();
@@ -415,11 +438,21 @@ impl<'s> World<'s> {
         handle
     }
 
-    /// A worker at `at` is free: it takes the next waiting message, if any.
-    fn free_worker(&mut self, now: SimTime, at: ComponentId, queue: &mut EventQueue<Event>) {
-        if let Some(next) = self.stations[at.index()].release_worker(now) {
+    /// A worker of `at`'s replica `replica` is free: it takes the next waiting message, if
+    /// any (from the broker's shared queue, for pooled replicas).
+    fn free_worker(
+        &mut self,
+        now: SimTime,
+        at: ComponentId,
+        replica: u8,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let station = self.station_of(at, replica);
+        if let Some(next) = self.stations[station].release_worker(now) {
             self.backlog_changed(now, -1);
             self.start_work(now, next, queue);
+        } else if self.replicas.any && self.replicas.pools[at.index()].is_some() {
+            self.take_from_pool(now, at, station, queue);
         }
     }
 
@@ -501,34 +534,12 @@ impl<'s> World<'s> {
             }
         }
         let mut loads = Vec::new();
-        for (index, station) in self.stations.iter_mut().enumerate() {
+        for index in 0..self.spec.component_count() {
             let id = ComponentId(u16::try_from(index).expect("component count is validated"));
             if id == ComponentId::ORCHESTRATOR && !self.config.uses_orchestrator {
                 continue;
             }
-            station.account_until(end);
-            let is_coordinator = self.config.coordinator == Some(id);
-            let role = match id {
-                ComponentId::CLIENT => ComponentRole::Client,
-                ComponentId::ORCHESTRATOR => ComponentRole::Orchestrator,
-                _ if is_coordinator => ComponentRole::FrontController,
-                _ => ComponentRole::Participant,
-            };
-            loads.push(ComponentLoad {
-                name: self.spec.component_name(id).to_string(),
-                role,
-                workers: station.workers(),
-                busy_nanos: station.busy_nanos(),
-                blocked_nanos: station.blocked_nanos(),
-                is_coordinator,
-                queue_wait_p99_ms: station.queue_wait_p99_ms(),
-                max_queue: station.max_queue(),
-                rejected: station.rejected(),
-                dead_letters: station.dead_letters,
-                interface: self.interfaces.as_ref().and_then(|i| i.load(id)),
-                handlers: self.complexity.handlers(id),
-                states: self.complexity.states(id),
-            });
+            loads.push(self.component_load(id, end));
         }
         let result = self
             .metrics
@@ -544,6 +555,76 @@ impl<'s> World<'s> {
     }
 }
 
+impl World<'_> {
+    /// What component `id`'s replicas measured, together (and each, when replicated).
+    fn component_load(&mut self, id: ComponentId, end: SimTime) -> ComponentLoad {
+        let is_coordinator = self.config.coordinator == Some(id);
+        let role = match id {
+            ComponentId::CLIENT => ComponentRole::Client,
+            ComponentId::ORCHESTRATOR => ComponentRole::Orchestrator,
+            _ if is_coordinator => ComponentRole::FrontController,
+            _ => ComponentRole::Participant,
+        };
+        let first = self.station_of(id, 0);
+        let count = if self.replicas.any {
+            self.replicas.count(id) as usize
+        } else {
+            1
+        };
+        let deployment = self.spec.deployment(id);
+        let mut replicas = Vec::new();
+        for (replica, station) in self.stations[first..first + count].iter_mut().enumerate() {
+            station.account_until(end);
+            if self.replicas.any {
+                let replica = u32::try_from(replica).expect("at most 64 replicas");
+                replicas.push(ReplicaLoad {
+                    replica,
+                    zone: deployment
+                        .and_then(|d| d.zone_of(replica))
+                        .map(|zone| self.spec.zones[usize::from(zone)].clone()),
+                    busy_nanos: station.busy_nanos(),
+                    down_nanos: station.down_nanos(end),
+                    handled: station.handled,
+                });
+            }
+        }
+        let stations = &self.stations[first..first + count];
+        let queue_wait_p99_ms = if count == 1 {
+            stations[0].queue_wait_p99_ms()
+        } else {
+            let mut pooled = crate::metrics::LatencyHistogram::new();
+            for station in stations {
+                pooled.merge(station.queue_wait());
+            }
+            pooled.quantile_ms(0.99)
+        };
+        let pool = self.replicas.pools[id.index()].as_ref();
+        ComponentLoad {
+            name: self.spec.component_name(id).to_string(),
+            role,
+            workers: stations[0].workers(),
+            busy_nanos: stations.iter().map(Station::busy_nanos).sum(),
+            blocked_nanos: stations.iter().map(Station::blocked_nanos).sum(),
+            is_coordinator,
+            queue_wait_p99_ms,
+            max_queue: stations
+                .iter()
+                .map(Station::max_queue)
+                .chain(pool.map(|p| p.max_queue))
+                .max()
+                .unwrap_or(0),
+            rejected: stations.iter().map(Station::rejected).sum::<u64>()
+                + pool.map_or(0, |p| p.rejected),
+            dead_letters: stations.iter().map(|s| s.dead_letters).sum(),
+            interface: self.interfaces.as_ref().and_then(|i| i.load(id)),
+            handlers: self.complexity.handlers(id),
+            states: self.complexity.states(id),
+            replicas_mean: count as f64,
+            replicas,
+        }
+    }
+}
+
 /// Ended with steps committed that should not be (or, completed, with some missing).
 fn is_inconsistent(workflow: &Workflow, all_steps: u64) -> bool {
     match workflow.outcome {
@@ -553,14 +634,7 @@ fn is_inconsistent(workflow: &Workflow, all_steps: u64) -> bool {
 }
 
 fn fault_window(spec: &SystemSpec, occurrence: &FaultOccurrence) -> FaultWindow {
-    let (fault, target) = match occurrence.kind {
-        FaultKind::Crash(id) => ("crash", spec.component_name(id).to_string()),
-        FaultKind::Slow(id, _) => ("slow", spec.component_name(id).to_string()),
-        FaultKind::Partition(a, b) => (
-            "partition",
-            format!("{}|{}", spec.component_name(a), spec.component_name(b)),
-        ),
-    };
+    let (fault, target) = spec.fault_target(&occurrence.kind);
     FaultWindow {
         fault,
         target,

@@ -26,6 +26,11 @@ impl World<'_> {
         step: u8,
         payload: u32,
     ) -> (Message, u64) {
+        let src_replica = if self.replicas.any {
+            self.sending_replica(src, workflow)
+        } else {
+            0
+        };
         let state = self.workflows.get_mut(workflow);
         let index = state.next_message_index;
         state.next_message_index += 1;
@@ -39,6 +44,9 @@ impl World<'_> {
             dst,
             kind,
             step,
+            src_replica,
+            // A local task stays on the replica that gives it.
+            dst_replica: if src == dst { src_replica } else { 0 },
         };
         (message, state.number)
     }
@@ -102,10 +110,13 @@ impl World<'_> {
     pub(super) fn transmit(
         &mut self,
         queue: &mut EventQueue<Event>,
-        message: Message,
+        mut message: Message,
         number: u64,
         category: MessageCategory,
     ) {
+        if self.replicas.any {
+            self.route(queue.now(), &mut message, number);
+        }
         let Message {
             src,
             dst,
@@ -149,7 +160,14 @@ impl World<'_> {
         }
         // The interface carries a message whether or not the network then loses it.
         let sent_after = match &mut self.interfaces {
-            Some(interfaces) => interfaces.send(src, bytes, queue.now()),
+            Some(interfaces) => {
+                let station = if self.replicas.any {
+                    self.replicas.station(src, message.src_replica)
+                } else {
+                    src.index()
+                };
+                interfaces.send(station, bytes, queue.now())
+            }
             None => SimDuration::ZERO,
         };
         let streams = self.streams;
@@ -170,6 +188,7 @@ impl World<'_> {
             // deterministic; it only spares a heap round trip on zero-latency links.
             self.deliver(queue.now(), message, queue);
         } else {
+            self.departs(&message);
             queue.schedule_in(delay, Event::Deliver(message));
         }
     }
@@ -248,6 +267,7 @@ impl World<'_> {
             if self.spec.delivery(message.dst) == Delivery::Broker {
                 // The broker holds it until the partition heals.
                 self.trace_arrival(now, &message, Arrival::Held);
+                self.departs(&message);
                 queue.schedule_at(heals_at, Event::Deliver(message));
             } else {
                 self.trace_arrival(now, &message, Arrival::Lost);
@@ -255,13 +275,30 @@ impl World<'_> {
             }
             return;
         }
-        if !self.stations[message.dst.index()].up {
-            if let Some(occurrence) = self.down_by[message.dst.index()] {
+        let station = self.station_of(message.dst, message.dst_replica);
+        let pooled = self.replicas.any && self.replicas.pools[message.dst.index()].is_some();
+        let down = if pooled {
+            // A broker's pooled consumers: down only when every replica is.
+            !self.any_replica_up(message.dst)
+        } else {
+            !self.stations[station].up
+        };
+        if down {
+            if let Some(occurrence) = self.down_by[station] {
                 self.touch(message.workflow, occurrence);
             }
-            if self.spec.delivery(message.dst) == Delivery::Broker {
+            if pooled {
+                // The broker keeps it in the shared queue until a replica is back.
                 self.trace_arrival(now, &message, Arrival::Held);
-                self.stations[message.dst.index()].parked.push_back(message);
+                let pool = self.replicas.pools[message.dst.index()]
+                    .as_mut()
+                    .expect("pooled");
+                pool.inbox.push_back((now, message));
+                pool.max_queue = pool.max_queue.max(pool.inbox.len());
+                self.backlog_changed(now, 1);
+            } else if self.spec.delivery(message.dst) == Delivery::Broker {
+                self.trace_arrival(now, &message, Arrival::Held);
+                self.stations[station].parked.push_back(message);
                 self.backlog_changed(now, 1);
             } else {
                 self.trace_arrival(now, &message, Arrival::Lost);
@@ -389,23 +426,35 @@ impl World<'_> {
     }
 
     pub(super) fn admit(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
-        let admission = self.stations[message.dst.index()].admit(now, message);
+        if self.replicas.any && self.replicas.pools[message.dst.index()].is_some() {
+            if let Err(message) = self.admit_pooled(now, message, queue) {
+                self.refused(now, message);
+            }
+            return;
+        }
+        let station = self.station_of(message.dst, message.dst_replica);
+        let admission = self.stations[station].admit(now, message);
         if admission == Admission::Started {
             self.start_work(now, message, queue);
         } else if admission == Admission::Queued {
             self.backlog_changed(now, 1);
         } else {
-            self.metrics.message_rejected();
-            let number = self.workflows.get(message.workflow).number;
-            if let Some(trace) = self.tracing(number) {
-                trace.push(TraceRecord::Rejected {
-                    at: now,
-                    workflow: number,
-                    component: message.dst,
-                });
-            }
-            self.dead_letter(&message);
+            self.refused(now, message);
         }
+    }
+
+    /// A full inbox refused `message`: it is lost.
+    fn refused(&mut self, now: SimTime, message: Message) {
+        self.metrics.message_rejected();
+        let number = self.workflows.get(message.workflow).number;
+        if let Some(trace) = self.tracing(number) {
+            trace.push(TraceRecord::Rejected {
+                at: now,
+                workflow: number,
+                component: message.dst,
+            });
+        }
+        self.dead_letter(&message);
     }
 
     /// Record what became of `message` at its destination, if its workflow is traced.
@@ -451,7 +500,8 @@ impl World<'_> {
             }
         }
         self.metrics.dead_letter(measured);
-        self.stations[message.dst.index()].dead_letters += u64::from(measured);
+        let station = self.station_of(message.dst, message.dst_replica);
+        self.stations[station].dead_letters += u64::from(measured);
         self.drop_reference(message.workflow);
     }
 

@@ -117,8 +117,15 @@ impl World<'_> {
     /// A worker finished `message`: apply the effect of its task on the workflow. `None`
     /// if the work was lost in a crash (nothing happens).
     pub fn finish_work(&mut self, now: SimTime, message: &Message) -> Option<WorkResult> {
-        if !self.stations[message.dst.index()].finish_job(message) {
+        let station = self.station_of(message.dst, message.dst_replica);
+        if !self.stations[station].finish_job(message) {
             return None;
+        }
+        if self.replicas.any {
+            self.acting = (message.dst, message.dst_replica);
+            if self.stations[station].in_window(now) {
+                self.stations[station].handled += 1;
+            }
         }
         self.complexity.reacted(message);
         let result = match task_of(message) {

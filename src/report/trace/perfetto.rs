@@ -166,7 +166,11 @@ pub fn render_perfetto(system: &SystemSpec, trace: &WorkflowTrace) -> String {
     }
     for fault in &trace.faults {
         let (pid, label) = match fault.kind {
-            FaultKind::Crash(id) => (pid_of(id), format!("crash: {} down", name(id))),
+            FaultKind::Crash(id, replicas) => (
+                pid_of(id),
+                format!("crash: {}{} down", name(id), replicas.suffix()),
+            ),
+            FaultKind::Zone(zone) => (network_pid, format!("zone {zone} down")),
             FaultKind::Slow(id, factor) => (pid_of(id), format!("slow: {} ×{factor}", name(id))),
             FaultKind::Partition(a, b) => {
                 (network_pid, format!("partition: {} | {}", name(a), name(b)))

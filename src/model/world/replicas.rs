@@ -1,0 +1,363 @@
+//! Replicas: which station (component, replica) a message goes to. A broker's replicas
+//! are competing consumers of one queue; a direct sender's balancer picks a replica when
+//! it sends, seeing crashes only at its next health check; a coordinator's replicas shard
+//! workflows by id, and a journaled shard fails over to a live replica.
+
+use std::collections::VecDeque;
+
+use crate::engine::{EventQueue, KeyedStreams, SimDuration, SimTime, StreamPurpose};
+
+use super::super::deployment::Balance;
+use super::super::faults::Delivery;
+use super::super::message::Message;
+use super::super::system::{ComponentId, SystemSpec};
+use super::super::workflow::WorkflowRef;
+use super::{Event, World};
+
+/// How messages to a component reach one of its replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Routing {
+    /// One replica.
+    Single,
+    /// A broker's competing consumers: a free worker of any live replica takes the next
+    /// message of one shared queue.
+    Pooled,
+    /// Direct delivery: a load balancer picks a replica when the message is sent.
+    Balanced(Balance),
+    /// A coordinator: each workflow's messages go to the replica that owns its shard.
+    Sharded,
+}
+
+/// The queue a broker keeps for a component's pooled replicas.
+#[derive(Debug, Default)]
+pub(super) struct Pool {
+    /// Waiting messages, with when each joined.
+    pub inbox: VecDeque<(SimTime, Message)>,
+    /// Room for this many while some replica is up (with none up, the broker keeps all).
+    pub capacity: usize,
+    pub max_queue: usize,
+    pub rejected: u64,
+}
+
+/// Where every component's replicas sit among the stations, and how work reaches them.
+#[derive(Debug)]
+pub(super) struct Replicas {
+    /// The first station of each component; a component's replicas follow it.
+    pub first: Vec<u32>,
+    pub routing: Vec<Routing>,
+    /// Per component: the pooled replicas' shared queue.
+    pub pools: Vec<Option<Pool>>,
+    /// Per station: the last time it went down or came up (what a health check sees).
+    pub changed_at: Vec<SimTime>,
+    /// Per station: messages on their way to it (a balancer's "outstanding").
+    pub in_transit: Vec<u32>,
+    /// Per component: the round-robin balancer's next replica.
+    pub next: Vec<u32>,
+    /// Per component: when its balancer's health checks fall, as an offset in
+    /// `[0, detect)` (drawn once per run: checks do not line up with scripted faults).
+    pub check_phase: Vec<u64>,
+    /// The coordinator's shards: the replica each is owned by (shard = workflow % count).
+    pub owners: Vec<u8>,
+    /// Whether any component has more than one replica (else every lookup is replica 0).
+    pub any: bool,
+}
+
+impl Replicas {
+    /// The layout `spec` deploys, with `coordinator` holding workflow state.
+    pub fn new(
+        spec: &SystemSpec,
+        coordinator: Option<ComponentId>,
+        streams: &KeyedStreams,
+    ) -> Replicas {
+        let count = spec.component_count();
+        let mut first = Vec::with_capacity(count + 1);
+        let mut routing = Vec::with_capacity(count);
+        let mut pools = Vec::with_capacity(count);
+        let mut stations = 0u32;
+        for index in 0..count {
+            let id = ComponentId(u16::try_from(index).expect("component count is validated"));
+            first.push(stations);
+            let replicas = spec.replicas(id);
+            stations += replicas;
+            let queue = match id.service_index() {
+                Some(service) => spec.services[service].queue,
+                None => spec.orchestrator.as_ref().map_or(0, |o| o.queue),
+            };
+            let (route, pool) = match spec.deployment(id) {
+                Some(_) if replicas == 1 => (Routing::Single, None),
+                Some(_) if coordinator == Some(id) => (Routing::Sharded, None),
+                Some(_) if spec.delivery(id) == Delivery::Broker => (
+                    Routing::Pooled,
+                    Some(Pool {
+                        capacity: (queue as usize).saturating_mul(replicas as usize),
+                        ..Pool::default()
+                    }),
+                ),
+                Some(deployment) => (Routing::Balanced(deployment.balance), None),
+                None => (Routing::Single, None),
+            };
+            routing.push(route);
+            pools.push(pool);
+        }
+        first.push(stations);
+        let shards = coordinator.map_or(1, |id| spec.replicas(id));
+        Replicas {
+            first,
+            routing,
+            pools,
+            changed_at: vec![SimTime::ZERO; stations as usize],
+            in_transit: vec![0; stations as usize],
+            next: vec![0; count],
+            check_phase: (0..count)
+                .map(|index| {
+                    let id = ComponentId(index as u16);
+                    let detect = spec.deployment(id).map_or(0, |d| d.detect.as_nanos());
+                    if detect == 0 {
+                        0
+                    } else {
+                        streams
+                            .stream(StreamPurpose::Balance, u64::MAX, index as u64)
+                            .below(detect)
+                    }
+                })
+                .collect(),
+            owners: (0..shards)
+                .map(|r| u8::try_from(r).expect("at most 64 replicas"))
+                .collect(),
+            any: spec.is_replicated(),
+        }
+    }
+
+    /// The station of `id`'s replica `replica`.
+    #[inline(always)]
+    pub fn station(&self, id: ComponentId, replica: u8) -> usize {
+        self.first[id.index()] as usize + usize::from(replica)
+    }
+
+    /// Replicas `id` runs.
+    pub fn count(&self, id: ComponentId) -> u32 {
+        self.first[id.index() + 1] - self.first[id.index()]
+    }
+
+    /// The replica that owns the shard of workflow `number`.
+    pub fn owner(&self, number: u64) -> u8 {
+        self.owners[(number % self.owners.len() as u64) as usize]
+    }
+}
+
+/// When a health check every `interval`, at `phase` plus its whole multiples, sees a
+/// change at `at`.
+fn noticed(at: SimTime, interval: SimDuration, phase: u64) -> SimTime {
+    if interval.is_zero() {
+        return at;
+    }
+    let period = interval.as_nanos();
+    let since_phase = at.as_nanos().saturating_sub(phase);
+    SimTime(
+        since_phase
+            .div_ceil(period)
+            .saturating_mul(period)
+            .saturating_add(phase),
+    )
+}
+
+impl World<'_> {
+    /// The station a message is at, or headed for.
+    #[inline(always)]
+    pub(super) fn station_of(&self, id: ComponentId, replica: u8) -> usize {
+        if self.replicas.any {
+            self.replicas.station(id, replica)
+        } else {
+            id.index()
+        }
+    }
+
+    /// The replica of `src` that sends a message about `workflow` now: the shard's owner
+    /// for a coordinator, else the replica whose worker is acting.
+    pub(super) fn sending_replica(&self, src: ComponentId, workflow: WorkflowRef) -> u8 {
+        match self.replicas.routing[src.index()] {
+            Routing::Single => 0,
+            Routing::Sharded => self.replicas.owner(self.workflows.get(workflow).number),
+            _ if self.acting.0 == src => self.acting.1,
+            _ => 0,
+        }
+    }
+
+    /// Address `message` to a replica of its destination when it is sent (an answer goes
+    /// back to its caller's replica, set already; a pooled one is picked on admission).
+    pub(super) fn route(&mut self, now: SimTime, message: &mut Message, number: u64) {
+        if message.answered_call().is_some() {
+            return;
+        }
+        match self.replicas.routing[message.dst.index()] {
+            Routing::Single | Routing::Pooled => {}
+            Routing::Sharded => message.dst_replica = self.replicas.owner(number),
+            Routing::Balanced(balance) => {
+                message.dst_replica = self.balance(now, message, number, balance);
+            }
+        }
+    }
+
+    /// Whether the balancer in front of `id` sees its replica `replica` as up at `now`.
+    fn seen_up(&self, id: ComponentId, replica: u8, now: SimTime) -> bool {
+        let station = self.replicas.station(id, replica);
+        let detect = self
+            .spec
+            .deployment(id)
+            .map_or(SimDuration::ZERO, |d| d.detect);
+        let up = self.stations[station].up;
+        let phase = self.replicas.check_phase[id.index()];
+        let changed_at = self.replicas.changed_at[station];
+        // Never changed (time 0): the balancer starts knowing every replica up.
+        if changed_at == SimTime::ZERO || now >= noticed(changed_at, detect, phase) {
+            up
+        } else {
+            !up
+        }
+    }
+
+    /// Messages on their way to, waiting at or in service at station `station`.
+    fn outstanding(&self, station: usize) -> usize {
+        self.replicas.in_transit[station] as usize + self.stations[station].load()
+    }
+
+    /// The replica a balancer picks for `message` among those it sees up (all of them, if
+    /// it sees none: the message is then lost as any message to a dead replica is).
+    fn balance(&mut self, now: SimTime, message: &Message, number: u64, balance: Balance) -> u8 {
+        let id = message.dst;
+        let count = self.replicas.count(id);
+        let mut candidates = [0u8; 64];
+        let mut live = 0usize;
+        for replica in 0..count {
+            let replica = replica as u8;
+            if self.seen_up(id, replica, now) {
+                candidates[live] = replica;
+                live += 1;
+            }
+        }
+        if live == 0 {
+            for replica in 0..count {
+                candidates[replica as usize] = replica as u8;
+            }
+            live = count as usize;
+        }
+        let candidates = &candidates[..live];
+        let draw = || {
+            self.streams
+                .stream(StreamPurpose::Balance, number, u64::from(message.index))
+        };
+        match balance {
+            Balance::RoundRobin => {
+                // The next replica in turn, skipping those it sees down.
+                let next = &mut self.replicas.next[id.index()];
+                let pick = candidates
+                    .iter()
+                    .copied()
+                    .find(|&r| u32::from(r) >= *next)
+                    .unwrap_or(candidates[0]);
+                *next = (u32::from(pick) + 1) % count;
+                pick
+            }
+            Balance::Random => candidates[draw().below(live as u64) as usize],
+            Balance::LeastOutstanding => *candidates
+                .iter()
+                .min_by_key(|&&r| (self.outstanding(self.replicas.station(id, r)), r))
+                .expect("at least one candidate"),
+            Balance::PowerOfTwo => {
+                if live == 1 {
+                    return candidates[0];
+                }
+                let mut rng = draw();
+                let first = rng.below(live as u64) as usize;
+                let second = (first + 1 + rng.below(live as u64 - 1) as usize) % live;
+                let (a, b) = (candidates[first], candidates[second]);
+                let load = |r: u8| self.outstanding(self.replicas.station(id, r));
+                if (load(b), b) < (load(a), a) { b } else { a }
+            }
+        }
+    }
+
+    /// A message to `station` is on its way (balanced components count these).
+    #[inline]
+    pub(super) fn departs(&mut self, message: &Message) {
+        if self.replicas.any {
+            let station = self.replicas.station(message.dst, message.dst_replica);
+            self.replicas.in_transit[station] += 1;
+        }
+    }
+
+    /// A message scheduled by `departs` arrives.
+    #[inline]
+    pub fn arrives(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
+        if self.replicas.any {
+            let station = self.replicas.station(message.dst, message.dst_replica);
+            let count = &mut self.replicas.in_transit[station];
+            *count = count.saturating_sub(1);
+        }
+        self.deliver(now, message, queue);
+    }
+
+    /// Whether any replica of a pooled component is up.
+    pub(super) fn any_replica_up(&self, id: ComponentId) -> bool {
+        let first = self.replicas.first[id.index()] as usize;
+        let end = self.replicas.first[id.index() + 1] as usize;
+        self.stations[first..end].iter().any(|s| s.up)
+    }
+
+    /// A pooled component admits `message`: the live replica with a free worker and the
+    /// fewest busy (the lowest index on a tie) takes it; else it waits in the broker's
+    /// queue, or is refused when that is full. `None` unless a worker took it.
+    pub(super) fn admit_pooled(
+        &mut self,
+        now: SimTime,
+        mut message: Message,
+        queue: &mut EventQueue<Event>,
+    ) -> Result<(), Message> {
+        let id = message.dst;
+        let first = self.replicas.first[id.index()] as usize;
+        let end = self.replicas.first[id.index() + 1] as usize;
+        let free = (first..end)
+            .filter(|&s| self.stations[s].has_free_worker())
+            .min_by_key(|&s| (self.stations[s].load(), s));
+        if let Some(station) = free {
+            message.dst_replica = (station - first) as u8;
+            self.stations[station].take_pooled(now, now, message);
+            self.start_work(now, message, queue);
+            return Ok(());
+        }
+        let any_up = self.any_replica_up(id);
+        let pool = self.replicas.pools[id.index()]
+            .as_mut()
+            .expect("a pooled component has a pool");
+        if any_up && pool.inbox.len() >= pool.capacity {
+            pool.rejected += 1;
+            return Err(message);
+        }
+        pool.inbox.push_back((now, message));
+        pool.max_queue = pool.max_queue.max(pool.inbox.len());
+        self.backlog_changed(now, 1);
+        Ok(())
+    }
+
+    /// A worker of pooled replica `station` is free: it takes the broker's next message.
+    pub(super) fn take_from_pool(
+        &mut self,
+        now: SimTime,
+        id: ComponentId,
+        station: usize,
+        queue: &mut EventQueue<Event>,
+    ) {
+        while self.stations[station].has_free_worker() {
+            let Some(pool) = self.replicas.pools[id.index()].as_mut() else {
+                return;
+            };
+            let Some((since, mut next)) = pool.inbox.pop_front() else {
+                return;
+            };
+            next.dst_replica = (station - self.replicas.first[id.index()] as usize) as u8;
+            self.backlog_changed(now, -1);
+            self.stations[station].take_pooled(now, since, next);
+            self.start_work(now, next, queue);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! A component's deployment keys validated: `replicas`, `balance`, `detect`, `zones` and
+//! `failover`, from the component's table or `[defaults]`; and the zones every component
+//! is placed in, collected in the order the scenario names them.
+
+use toml::Spanned;
+
+use crate::model::{Balance, Deployment, MAX_REPLICAS};
+
+use super::error::{ScenarioError, Source};
+use super::raw::{RawBalance, RawDefaults, RawOrchestrator, RawService};
+use super::values::DurationValue;
+
+/// Most distinct zones a scenario may name.
+const MAX_ZONES: usize = 64;
+
+/// The deployment keys of one table, as written.
+#[derive(Clone, Copy)]
+pub(super) struct RawDeployment<'a> {
+    replicas: &'a Option<Spanned<u32>>,
+    balance: Option<RawBalance>,
+    detect: Option<DurationValue>,
+    zones: &'a Option<Spanned<Vec<Spanned<String>>>>,
+    failover: Option<DurationValue>,
+}
+
+impl<'a> From<&'a RawService> for RawDeployment<'a> {
+    fn from(raw: &'a RawService) -> Self {
+        RawDeployment {
+            replicas: &raw.replicas,
+            balance: raw.balance,
+            detect: raw.detect,
+            zones: &raw.zones,
+            failover: raw.failover,
+        }
+    }
+}
+
+impl<'a> From<&'a RawOrchestrator> for RawDeployment<'a> {
+    fn from(raw: &'a RawOrchestrator) -> Self {
+        RawDeployment {
+            replicas: &raw.replicas,
+            balance: raw.balance,
+            detect: raw.detect,
+            zones: &raw.zones,
+            failover: raw.failover,
+        }
+    }
+}
+
+impl<'a> From<&'a RawDefaults> for RawDeployment<'a> {
+    fn from(raw: &'a RawDefaults) -> Self {
+        RawDeployment {
+            replicas: &raw.replicas,
+            balance: raw.balance,
+            detect: raw.detect,
+            zones: &raw.zones,
+            failover: raw.failover,
+        }
+    }
+}
+
+/// The deployment of the component whose table is `own` (keys under `prefix`, such as
+/// `services[2]`), falling back on `[defaults]`; new zone names join `zones`.
+pub(super) fn deployment(
+    source: &Source<'_>,
+    prefix: &str,
+    own: RawDeployment<'_>,
+    defaults: Option<&RawDefaults>,
+    zones: &mut Vec<String>,
+) -> Result<Deployment, ScenarioError> {
+    let defaults = defaults.map(RawDeployment::from);
+    let single = Deployment::single();
+    let (replicas_key, replicas) = match (own.replicas, defaults.and_then(|d| d.replicas.as_ref()))
+    {
+        (Some(value), _) => (format!("{prefix}.replicas"), Some(value)),
+        (None, Some(value)) => ("defaults.replicas".to_string(), Some(value)),
+        (None, None) => (String::new(), None),
+    };
+    let replicas = match replicas {
+        None => single.replicas,
+        Some(value) if (1..=MAX_REPLICAS).contains(value.get_ref()) => *value.get_ref(),
+        Some(value) => {
+            return Err(source.error(
+                Some(value.span()),
+                replicas_key,
+                format!(
+                    "expected between 1 and {MAX_REPLICAS} replicas, got {}",
+                    value.get_ref()
+                ),
+            ));
+        }
+    };
+    let balance = match own.balance.or(defaults.and_then(|d| d.balance)) {
+        None => single.balance,
+        Some(RawBalance::RoundRobin) => Balance::RoundRobin,
+        Some(RawBalance::Random) => Balance::Random,
+        Some(RawBalance::LeastOutstanding) => Balance::LeastOutstanding,
+        Some(RawBalance::PowerOfTwo) => Balance::PowerOfTwo,
+    };
+    let detect = own
+        .detect
+        .or(defaults.and_then(|d| d.detect))
+        .map_or(single.detect, |d| d.0);
+    let failover = own
+        .failover
+        .or(defaults.and_then(|d| d.failover))
+        .map_or(single.failover, |d| d.0);
+    let (zones_key, names) = match (own.zones, defaults.and_then(|d| d.zones.as_ref())) {
+        (Some(names), _) => (format!("{prefix}.zones"), Some(names)),
+        (None, Some(names)) => ("defaults.zones".to_string(), Some(names)),
+        (None, None) => (String::new(), None),
+    };
+    let mut placed = Vec::new();
+    if let Some(names) = names {
+        if names.get_ref().is_empty() {
+            return Err(source.error(
+                Some(names.span()),
+                zones_key,
+                "expected at least one zone name (or leave `zones` out)",
+            ));
+        }
+        for (index, name) in names.get_ref().iter().enumerate() {
+            let text = name.get_ref();
+            let plain = !text.is_empty()
+                && text.chars().count() <= 40
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !plain {
+                return Err(source.error(
+                    Some(name.span()),
+                    format!("{zones_key}[{index}]"),
+                    format!(
+                        "expected a zone name of at most 40 letters, digits, `-`, `_` and `.`, got {:?}",
+                        text.chars().take(60).collect::<String>()
+                    ),
+                ));
+            }
+            let zone = match zones.iter().position(|z| z == text) {
+                Some(position) => position,
+                None if zones.len() < MAX_ZONES => {
+                    zones.push(text.clone());
+                    zones.len() - 1
+                }
+                None => {
+                    return Err(source.error(
+                        Some(name.span()),
+                        format!("{zones_key}[{index}]"),
+                        format!("expected at most {MAX_ZONES} distinct zones in a scenario"),
+                    ));
+                }
+            };
+            let zone = u16::try_from(zone).expect("at most 64 zones");
+            if placed.contains(&zone) {
+                return Err(source.error(
+                    Some(name.span()),
+                    format!("{zones_key}[{index}]"),
+                    format!("zone \"{text}\" is named twice"),
+                ));
+            }
+            placed.push(zone);
+        }
+    }
+    Ok(Deployment {
+        replicas,
+        balance,
+        detect,
+        zones: placed,
+        failover,
+    })
+}
