@@ -205,7 +205,9 @@ pub fn trace_workflows(
         .max()
         .unwrap_or(SimTime::ZERO);
     let system = &scenario.system;
-    let faults = occurrences(&system.failures.faults, seed, last, |id| system.replicas(id));
+    let faults = occurrences(&system.failures.faults, seed, last, |id| {
+        system.replicas(id)
+    });
     WorkflowTrace {
         design: design.clone(),
         seed,

@@ -105,9 +105,8 @@ impl ComponentLoad {
                 component: self.name.clone(),
                 replica: replica.replica,
                 zone: replica.zone.clone(),
-                utilization: (window_nanos > 0.0 && self.workers > 0).then(|| {
-                    replica.busy_nanos as f64 / (window_nanos * f64::from(self.workers))
-                }),
+                utilization: (window_nanos > 0.0 && self.workers > 0)
+                    .then(|| replica.busy_nanos as f64 / (window_nanos * f64::from(self.workers))),
                 crashed_s: replica.down_nanos as f64 / 1e9,
                 handled: replica.handled,
             })
@@ -120,9 +119,8 @@ impl ComponentLoad {
     }
 
     fn share(&self, nanos: u128, window_nanos: f64) -> Option<f64> {
-        (window_nanos > 0.0 && self.workers > 0).then(|| {
-            nanos as f64 / (window_nanos * self.replicas_mean * f64::from(self.workers))
-        })
+        (window_nanos > 0.0 && self.workers > 0)
+            .then(|| nanos as f64 / (window_nanos * self.replicas_mean * f64::from(self.workers)))
     }
 }
 

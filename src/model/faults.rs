@@ -155,7 +155,16 @@ pub fn occurrences(
         {
             for replica in 0..replicas(id) {
                 let kind = FaultKind::Crash(id, ReplicaSet::One(replica));
-                random_windows(&streams, index, u64::from(replica), kind, mtbf, mttr, until, &mut all);
+                random_windows(
+                    &streams,
+                    index,
+                    u64::from(replica),
+                    kind,
+                    mtbf,
+                    mttr,
+                    until,
+                    &mut all,
+                );
             }
             continue;
         }

@@ -161,7 +161,10 @@ impl Station {
     /// A free worker takes `message`, which waited since `since` in a queue shared by the
     /// component's replicas (a broker's competing consumers).
     pub fn take_pooled(&mut self, now: SimTime, since: SimTime, message: Message) {
-        assert!(self.has_free_worker(), "a pooled message needs a free worker");
+        assert!(
+            self.has_free_worker(),
+            "a pooled message needs a free worker"
+        );
         self.set_busy(now, self.busy + 1);
         self.record_wait(now, since);
         self.start_job(message);

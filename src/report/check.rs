@@ -7,8 +7,8 @@ use crate::coordination::{
     Design, DesignFlows, FlowMessage, communication_label, consistency_label,
 };
 use crate::model::{
-    CallLink, Communication, ComponentId, Delivery, Deployment, FaultKind, FaultTiming,
-    SystemSpec, describe_workflow,
+    CallLink, Communication, ComponentId, Delivery, Deployment, FaultKind, FaultTiming, SystemSpec,
+    describe_workflow,
 };
 use crate::scenario::{MAX_FLOW_PATHS, Scenario, delivery, size_text};
 

@@ -7,8 +7,8 @@ use toml::Spanned;
 
 use crate::engine::SimDuration;
 use crate::model::{
-    Communication, Consistency, FailureModel, FaultKind, FaultSpec, FaultTiming,
-    OrchestratorSpec, Policy, ReplicaSet, ServiceSpec, SystemSpec,
+    Communication, Consistency, FailureModel, FaultKind, FaultSpec, FaultTiming, OrchestratorSpec,
+    Policy, ReplicaSet, ServiceSpec, SystemSpec,
 };
 
 use super::error::{ScenarioError, Source};
@@ -102,7 +102,14 @@ pub(super) fn failures(
     });
     let mut faults = Vec::new();
     for (index, fault) in raw.faults.iter().enumerate() {
-        faults.push(fault_spec(source, index, fault, services, orchestrator, zones)?);
+        faults.push(fault_spec(
+            source,
+            index,
+            fault,
+            services,
+            orchestrator,
+            zones,
+        )?);
     }
     Ok(FailureModel {
         faults,
@@ -264,7 +271,10 @@ fn fault_spec(
             }
         }
         (None, None, Some(mtbf), Some(mttr)) => {
-            if !matches!(kind, FaultKind::Crash(_, ReplicaSet::All) | FaultKind::Zone(_)) {
+            if !matches!(
+                kind,
+                FaultKind::Crash(_, ReplicaSet::All) | FaultKind::Zone(_)
+            ) {
                 return Err(source.error(
                     Some(mtbf.span()),
                     key("mtbf"),

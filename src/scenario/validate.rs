@@ -12,10 +12,10 @@ use crate::model::{
     default_bucket,
 };
 
+use super::deployment::deployment;
 use super::error::{ScenarioError, Source};
 use super::raw::{RawArrivals, RawDefaults, RawDelivery, RawScenarioFile};
 use super::values::{BandwidthValue, DistributionValue, WorkerCount};
-use super::deployment::deployment;
 use super::{Scenario, designs};
 
 /// Built-in defaults for what neither a service nor `[defaults]` sets.
@@ -119,13 +119,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
                 .unwrap_or(DurationDistribution::ZERO),
             delivery: delivery(section.delivery, network_delivery(&raw)),
             interface_bits_per_s: section.interface.or(network_interface(&raw)).map(|b| b.0),
-            deployment: deployment(
-                source,
-                "orchestrator",
-                section.into(),
-                defaults,
-                &mut zones,
-            )?,
+            deployment: deployment(source, "orchestrator", section.into(), defaults, &mut zones)?,
         })
     });
     let orchestrator = orchestrator.transpose()?;
@@ -157,8 +151,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
             ));
         }
     };
-    let failures =
-        super::faults::failures(source, &raw, &services, orchestrator.as_ref(), &zones)?;
+    let failures = super::faults::failures(source, &raw, &services, orchestrator.as_ref(), &zones)?;
     let system = SystemSpec {
         failures,
         services,

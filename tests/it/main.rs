@@ -22,6 +22,7 @@ mod malformed;
 mod message_counts;
 mod profile;
 mod queueing_theory;
+mod replicas;
 mod reports;
 mod run_folder;
 mod significance;

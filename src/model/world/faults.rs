@@ -103,7 +103,13 @@ impl World<'_> {
     }
 
     /// Crash every replica an occurrence strikes.
-    fn crash_all(&mut self, now: SimTime, kind: &FaultKind, occurrence: u32, queue: &mut EventQueue<Event>) {
+    fn crash_all(
+        &mut self,
+        now: SimTime,
+        kind: &FaultKind,
+        occurrence: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
         for (id, replica) in self.struck(kind) {
             self.crash(now, id, replica, occurrence, queue);
         }
@@ -184,7 +190,10 @@ impl World<'_> {
                 }
             }
             if sharded && journaled {
-                let failover = self.spec.deployment(id).map_or(SimDuration::ZERO, |d| d.failover);
+                let failover = self
+                    .spec
+                    .deployment(id)
+                    .map_or(SimDuration::ZERO, |d| d.failover);
                 queue.schedule_in(failover, Event::Failover { replica });
             }
         }

@@ -220,9 +220,7 @@ impl<'s> World<'s> {
         let warmup = SimTime::ZERO + window.warmup;
         let arrivals_end = SimTime::ZERO + window.duration;
         let run_end = arrivals_end + window.drain;
-        let occurrences = occurrences(&spec.failures.faults, seed, run_end, |id| {
-            spec.replicas(id)
-        });
+        let occurrences = occurrences(&spec.failures.faults, seed, run_end, |id| spec.replicas(id));
         let crashable = |id: ComponentId, replica: u32| {
             occurrences
                 .iter()
@@ -575,7 +573,7 @@ impl World<'_> {
         let mut replicas = Vec::new();
         for (replica, station) in self.stations[first..first + count].iter_mut().enumerate() {
             station.account_until(end);
-            if self.replicas.any {
+            if self.replicas.any && deployment.is_some() {
                 let replica = u32::try_from(replica).expect("at most 64 replicas");
                 replicas.push(ReplicaLoad {
                     replica,

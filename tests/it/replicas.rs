@@ -1,0 +1,300 @@
+//! Replicas against queueing theory and against their own promises: a broker's
+//! competing consumers are one pooled M/M/c station (exactly, figure for figure, and
+//! within 3 % of Erlang C); a balancer's random choice splits Poisson arrivals into c
+//! M/M/1 queues, its round robin gives each replica Erlang-c interarrival times
+//! (E_c/M/1); least-outstanding beats power-of-two beats random; a journaled coordinator
+//! shard fails over and loses nothing, an in-memory one loses its third; a zone outage
+//! downs exactly the replicas placed there.
+//!
+//! Tolerance: as in `queueing_theory`, 10 replications, theory within the 99.9 %
+//! Student-t interval of their means and within 3 %.
+
+use crate::common;
+
+use sagasim::{RunOptions, Scenario, ScenarioResults, run};
+
+const T_999_DF9: f64 = 4.781;
+const MAX_RELATIVE_ERROR: f64 = 0.03;
+
+/// One station of `replicas` × `workers` with Exp(1 s) service, Poisson(`rate`) arrivals,
+/// the given delivery and balance; 10 replications of `duration_s`.
+fn station(rate: f64, replicas: u32, workers: u32, delivery: &str, balance: &str) -> String {
+    format!(
+        "[scenario]\nname = \"replicas\"\nseed = 17\nduration = \"{duration}s\"\ndrain = \"3000s\"\nwarmup = \"1000s\"\n\
+         variants = [\"choreography\"]\nreplications = 10\n\n\
+         [workload]\narrivals = {{ poisson = {rate} }}\n\n\
+         [network]\ndelivery = \"{delivery}\"\n\n\
+         [[services]]\nname = \"station\"\nworkers = {workers}\nreplicas = {replicas}\nbalance = \"{balance}\"\nwork = {{ exponential = \"1s\" }}\n\n\
+         [workflow]\nsteps = [\"station\"]\n",
+        duration = 40_000,
+    )
+}
+
+fn run_text(text: &str) -> ScenarioResults {
+    let scenario = Scenario::from_toml_str(text).unwrap_or_else(|e| panic!("{e}"));
+    run(&scenario, &RunOptions::default())
+}
+
+/// Mean sojourn (ms) per replication; every workflow conserved and none stuck.
+fn means(results: &ScenarioResults, context: &str) -> Vec<f64> {
+    results
+        .runs
+        .iter()
+        .map(|run| {
+            common::assert_conserved(&run.result.summary, context);
+            assert_eq!(
+                run.result.summary.stuck, 0,
+                "{context}: the drain lets all finish"
+            );
+            run.result.summary.latency_mean_ms.unwrap_or(f64::NAN)
+        })
+        .collect()
+}
+
+fn assert_theory(context: &str, means: &[f64], theory_ms: f64) {
+    let n = means.len() as f64;
+    let mean = means.iter().sum::<f64>() / n;
+    let sd = (means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let half_width = T_999_DF9 * sd / n.sqrt();
+    let relative = (mean - theory_ms).abs() / theory_ms;
+    // The theory table of the docs (`cargo test --test it replicas -- --nocapture`).
+    eprintln!(
+        "{context}: {mean:.1} ms ± {half_width:.1} against {theory_ms:.1} ms ({:+.2} %)",
+        100.0 * (mean - theory_ms) / theory_ms
+    );
+    assert!(
+        (mean - theory_ms).abs() <= half_width && relative <= MAX_RELATIVE_ERROR,
+        "{context}: mean sojourn {mean:.1} ms ± {half_width:.1} (99.9 %), theory {theory_ms:.1} ms, relative error {relative:.4}"
+    );
+}
+
+/// Erlang C: probability that an arrival waits in M/M/c with offered load `load` = λ/μ.
+fn erlang_c(servers: u32, load: f64) -> f64 {
+    let rho = load / f64::from(servers);
+    let mut term = 1.0;
+    let mut sum = 0.0;
+    for k in 0..servers {
+        if k > 0 {
+            term *= load / f64::from(k);
+        }
+        sum += term;
+    }
+    let last = term * load / f64::from(servers) / (1.0 - rho);
+    last / (sum + last)
+}
+
+#[test]
+fn a_brokers_replicas_are_one_pooled_station_exactly_and_match_erlang_c() {
+    let pooled = run_text(&station(1.8, 3, 1, "broker", "round-robin"));
+    let single = run_text(&station(1.8, 1, 3, "broker", "round-robin"));
+    for (a, b) in pooled.runs.iter().zip(&single.runs) {
+        assert_eq!(
+            a.result.summary, b.result.summary,
+            "3 replicas × 1 worker and 1 replica × 3 workers, replication {}",
+            a.replication
+        );
+        assert_eq!(a.result.timeseries, b.result.timeseries);
+    }
+    // The pooled replicas share the work: each is about a third of the whole.
+    let replicas = &pooled.runs[0].result.replicas;
+    assert_eq!(replicas.len(), 3);
+    let handled: u64 = replicas.iter().map(|r| r.handled).sum();
+    for replica in replicas {
+        let share = replica.handled as f64 / handled as f64;
+        assert!((0.25..0.42).contains(&share), "{replica:?}");
+    }
+    let wait_s = erlang_c(3, 1.8) / (3.0 - 1.8);
+    assert_theory(
+        "M/M/3 as 3 pooled replicas",
+        &means(&pooled, "pooled"),
+        (wait_s + 1.0) * 1000.0,
+    );
+}
+
+#[test]
+fn random_balancing_splits_poisson_arrivals_into_independent_mm1_queues() {
+    // c = 3 replicas of M/M/1 at total λ = 1.8: each sees Poisson(0.6), W = 1 / (1 − 0.6).
+    let results = run_text(&station(1.8, 3, 1, "direct", "random"));
+    assert_theory("random over 3 replicas", &means(&results, "random"), 2500.0);
+}
+
+#[test]
+fn round_robin_gives_each_replica_erlang_interarrival_times() {
+    // E_c/M/1: σ solves σ = (λ / (λ + μ(1 − σ)))^c, with λ the total rate; W = 1/(μ(1−σ)).
+    let (lambda, mu, c) = (1.8f64, 1.0f64, 3);
+    let mut sigma = 0.5;
+    for _ in 0..200 {
+        sigma = (lambda / (lambda + mu * (1.0 - sigma))).powi(c);
+    }
+    let theory_ms = 1000.0 / (mu * (1.0 - sigma));
+    assert!(
+        (theory_ms - 1813.4).abs() < 0.5,
+        "E3/M/1 itself: {theory_ms}"
+    );
+    let results = run_text(&station(1.8, 3, 1, "direct", "round-robin"));
+    assert_theory(
+        "round robin over 3 replicas",
+        &means(&results, "round-robin"),
+        theory_ms,
+    );
+}
+
+#[test]
+fn least_outstanding_beats_power_of_two_beats_random() {
+    // ρ = 0.8 over c = 4 replicas of one worker; the same arrivals and service times for
+    // each balancer (common random numbers), so paired differences are tight.
+    let mean_of = |balance: &str| {
+        let text = station(3.2, 4, 1, "direct", balance)
+            .replace("duration = \"40000s\"", "duration = \"20000s\"");
+        means(&run_text(&text), balance)
+    };
+    let least = mean_of("least-outstanding");
+    let two = mean_of("power-of-two");
+    let random = mean_of("random");
+    let average = |means: &[f64]| means.iter().sum::<f64>() / means.len() as f64;
+    eprintln!(
+        "ρ = 0.8, c = 4: least-outstanding {:.1} ms, power-of-two {:.1} ms, random {:.1} ms",
+        average(&least),
+        average(&two),
+        average(&random)
+    );
+    for (better, worse, what) in [
+        (&least, &two, "least-outstanding < power-of-two"),
+        (&two, &random, "power-of-two < random"),
+    ] {
+        let differences: Vec<f64> = worse.iter().zip(better).map(|(w, b)| w - b).collect();
+        let n = differences.len() as f64;
+        let mean = differences.iter().sum::<f64>() / n;
+        let sd = (differences.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        eprintln!("{what}: by {mean:.1} ms ± {:.1}", T_999_DF9 * sd / n.sqrt());
+        assert!(
+            mean - T_999_DF9 * sd / n.sqrt() > 0.0,
+            "{what}: paired difference {mean:.1} ms ± {:.1} (99.9 %)",
+            T_999_DF9 * sd / n.sqrt()
+        );
+    }
+}
+
+/// Three orchestrator replicas, 1 s of work per step (so about 30 workflows are in
+/// flight), and a crash of replica 0 from 10 s to 40 s.
+fn sharded(journal: &str, replicas: u32) -> String {
+    format!(
+        "[scenario]\nname = \"shards\"\nseed = 3\nduration = \"60s\"\ndrain = \"60s\"\nvariants = [\"orchestrator\"]\n\n\
+         [workload]\narrivals = {{ constant = 10 }}\n\n\
+         [network]\ndelivery = \"broker\"\n\n\
+         [orchestrator]\nworkers = 64\nreplicas = {replicas}\njournal = \"{journal}\"\nfailover = \"5s\"\n\n\
+         [[services]]\nname = \"a\"\nworkers = 64\nwork = \"1s\"\n\n\
+         [[services]]\nname = \"b\"\nworkers = 64\nwork = \"1s\"\n\n\
+         [[services]]\nname = \"c\"\nworkers = 64\nwork = \"1s\"\n\n\
+         [workflow]\nsteps = [\"a\", \"b\", \"c\"]\n\n\
+         [[faults]]\ncrash = \"orchestrator\"\nreplicas = 1\nat = \"10s\"\nfor = \"30s\"\n"
+    )
+}
+
+#[test]
+fn a_journaled_shard_fails_over_and_loses_nothing() {
+    let results = run_text(&sharded("1ms", 3));
+    let summary = &results.runs[0].result.summary;
+    common::assert_conserved(summary, "journaled shards");
+    assert_eq!(
+        (summary.stuck, summary.failed),
+        (0, 0),
+        "a journaled shard loses no workflow"
+    );
+    // Its workflows wait for the failover (5 s after the crash), not for the restart
+    // (30 s): the slowest takes its 3 s plus about 5 s.
+    let max_s = summary.latency_max_ms.unwrap_or(f64::NAN) / 1000.0;
+    assert!((7.9..8.2).contains(&max_s), "slowest workflow {max_s} s");
+    // Without failover to another replica (one replica), they wait for the restart.
+    let single = run_text(&sharded("1ms", 1).replace("replicas = 1\nat", "at"));
+    let max_single_s = single.runs[0].result.summary.latency_max_ms.unwrap_or(0.0) / 1000.0;
+    assert!(
+        max_single_s > 30.0,
+        "one replica waits for its restart: {max_single_s} s"
+    );
+}
+
+#[test]
+fn an_in_memory_shard_loses_its_third_of_the_workflows_in_flight() {
+    let three = run_text(&sharded("0ms", 3));
+    let one = run_text(&sharded("0ms", 1).replace("replicas = 1\nat", "at"));
+    let stuck_three = three.runs[0].result.summary.stuck;
+    let stuck_one = one.runs[0].result.summary.stuck;
+    // About 30 in flight at the crash: one replica loses all, three lose a third.
+    assert!(
+        (25..=35).contains(&stuck_one),
+        "one replica: {stuck_one} stuck"
+    );
+    let third = stuck_one as f64 / 3.0;
+    assert!(
+        (stuck_three as f64 - third).abs() <= 1.0,
+        "three replicas: {stuck_three} stuck, a third of {stuck_one}"
+    );
+    for results in [&three, &one] {
+        common::assert_conserved(&results.runs[0].result.summary, "in-memory shards");
+    }
+}
+
+#[test]
+fn a_zone_outage_downs_exactly_the_replicas_placed_there() {
+    let text = "[scenario]\nname = \"zones\"\nseed = 9\nduration = \"60s\"\ndrain = \"10s\"\n\
+        variants = [\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\"]\n\n\
+        [workload]\narrivals = { poisson = 20 }\n\n\
+        [network]\ndelivery = \"broker\"\n\n\
+        [orchestrator]\nworkers = 4\nreplicas = 3\nzones = [\"a\", \"b\", \"c\"]\njournal = \"1ms\"\n\n\
+        [defaults]\nworkers = 2\nreplicas = 2\nzones = [\"b\", \"a\"]\n\n\
+        [[services]]\nname = \"s1\"\nwork = { exponential = \"5ms\" }\n\n\
+        [[services]]\nname = \"s2\"\nreplicas = 4\nwork = { exponential = \"5ms\" }\n\n\
+        [workflow]\nsteps = [\"s1\", \"s2\"]\n\n\
+        [[faults]]\nzone = \"a\"\nat = \"20s\"\nfor = \"10s\"\n";
+    let results = run_text(text);
+    for run in &results.runs {
+        common::assert_conserved(&run.result.summary, &run.design.to_string());
+        for replica in &run.result.replicas {
+            let crashed = replica.zone.as_deref() == Some("a");
+            let expected_s = if crashed { 10.0 } else { 0.0 };
+            assert!(
+                (replica.crashed_s - expected_s).abs() < 1e-9,
+                "{}: {replica:?}",
+                run.design
+            );
+        }
+        // s2's four replicas over [b, a]: replicas 1 and 3 are in zone a.
+        let s2_zones: Vec<_> = run
+            .result
+            .replicas
+            .iter()
+            .filter(|r| r.component == "s2")
+            .map(|r| r.zone.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(s2_zones, ["b", "a", "b", "a"]);
+        // With a broker and replicas left in other zones, nothing is lost.
+        assert_eq!(run.result.summary.stuck, 0, "{}", run.design);
+    }
+    let faults = &results.runs[0].result.faults;
+    assert_eq!(faults[0].target, "zone a");
+}
+
+#[test]
+fn a_health_check_lets_a_dead_replica_receive_until_it_notices() {
+    // Direct delivery, two replicas, replica 0 down from 10 s to 30 s. With detect = 0s
+    // the balancer stops at once: nothing sent to the dead replica. With 5 s checks, up to
+    // 5 s of its share is lost (choreography: those workflows end stuck).
+    let text = |detect: &str| {
+        format!(
+            "[scenario]\nname = \"detect\"\nseed = 2\nduration = \"60s\"\ndrain = \"10s\"\nvariants = [\"choreography\"]\n\n\
+             [workload]\narrivals = {{ constant = 20 }}\n\n\
+             [[services]]\nname = \"s\"\nworkers = 4\nreplicas = 2\ndetect = \"{detect}\"\nwork = \"10ms\"\n\n\
+             [workflow]\nsteps = [\"s\"]\n\n\
+             [[faults]]\ncrash = \"s\"\nreplicas = 1\nat = \"10s\"\nfor = \"20s\"\n"
+        )
+    };
+    let at_once = run_text(&text("0s"));
+    assert_eq!(at_once.runs[0].result.summary.stuck, 0);
+    let checked = run_text(&text("5s"));
+    let stuck = checked.runs[0].result.summary.stuck;
+    // Round robin sends every other workflow to replica 0 until the check: at most 5 s ×
+    // 10/s (and at the restart, replica 0 is not used until the next check either).
+    assert!((1..=51).contains(&stuck), "{stuck} stuck");
+    common::assert_conserved(&checked.runs[0].result.summary, "detect");
+}
