@@ -40,12 +40,16 @@ struct Input {
     /// 0: a chain; 1: a choice after the first step; 2: a parallel block between the
     /// first and the last step.
     shape: u8,
+    /// Replicas of every component (1 + low 2 bits), placed in two zones (bit 2), behind
+    /// which balancer (bits 3-4); crash faults then strike one replica (bit 5) or zone a.
+    replicas: u8,
 }
 
 const RATES: [&str; 8] = ["0.001", "0.5", "5", "50", "400", "3000", "1e6", "1e9"];
 const DURATIONS: [&str; 10] = [
     "1ns", "1us", "250us", "1ms", "20ms", "1s", "10s", "1m", "36500d", "1h",
 ];
+const BALANCERS: [&str; 4] = ["round-robin", "random", "least-outstanding", "power-of-two"];
 const STYLES: [&str; 5] = [
     "orchestrator",
     "choreography",
@@ -141,8 +145,17 @@ fn scenario_text(input: &Input) -> String {
             retries % 6
         ));
     }
+    let replicas = 1 + input.replicas % 4;
+    let zoned = input.replicas & 4 != 0;
+    let deployment = format!(
+        "replicas = {replicas}\nbalance = \"{}\"\ndetect = \"{}\"\nfailover = \"{}\"\n{}",
+        pick(&BALANCERS, input.replicas >> 3),
+        pick(&DURATIONS[..7], input.replicas),
+        pick(&DURATIONS[..7], input.replicas >> 2),
+        if zoned { "zones = [\"a\", \"b\"]\n" } else { "" },
+    );
     text.push_str(&format!(
-        "[orchestrator]\nworkers = {}\nqueue = {}\nwork = \"100us\"\njournal = \"{}\"\n",
+        "[orchestrator]\nworkers = {}\nqueue = {}\nwork = \"100us\"\njournal = \"{}\"\n{deployment}",
         1 + input.workers % 8,
         input.queue,
         if input.eventual { "0ms" } else { "1ms" },
@@ -150,7 +163,7 @@ fn scenario_text(input: &Input) -> String {
     for step in 0..steps {
         let (kind, size) = input.work.get(step).copied().unwrap_or((0, 3));
         text.push_str(&format!(
-            "[[services]]\nname = \"s{step}\"\nworkers = {}\nqueue = {}\nwork = {}\nfail = {}\n",
+            "[[services]]\nname = \"s{step}\"\nworkers = {}\nqueue = {}\nwork = {}\nfail = {}\n{deployment}",
             1 + input.workers % 8,
             input.queue,
             distribution(kind, size),
@@ -177,6 +190,8 @@ fn scenario_text(input: &Input) -> String {
             )
         };
         let what = match kind % 4 {
+            0 if zoned && input.replicas & 32 != 0 => "zone = \"a\"\n".to_string(),
+            0 if input.replicas & 32 != 0 => format!("crash = \"{target}\"\nreplicas = 1\n"),
             0 | 3 => format!("crash = \"{target}\"\n"),
             1 if steps > 1 => format!("partition = [\"s0\", \"s{}\"]\n", steps - 1),
             1 => format!("crash = \"{target}\"\n"),

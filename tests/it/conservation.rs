@@ -32,6 +32,9 @@ struct Shape {
     /// (the second step; the steps up to the last), the last step joins them. Runs every
     /// style, sync or async, and the patterns.
     parallel: bool,
+    /// Replicas: (each service's, the orchestrator's, broker delivery, the balancer, two
+    /// zones with an outage of one, journaled coordinators).
+    deployment: Option<(u32, u32, bool, &'static str, bool, bool)>,
 }
 
 impl Shape {
@@ -66,6 +69,16 @@ fn shape(cases: &mut Cases) -> Shape {
         policy: cases.maybe(|c| (c.int(20, 400), c.int(0, 3))),
         choice: cases.coin(),
         parallel: cases.coin(),
+        deployment: cases.maybe(|c| {
+            (
+                c.int(1, 3),
+                c.int(1, 3),
+                c.coin(),
+                c.pick(&["round-robin", "random", "least-outstanding", "power-of-two"]),
+                c.coin(),
+                c.coin(),
+            )
+        }),
     }
 }
 
@@ -104,6 +117,32 @@ fn scenario_text(shape: &Shape) -> String {
     text.push_str(
         "\n[orchestrator]\nworkers = 2\nwork = \"200us\"\njournal = \"500us\"\nqueue = 50\n",
     );
+    if let Some((services, orchestrator, broker, balance, zones, journaled)) = shape.deployment {
+        text = text.replace(
+            "journal = \"500us\"",
+            if journaled {
+                "journal = \"500us\""
+            } else {
+                "journal = \"0ms\""
+            },
+        );
+        text.push_str(&format!("replicas = {orchestrator}\n"));
+        let zones_line = if zones {
+            "zones = [\"a\", \"b\"]\n"
+        } else {
+            ""
+        };
+        text.push_str(zones_line);
+        text.push_str(&format!(
+            "\n[defaults]\nreplicas = {services}\nbalance = \"{balance}\"\ndetect = \"50ms\"\nfailover = \"100ms\"\njournal = \"{}\"\n{zones_line}",
+            if journaled { "100us" } else { "0ms" }
+        ));
+        if broker && text.contains("\n[network]\n") {
+            text = text.replacen("\n[network]\n", "\n[network]\ndelivery = \"broker\"\n", 1);
+        } else if broker {
+            text.push_str("\n[network]\ndelivery = \"broker\"\n");
+        }
+    }
     for step in 0..shape.steps {
         text.push_str(&format!(
             "\n[[services]]\nname = \"s{step}\"\nworkers = {}\nqueue = {}\nwork = {{ exponential = \"{}ms\" }}\nfail = {}\nquery = \"100us\"\nprogress = \"100us\"\n",
@@ -132,6 +171,18 @@ fn scenario_text(shape: &Shape) -> String {
         names.join(", ")
     };
     text.push_str(&format!("\n[workflow]\nsteps = [{steps}]\n"));
+    if let Some((_, _, _, _, zones, _)) = shape.deployment {
+        // A zone outage, or one replica of the first service down, for a third of the run.
+        let fault = if zones {
+            "zone = \"a\""
+        } else {
+            "crash = \"s0\"\nreplicas = 1"
+        };
+        let third = shape.duration_s * 1000 / 3;
+        text.push_str(&format!(
+            "\n[[faults]]\n{fault}\nat = \"{third}ms\"\nfor = \"{third}ms\"\n"
+        ));
+    }
     text
 }
 
@@ -190,6 +241,7 @@ fn two_steps() -> Shape {
         policy: None,
         choice: false,
         parallel: false,
+        deployment: None,
     }
 }
 
@@ -213,6 +265,7 @@ fn overload_strands_workflows_and_they_are_counted_as_stuck() {
         policy: None,
         choice: false,
         parallel: false,
+        deployment: None,
     };
     let results = run_all(&parse(&scenario_text(&shape)));
     for run in &results.runs {

@@ -9,6 +9,8 @@
 //! Tolerance: as in `queueing_theory`, 10 replications, theory within the 99.9 %
 //! Student-t interval of their means and within 3 %.
 
+use std::path::Path;
+
 use crate::common;
 
 use sagasim::{RunOptions, Scenario, ScenarioResults, run};
@@ -297,4 +299,120 @@ fn a_health_check_lets_a_dead_replica_receive_until_it_notices() {
     // 10/s (and at the restart, replica 0 is not used until the next check either).
     assert!((1..=51).contains(&stuck), "{stuck} stuck");
     common::assert_conserved(&checked.runs[0].result.summary, "detect");
+}
+
+/// A scenario with replicas, zones, a balancer, a broker-pooled service and a zone outage.
+const DEPLOYED: &str = "[scenario]\nname = \"deployed\"\nseed = 4\nduration = \"30s\"\ndrain = \"5s\"\n\
+    variants = [\"orchestrator\", \"choreography\", \"front-controller\"]\n\n\
+    [workload]\narrivals = { poisson = 40 }\nstatus_queries = { every = \"500ms\" }\n\n\
+    [policy]\ntimeout = \"500ms\"\nretries = 2\nbackoff = \"50ms\"\njitter = true\n\n\
+    [orchestrator]\nworkers = 4\nreplicas = 3\njournal = \"1ms\"\nzones = [\"a\", \"b\", \"c\"]\nfailover = \"2s\"\n\n\
+    [defaults]\nworkers = 2\nreplicas = 3\nbalance = \"power-of-two\"\nzones = [\"a\", \"b\", \"c\"]\n\n\
+    [[services]]\nname = \"s1\"\nwork = { exponential = \"10ms\" }\n\n\
+    [[services]]\nname = \"s2\"\ndelivery = \"broker\"\nwork = { exponential = \"20ms\" }\nfail = 0.05\n\n\
+    [workflow]\nsteps = [\"s1\", \"s2\"]\n\n\
+    [[faults]]\nzone = \"b\"\nat = \"10s\"\nfor = \"5s\"\n";
+
+#[test]
+fn replicated_runs_are_byte_identical_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("deployed.toml");
+    std::fs::write(&file, DEPLOYED).unwrap_or_else(|e| panic!("{e}"));
+    let file = file.to_string_lossy().to_string();
+    let files = [
+        "summary.csv",
+        "timeseries.csv",
+        "components.csv",
+        "replicas.csv",
+        "faults.csv",
+    ];
+    let outputs: Vec<Vec<Vec<u8>>> = ["1", "2"]
+        .iter()
+        .map(|jobs| {
+            let out = dir.path().join(format!("jobs-{jobs}"));
+            let out_arg = out.to_string_lossy().to_string();
+            common::ok(&[
+                "run",
+                &file,
+                "--out",
+                &out_arg,
+                "--jobs",
+                jobs,
+                "--replications",
+                "2",
+            ]);
+            files
+                .iter()
+                .map(|name| std::fs::read(out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")))
+                .collect()
+        })
+        .collect();
+    for (index, name) in files.iter().enumerate() {
+        assert!(
+            outputs[0][index] == outputs[1][index],
+            "{name} differs between --jobs 1 and 2"
+        );
+    }
+    let components = String::from_utf8_lossy(&outputs[0][2]).to_string();
+    assert!(
+        components
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .ends_with(",replicas_mean,replica_seconds"),
+        "{components}"
+    );
+    let replicas = String::from_utf8_lossy(&outputs[0][3]).to_string();
+    assert!(
+        replicas.starts_with(
+            "variant,replication,component,replica,zone,utilization,crashed_s,handled\n"
+        )
+    );
+    // Zone b holds replica 1 of each component: down 5 s each, the others never.
+    for line in replicas.lines().skip(1) {
+        let crashed = line.split(',').nth(6).unwrap_or_default();
+        let expected = if line.contains(",1,b,") { "5" } else { "0" };
+        assert_eq!(crashed, expected, "{line}");
+    }
+}
+
+#[test]
+fn a_sharded_sweep_over_replicas_merges_into_the_unsharded_bytes() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("deployed.toml");
+    std::fs::write(&file, DEPLOYED).unwrap_or_else(|e| panic!("{e}"));
+    let file = file.to_string_lossy().to_string();
+    let sweep = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            &file,
+            "--param",
+            "orchestrator.replicas=1..3:1",
+            "--out",
+            out,
+        ];
+        args.extend(extra);
+        common::sagasim(&args)
+    };
+    let whole = dir.path().join("whole").to_string_lossy().to_string();
+    assert!(sweep(&whole, &[]).status.success());
+    let mut shards = Vec::new();
+    for k in 1..=2 {
+        let shard = dir
+            .path()
+            .join(format!("shard-{k}"))
+            .to_string_lossy()
+            .to_string();
+        sweep(&shard, &["--shard", &format!("{k}/2")]);
+        shards.push(shard);
+    }
+    let merged = dir.path().join("merged").to_string_lossy().to_string();
+    common::ok(&["merge", &shards[0], &shards[1], "--out", &merged]);
+    let read =
+        |folder: &str| std::fs::read(Path::new(folder).join("sweep.csv")).unwrap_or_default();
+    assert!(!read(&whole).is_empty());
+    assert!(
+        read(&whole) == read(&merged),
+        "sweep.csv of the merged shards"
+    );
 }

@@ -164,7 +164,7 @@ impl World<'_> {
         // Pooled replicas: the broker hands the dead consumer's messages to the others at
         // once (or keeps them while none is up).
         for message in redelivered {
-            self.admit(now, message, queue);
+            self.deliver(now, message, queue);
         }
         if self.config.coordinator == Some(id) {
             let journaled = self.journaled(id);

@@ -276,7 +276,10 @@ impl World<'_> {
             return;
         }
         let station = self.station_of(message.dst, message.dst_replica);
-        let pooled = self.replicas.any && self.replicas.pools[message.dst.index()].is_some();
+        // An answer goes back to its caller's own replica, pooled or not.
+        let pooled = self.replicas.any
+            && self.replicas.pools[message.dst.index()].is_some()
+            && message.answered_call().is_none();
         let down = if pooled {
             // A broker's pooled consumers: down only when every replica is.
             !self.any_replica_up(message.dst)
