@@ -33,6 +33,9 @@ pub enum Measure {
     /// The distinct reactions this run exercised (`handlers` in `components.csv`, added
     /// up): fewer where the draws left error paths unexercised.
     HandlersExercised,
+    /// The compute paid for: replicas provisioned × seconds of the measured window, over
+    /// every component (only when the scenario deploys replicas or zones).
+    ReplicaSeconds,
 }
 
 /// Added to a lower bound of "never recovered" so it ranks after every real recovery.
@@ -92,6 +95,16 @@ impl Measure {
                     .map(|c| f64::from(c.handlers))
                     .sum(),
             ),
+            Measure::ReplicaSeconds => run
+                .result
+                .components
+                .iter()
+                .map(|c| c.replica_seconds)
+                .reduce(|a, b| match (a, b) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                })
+                .flatten(),
         }
     }
 
@@ -122,7 +135,8 @@ impl Measure {
             | Measure::Losses
             | Measure::FailedOrStuck
             | Measure::Handlers
-            | Measure::HandlersExercised => Better::Lower,
+            | Measure::HandlersExercised
+            | Measure::ReplicaSeconds => Better::Lower,
         }
     }
 
@@ -134,7 +148,8 @@ impl Measure {
             Measure::BoundPerS
             | Measure::RecoveryS
             | Measure::Handlers
-            | Measure::HandlersExercised => false,
+            | Measure::HandlersExercised
+            | Measure::ReplicaSeconds => false,
         }
     }
 
@@ -149,6 +164,7 @@ impl Measure {
             Measure::FailedOrStuck => "failed_or_stuck",
             Measure::Handlers => "designed_handlers",
             Measure::HandlersExercised => "exercised_handlers",
+            Measure::ReplicaSeconds => "replica_seconds",
         }
     }
 }

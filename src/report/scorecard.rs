@@ -140,6 +140,32 @@ pub const SCORE_COLUMNS: [ScoreColumn; 11] = [
     },
 ];
 
+/// Cost in compute, ranked when the scenario deploys replicas or zones.
+pub const REPLICA_SECONDS_COLUMN: ScoreColumn = ScoreColumn {
+    attribute: Attribute::Cost,
+    measure: Measure::ReplicaSeconds,
+    header: "replica-s",
+};
+
+/// The columns these results are ranked on: `SCORE_COLUMNS`, with the replica-seconds
+/// after the other costs when the scenario deploys replicas (so that a scenario without
+/// them ranks as it always did).
+pub fn score_columns(results: &ScenarioResults) -> Vec<ScoreColumn> {
+    let mut columns = SCORE_COLUMNS.to_vec();
+    let replicated = results
+        .runs
+        .iter()
+        .any(|run| !run.result.replicas.is_empty());
+    if replicated {
+        let after_costs = columns
+            .iter()
+            .rposition(|c| c.attribute == Attribute::Cost)
+            .map_or(columns.len(), |i| i + 1);
+        columns.insert(after_costs, REPLICA_SECONDS_COLUMN);
+    }
+    columns
+}
+
 /// One design's cell: what is shown, and its place (`None`: no value to rank).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreCell {
@@ -163,9 +189,11 @@ impl ScoreCell {
     }
 }
 
-/// Rows are designs (scenario order), columns `SCORE_COLUMNS`.
+/// Rows are designs (scenario order), columns `columns`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scorecard {
+    /// The columns ranked (`score_columns`).
+    pub columns: Vec<ScoreColumn>,
     /// The rows' designs.
     pub designs: Vec<Design>,
     /// Per design, a cell per scorecard column.
@@ -192,7 +220,8 @@ fn first_run<'a>(results: &'a ScenarioResults, design: &Design) -> Option<&'a De
 /// more component must be up for a workflow to succeed. Every cell speaks for the mean
 /// over replications (the figure ranked), with the companions of the mean row.
 pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
-    let rankings: Vec<Vec<Ranked>> = SCORE_COLUMNS
+    let columns = score_columns(results);
+    let rankings: Vec<Vec<Ranked>> = columns
         .iter()
         .map(|c| rank(results, c.measure))
         .collect();
@@ -202,7 +231,7 @@ pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
         .iter()
         .map(|design| {
             let row = rows.iter().find(|r| r.design == *design);
-            SCORE_COLUMNS
+            columns
                 .iter()
                 .zip(&rankings)
                 .map(|(column, ranking)| {
@@ -244,7 +273,7 @@ pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
         .iter()
         .map(|design| !excluded.iter().any(|(d, _)| d == design))
         .collect();
-    let leaders_by_column = SCORE_COLUMNS
+    let leaders_by_column = columns
         .iter()
         .enumerate()
         .map(|(column, score)| {
@@ -253,6 +282,7 @@ pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
         })
         .collect();
     Scorecard {
+        columns,
         designs: results.designs.clone(),
         cells,
         ranked: rankings.iter().map(|r| r.len() > 1).collect(),
@@ -328,7 +358,7 @@ fn cell_text(
                 _ => outcome_text(value),
             }
         }
-        Measure::BoundPerS => format!("{value:.0}"),
+        Measure::BoundPerS | Measure::ReplicaSeconds => format!("{value:.0}"),
         Measure::FaultAffected | Measure::FailedOrStuck => count_text(value),
         Measure::RecoveryS if value >= NEVER_RECOVERED_S => {
             format!("never (≥ {:.0})", value - NEVER_RECOVERED_S)
@@ -369,7 +399,7 @@ impl Scorecard {
     pub fn table(&self, markdown: bool) -> Table {
         Table {
             columns: std::iter::once("design".to_string())
-                .chain(SCORE_COLUMNS.iter().map(|c| c.header.to_string()))
+                .chain(self.columns.iter().map(|c| c.header.to_string()))
                 .collect(),
             rows: self
                 .designs
@@ -398,7 +428,7 @@ pub const SCORECARD_COLUMNS: [&str; 6] =
 pub fn scorecard_rows(card: &Scorecard) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
     for (design, cells) in card.designs.iter().zip(&card.cells) {
-        for (column, cell) in SCORE_COLUMNS.iter().zip(cells) {
+        for (column, cell) in card.columns.iter().zip(cells) {
             rows.push(vec![
                 Cell::Text(design.label.clone()),
                 Cell::Text(column.attribute.name().to_string()),

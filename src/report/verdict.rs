@@ -7,7 +7,7 @@ use crate::coordination::Design;
 use crate::runner::ScenarioResults;
 
 use super::dominance::{Order, Standing, order_of, pareto_front};
-use super::scorecard::{Attribute, SCORE_COLUMNS, Scorecard};
+use super::scorecard::{Attribute, Scorecard};
 use super::{Column, Measure, compare, design_rows};
 
 /// Failed + stuck + inconsistent workflows above this share of those started exclude a
@@ -114,7 +114,7 @@ impl Scorecard {
 
     /// The columns that rank `attribute`.
     fn columns_of(&self, attribute: Attribute) -> Vec<usize> {
-        SCORE_COLUMNS
+        self.columns
             .iter()
             .enumerate()
             .filter(|(i, c)| c.attribute == attribute && self.ranked[*i])
@@ -194,7 +194,7 @@ impl Scorecard {
                             .iter()
                             .map(|&d| format!("**{}**", self.designs[d]))
                             .collect();
-                        format!("{} on {}", join_or(&names, "and"), SCORE_COLUMNS[c].header)
+                        format!("{} on {}", join_or(&names, "and"), self.columns[c].header)
                     })
                     .collect();
                 split.push(format!(
@@ -209,7 +209,8 @@ impl Scorecard {
                 None => groups.push((leaders, vec![attribute])),
             }
         }
-        let losses_at = SCORE_COLUMNS
+        let losses_at = self
+            .columns
             .iter()
             .position(|c| c.attribute == Attribute::ErrorHandling);
         let mut lines: Vec<String> = groups
@@ -271,12 +272,12 @@ impl Scorecard {
                     .to_string(),
             ];
         }
-        let columns: Vec<usize> = (0..SCORE_COLUMNS.len())
+        let columns: Vec<usize> = (0..self.columns.len())
             .filter(|&c| self.ranked[c])
             .collect();
         let standing = |a: usize, b: usize, objective: usize| {
             let column = columns[objective];
-            let measure = SCORE_COLUMNS[column].measure;
+            let measure = self.columns[column].measure;
             match (self.cells[a][column].value, self.cells[b][column].value) {
                 (Some(x), Some(y)) => Standing::of(
                     order_of(x, y, measure.better()),
