@@ -19,13 +19,14 @@ pub const MANIFEST: &str = "run.json";
 
 /// Files a run may write (any of them may be absent: charts can be turned off). Only
 /// these, the manifest and `KEPT` may be in a folder a run replaces.
-pub const RUN_FILES: [&str; 16] = [
+pub const RUN_FILES: [&str; 19] = [
     "summary.csv",
     "timeseries.csv",
     "faults.csv",
     "messages.csv",
     "components.csv",
     "replicas.csv",
+    "scaling.csv",
     "differences.csv",
     "scorecard.csv",
     "report.md",
@@ -36,6 +37,8 @@ pub const RUN_FILES: [&str; 16] = [
     "latency.svg",
     "timeline.svg",
     "messages.svg",
+    "scaling.png",
+    "scaling.svg",
 ];
 
 /// Files `advise` writes into its own folder, which follows the same rules.

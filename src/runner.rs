@@ -206,7 +206,7 @@ pub fn trace_workflows(
         .unwrap_or(SimTime::ZERO);
     let system = &scenario.system;
     let faults = occurrences(&system.failures.faults, seed, last, |id| {
-        system.replicas(id)
+        system.most_replicas(id)
     });
     WorkflowTrace {
         design: design.clone(),

@@ -109,6 +109,8 @@ impl<V: Rules> Process for Simulation<'_, V> {
                     self.world.resume(workflow, queue);
                 }
             }
+            Event::Autoscale { component } => self.world.autoscale(now, component, queue),
+            Event::ReplicaReady { station } => self.world.replica_ready(now, station, queue),
             Event::Failover { replica } => {
                 for workflow in self.world.failover(now, replica, queue) {
                     self.world.resume(workflow, queue);

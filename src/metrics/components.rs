@@ -72,6 +72,23 @@ pub struct ReplicaLoad {
     pub down_nanos: u128,
     /// Jobs it finished inside the measured window.
     pub handled: u64,
+    /// Nanoseconds it was paid for (provisioned) inside the measured window.
+    pub provisioned_nanos: u128,
+}
+
+/// One reading of a component's replicas and utilisation (`scaling.csv`, without the
+/// run's design and replication).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScalingRow {
+    /// When it was read, seconds since the start.
+    pub time_s: f64,
+    pub component: String,
+    /// Replicas serving or starting after the autoscaler's decision.
+    pub replicas: u32,
+    /// Busy share of its ready replicas' workers since the previous reading.
+    pub utilization: Option<f64>,
+    /// Whether an autoscaler decided at this reading (else it only records).
+    pub autoscaled: bool,
 }
 
 /// One row of `replicas.csv` (without the run's design and replication).
@@ -97,16 +114,19 @@ impl ComponentLoad {
             .then(|| interface.busy_nanos as f64 / (window_nanos * self.replicas_mean))
     }
 
-    /// `replicas.csv`'s rows for this component, over a window of `window_nanos`.
-    pub fn replica_rows(&self, window_nanos: f64) -> Vec<ReplicaRow> {
+    /// `replicas.csv`'s rows for this component: each replica's utilisation over the
+    /// time it ran inside the window (an autoscaled replica may have run only part of it).
+    pub fn replica_rows(&self) -> Vec<ReplicaRow> {
         self.replicas
             .iter()
             .map(|replica| ReplicaRow {
                 component: self.name.clone(),
                 replica: replica.replica,
                 zone: replica.zone.clone(),
-                utilization: (window_nanos > 0.0 && self.workers > 0)
-                    .then(|| replica.busy_nanos as f64 / (window_nanos * f64::from(self.workers))),
+                utilization: (replica.provisioned_nanos > 0 && self.workers > 0).then(|| {
+                    replica.busy_nanos as f64
+                        / (replica.provisioned_nanos as f64 * f64::from(self.workers))
+                }),
                 crashed_s: replica.down_nanos as f64 / 1e9,
                 handled: replica.handled,
             })

@@ -13,7 +13,9 @@ mod student_t;
 mod summary;
 mod timeseries;
 
-pub use components::{ComponentLoad, ComponentRole, ComponentRow, ReplicaLoad, ReplicaRow};
+pub use components::{
+    ComponentLoad, ComponentRole, ComponentRow, ReplicaLoad, ReplicaRow, ScalingRow,
+};
 pub use coupling::CouplingEdges;
 pub use diagnosis::Diagnosis;
 pub use histogram::LatencyHistogram;
@@ -499,10 +501,9 @@ impl RunMetrics {
                 .iter()
                 .map(|load| ComponentRow::new(load, window_nanos))
                 .collect(),
-            replicas: loads
-                .iter()
-                .flat_map(|load| load.replica_rows(window_nanos))
-                .collect(),
+            replicas: loads.iter().flat_map(ComponentLoad::replica_rows).collect(),
+            scaling: Vec::new(),
+            offered_per_s: Vec::new(),
             measured_buckets,
             bucket_s: self.window.bucket.as_secs_f64(),
         }
@@ -547,6 +548,12 @@ pub struct RunResult {
     /// Every replica of every component with workers, when the scenario deploys
     /// replicas or zones (else empty).
     pub replicas: Vec<ReplicaRow>,
+    /// Replicas and utilisation over time, when a component autoscales or a load
+    /// profile is set (else empty).
+    pub scaling: Vec<ScalingRow>,
+    /// The load profile's arrival rate, (seconds, workflows/s) at its corners up to the
+    /// end of arrivals (empty without a profile).
+    pub offered_per_s: Vec<(f64, f64)>,
     /// The time-series buckets wholly inside the measured window (for batch means).
     pub measured_buckets: std::ops::Range<usize>,
     /// The time series' bucket width in seconds.

@@ -32,6 +32,38 @@ impl Balance {
     }
 }
 
+/// The horizontal autoscaler's settings (Kubernetes' rule).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Autoscale {
+    pub min: u32,
+    pub max: u32,
+    /// The utilisation it aims at, in (0, 1].
+    pub target: f64,
+    /// How often it decides.
+    pub every: SimDuration,
+    /// A new replica serves this long after it is started.
+    pub startup: SimDuration,
+    /// No scale-down sooner than this after the last scale-up.
+    pub cooldown: SimDuration,
+}
+
+impl Autoscale {
+    /// Changes within this share of the target are skipped (Kubernetes' tolerance).
+    pub const TOLERANCE: f64 = 0.1;
+
+    /// The replicas wanted from `current` ones busy `utilization` of the time: the
+    /// horizontal autoscaler's ceil(current × utilization ÷ target), clamped to
+    /// [min, max]; `current` when the ratio is within the tolerance.
+    pub fn desired(&self, current: u32, utilization: f64) -> u32 {
+        let ratio = utilization / self.target;
+        if (ratio - 1.0).abs() <= Self::TOLERANCE {
+            return current.clamp(self.min, self.max);
+        }
+        let wanted = (f64::from(current) * ratio - 1e-9).ceil().max(0.0);
+        (wanted.min(f64::from(self.max)) as u32).clamp(self.min, self.max)
+    }
+}
+
 /// A component's deployment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deployment {
@@ -47,6 +79,8 @@ pub struct Deployment {
     /// A coordinator's shard whose replica crashed is taken over by a live replica after
     /// this long, when its state is journaled.
     pub failover: SimDuration,
+    /// Scale the replicas on utilisation (`replicas` is then the starting count).
+    pub autoscale: Option<Autoscale>,
 }
 
 impl Deployment {
@@ -58,7 +92,14 @@ impl Deployment {
             detect: SimDuration::from_secs(5),
             zones: Vec::new(),
             failover: SimDuration::from_secs(10),
+            autoscale: None,
         }
+    }
+
+    /// Replicas it may ever run: the stations to set aside.
+    pub fn most_replicas(&self) -> u32 {
+        self.autoscale
+            .map_or(self.replicas, |a| a.max.max(self.replicas))
     }
 
     /// The zone replica `replica` is placed in, if any.

@@ -55,11 +55,11 @@ impl Interfaces {
         };
         let mut lanes = vec![None];
         let orchestrator = spec.orchestrator.as_ref();
-        for _ in 0..spec.replicas(ComponentId::ORCHESTRATOR) {
+        for _ in 0..spec.most_replicas(ComponentId::ORCHESTRATOR) {
             lanes.push(lane(orchestrator.and_then(|o| o.interface_bits_per_s)));
         }
         for service in &spec.services {
-            for _ in 0..service.deployment.replicas {
+            for _ in 0..service.deployment.most_replicas() {
                 lanes.push(lane(service.interface_bits_per_s));
             }
         }

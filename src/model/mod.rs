@@ -17,7 +17,7 @@ pub(crate) mod workflow;
 mod workflow_graph;
 mod world;
 
-pub use deployment::{Balance, Deployment, MAX_REPLICAS};
+pub use deployment::{Autoscale, Balance, Deployment, MAX_REPLICAS};
 pub use distribution::DurationDistribution;
 pub use faults::{
     Communication, Consistency, Delivery, FaultKind, FaultOccurrence, FaultSpec, FaultTiming,

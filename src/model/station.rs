@@ -72,8 +72,9 @@ pub struct Station {
     queue_capacity: usize,
     /// Waiting messages, with when each joined the inbox.
     inbox: VecDeque<(SimTime, Message)>,
-    /// Worker-nanoseconds busy inside the measurement window.
+    /// Worker-nanoseconds busy inside the measurement window, and over the whole run.
     busy_nanos: u128,
+    total_busy_nanos: u128,
     last_change: SimTime,
     window_start: SimTime,
     window_end: SimTime,
@@ -125,6 +126,7 @@ impl Station {
             queue_capacity: queue_capacity as usize,
             inbox: VecDeque::new(),
             busy_nanos: 0,
+            total_busy_nanos: 0,
             last_change: SimTime::ZERO,
             window_start: window.0,
             window_end: window.1,
@@ -212,6 +214,22 @@ impl Station {
 
     pub fn busy_nanos(&self) -> u128 {
         self.busy_nanos
+    }
+
+    /// Worker-nanoseconds busy since the start, up to `now` (an autoscaler's reading).
+    pub fn total_busy_nanos(&mut self, now: SimTime) -> u128 {
+        self.account_until(now);
+        self.total_busy_nanos
+    }
+
+    /// Whether it holds no work: nothing in service, waiting, held by calls or parked
+    /// (a draining replica is removed then).
+    pub fn is_idle(&self) -> bool {
+        self.busy == 0
+            && self.inbox.is_empty()
+            && self.parked.is_empty()
+            && self.held.is_empty()
+            && self.fan_in.is_empty()
     }
 
     /// Worker-nanoseconds spent blocked on calls inside the measurement window.
@@ -434,6 +452,8 @@ impl Station {
 
     /// Add the busy and blocked areas since the last change, clipped to the window.
     pub fn account_until(&mut self, now: SimTime) {
+        self.total_busy_nanos +=
+            u128::from(self.busy) * u128::from(now.since(self.last_change).as_nanos());
         let from = self.last_change.max(self.window_start);
         let to = now.min(self.window_end);
         if to > from {

@@ -318,11 +318,29 @@ impl SystemSpec {
         self.deployment(id).map_or(1, |d| d.replicas)
     }
 
-    /// Whether any component runs more than one replica or is placed in zones.
+    /// Replicas component `id` may ever run (its autoscaler's maximum, if it has one).
+    pub fn most_replicas(&self, id: ComponentId) -> u32 {
+        self.deployment(id).map_or(1, Deployment::most_replicas)
+    }
+
+    /// Whether any component may run more than one replica or is placed in zones.
     pub fn is_replicated(&self) -> bool {
         !self.zones.is_empty()
-            || self.orchestrator.iter().any(|o| o.deployment.replicas > 1)
-            || self.services.iter().any(|s| s.deployment.replicas > 1)
+            || self
+                .orchestrator
+                .iter()
+                .map(|o| &o.deployment)
+                .chain(self.services.iter().map(|s| &s.deployment))
+                .any(|d| d.most_replicas() > 1 || d.autoscale.is_some())
+    }
+
+    /// Whether any component autoscales.
+    pub fn autoscales(&self) -> bool {
+        self.orchestrator
+            .iter()
+            .map(|o| &o.deployment)
+            .chain(self.services.iter().map(|s| &s.deployment))
+            .any(|d| d.autoscale.is_some())
     }
 
     /// A fault's kind and what it strikes, as reports name them: `("crash", "payment")`,

@@ -175,6 +175,8 @@ pub struct Workflow {
     pub news_since_poll: bool,
     /// The steps the last status answer reported (`u8::MAX` before the first answer).
     pub last_reported_steps: u8,
+    /// The coordinator's replica that holds its state (0 with one replica).
+    pub owner: u8,
     /// Steps whose work finished (committed or failed): running one again is a duplicate.
     pub done_mask: u64,
     /// Steps compensated at least once.
@@ -211,6 +213,7 @@ impl Workflow {
             polls_without_news: 0,
             news_since_poll: true,
             last_reported_steps: u8::MAX,
+            owner: 0,
             done_mask: 0,
             compensated_mask: 0,
             accepted_at: None,
@@ -321,6 +324,20 @@ impl WorkflowTable {
             };
             entry.workflow.as_ref().map(|workflow| (handle, workflow))
         })
+    }
+
+    /// Live workflows with their handles, in slot order, to change.
+    pub fn live_handles_mut(&mut self) -> impl Iterator<Item = (WorkflowRef, &mut Workflow)> {
+        self.slots
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(slot, entry)| {
+                let handle = WorkflowRef {
+                    slot: slot as u32,
+                    generation: entry.generation,
+                };
+                entry.workflow.as_mut().map(|workflow| (handle, workflow))
+            })
     }
 
     /// Workflows held now.

@@ -154,6 +154,8 @@ pub struct TimelineData {
     pub drain_s: f64,
     /// Close-ups of the first fault windows, bucket by bucket.
     pub zooms: Vec<Zoom>,
+    /// The load profile's arrival rate over time (empty without a profile).
+    pub offered_per_s: Vec<(f64, f64)>,
 }
 
 /// Completions per second bucket by bucket around a fault window (or a few that lie close
@@ -294,6 +296,10 @@ pub fn timeline_data(results: &ScenarioResults) -> TimelineData {
         warmup_s,
         drain_s,
         zooms,
+        offered_per_s: runs
+            .first()
+            .map(|run| run.result.offered_per_s.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -526,6 +532,61 @@ pub fn timeline_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, C
 /// `messages.png`: messages and bytes per workflow by kind.
 pub fn messages_png(results: &ScenarioResults, title: &str) -> Result<Vec<u8>, ChartError> {
     messages_chart(results, title, ChartFormat::Png)
+}
+
+/// `scaling.png`: the replicas of every autoscaled component over time, one line per
+/// design and component (drawn as a sweep chart against time); `None` when nothing
+/// autoscales.
+pub fn scaling_chart(
+    results: &ScenarioResults,
+    title: &str,
+    format: ChartFormat,
+) -> Option<Result<Vec<u8>, ChartError>> {
+    let mut components: Vec<&str> = Vec::new();
+    for run in first_runs(results) {
+        for row in run.result.scaling.iter().filter(|r| r.autoscaled) {
+            if !components.contains(&row.component.as_str()) {
+                components.push(&row.component);
+            }
+        }
+    }
+    if components.is_empty() {
+        return None;
+    }
+    let mut lines: Vec<SweepLine> = Vec::new();
+    for run in first_runs(results) {
+        for (style, component) in components.iter().enumerate() {
+            lines.push(SweepLine {
+                label: if components.len() == 1 {
+                    run.design.label.clone()
+                } else {
+                    format!("{} · {component}", run.design.label)
+                },
+                palette_slot: run.design.palette_slot,
+                style,
+                points: run
+                    .result
+                    .scaling
+                    .iter()
+                    .filter(|r| r.component == *component)
+                    .map(|r| (r.time_s, f64::from(r.replicas), None))
+                    .collect(),
+            });
+        }
+    }
+    let metric = if components.len() == 1 {
+        format!("replicas of {}", components[0])
+    } else {
+        "replicas".to_string()
+    };
+    Some(sweep_chart(
+        title,
+        "simulated time (s)",
+        None,
+        &metric,
+        &lines,
+        format,
+    ))
 }
 
 /// One line of a sweep chart: (x, y, 95 % half-width if there are replications).

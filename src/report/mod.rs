@@ -25,7 +25,8 @@ mod warnings;
 pub use assertions::{ASSERTION_EXIT_CODE, Assertion, Breach, breaches, check_designs, judge};
 pub use charts::{
     AdviceBound, AdviceMark, AdvicePoint, ChartError, ChartFormat, advice_chart, design_hex,
-    latency_chart, latency_png, messages_chart, messages_png, timeline_chart, timeline_png,
+    latency_chart, latency_png, messages_chart, messages_png, scaling_chart, timeline_chart,
+    timeline_png,
 };
 pub use check::render_check;
 pub use columns::{Better, COLUMN_COUNT, Column, SUMMARY_COLUMNS, outcome_cell};
@@ -359,6 +360,46 @@ pub const REPLICA_COLUMNS: [&str; 8] = [
     "handled",
 ];
 
+/// `scaling.csv`'s columns.
+pub const SCALING_COLUMNS: [&str; 6] = [
+    "time_s",
+    "variant",
+    "replication",
+    "component",
+    "replicas",
+    "utilization",
+];
+
+/// One row per reading of a component (every autoscaler decision, or every bucket when
+/// a load profile is set), per design and replication.
+pub fn scaling_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
+    results
+        .runs
+        .iter()
+        .flat_map(|run| {
+            run.result.scaling.iter().map(move |row| {
+                vec![
+                    Cell::Number(Some(row.time_s)),
+                    Cell::Text(run.design.label.clone()),
+                    Cell::Count(u64::from(run.replication)),
+                    Cell::Text(row.component.clone()),
+                    Cell::Count(u64::from(row.replicas)),
+                    Cell::Number(row.utilization),
+                ]
+            })
+        })
+        .collect()
+}
+
+/// Whether the runs read replicas over time (a component autoscales, or a load profile
+/// is set).
+fn has_scaling(results: &ScenarioResults) -> bool {
+    results
+        .runs
+        .iter()
+        .any(|run| !run.result.scaling.is_empty())
+}
+
 /// One row per (design, replication, component, replica), when the scenario deploys
 /// replicas or zones.
 pub fn replica_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
@@ -496,6 +537,13 @@ pub fn run_files(
             ("replicas.csv", csv(&REPLICA_COLUMNS, replica_rows(results))),
         );
     }
+    if has_scaling(results) {
+        let at = files.len() - 2;
+        files.insert(
+            at,
+            ("scaling.csv", csv(&SCALING_COLUMNS, scaling_rows(results))),
+        );
+    }
     if inputs.charts {
         let title = &inputs.scenario.name;
         let format = inputs.chart_format;
@@ -506,6 +554,13 @@ pub fn run_files(
         files.push((names[0], latency_chart(results, title, format)?));
         files.push((names[1], timeline_chart(results, title, format)?));
         files.push((names[2], messages_chart(results, title, format)?));
+        if let Some(chart) = scaling_chart(results, title, format) {
+            let name = match format {
+                ChartFormat::Png => "scaling.png",
+                ChartFormat::Svg => "scaling.svg",
+            };
+            files.push((name, chart?));
+        }
     }
     Ok(files)
 }

@@ -221,10 +221,7 @@ fn first_run<'a>(results: &'a ScenarioResults, design: &Design) -> Option<&'a De
 /// over replications (the figure ranked), with the companions of the mean row.
 pub fn scorecard(results: &ScenarioResults, steps: usize) -> Scorecard {
     let columns = score_columns(results);
-    let rankings: Vec<Vec<Ranked>> = columns
-        .iter()
-        .map(|c| rank(results, c.measure))
-        .collect();
+    let rankings: Vec<Vec<Ranked>> = columns.iter().map(|c| rank(results, c.measure)).collect();
     let rows = design_rows(results);
     let cells: Vec<Vec<ScoreCell>> = results
         .designs

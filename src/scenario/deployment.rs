@@ -4,10 +4,11 @@
 
 use toml::Spanned;
 
-use crate::model::{Balance, Deployment, MAX_REPLICAS};
+use crate::engine::SimDuration;
+use crate::model::{Autoscale, Balance, Deployment, MAX_REPLICAS};
 
 use super::error::{ScenarioError, Source};
-use super::raw::{RawBalance, RawDefaults, RawOrchestrator, RawService};
+use super::raw::{RawAutoscale, RawBalance, RawDefaults, RawOrchestrator, RawService};
 use super::values::DurationValue;
 
 /// Most distinct zones a scenario may name.
@@ -21,6 +22,7 @@ pub(super) struct RawDeployment<'a> {
     detect: Option<DurationValue>,
     zones: &'a Option<Spanned<Vec<Spanned<String>>>>,
     failover: Option<DurationValue>,
+    autoscale: &'a Option<Spanned<RawAutoscale>>,
 }
 
 impl<'a> From<&'a RawService> for RawDeployment<'a> {
@@ -31,6 +33,7 @@ impl<'a> From<&'a RawService> for RawDeployment<'a> {
             detect: raw.detect,
             zones: &raw.zones,
             failover: raw.failover,
+            autoscale: &raw.autoscale,
         }
     }
 }
@@ -43,6 +46,7 @@ impl<'a> From<&'a RawOrchestrator> for RawDeployment<'a> {
             detect: raw.detect,
             zones: &raw.zones,
             failover: raw.failover,
+            autoscale: &raw.autoscale,
         }
     }
 }
@@ -55,6 +59,7 @@ impl<'a> From<&'a RawDefaults> for RawDeployment<'a> {
             detect: raw.detect,
             zones: &raw.zones,
             failover: raw.failover,
+            autoscale: &raw.autoscale,
         }
     }
 }
@@ -161,11 +166,112 @@ pub(super) fn deployment(
             placed.push(zone);
         }
     }
+    let (autoscale_key, raw_autoscale) =
+        match (own.autoscale, defaults.and_then(|d| d.autoscale.as_ref())) {
+            (Some(value), _) => (format!("{prefix}.autoscale"), Some(value)),
+            (None, Some(value)) => ("defaults.autoscale".to_string(), Some(value)),
+            (None, None) => (String::new(), None),
+        };
+    let autoscale = match raw_autoscale {
+        None => None,
+        Some(spanned) => Some(autoscale(
+            source,
+            &autoscale_key,
+            spanned,
+            own.replicas,
+            replicas,
+        )?),
+    };
+    // Without its own `replicas`, an autoscaled component starts at its minimum.
+    let replicas = match (
+        autoscale,
+        own.replicas,
+        defaults.and_then(|d| d.replicas.as_ref()),
+    ) {
+        (Some(a), None, None) => a.min,
+        _ => replicas,
+    };
     Ok(Deployment {
         replicas,
         balance,
         detect,
         zones: placed,
         failover,
+        autoscale,
+    })
+}
+
+/// An `autoscale` table validated against the starting `replicas`.
+fn autoscale(
+    source: &Source<'_>,
+    key: &str,
+    spanned: &Spanned<RawAutoscale>,
+    replicas_value: &Option<Spanned<u32>>,
+    replicas: u32,
+) -> Result<Autoscale, ScenarioError> {
+    let raw = spanned.get_ref();
+    let count = |field: &str, value: &Option<Spanned<u32>>, default: u32| match value {
+        None => Ok(default),
+        Some(v) if (1..=MAX_REPLICAS).contains(v.get_ref()) => Ok(*v.get_ref()),
+        Some(v) => Err(source.error(
+            Some(v.span()),
+            format!("{key}.{field}"),
+            format!(
+                "expected between 1 and {MAX_REPLICAS} replicas, got {}",
+                v.get_ref()
+            ),
+        )),
+    };
+    let min = count("min", &raw.min, 1)?;
+    let max = count("max", &raw.max, 10.max(min))?;
+    if min > max {
+        let span = raw.min.as_ref().map(Spanned::span);
+        return Err(source.error(
+            span.or(Some(spanned.span())),
+            format!("{key}.min"),
+            format!("expected a minimum no greater than the maximum ({max}), got {min}"),
+        ));
+    }
+    if let Some(value) = replicas_value
+        && !(min..=max).contains(&replicas)
+    {
+        return Err(source.error(
+            Some(value.span()),
+            key.replace("autoscale", "replicas"),
+            format!("expected a starting count between the autoscaler's min ({min}) and max ({max}), got {replicas}"),
+        ));
+    }
+    let target = match &raw.target {
+        None => 0.6,
+        Some(v) if *v.get_ref() > 0.0 && *v.get_ref() <= 1.0 => *v.get_ref(),
+        Some(v) => {
+            return Err(source.error(
+                Some(v.span()),
+                format!("{key}.target"),
+                format!(
+                    "expected a utilisation target in (0, 1], got {}",
+                    v.get_ref()
+                ),
+            ));
+        }
+    };
+    let every = match &raw.every {
+        None => SimDuration::from_secs(15),
+        Some(v) if !v.get_ref().0.is_zero() => v.get_ref().0,
+        Some(v) => {
+            return Err(source.error(
+                Some(v.span()),
+                format!("{key}.every"),
+                "expected a decision interval greater than 0",
+            ));
+        }
+    };
+    Ok(Autoscale {
+        min,
+        max,
+        target,
+        every,
+        startup: raw.startup.map_or(SimDuration::from_secs(30), |d| d.0),
+        cooldown: raw.cooldown.map_or(SimDuration::from_secs(300), |d| d.0),
     })
 }

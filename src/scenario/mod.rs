@@ -299,7 +299,7 @@ fn plain_message(message: &str) -> String {
 }
 
 /// Each table of the format, as a user writes it (for "expected a table like …").
-const TABLE_EXAMPLES: [(&str, &str); 15] = [
+const TABLE_EXAMPLES: [(&str, &str); 16] = [
     ("RawScenarioFile", "a scenario file"),
     (
         "RawDesign",
@@ -330,6 +330,10 @@ const TABLE_EXAMPLES: [(&str, &str); 15] = [
     ),
     ("RawWorkflow", "`[workflow]` with `steps = [\"a\", \"b\"]`"),
     ("RawAlternative", "`{ p = 0.2, steps = [\"fraud-check\"] }`"),
+    (
+        "RawAutoscale",
+        "`{ min = 2, max = 20, target = 0.6, every = \"15s\" }`",
+    ),
 ];
 
 /// The JSON Schema of the scenario format.

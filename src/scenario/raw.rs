@@ -65,6 +65,28 @@ pub enum RawDelivery {
     Direct,
 }
 
+/// `autoscale = { min = 2, max = 20, target = 0.6, every = "15s", startup = "30s", cooldown = "5m" }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscale {
+    /// Fewest replicas (default 1).
+    #[schemars(with = "Option<u32>")]
+    pub min: Option<Spanned<u32>>,
+    /// Most replicas (default 10).
+    #[schemars(with = "Option<u32>")]
+    pub max: Option<Spanned<u32>>,
+    /// The utilisation aimed at, in (0, 1] (default 0.6).
+    #[schemars(with = "Option<f64>")]
+    pub target: Option<Spanned<f64>>,
+    /// How often it decides (default "15s").
+    #[schemars(with = "Option<DurationValue>")]
+    pub every: Option<Spanned<DurationValue>>,
+    /// A new replica serves this long after it is started (default "30s").
+    pub startup: Option<DurationValue>,
+    /// No scale-down sooner than this after the last scale-up (default "5m").
+    pub cooldown: Option<DurationValue>,
+}
+
 /// How a load balancer picks a replica for direct delivery.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -358,6 +380,10 @@ pub struct RawOrchestrator {
     /// A coordinator's crashed shard is taken over by a live replica after this long,
     /// when its state is journaled (default "10s").
     pub failover: Option<DurationValue>,
+    /// Scale the replicas on utilisation, as the horizontal autoscaler does (`replicas`
+    /// is then the starting count).
+    #[schemars(with = "Option<RawAutoscale>")]
+    pub autoscale: Option<Spanned<RawAutoscale>>,
 }
 
 /// `[defaults]`: what every service has unless it says otherwise.
@@ -387,6 +413,10 @@ pub struct RawDefaults {
     /// A coordinator's crashed shard is taken over by a live replica after this long,
     /// when its state is journaled (default "10s").
     pub failover: Option<DurationValue>,
+    /// Scale the replicas on utilisation, as the horizontal autoscaler does (`replicas`
+    /// is then the starting count).
+    #[schemars(with = "Option<RawAutoscale>")]
+    pub autoscale: Option<Spanned<RawAutoscale>>,
 }
 
 /// `[[services]]`: one participant.
@@ -429,4 +459,8 @@ pub struct RawService {
     /// A coordinator's crashed shard is taken over by a live replica after this long,
     /// when its state is journaled (default "10s").
     pub failover: Option<DurationValue>,
+    /// Scale the replicas on utilisation, as the horizontal autoscaler does (`replicas`
+    /// is then the starting count).
+    #[schemars(with = "Option<RawAutoscale>")]
+    pub autoscale: Option<Spanned<RawAutoscale>>,
 }

@@ -170,7 +170,7 @@ impl World<'_> {
             let journaled = self.journaled(id);
             let sharded = self.replicas.any && self.replicas.count(id) > 1;
             for workflow in self.workflows.live_mut() {
-                if sharded && self.replicas.owner(workflow.number) != replica {
+                if sharded && workflow.owner != replica {
                     continue;
                 }
                 let state = &mut workflow.coordinator;
@@ -255,13 +255,12 @@ impl World<'_> {
         }
         if self.config.coordinator == Some(id) && self.journaled(id) {
             let sharded = self.replicas.any && self.replicas.count(id) > 1;
-            let owners = &self.replicas;
             self.workflows
                 .live_handles()
                 .filter(|(_, w)| {
                     w.coordinator.active
                         && (w.coordinator.pending.is_some() || w.coordinator.awaiting != 0)
-                        && (!sharded || owners.owner(w.number) == replica)
+                        && (!sharded || w.owner == replica)
                 })
                 .map(|(handle, _)| handle)
                 .collect()
@@ -271,9 +270,10 @@ impl World<'_> {
     }
 
     /// A journaled coordinator's replica crashed `failover` ago. If it is still down, the
-    /// live replica owning the fewest shards (the lowest index on a tie) takes over its
-    /// shards: it re-delivers the messages the broker held for them and resumes their
-    /// workflows from the journal. With no replica up, the shards wait for their own.
+    /// replicas serving and up take over its workflows (spread by workflow number, as a
+    /// workflow engine rebalances the shards of a lost host): the messages the broker
+    /// held for them are delivered to their new owners, and they resume from the journal.
+    /// With no replica up, they wait for their own.
     pub fn failover(
         &mut self,
         now: SimTime,
@@ -287,41 +287,32 @@ impl World<'_> {
         if self.stations[station].up {
             return Vec::new();
         }
-        let count = self.replicas.count(coordinator);
-        let shards_of = |owners: &[u8], r: u8| owners.iter().filter(|&&o| o == r).count();
-        let heir = (0..count)
+        let first = self.replicas.first[coordinator.index()] as usize;
+        let heirs: Vec<u8> = (0..self.replicas.count(coordinator) as usize)
+            .filter(|&r| self.replicas.serving(first + r) && self.stations[first + r].up)
             .map(|r| r as u8)
-            .filter(|&r| self.stations[self.station_of(coordinator, r)].up)
-            .min_by_key(|&r| (shards_of(&self.replicas.owners, r), r));
-        let Some(heir) = heir else {
+            .collect();
+        if heirs.is_empty() {
             return Vec::new();
-        };
-        let mut moved = false;
-        for owner in &mut self.replicas.owners {
-            if *owner == replica {
-                *owner = heir;
-                moved = true;
-            }
         }
-        if !moved {
-            return Vec::new();
+        let mut resumed = Vec::new();
+        for (handle, workflow) in self.workflows.live_handles_mut() {
+            if workflow.owner != replica || workflow.outcome.is_some() {
+                continue;
+            }
+            workflow.owner = heirs[(workflow.number % heirs.len() as u64) as usize];
+            let state = &workflow.coordinator;
+            if state.active && (state.pending.is_some() || state.awaiting != 0) {
+                resumed.push(handle);
+            }
         }
         let parked: Vec<_> = self.stations[station].parked.drain(..).collect();
         self.backlog_changed(now, -(parked.len() as i64));
         for mut message in parked {
-            message.dst_replica = heir;
+            message.dst_replica = self.workflows.get(message.workflow).owner;
             self.deliver(now, message, queue);
         }
-        let owners = &self.replicas;
-        self.workflows
-            .live_handles()
-            .filter(|(_, w)| {
-                w.coordinator.active
-                    && (w.coordinator.pending.is_some() || w.coordinator.awaiting != 0)
-                    && owners.owner(w.number) == heir
-            })
-            .map(|(handle, _)| handle)
-            .collect()
+        resumed
     }
 }
 

@@ -2,6 +2,7 @@
 //! client's bookkeeping, status polls and timeouts, faults and recovery. What to send next
 //! is the coordination variant's decision; the world carries it out and measures it.
 
+mod autoscale;
 mod calls;
 mod client;
 mod coordinator;
@@ -17,7 +18,7 @@ pub use work::task_of;
 use crate::engine::{EventQueue, KeyedStreams, SimDuration, SimTime, SplitMix64, StreamPurpose};
 use crate::metrics::{
     ComponentLoad, ComponentRole, FaultWindow, MeasurementWindow, Outcome, ReplicaLoad, RunMetrics,
-    RunResult,
+    RunResult, ScalingRow,
 };
 
 use super::complexity::Complexity;
@@ -66,6 +67,10 @@ pub enum Event {
     /// A journaled coordinator's replica crashed `failover` ago: a live replica takes
     /// over its shards if it is still down.
     Failover { replica: u8 },
+    /// Time to read a component's utilisation (and, if it autoscales, to decide).
+    Autoscale { component: u16 },
+    /// A replica the autoscaler started is ready to serve.
+    ReplicaReady { station: u32 },
     /// Fault occurrence `index` begins.
     FaultStarts(u32),
     /// Fault occurrence `index` ends.
@@ -211,6 +216,8 @@ pub struct World<'s> {
     replicas: replicas::Replicas,
     /// The component and replica whose worker finished the latest job (async senders).
     acting: (ComponentId, u8),
+    /// Replicas and utilisation over time (`scaling.csv`).
+    scaling: Vec<ScalingRow>,
 }
 
 impl<'s> World<'s> {
@@ -220,17 +227,19 @@ impl<'s> World<'s> {
         let warmup = SimTime::ZERO + window.warmup;
         let arrivals_end = SimTime::ZERO + window.duration;
         let run_end = arrivals_end + window.drain;
-        let occurrences = occurrences(&spec.failures.faults, seed, run_end, |id| spec.replicas(id));
+        let occurrences = occurrences(&spec.failures.faults, seed, run_end, |id| {
+            spec.most_replicas(id)
+        });
         let crashable = |id: ComponentId, replica: u32| {
             occurrences
                 .iter()
                 .any(|o| faults::strikes(spec, &o.kind, id, replica))
         };
         let busy_window = (warmup, arrivals_end);
-        let replicas = replicas::Replicas::new(spec, config.coordinator, &streams);
+        let replicas = replicas::Replicas::new(spec, config.coordinator, &streams, busy_window);
         let mut stations = vec![Station::new(0, 0, busy_window, false)];
         match &spec.orchestrator {
-            Some(o) => stations.extend((0..o.deployment.replicas).map(|replica| {
+            Some(o) => stations.extend((0..o.deployment.most_replicas()).map(|replica| {
                 Station::new(
                     o.workers,
                     o.queue,
@@ -248,7 +257,7 @@ impl<'s> World<'s> {
             } else {
                 service.queue
             };
-            stations.extend((0..service.deployment.replicas).map(|replica| {
+            stations.extend((0..service.deployment.most_replicas()).map(|replica| {
                 Station::new(service.workers, queue, busy_window, crashable(id, replica))
             }));
         }
@@ -291,6 +300,7 @@ impl<'s> World<'s> {
             counted_events: 0,
             replicas,
             acting: (ComponentId::CLIENT, 0),
+            scaling: Vec::new(),
         };
         if world.has_outputs {
             world.metrics.declare_data();
@@ -364,6 +374,7 @@ impl<'s> World<'s> {
             queue.schedule_at(occurrence.start, Event::FaultStarts(index));
             queue.schedule_at(occurrence.end, Event::FaultEnds(index));
         }
+        self.begin_readings(queue);
     }
 
     fn schedule_next_arrival(&mut self, queue: &mut EventQueue<Event>) {
@@ -421,6 +432,12 @@ impl<'s> World<'s> {
         let handle = self
             .workflows
             .insert(Workflow::new(number, path, now, measured));
+        if let Some(coordinator) = self.config.coordinator
+            && self.replicas.any
+            && self.replicas.routing[coordinator.index()] == replicas::Routing::Sharded
+        {
+            self.workflows.get_mut(handle).owner = self.owner_for(coordinator, number);
+        }
         self.metrics.workflow_started(now);
         if let Some(every) = self.spec.workload.status_every
             && !self.polls_are_counted()
@@ -451,6 +468,9 @@ impl<'s> World<'s> {
             self.start_work(now, next, queue);
         } else if self.replicas.any && self.replicas.pools[at.index()].is_some() {
             self.take_from_pool(now, at, station, queue);
+        }
+        if self.replicas.any && self.replicas.life[station] == replicas::Life::Draining {
+            self.retire_if_drained(now, at, station);
         }
     }
 
@@ -539,9 +559,21 @@ impl<'s> World<'s> {
             }
             loads.push(self.component_load(id, end));
         }
-        let result = self
+        let mut result = self
             .metrics
             .finish(end, events + self.counted_events, &loads);
+        result.scaling = std::mem::take(&mut self.scaling);
+        if let Some(profile) = &self.spec.workload.profile {
+            // The profile's corners inside the arrivals, and the rate where they stop.
+            let end_s = self.arrivals_end.as_secs_f64();
+            result.offered_per_s = profile
+                .points()
+                .iter()
+                .copied()
+                .filter(|&(at, _)| at < end_s)
+                .chain(std::iter::once((end_s, profile.rate_at(end_s))))
+                .collect();
+        }
         let (records, picked) = match self.trace {
             Some(tracer) => {
                 let picked = tracer.picked();
@@ -571,9 +603,16 @@ impl World<'_> {
         };
         let deployment = self.spec.deployment(id);
         let mut replicas = Vec::new();
+        let mut provisioned_nanos = 0u128;
         for (replica, station) in self.stations[first..first + count].iter_mut().enumerate() {
             station.account_until(end);
             if self.replicas.any && deployment.is_some() {
+                let index = first + replica;
+                let paid = self.replicas.provisioned_until(index, end);
+                provisioned_nanos += paid;
+                if !self.replicas.ever_provisioned[index] {
+                    continue;
+                }
                 let replica = u32::try_from(replica).expect("at most 64 replicas");
                 replicas.push(ReplicaLoad {
                     replica,
@@ -583,9 +622,17 @@ impl World<'_> {
                     busy_nanos: station.busy_nanos(),
                     down_nanos: station.down_nanos(end),
                     handled: station.handled,
+                    provisioned_nanos: paid,
                 });
             }
         }
+        let (warmup, arrivals_end) = self.replicas.window;
+        let window_nanos = u128::from(arrivals_end.since(warmup).as_nanos());
+        let replicas_mean = if replicas.is_empty() || window_nanos == 0 {
+            count as f64
+        } else {
+            provisioned_nanos as f64 / window_nanos as f64
+        };
         let stations = &self.stations[first..first + count];
         let queue_wait_p99_ms = if count == 1 {
             stations[0].queue_wait_p99_ms()
@@ -617,7 +664,7 @@ impl World<'_> {
             interface: self.interfaces.as_ref().and_then(|i| i.load(id)),
             handlers: self.complexity.handlers(id),
             states: self.complexity.states(id),
-            replicas_mean: count as f64,
+            replicas_mean,
             replicas,
         }
     }

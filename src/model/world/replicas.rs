@@ -28,6 +28,19 @@ pub(super) enum Routing {
     Sharded,
 }
 
+/// Where a replica stands in its life (crashes aside: a crashed replica keeps its place).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Life {
+    /// Takes new work.
+    Serving,
+    /// Started by the autoscaler, not serving yet: paid for, takes no work.
+    Starting,
+    /// Being removed: takes no new work, finishes what it holds.
+    Draining,
+    /// Not running (beyond the current count): not paid for.
+    Absent,
+}
+
 /// The queue a broker keeps for a component's pooled replicas.
 #[derive(Debug, Default)]
 pub(super) struct Pool {
@@ -56,10 +69,27 @@ pub(super) struct Replicas {
     /// Per component: when its balancer's health checks fall, as an offset in
     /// `[0, detect)` (drawn once per run: checks do not line up with scripted faults).
     pub check_phase: Vec<u64>,
-    /// The coordinator's shards: the replica each is owned by (shard = workflow % count).
-    pub owners: Vec<u8>,
     /// Whether any component has more than one replica (else every lookup is replica 0).
     pub any: bool,
+    /// Per station: where it stands, since when it is paid for (`None`: absent), and
+    /// the nanoseconds it was paid for inside the measurement window.
+    pub life: Vec<Life>,
+    pub provisioned_since: Vec<Option<SimTime>>,
+    pub provisioned_nanos: Vec<u128>,
+    pub ever_provisioned: Vec<bool>,
+    /// Per component: replicas ready (serving or draining), since when that count holds,
+    /// and its area over time (replica-nanoseconds, the whole run): an autoscaler reads
+    /// utilisation against it.
+    pub ready: Vec<u32>,
+    pub ready_since: Vec<SimTime>,
+    pub ready_area: Vec<u128>,
+    /// Per component, at its autoscaler's last decision: busy worker-nanoseconds and the
+    /// ready area; and when it last scaled up.
+    pub busy_mark: Vec<u128>,
+    pub area_mark: Vec<u128>,
+    pub last_scale_up: Vec<Option<SimTime>>,
+    /// The measurement window `[warmup, arrivals_end)`.
+    pub window: (SimTime, SimTime),
 }
 
 impl Replicas {
@@ -68,17 +98,29 @@ impl Replicas {
         spec: &SystemSpec,
         coordinator: Option<ComponentId>,
         streams: &KeyedStreams,
+        window: (SimTime, SimTime),
     ) -> Replicas {
         let count = spec.component_count();
         let mut first = Vec::with_capacity(count + 1);
         let mut routing = Vec::with_capacity(count);
         let mut pools = Vec::with_capacity(count);
+        let mut life = Vec::new();
+        let mut ready = Vec::with_capacity(count);
         let mut stations = 0u32;
         for index in 0..count {
             let id = ComponentId(u16::try_from(index).expect("component count is validated"));
             first.push(stations);
-            let replicas = spec.replicas(id);
+            let starting = spec.replicas(id);
+            let replicas = spec.most_replicas(id);
             stations += replicas;
+            life.extend((0..replicas).map(|r| {
+                if r < starting {
+                    Life::Serving
+                } else {
+                    Life::Absent
+                }
+            }));
+            ready.push(starting);
             let queue = match id.service_index() {
                 Some(service) => spec.services[service].queue,
                 None => spec.orchestrator.as_ref().map_or(0, |o| o.queue),
@@ -100,8 +142,22 @@ impl Replicas {
             pools.push(pool);
         }
         first.push(stations);
-        let shards = coordinator.map_or(1, |id| spec.replicas(id));
+        let provisioned_since: Vec<Option<SimTime>> = life
+            .iter()
+            .map(|l| (*l != Life::Absent).then_some(SimTime::ZERO))
+            .collect();
         Replicas {
+            ever_provisioned: provisioned_since.iter().map(Option::is_some).collect(),
+            provisioned_since,
+            provisioned_nanos: vec![0; stations as usize],
+            life,
+            ready_since: vec![SimTime::ZERO; count],
+            ready_area: vec![0; count],
+            ready,
+            busy_mark: vec![0; count],
+            area_mark: vec![0; count],
+            last_scale_up: vec![None; count],
+            window,
             first,
             routing,
             pools,
@@ -121,9 +177,6 @@ impl Replicas {
                     }
                 })
                 .collect(),
-            owners: (0..shards)
-                .map(|r| u8::try_from(r).expect("at most 64 replicas"))
-                .collect(),
             any: spec.is_replicated(),
         }
     }
@@ -139,9 +192,67 @@ impl Replicas {
         self.first[id.index() + 1] - self.first[id.index()]
     }
 
-    /// The replica that owns the shard of workflow `number`.
-    pub fn owner(&self, number: u64) -> u8 {
-        self.owners[(number % self.owners.len() as u64) as usize]
+    /// Whether station `station` takes new work.
+    #[inline]
+    pub fn serving(&self, station: usize) -> bool {
+        self.life[station] == Life::Serving
+    }
+
+    /// Station `station` of component `id` moves to `life` at `now`: its paid-for time
+    /// and the component's ready count follow.
+    pub fn set_life(&mut self, id: ComponentId, station: usize, life: Life, now: SimTime) {
+        let before = self.life[station];
+        if before == life {
+            return;
+        }
+        let is_ready = |l: Life| matches!(l, Life::Serving | Life::Draining);
+        if is_ready(before) != is_ready(life) {
+            let index = id.index();
+            let span = u128::from(now.since(self.ready_since[index]).as_nanos());
+            self.ready_area[index] += u128::from(self.ready[index]) * span;
+            self.ready_since[index] = now;
+            if is_ready(life) {
+                self.ready[index] += 1;
+            } else {
+                self.ready[index] -= 1;
+            }
+        }
+        match (self.provisioned_since[station], life) {
+            (Some(since), Life::Absent) => {
+                self.provisioned_nanos[station] += self.clipped(since, now);
+                self.provisioned_since[station] = None;
+            }
+            (None, Life::Serving | Life::Starting | Life::Draining) => {
+                self.provisioned_since[station] = Some(now);
+                self.ever_provisioned[station] = true;
+            }
+            _ => {}
+        }
+        self.life[station] = life;
+    }
+
+    /// The replica-nanoseconds of component `id` up to `now`, the whole run.
+    pub fn ready_area_until(&self, id: ComponentId, now: SimTime) -> u128 {
+        let index = id.index();
+        self.ready_area[index]
+            + u128::from(self.ready[index])
+                * u128::from(now.since(self.ready_since[index]).as_nanos())
+    }
+
+    /// The nanoseconds station `station` was paid for inside the window, up to `end`.
+    pub fn provisioned_until(&self, station: usize, end: SimTime) -> u128 {
+        self.provisioned_nanos[station]
+            + self.provisioned_since[station].map_or(0, |since| self.clipped(since, end))
+    }
+
+    fn clipped(&self, from: SimTime, to: SimTime) -> u128 {
+        let from = from.max(self.window.0);
+        let to = to.min(self.window.1);
+        if to > from {
+            u128::from(to.since(from).as_nanos())
+        } else {
+            0
+        }
     }
 }
 
@@ -177,7 +288,7 @@ impl World<'_> {
     pub(super) fn sending_replica(&self, src: ComponentId, workflow: WorkflowRef) -> u8 {
         match self.replicas.routing[src.index()] {
             Routing::Single => 0,
-            Routing::Sharded => self.replicas.owner(self.workflows.get(workflow).number),
+            Routing::Sharded => self.workflows.get(workflow).owner,
             _ if self.acting.0 == src => self.acting.1,
             _ => 0,
         }
@@ -191,7 +302,7 @@ impl World<'_> {
         }
         match self.replicas.routing[message.dst.index()] {
             Routing::Single | Routing::Pooled => {}
-            Routing::Sharded => message.dst_replica = self.replicas.owner(number),
+            Routing::Sharded => message.dst_replica = self.workflows.get(message.workflow).owner,
             Routing::Balanced(balance) => {
                 message.dst_replica = self.balance(now, message, number, balance);
             }
@@ -228,18 +339,27 @@ impl World<'_> {
         let count = self.replicas.count(id);
         let mut candidates = [0u8; 64];
         let mut live = 0usize;
+        let first = self.replicas.first[id.index()] as usize;
         for replica in 0..count {
             let replica = replica as u8;
-            if self.seen_up(id, replica, now) {
+            if self.replicas.serving(first + usize::from(replica)) && self.seen_up(id, replica, now)
+            {
                 candidates[live] = replica;
                 live += 1;
             }
         }
         if live == 0 {
             for replica in 0..count {
-                candidates[replica as usize] = replica as u8;
+                if self.replicas.serving(first + replica as usize) {
+                    candidates[live] = replica as u8;
+                    live += 1;
+                }
             }
-            live = count as usize;
+        }
+        if live == 0 {
+            // Nothing serving (every replica draining): the first takes it.
+            candidates[0] = 0;
+            live = 1;
         }
         let candidates = &candidates[..live];
         let draw = || {
@@ -297,11 +417,37 @@ impl World<'_> {
         self.deliver(now, message, queue);
     }
 
+    /// The coordinator's replica that will hold a new workflow `number`'s state: its
+    /// shard among the replicas serving and up (serving, if none is up), as a workflow
+    /// engine places a new workflow on a live host.
+    pub(super) fn owner_for(&self, coordinator: ComponentId, number: u64) -> u8 {
+        let first = self.replicas.first[coordinator.index()] as usize;
+        let count = self.replicas.count(coordinator) as usize;
+        let mut live = [0u8; 64];
+        let mut found = 0usize;
+        for up_only in [true, false] {
+            for replica in 0..count {
+                let station = first + replica;
+                if self.replicas.serving(station) && (!up_only || self.stations[station].up) {
+                    live[found] = replica as u8;
+                    found += 1;
+                }
+            }
+            if found > 0 {
+                break;
+            }
+        }
+        if found == 0 {
+            return 0;
+        }
+        live[(number % found as u64) as usize]
+    }
+
     /// Whether any replica of a pooled component is up.
     pub(super) fn any_replica_up(&self, id: ComponentId) -> bool {
         let first = self.replicas.first[id.index()] as usize;
         let end = self.replicas.first[id.index() + 1] as usize;
-        self.stations[first..end].iter().any(|s| s.up)
+        (first..end).any(|s| self.stations[s].up && self.replicas.serving(s))
     }
 
     /// A pooled component admits `message`: the live replica with a free worker and the
@@ -317,7 +463,7 @@ impl World<'_> {
         let first = self.replicas.first[id.index()] as usize;
         let end = self.replicas.first[id.index() + 1] as usize;
         let free = (first..end)
-            .filter(|&s| self.stations[s].has_free_worker())
+            .filter(|&s| self.replicas.serving(s) && self.stations[s].has_free_worker())
             .min_by_key(|&s| (self.stations[s].load(), s));
         if let Some(station) = free {
             message.dst_replica = (station - first) as u8;
@@ -347,7 +493,7 @@ impl World<'_> {
         station: usize,
         queue: &mut EventQueue<Event>,
     ) {
-        while self.stations[station].has_free_worker() {
+        while self.replicas.serving(station) && self.stations[station].has_free_worker() {
             let Some(pool) = self.replicas.pools[id.index()].as_mut() else {
                 return;
             };

@@ -29,7 +29,17 @@ fn line_looks(lines: &[Series]) -> Vec<(String, Look)> {
     looks::looks(&keyed)
 }
 
-/// One panel: `lines` over [from, to], with shaded spans (start, end, colour).
+/// The offered rate's line: dashed, in black.
+const OFFERED: Look = Look {
+    color: BLACK,
+    dash: 2,
+    marker: 0,
+    width: 2,
+    marked: false,
+};
+
+/// One panel: `lines` over [from, to], with shaded spans (start, end, colour) and, where
+/// given, the offered rate (a load profile) dashed over them.
 #[allow(clippy::too_many_arguments)]
 fn panel<DB: DrawingBackend>(
     area: &Area<DB>,
@@ -39,13 +49,16 @@ fn panel<DB: DrawingBackend>(
     (from, to): (f64, f64),
     lines: &[Series],
     shades: &[(f64, f64, RGBAColor)],
+    offered: &[(f64, f64)],
 ) -> Result<(), String> {
-    let top = axis_top(lines.iter().flat_map(|s| {
-        s.points
+    let top = axis_top(
+        lines
             .iter()
+            .flat_map(|s| s.points.iter())
+            .chain(offered)
             .filter(|p| p.0 >= from && p.0 <= to)
-            .map(|p| p.1)
-    }));
+            .map(|p| p.1),
+    );
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, caption_size))
         .margin(12)
@@ -91,6 +104,11 @@ fn panel<DB: DrawingBackend>(
             },
         )?;
     }
+    // On top: where a design keeps up, its line hides under the offered rate's dashes.
+    if !offered.is_empty() {
+        let points: Vec<(f64, f64)> = drawable_points(offered);
+        looks::draw_line(&mut chart, &points, OFFERED)?;
+    }
     Ok(())
 }
 
@@ -129,6 +147,7 @@ pub fn timeline<DB: DrawingBackend>(
         (0.0, end),
         &data.completed_per_s,
         &shades,
+        &data.offered_per_s,
     )?;
     panel(
         &rows[1],
@@ -138,6 +157,7 @@ pub fn timeline<DB: DrawingBackend>(
         (0.0, end),
         &data.in_flight,
         &shades,
+        &[],
     )?;
     if let Some(row) = zoom_row {
         zooms(&row, &data.zooms)?;
@@ -165,6 +185,9 @@ pub fn timeline<DB: DrawingBackend>(
             )
         })
         .collect();
+    if !data.offered_per_s.is_empty() {
+        entries.push(("offered (load profile)".to_string(), Swatch::Look(OFFERED)));
+    }
     if data.warmup_s > 0.0 {
         entries.push(("warm-up (not measured)".to_string(), Swatch::Shade(WARMUP)));
     }
@@ -201,6 +224,7 @@ fn zooms<DB: DrawingBackend>(row: &Area<DB>, zooms: &[Zoom]) -> Result<(), Strin
             (zoom.from_s, zoom.to_s),
             &zoom.completed_per_s,
             &shades,
+            &[],
         )?;
     }
     Ok(())
