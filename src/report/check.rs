@@ -7,8 +7,8 @@ use crate::coordination::{
     Design, DesignFlows, FlowMessage, communication_label, consistency_label,
 };
 use crate::model::{
-    CallLink, Communication, ComponentId, Delivery, Deployment, FaultKind, FaultTiming, SystemSpec,
-    describe_workflow,
+    Autoscale, CallLink, Communication, ComponentId, Delivery, Deployment, FaultKind, FaultTiming,
+    SystemSpec, describe_workflow,
 };
 use crate::scenario::{MAX_FLOW_PATHS, Scenario, delivery, size_text};
 
@@ -58,6 +58,11 @@ pub fn render_check(scenario: &Scenario, flows: &[(Design, DesignFlows)]) -> Str
     );
     out.push_str("\nservices\n");
     out.push_str(&indent(&services_table(system).to_text()));
+    for service in &system.services {
+        if let Some(autoscale) = &service.deployment.autoscale {
+            let _ = writeln!(out, "  {}: {}", service.name, autoscale_text(autoscale));
+        }
+    }
     if let Some(o) = &system.orchestrator {
         let _ = writeln!(
             out,
@@ -275,9 +280,12 @@ fn services_table(system: &SystemSpec) -> Table {
                 }
                 if replicated {
                     let d = &s.deployment;
-                    row.push(d.replicas.to_string());
+                    row.push(match d.autoscale {
+                        Some(a) => format!("{}, {}–{} auto", d.replicas, a.min, a.max),
+                        None => d.replicas.to_string(),
+                    });
                     row.push(zone_names(system, d).unwrap_or_else(|| "–".into()));
-                    row.push(if d.replicas == 1 {
+                    row.push(if d.most_replicas() == 1 {
                         "–".into()
                     } else if s.delivery == Delivery::Broker {
                         "broker queue".into()
@@ -301,6 +309,9 @@ fn deployment_text(
 ) -> String {
     let count = deployment.replicas;
     let mut text = format!("{count} replica{}", if count == 1 { "" } else { "s" });
+    if let Some(autoscale) = deployment.autoscale {
+        let _ = write!(text, " at the start, {}", autoscale_text(&autoscale));
+    }
     if let Some(zones) = zone_names(system, deployment) {
         let _ = write!(text, " in zones {zones}");
     }
@@ -319,6 +330,20 @@ fn deployment_text(
         }
     }
     text
+}
+
+/// An autoscaler in words: "scaled between 2 and 20 to 60 % utilisation every 15s
+/// (startup 30s, cooldown 5m)".
+fn autoscale_text(autoscale: &Autoscale) -> String {
+    format!(
+        "scaled between {} and {} to {} % utilisation every {} (startup {}, cooldown {})",
+        autoscale.min,
+        autoscale.max,
+        autoscale.target * 100.0,
+        autoscale.every,
+        autoscale.startup,
+        autoscale.cooldown
+    )
 }
 
 /// The zones a deployment places its replicas in, as "a, b, c".

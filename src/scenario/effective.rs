@@ -116,6 +116,19 @@ fn with_deployment(section: &mut Value, deployment: &Deployment, zone_names: &[S
     object.insert("balance".into(), deployment.balance.label().into());
     object.insert("detect".into(), duration_text(deployment.detect).into());
     object.insert("failover".into(), duration_text(deployment.failover).into());
+    if let Some(autoscale) = deployment.autoscale {
+        object.insert(
+            "autoscale".into(),
+            json!({
+                "min": autoscale.min,
+                "max": autoscale.max,
+                "target": autoscale.target,
+                "every": duration_text(autoscale.every),
+                "startup": duration_text(autoscale.startup),
+                "cooldown": duration_text(autoscale.cooldown),
+            }),
+        );
+    }
     if !deployment.zones.is_empty() {
         let zones: Vec<Value> = deployment
             .zones

@@ -535,6 +535,41 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         "faults[0].mtbf",
         "random timing (`mtbf`, `mttr`) is for crashes of a whole component (each replica then fails on its own) or of a zone; give `at` and `for`",
     ),
+    (
+        "autoscale-min-above-max.toml",
+        11,
+        21,
+        "services[0].autoscale.min",
+        "expected a minimum no greater than the maximum (3), got 5",
+    ),
+    (
+        "autoscale-target.toml",
+        11,
+        24,
+        "services[0].autoscale.target",
+        "expected a utilisation target in (0, 1], got 1.5",
+    ),
+    (
+        "autoscale-every-zero.toml",
+        11,
+        23,
+        "services[0].autoscale.every",
+        "expected a decision interval greater than 0",
+    ),
+    (
+        "autoscale-start-outside.toml",
+        11,
+        12,
+        "services[0].replicas",
+        "expected a starting count between the autoscaler's min (1) and max (4), got 8",
+    ),
+    (
+        "autoscale-unknown-key.toml",
+        11,
+        33,
+        "services[0].autoscale.step",
+        "unknown key `step`, expected one of `min`, `max`, `target`, `every`, `startup`, `cooldown`",
+    ),
 ];
 
 fn assert_bad_input(output: &Output, expected: &str, context: &str) {

@@ -301,14 +301,16 @@ fn a_health_check_lets_a_dead_replica_receive_until_it_notices() {
     common::assert_conserved(&checked.runs[0].result.summary, "detect");
 }
 
-/// A scenario with replicas, zones, a balancer, a broker-pooled service and a zone outage.
+/// A scenario with replicas, zones, a balancer, an autoscaled service, a broker-pooled
+/// service and a zone outage.
 const DEPLOYED: &str = "[scenario]\nname = \"deployed\"\nseed = 4\nduration = \"30s\"\ndrain = \"5s\"\n\
     variants = [\"orchestrator\", \"choreography\", \"front-controller\"]\n\n\
     [workload]\narrivals = { poisson = 40 }\nstatus_queries = { every = \"500ms\" }\n\n\
     [policy]\ntimeout = \"500ms\"\nretries = 2\nbackoff = \"50ms\"\njitter = true\n\n\
     [orchestrator]\nworkers = 4\nreplicas = 3\njournal = \"1ms\"\nzones = [\"a\", \"b\", \"c\"]\nfailover = \"2s\"\n\n\
     [defaults]\nworkers = 2\nreplicas = 3\nbalance = \"power-of-two\"\nzones = [\"a\", \"b\", \"c\"]\n\n\
-    [[services]]\nname = \"s1\"\nwork = { exponential = \"10ms\" }\n\n\
+    [[services]]\nname = \"s1\"\nwork = { exponential = \"10ms\" }\n\
+    autoscale = { min = 2, max = 5, target = 0.05, every = \"3s\", startup = \"1s\", cooldown = \"6s\" }\n\n\
     [[services]]\nname = \"s2\"\ndelivery = \"broker\"\nwork = { exponential = \"20ms\" }\nfail = 0.05\n\n\
     [workflow]\nsteps = [\"s1\", \"s2\"]\n\n\
     [[faults]]\nzone = \"b\"\nat = \"10s\"\nfor = \"5s\"\n";
@@ -368,10 +370,11 @@ fn replicated_runs_are_byte_identical_for_any_thread_count() {
             "variant,replication,component,replica,zone,utilization,crashed_s,handled\n"
         )
     );
-    // Zone b holds replica 1 of each component: down 5 s each, the others never.
+    // Zone b holds replicas 1 and 4 of each component: down 5 s each, the others never.
     for line in replicas.lines().skip(1) {
-        let crashed = line.split(',').nth(6).unwrap_or_default();
-        let expected = if line.contains(",1,b,") { "5" } else { "0" };
+        let cells: Vec<&str> = line.split(',').collect();
+        let expected = if cells[4] == "b" { "5" } else { "0" };
+        let crashed = cells[6];
         assert_eq!(crashed, expected, "{line}");
     }
 }
@@ -415,4 +418,108 @@ fn a_sharded_sweep_over_replicas_merges_into_the_unsharded_bytes() {
         read(&whole) == read(&merged),
         "sweep.csv of the merged shards"
     );
+}
+
+/// One autoscaled station: constant arrivals at `rate`, constant work of `work_ms`,
+/// `workers` per replica, aiming at `target`; 20 minutes.
+fn autoscaled(rate: u32, work_ms: u32, workers: u32, target: f64, bounds: (u32, u32)) -> String {
+    format!(
+        "[scenario]\nname = \"auto\"\nseed = 1\nduration = \"20m\"\ndrain = \"1m\"\nvariants = [\"choreography\"]\n\n\
+         [workload]\narrivals = {{ constant = {rate} }}\n\n\
+         [[services]]\nname = \"s\"\nworkers = {workers}\nwork = \"{work_ms}ms\"\n\
+         autoscale = {{ min = {}, max = {}, target = {target}, every = \"15s\", startup = \"10s\", cooldown = \"1m\" }}\n\n\
+         [workflow]\nsteps = [\"s\"]\n",
+        bounds.0, bounds.1
+    )
+}
+
+/// The replicas after each of the run's autoscaler decisions while arrivals last (20
+/// minutes; in the drain the load stops and the replicas follow it down).
+fn replicas_over_time(results: &ScenarioResults) -> Vec<u32> {
+    results.runs[0]
+        .result
+        .scaling
+        .iter()
+        .filter(|row| row.time_s < 1200.0)
+        .map(|row| row.replicas)
+        .collect()
+}
+
+#[test]
+fn at_constant_load_the_autoscaler_settles_at_the_replicas_its_rule_gives() {
+    // (rate /s, work ms, workers, target): ceil(λ·s ÷ (workers · target)) replicas.
+    for (rate, work_ms, workers, target) in [(60, 25, 1, 0.5), (100, 30, 2, 0.6), (200, 10, 1, 0.7)]
+    {
+        let expected =
+            (f64::from(rate) * f64::from(work_ms) / 1000.0 / (f64::from(workers) * target)).ceil()
+                as u32;
+        let results = run_text(&autoscaled(rate, work_ms, workers, target, (1, 20)));
+        let replicas = replicas_over_time(&results);
+        let settled = &replicas[replicas.len() - 40..];
+        assert!(
+            settled.iter().all(|&r| r == expected),
+            "{rate}/s × {work_ms} ms over {workers} workers at {target}: expected {expected}, got {replicas:?}"
+        );
+        let summary = &results.runs[0].result.summary;
+        common::assert_conserved(summary, "autoscaled");
+        assert_eq!((summary.stuck, summary.dead_letters), (0, 0));
+    }
+}
+
+#[test]
+fn the_autoscaler_stays_within_its_bounds() {
+    // Far more load than 4 replicas carry, then far less than 2 need.
+    let text = autoscaled(400, 20, 1, 0.5, (2, 4)).replace(
+        "arrivals = { constant = 400 }",
+        "arrivals = { constant = 400 }\nprofile = [{ at = \"0s\", rate = 400 }, { at = \"8m\", rate = 400 }, { at = \"481s\", rate = 1 }]",
+    );
+    let results = run_text(&text);
+    let replicas = replicas_over_time(&results);
+    assert!(replicas.iter().all(|r| (2..=4).contains(r)), "{replicas:?}");
+    assert!(
+        replicas.contains(&4) && replicas.ends_with(&[2]),
+        "{replicas:?}"
+    );
+}
+
+#[test]
+fn a_scale_down_drains_and_loses_no_work() {
+    // A step down from 200/s to 20/s: the replicas go from about 9 to 1, each draining
+    // first, whether a broker or a balancer feeds them, and in every design.
+    for delivery in ["broker", "direct"] {
+        let text = autoscaled(200, 22, 1, 0.5, (1, 20))
+            .replace(
+                "arrivals = { constant = 200 }",
+                "arrivals = { poisson = 200 }\nprofile = [{ at = \"0s\", rate = 200 }, { at = \"10m\", rate = 200 }, { at = \"601s\", rate = 20 }]",
+            )
+            .replace(
+                "variants = [\"choreography\"]",
+                "variants = [\"orchestrator\", \"choreography\", \"front-controller\", \"stamp-coupling\", \"stateless\"]\n\n[orchestrator]\nworkers = 2\nwork = \"1ms\"\njournal = \"1ms\"\nautoscale = { min = 1, max = 8, target = 0.5, every = \"15s\", startup = \"5s\", cooldown = \"1m\" }",
+            )
+            .replace("[workflow]", &format!("[network]\ndelivery = \"{delivery}\"\n\n[workflow]"));
+        let results = run_text(&text);
+        for run in &results.runs {
+            let summary = &run.result.summary;
+            common::assert_conserved(summary, &format!("{} {delivery}", run.design));
+            assert_eq!(
+                (summary.stuck, summary.failed, summary.dead_letters),
+                (0, 0, 0),
+                "{} {delivery}: a drained replica loses nothing",
+                run.design
+            );
+            let replicas: Vec<u32> = run
+                .result
+                .scaling
+                .iter()
+                .filter(|r| r.component == "s" && r.time_s < 1200.0)
+                .map(|r| r.replicas)
+                .collect();
+            let peak = replicas.iter().copied().max().unwrap_or(0);
+            assert!(
+                peak >= 9 && replicas.ends_with(&[1]),
+                "{}: {replicas:?}",
+                run.design
+            );
+        }
+    }
 }
