@@ -5,7 +5,7 @@
 //! an overloaded simulation (`Budget::max_workflows_held`). A scenario that validates
 //! then finishes, or is refused or stopped with a message: it never exhausts the machine.
 
-use crate::model::{Arrivals, FaultTiming, SystemSpec};
+use crate::model::{Arrivals, ComponentId, FaultKind, FaultTiming, ReplicaSet, SystemSpec};
 use crate::scenario::Scenario;
 
 /// Events all the runs of one command may take by default: about a quarter of an hour of
@@ -263,7 +263,12 @@ pub fn estimate_run(spec: &SystemSpec) -> RunEstimate {
             continue;
         };
         let cycle = mtbf.as_nanos_f64() + mttr.as_nanos_f64().max(1.0);
-        let windows = run_nanos / cycle.max(1.0);
+        // A replicated component's replicas each crash on their own.
+        let replicas = match fault.kind {
+            FaultKind::Crash(id, ReplicaSet::All) => f64::from(spec.most_replicas(id)),
+            _ => 1.0,
+        };
+        let windows = replicas * run_nanos / cycle.max(1.0);
         // A crash visits every workflow its target holds.
         let events = 2.0 * windows * (1.0 + in_flight);
         estimate.events += events;
@@ -285,13 +290,50 @@ pub fn estimate_run(spec: &SystemSpec) -> RunEstimate {
         });
     }
     let components = spec.component_count() as f64;
+    let stations: u32 = (0..spec.component_count())
+        .map(|index| spec.most_replicas(ComponentId(index as u16)))
+        .sum();
     estimate.working_costs.push(Cost {
-        amount: components * BYTES_PER_COMPONENT,
-        cause: format!(
-            "{} services, each with its inbox and histograms",
-            spec.services.len()
-        ),
+        amount: f64::from(stations) * BYTES_PER_COMPONENT,
+        cause: if stations as usize > spec.component_count() {
+            format!(
+                "{} services and their replicas, {stations} in all, each with its inbox and histograms",
+                spec.services.len()
+            )
+        } else {
+            format!(
+                "{} services, each with its inbox and histograms",
+                spec.services.len()
+            )
+        },
     });
+    // Readings of replicas and utilisation: every autoscaler interval, or every bucket
+    // under a load profile; each a scaling.csv row kept.
+    let readings: f64 = (0..spec.component_count())
+        .filter_map(|index| spec.deployment(ComponentId(index as u16)))
+        .map(|deployment| match deployment.autoscale {
+            Some(autoscale) => run_nanos / autoscale.every.as_nanos_f64().max(1.0),
+            None if spec.workload.profile.is_some() => {
+                run_nanos / window.bucket.as_nanos_f64().max(1.0)
+            }
+            None => 0.0,
+        })
+        .sum();
+    if readings > 0.0 {
+        let cause = format!(
+            "about {} readings of replicas and utilisation for scaling.csv",
+            scientific(readings.round())
+        );
+        estimate.events += readings;
+        estimate.event_costs.push(Cost {
+            amount: readings,
+            cause: cause.clone(),
+        });
+        estimate.kept_costs.push(Cost {
+            amount: readings * BYTES_PER_ROW_KEPT,
+            cause,
+        });
+    }
     estimate.kept_costs.push(Cost {
         amount: components * BYTES_PER_ROW_KEPT,
         cause: format!(

@@ -523,3 +523,42 @@ fn a_scale_down_drains_and_loses_no_work() {
         }
     }
 }
+
+#[test]
+fn the_budget_counts_replicas_their_random_crashes_and_the_autoscalers_readings() {
+    let memory = |text: &str| {
+        let estimate = sagasim::budget::estimate_run(&common::parse(text).system);
+        let working: f64 = estimate.working_costs.iter().map(|c| c.amount).sum();
+        (working, estimate.events, estimate)
+    };
+    let base = common::chain_scenario(3, None, "");
+    let replicated = base.replace("workers = 64\nwork", "workers = 64\nreplicas = 64\nwork");
+    let (single, single_events, _) = memory(&base);
+    let (many, _, estimate) = memory(&replicated);
+    assert!(
+        many > single + 150.0 * 1024.0,
+        "{single} B against {many} B"
+    );
+    assert!(
+        estimate
+            .working_costs
+            .iter()
+            .any(|c| c.cause.contains("194 in all")),
+        "{estimate:?}"
+    );
+    // Random crashes strike each replica: 64 times the windows of one.
+    let crashes = "\n[[faults]]\ncrash = \"s1\"\nmtbf = \"1s\"\nmttr = \"1s\"\n";
+    let (_, one_events, _) = memory(&format!("{base}{crashes}"));
+    let (_, all_events, _) = memory(&format!("{replicated}{crashes}"));
+    assert!(all_events - single_events > 50.0 * (one_events - single_events));
+    // An autoscaler reads every `every`.
+    let autoscaled = base.replace(
+        "workers = 64\nwork",
+        "workers = 64\nautoscale = { max = 4, every = \"10ms\" }\nwork",
+    );
+    let (_, scaled_events, estimate) = memory(&autoscaled);
+    assert!(
+        scaled_events > single_events + 3.0 * 4_000.0 - 1.0,
+        "{estimate:?}"
+    );
+}
