@@ -20,6 +20,15 @@ for scenario in scenarios/*.toml; do
   }
   echo "results/$name"
 done
+# The single point of failure the book means, for spof-revisited's comparison: one
+# in-memory orchestrator, placed in the zone that goes down.
+"$binary" run scenarios/spof-revisited.toml --set orchestrator.replicas=1 \
+  --set orchestrator.journal=0ms --set 'orchestrator.zones=["a"]' \
+  --out results/spof-revisited-single > /dev/null 2>&1 || {
+  echo "failed: spof-revisited with one in-memory orchestrator" >&2
+  exit 1
+}
+echo "results/spof-revisited-single"
 # The bundled sweep: orchestrator against choreography as load grows.
 rm -rf results/load-sweep
 "$binary" sweep scenarios/sweeps/load.toml --param workload.arrivals.poisson=25..300:25 \

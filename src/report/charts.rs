@@ -556,6 +556,10 @@ pub fn scaling_chart(
     let mut lines: Vec<SweepLine> = Vec::new();
     for run in first_runs(results) {
         for (style, component) in components.iter().enumerate() {
+            // A component the design does not run (the orchestrator of a choreography).
+            if !run.result.scaling.iter().any(|r| r.component == *component) {
+                continue;
+            }
             lines.push(SweepLine {
                 label: if components.len() == 1 {
                     run.design.label.clone()
