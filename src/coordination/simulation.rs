@@ -42,7 +42,7 @@ impl<V: Rules> Process for Simulation<'_, V> {
                     self.overloaded = true;
                 }
             }
-            Event::Deliver(message) => self.world.arrives(now, message, queue),
+            Event::Deliver(message) => self.world.deliver(now, message, queue),
             Event::WorkerDone(message) => {
                 if let Some(result) = self.world.finish_work(now, &message) {
                     let mut cx = Cx {

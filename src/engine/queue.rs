@@ -114,8 +114,10 @@ impl<E> EventQueue<E> {
         self.heap = keys.into_iter().map(Reverse).collect();
     }
 
-    /// Schedule `event` after `delay` from now.
-    #[inline]
+    /// Schedule `event` after `delay` from now. Always inlined: left to the inliner it went
+    /// out of line in `transmit` once replicas grew the message path (about 2 % more
+    /// instructions per run).
+    #[inline(always)]
     pub fn schedule_in(&mut self, delay: SimDuration, event: E) {
         let at = self.now + delay;
         self.schedule_at(at, event);

@@ -72,9 +72,11 @@ pub struct Station {
     queue_capacity: usize,
     /// Waiting messages, with when each joined the inbox.
     inbox: VecDeque<(SimTime, Message)>,
-    /// Worker-nanoseconds busy inside the measurement window, and over the whole run.
+    /// Worker-nanoseconds busy inside the measurement window, and over the whole run
+    /// (kept only where an autoscaler or a reading needs it: `reads_total_busy`).
     busy_nanos: u128,
     total_busy_nanos: u128,
+    pub reads_total_busy: bool,
     last_change: SimTime,
     window_start: SimTime,
     window_end: SimTime,
@@ -127,6 +129,7 @@ impl Station {
             inbox: VecDeque::new(),
             busy_nanos: 0,
             total_busy_nanos: 0,
+            reads_total_busy: false,
             last_change: SimTime::ZERO,
             window_start: window.0,
             window_end: window.1,
@@ -452,8 +455,10 @@ impl Station {
 
     /// Add the busy and blocked areas since the last change, clipped to the window.
     pub fn account_until(&mut self, now: SimTime) {
-        self.total_busy_nanos +=
-            u128::from(self.busy) * u128::from(now.since(self.last_change).as_nanos());
+        if self.reads_total_busy {
+            self.total_busy_nanos +=
+                u128::from(self.busy) * u128::from(now.since(self.last_change).as_nanos());
+        }
         let from = self.last_change.max(self.window_start);
         let to = now.min(self.window_end);
         if to > from {

@@ -26,6 +26,15 @@ impl World<'_> {
                 continue;
             }
             if let Some(period) = self.reading_period(id) {
+                let first = self.station_of(id, 0);
+                let count = if self.replicas.any {
+                    self.replicas.count(id) as usize
+                } else {
+                    1
+                };
+                for station in &mut self.stations[first..first + count] {
+                    station.reads_total_busy = true;
+                }
                 queue.schedule_in(period, Event::Autoscale { component: id.0 });
             }
         }
@@ -215,6 +224,7 @@ impl World<'_> {
     }
 
     /// Remove draining replica `station` of `id` if it holds no work.
+    #[inline(never)]
     pub(super) fn retire_if_drained(&mut self, now: SimTime, id: ComponentId, station: usize) {
         if !self.stations[station].is_idle() || self.replicas.in_transit[station] != 0 {
             return;

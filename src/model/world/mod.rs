@@ -466,11 +466,8 @@ impl<'s> World<'s> {
         if let Some(next) = self.stations[station].release_worker(now) {
             self.backlog_changed(now, -1);
             self.start_work(now, next, queue);
-        } else if self.replicas.any && self.replicas.pools[at.index()].is_some() {
-            self.take_from_pool(now, at, station, queue);
-        }
-        if self.replicas.any && self.replicas.life[station] == replicas::Life::Draining {
-            self.retire_if_drained(now, at, station);
+        } else if self.replicas.any {
+            self.replica_worker_free(now, at, station, queue);
         }
     }
 

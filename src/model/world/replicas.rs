@@ -14,6 +14,9 @@ use super::super::system::{ComponentId, SystemSpec};
 use super::super::workflow::WorkflowRef;
 use super::{Event, World};
 
+/// `Message::dst_replica`'s bit for a message counted on its way (replicas are < 64).
+const IN_TRANSIT: u8 = 0x80;
+
 /// How messages to a component reach one of its replicas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Routing {
@@ -285,6 +288,7 @@ impl World<'_> {
 
     /// The replica of `src` that sends a message about `workflow` now: the shard's owner
     /// for a coordinator, else the replica whose worker is acting.
+    #[inline(never)]
     pub(super) fn sending_replica(&self, src: ComponentId, workflow: WorkflowRef) -> u8 {
         match self.replicas.routing[src.index()] {
             Routing::Single => 0,
@@ -296,6 +300,7 @@ impl World<'_> {
 
     /// Address `message` to a replica of its destination when it is sent (an answer goes
     /// back to its caller's replica, set already; a pooled one is picked on admission).
+    #[inline(never)]
     pub(super) fn route(&mut self, now: SimTime, message: &mut Message, number: u64) {
         if message.answered_call().is_some() {
             return;
@@ -397,29 +402,48 @@ impl World<'_> {
         }
     }
 
-    /// A message to `station` is on its way (balanced components count these).
-    #[inline]
-    pub(super) fn departs(&mut self, message: &Message) {
+    /// A message to a replica goes on its way: counted (a balancer's "outstanding") and
+    /// marked, so that its arrival uncounts it.
+    #[inline(always)]
+    pub(super) fn departs(&mut self, message: &mut Message) {
         if self.replicas.any {
-            let station = self.replicas.station(message.dst, message.dst_replica);
-            self.replicas.in_transit[station] += 1;
+            self.count_departure(message);
         }
     }
 
-    /// A message scheduled by `departs` arrives.
-    #[inline]
-    pub fn arrives(&mut self, now: SimTime, message: Message, queue: &mut EventQueue<Event>) {
-        if self.replicas.any {
+    /// Out of line: runs without replicas never get here.
+    #[inline(never)]
+    fn count_departure(&mut self, message: &mut Message) {
+        // Already counted (held by a broker through a partition), or to the client.
+        if message.dst_replica & IN_TRANSIT != 0 || message.dst == ComponentId::CLIENT {
+            return;
+        }
+        let station = self.replicas.station(message.dst, message.dst_replica);
+        self.replicas.in_transit[station] += 1;
+        message.dst_replica |= IN_TRANSIT;
+    }
+
+    /// A message arrives at a replicated component: uncount it if it was counted on its
+    /// way; the station it is at, and whether the component's replicas pool a broker
+    /// queue for it (an answer goes back to its caller's own replica, pooled or not).
+    #[inline(never)]
+    pub(super) fn arriving(&mut self, message: &mut Message) -> (usize, bool) {
+        if message.dst_replica & IN_TRANSIT != 0 {
+            message.dst_replica &= !IN_TRANSIT;
             let station = self.replicas.station(message.dst, message.dst_replica);
             let count = &mut self.replicas.in_transit[station];
             *count = count.saturating_sub(1);
         }
-        self.deliver(now, message, queue);
+        let station = self.replicas.station(message.dst, message.dst_replica);
+        let pooled =
+            self.replicas.pools[message.dst.index()].is_some() && message.answered_call().is_none();
+        (station, pooled)
     }
 
     /// The coordinator's replica that will hold a new workflow `number`'s state: its
     /// shard among the replicas serving and up (serving, if none is up), as a workflow
     /// engine places a new workflow on a live host.
+    #[inline(never)]
     pub(super) fn owner_for(&self, coordinator: ComponentId, number: u64) -> u8 {
         let first = self.replicas.first[coordinator.index()] as usize;
         let count = self.replicas.count(coordinator) as usize;
@@ -443,6 +467,52 @@ impl World<'_> {
         live[(number % found as u64) as usize]
     }
 
+    /// A worker of replica `station` of `at` is free with nothing in its own inbox: it
+    /// takes the broker's next message (pooled replicas), or, draining, the replica may go.
+    #[inline(never)]
+    pub(super) fn replica_worker_free(
+        &mut self,
+        now: SimTime,
+        at: ComponentId,
+        station: usize,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if self.replicas.pools[at.index()].is_some() {
+            self.take_from_pool(now, at, station, queue);
+        }
+        if self.replicas.life[station] == Life::Draining {
+            self.retire_if_drained(now, at, station);
+        }
+    }
+
+    /// A replica's worker finished `message` at `station`: it is the one acting now, and
+    /// the job counts for it.
+    #[inline(never)]
+    pub(super) fn replica_finished(&mut self, now: SimTime, message: &Message, station: usize) {
+        self.acting = (message.dst, message.dst_replica);
+        if self.stations[station].in_window(now) {
+            self.stations[station].handled += 1;
+        }
+    }
+
+    /// A replicated component admits `message`: pooled replicas take it (or their queue
+    /// does, or refuses it) and `None` is returned; otherwise the station it goes to.
+    #[inline(never)]
+    pub(super) fn admit_replicated(
+        &mut self,
+        now: SimTime,
+        message: Message,
+        queue: &mut EventQueue<Event>,
+    ) -> Option<usize> {
+        if self.replicas.pools[message.dst.index()].is_none() {
+            return Some(self.replicas.station(message.dst, message.dst_replica));
+        }
+        if let Err(message) = self.admit_pooled(now, message, queue) {
+            self.refused(now, message);
+        }
+        None
+    }
+
     /// Whether any replica of a pooled component is up.
     pub(super) fn any_replica_up(&self, id: ComponentId) -> bool {
         let first = self.replicas.first[id.index()] as usize;
@@ -453,6 +523,7 @@ impl World<'_> {
     /// A pooled component admits `message`: the live replica with a free worker and the
     /// fewest busy (the lowest index on a tie) takes it; else it waits in the broker's
     /// queue, or is refused when that is full. `None` unless a worker took it.
+    #[inline(never)]
     pub(super) fn admit_pooled(
         &mut self,
         now: SimTime,
@@ -486,6 +557,7 @@ impl World<'_> {
     }
 
     /// A worker of pooled replica `station` is free: it takes the broker's next message.
+    #[inline(never)]
     pub(super) fn take_from_pool(
         &mut self,
         now: SimTime,

@@ -122,10 +122,7 @@ impl World<'_> {
             return None;
         }
         if self.replicas.any {
-            self.acting = (message.dst, message.dst_replica);
-            if self.stations[station].in_window(now) {
-                self.stations[station].handled += 1;
-            }
+            self.replica_finished(now, message, station);
         }
         self.complexity.reacted(message);
         let result = match task_of(message) {
