@@ -25,44 +25,26 @@ pub(super) struct RawDeployment<'a> {
     autoscale: &'a Option<Spanned<RawAutoscale>>,
 }
 
-impl<'a> From<&'a RawService> for RawDeployment<'a> {
-    fn from(raw: &'a RawService) -> Self {
-        RawDeployment {
-            replicas: &raw.replicas,
-            balance: raw.balance,
-            detect: raw.detect,
-            zones: &raw.zones,
-            failover: raw.failover,
-            autoscale: &raw.autoscale,
+/// The three tables that take deployment keys hold them as fields of their own (serde's
+/// `flatten` does not mix with `deny_unknown_fields`): one conversion serves them all.
+macro_rules! raw_deployment_of {
+    ($($table:ty),*) => {$(
+        impl<'a> From<&'a $table> for RawDeployment<'a> {
+            fn from(raw: &'a $table) -> Self {
+                RawDeployment {
+                    replicas: &raw.replicas,
+                    balance: raw.balance,
+                    detect: raw.detect,
+                    zones: &raw.zones,
+                    failover: raw.failover,
+                    autoscale: &raw.autoscale,
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl<'a> From<&'a RawOrchestrator> for RawDeployment<'a> {
-    fn from(raw: &'a RawOrchestrator) -> Self {
-        RawDeployment {
-            replicas: &raw.replicas,
-            balance: raw.balance,
-            detect: raw.detect,
-            zones: &raw.zones,
-            failover: raw.failover,
-            autoscale: &raw.autoscale,
-        }
-    }
-}
-
-impl<'a> From<&'a RawDefaults> for RawDeployment<'a> {
-    fn from(raw: &'a RawDefaults) -> Self {
-        RawDeployment {
-            replicas: &raw.replicas,
-            balance: raw.balance,
-            detect: raw.detect,
-            zones: &raw.zones,
-            failover: raw.failover,
-            autoscale: &raw.autoscale,
-        }
-    }
-}
+raw_deployment_of!(RawService, RawOrchestrator, RawDefaults);
 
 /// The deployment of the component whose table is `own` (keys under `prefix`, such as
 /// `services[2]`), falling back on `[defaults]`; new zone names join `zones`.

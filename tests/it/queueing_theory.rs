@@ -15,11 +15,9 @@ use crate::common;
 
 use std::path::Path;
 
+use common::theory::{assert_mean_matches, erlang_c};
 use sagasim::scenario::Override;
 use sagasim::{RunOptions, Scenario, run};
-
-const T_999_DF9: f64 = 4.781;
-const MAX_RELATIVE_ERROR: f64 = 0.03;
 
 /// Mean sojourn (ms) per replication of the file's only design, with `--set` overrides.
 fn replication_means_with(file: &str, overrides: &[&str]) -> Vec<f64> {
@@ -50,31 +48,7 @@ fn assert_matches_theory(file: &str, theory_ms: f64) {
 
 fn assert_matches_theory_with(file: &str, overrides: &[&str], theory_ms: f64) {
     let means = replication_means_with(file, overrides);
-    assert_eq!(means.len(), 10);
-    let n = means.len() as f64;
-    let mean = means.iter().sum::<f64>() / n;
-    let sd = (means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    let half_width = T_999_DF9 * sd / n.sqrt();
-    let relative = (mean - theory_ms).abs() / theory_ms;
-    assert!(
-        (mean - theory_ms).abs() <= half_width && relative <= MAX_RELATIVE_ERROR,
-        "{file}: mean sojourn {mean:.1} ms ± {half_width:.1} (99.9 %), theory {theory_ms:.1} ms, relative error {relative:.4}"
-    );
-}
-
-/// Erlang C: probability that an arrival waits in M/M/c with offered load `a` = λ/μ.
-fn erlang_c(servers: u32, load: f64) -> f64 {
-    let rho = load / f64::from(servers);
-    let mut term = 1.0;
-    let mut sum = 0.0;
-    for k in 0..servers {
-        if k > 0 {
-            term *= load / f64::from(k);
-        }
-        sum += term;
-    }
-    let last = term * load / f64::from(servers) / (1.0 - rho);
-    last / (sum + last)
+    assert_mean_matches(&format!("{file} {overrides:?}"), &means, theory_ms);
 }
 
 #[test]

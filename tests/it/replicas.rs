@@ -13,10 +13,8 @@ use std::path::Path;
 
 use crate::common;
 
+use common::theory::{T_999_DF9, assert_mean_matches, erlang_c};
 use sagasim::{RunOptions, Scenario, ScenarioResults, run};
-
-const T_999_DF9: f64 = 4.781;
-const MAX_RELATIVE_ERROR: f64 = 0.03;
 
 /// One station of `replicas` × `workers` with Exp(1 s) service, Poisson(`rate`) arrivals,
 /// the given delivery and balance; 10 replications of `duration_s`.
@@ -53,38 +51,6 @@ fn means(results: &ScenarioResults, context: &str) -> Vec<f64> {
         .collect()
 }
 
-fn assert_theory(context: &str, means: &[f64], theory_ms: f64) {
-    let n = means.len() as f64;
-    let mean = means.iter().sum::<f64>() / n;
-    let sd = (means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    let half_width = T_999_DF9 * sd / n.sqrt();
-    let relative = (mean - theory_ms).abs() / theory_ms;
-    // The theory table of the docs (`cargo test --test it replicas -- --nocapture`).
-    eprintln!(
-        "{context}: {mean:.1} ms ± {half_width:.1} against {theory_ms:.1} ms ({:+.2} %)",
-        100.0 * (mean - theory_ms) / theory_ms
-    );
-    assert!(
-        (mean - theory_ms).abs() <= half_width && relative <= MAX_RELATIVE_ERROR,
-        "{context}: mean sojourn {mean:.1} ms ± {half_width:.1} (99.9 %), theory {theory_ms:.1} ms, relative error {relative:.4}"
-    );
-}
-
-/// Erlang C: probability that an arrival waits in M/M/c with offered load `load` = λ/μ.
-fn erlang_c(servers: u32, load: f64) -> f64 {
-    let rho = load / f64::from(servers);
-    let mut term = 1.0;
-    let mut sum = 0.0;
-    for k in 0..servers {
-        if k > 0 {
-            term *= load / f64::from(k);
-        }
-        sum += term;
-    }
-    let last = term * load / f64::from(servers) / (1.0 - rho);
-    last / (sum + last)
-}
-
 #[test]
 fn a_brokers_replicas_are_one_pooled_station_exactly_and_match_erlang_c() {
     let pooled = run_text(&station(1.8, 3, 1, "broker", "round-robin"));
@@ -106,7 +72,7 @@ fn a_brokers_replicas_are_one_pooled_station_exactly_and_match_erlang_c() {
         assert!((0.25..0.42).contains(&share), "{replica:?}");
     }
     let wait_s = erlang_c(3, 1.8) / (3.0 - 1.8);
-    assert_theory(
+    assert_mean_matches(
         "M/M/3 as 3 pooled replicas",
         &means(&pooled, "pooled"),
         (wait_s + 1.0) * 1000.0,
@@ -117,7 +83,7 @@ fn a_brokers_replicas_are_one_pooled_station_exactly_and_match_erlang_c() {
 fn random_balancing_splits_poisson_arrivals_into_independent_mm1_queues() {
     // c = 3 replicas of M/M/1 at total λ = 1.8: each sees Poisson(0.6), W = 1 / (1 − 0.6).
     let results = run_text(&station(1.8, 3, 1, "direct", "random"));
-    assert_theory("random over 3 replicas", &means(&results, "random"), 2500.0);
+    assert_mean_matches("random over 3 replicas", &means(&results, "random"), 2500.0);
 }
 
 #[test]
@@ -134,7 +100,7 @@ fn round_robin_gives_each_replica_erlang_interarrival_times() {
         "E3/M/1 itself: {theory_ms}"
     );
     let results = run_text(&station(1.8, 3, 1, "direct", "round-robin"));
-    assert_theory(
+    assert_mean_matches(
         "round robin over 3 replicas",
         &means(&results, "round-robin"),
         theory_ms,

@@ -5,6 +5,7 @@
 pub mod cases;
 pub mod json_schema;
 pub mod snapshot;
+pub mod theory;
 
 use std::path::Path;
 use std::process::Output;
