@@ -51,15 +51,18 @@ impl Autoscale {
     /// Changes within this share of the target are skipped (Kubernetes' tolerance).
     pub const TOLERANCE: f64 = 0.1;
 
-    /// The replicas wanted from `current` ones busy `utilization` of the time: the
-    /// horizontal autoscaler's ceil(current × utilization ÷ target), clamped to
-    /// [min, max]; `current` when the ratio is within the tolerance.
-    pub fn desired(&self, current: u32, utilization: f64) -> u32 {
-        let ratio = utilization / self.target;
+    /// The replicas wanted from `current` ones when the load kept `busy_replicas`
+    /// replicas' worth of workers busy: the horizontal autoscaler's ceil(current ×
+    /// utilisation ÷ target) with utilisation over the current replicas, that is
+    /// ceil(busy_replicas ÷ target), clamped to [min, max]; `current` when the ratio to
+    /// it is within the tolerance.
+    pub fn desired(&self, current: u32, busy_replicas: f64) -> u32 {
+        let wanted = busy_replicas / self.target;
+        let ratio = wanted / f64::from(current.max(1));
         if (ratio - 1.0).abs() <= Self::TOLERANCE {
             return current.clamp(self.min, self.max);
         }
-        let wanted = (f64::from(current) * ratio - 1e-9).ceil().max(0.0);
+        let wanted = (wanted - 1e-9).ceil().max(0.0);
         (wanted.min(f64::from(self.max)) as u32).clamp(self.min, self.max)
     }
 }

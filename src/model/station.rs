@@ -233,6 +233,7 @@ impl Station {
             && self.parked.is_empty()
             && self.held.is_empty()
             && self.fan_in.is_empty()
+            && self.unheld_calls.is_empty()
     }
 
     /// Worker-nanoseconds spent blocked on calls inside the measurement window.

@@ -84,8 +84,13 @@ impl World<'_> {
         let autoscaler = self.spec.deployment(id).and_then(|d| d.autoscale);
         if let Some(autoscale) = autoscaler {
             let current = self.provisioned(id);
-            if let Some(utilization) = utilization {
-                let desired = autoscale.desired(current, utilization);
+            // Busy workers on average since the last decision: what the load needs, over
+            // every replica counted (one still starting counts as idle, as Kubernetes
+            // counts a pod that is not ready yet when it scales up).
+            let interval = autoscale.every.as_nanos_f64();
+            if workers > 0 && interval > 0.0 {
+                let busy_workers = busy_since as f64 / interval;
+                let desired = autoscale.desired(current, busy_workers / f64::from(workers));
                 if desired > current {
                     self.scale_up(now, id, desired - current, autoscale.startup, queue);
                     self.replicas.last_scale_up[index] = Some(now);
@@ -150,6 +155,7 @@ impl World<'_> {
                     self.serve(now, id, station, queue);
                 } else {
                     self.replicas.set_life(id, station, Life::Starting, now);
+                    self.replicas.ready_at[station] = now + startup;
                     let station = u32::try_from(station).expect("fewer than 2^32 stations");
                     queue.schedule_in(startup, Event::ReplicaReady { station });
                 }
@@ -181,7 +187,8 @@ impl World<'_> {
     /// A started replica is ready: it serves from now on.
     pub fn replica_ready(&mut self, now: SimTime, station: u32, queue: &mut EventQueue<Event>) {
         let station = station as usize;
-        if self.replicas.life[station] != Life::Starting {
+        // A replica cancelled and started again meanwhile serves at its own time.
+        if self.replicas.life[station] != Life::Starting || now < self.replicas.ready_at[station] {
             return;
         }
         let id = self.component_of_station(station);

@@ -129,7 +129,7 @@ impl World<'_> {
             return;
         }
         if self.replicas.any {
-            self.replicas.changed_at[station] = now;
+            self.replicas.changed(station, now);
         }
         self.down_by[station] = Some(occurrence);
         let pooled = self.replicas.any && self.replicas.pools[id.index()].is_some();
@@ -173,6 +173,9 @@ impl World<'_> {
                 if sharded && workflow.owner != replica {
                     continue;
                 }
+                // Its worker died: a held call's id means nothing any more (another
+                // replica's ids are its own).
+                workflow.coordinator_hold = 0;
                 let state = &mut workflow.coordinator;
                 if state.active {
                     if workflow.touched_by != occurrence + 1 {
@@ -241,7 +244,7 @@ impl World<'_> {
         }
         self.down_by[station] = None;
         if self.replicas.any {
-            self.replicas.changed_at[station] = now;
+            self.replicas.changed(station, now);
         }
         self.stations[station].restart(now);
         let parked: Vec<_> = self.stations[station].parked.drain(..).collect();
@@ -284,7 +287,12 @@ impl World<'_> {
             return Vec::new();
         };
         let station = self.station_of(coordinator, replica);
-        if self.stations[station].up {
+        let failover = self
+            .spec
+            .deployment(coordinator)
+            .map_or(SimDuration::ZERO, |d| d.failover);
+        // Up again, or down again since (that crash's own failover will come).
+        if self.stations[station].up || now < self.replicas.changed_at[station] + failover {
             return Vec::new();
         }
         let first = self.replicas.first[coordinator.index()] as usize;

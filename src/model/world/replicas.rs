@@ -63,8 +63,13 @@ pub(super) struct Replicas {
     pub routing: Vec<Routing>,
     /// Per component: the pooled replicas' shared queue.
     pub pools: Vec<Option<Pool>>,
-    /// Per station: the last time it went down or came up (what a health check sees).
+    /// Per station: the last time it went down or came up, and the time before (what a
+    /// health check sees).
     pub changed_at: Vec<SimTime>,
+    pub previous_change: Vec<SimTime>,
+    /// Per station: when a starting replica is due to serve (a later start supersedes an
+    /// earlier one's readiness).
+    pub ready_at: Vec<SimTime>,
     /// Per station: messages on their way to it (a balancer's "outstanding").
     pub in_transit: Vec<u32>,
     /// Per component: the round-robin balancer's next replica.
@@ -165,6 +170,8 @@ impl Replicas {
             routing,
             pools,
             changed_at: vec![SimTime::ZERO; stations as usize],
+            previous_change: vec![SimTime::ZERO; stations as usize],
+            ready_at: vec![SimTime::ZERO; stations as usize],
             in_transit: vec![0; stations as usize],
             next: vec![0; count],
             check_phase: (0..count)
@@ -193,6 +200,12 @@ impl Replicas {
     /// Replicas `id` runs.
     pub fn count(&self, id: ComponentId) -> u32 {
         self.first[id.index() + 1] - self.first[id.index()]
+    }
+
+    /// Station `station` went down or came up at `now`.
+    pub fn changed(&mut self, station: usize, now: SimTime) {
+        self.previous_change[station] = self.changed_at[station];
+        self.changed_at[station] = now;
     }
 
     /// Whether station `station` takes new work.
@@ -323,9 +336,15 @@ impl World<'_> {
             .map_or(SimDuration::ZERO, |d| d.detect);
         let up = self.stations[station].up;
         let phase = self.replicas.check_phase[id.index()];
-        let changed_at = self.replicas.changed_at[station];
-        // Never changed (time 0): the balancer starts knowing every replica up.
-        if changed_at == SimTime::ZERO || now >= noticed(changed_at, detect, phase) {
+        // The state the last check saw: now's, unless the last change came after that
+        // check; then the one before it, unless that change came after the check too (a
+        // crash and restart between two checks, which no check saw).
+        let unseen = |changed_at: SimTime| {
+            changed_at != SimTime::ZERO && now < noticed(changed_at, detect, phase)
+        };
+        if !unseen(self.replicas.changed_at[station])
+            || unseen(self.replicas.previous_change[station])
+        {
             up
         } else {
             !up
@@ -434,9 +453,14 @@ impl World<'_> {
             let count = &mut self.replicas.in_transit[station];
             *count = count.saturating_sub(1);
         }
+        let answer = message.answered_call().is_some();
+        if !answer && self.replicas.routing[message.dst.index()] == Routing::Sharded {
+            // To whichever replica holds the workflow now (a failover may have moved it
+            // while the message travelled or a broker held it).
+            message.dst_replica = self.workflows.get(message.workflow).owner;
+        }
         let station = self.replicas.station(message.dst, message.dst_replica);
-        let pooled =
-            self.replicas.pools[message.dst.index()].is_some() && message.answered_call().is_none();
+        let pooled = self.replicas.pools[message.dst.index()].is_some() && !answer;
         (station, pooled)
     }
 

@@ -269,6 +269,10 @@ impl World<'_> {
             return;
         }
         if let Some((heals_at, occurrence)) = self.partition_between(message.src, message.dst) {
+            if self.replicas.any {
+                // Uncounted on its way here: lost, or counted again as the broker re-sends.
+                self.arriving(&mut message);
+            }
             self.touch(message.workflow, occurrence);
             if self.spec.delivery(message.dst) == Delivery::Broker {
                 // The broker holds it until the partition heals.
