@@ -289,8 +289,24 @@ impl Scorecard {
                 _ => Standing::of(Order::Same, false),
             }
         };
-        let front = pareto_front(&eligible, columns.len(), standing);
-        let members: Vec<usize> = (0..self.designs.len()).filter(|&d| front[d]).collect();
+        let front = pareto_front(&eligible, columns.len(), &standing);
+        let on_front: Vec<usize> = (0..self.designs.len()).filter(|&d| front[d]).collect();
+        // The front reads the figures themselves, so a design stays on it by a lead within
+        // the noise (a bound 0.0005 % higher). One that another front member beats
+        // distinguishably somewhere, and trails nowhere beyond the noise, is beaten for
+        // the reader: it is left out, unless that would leave no one (the relation by
+        // noise is not transitive).
+        let beaten_outright = |a: usize, b: usize| {
+            let standings: Vec<Standing> = (0..columns.len()).map(|o| standing(a, b, o)).collect();
+            standings.iter().all(|s| s.significant != Order::Worse)
+                && standings.iter().any(|s| s.significant == Order::Better)
+        };
+        let kept: Vec<usize> = on_front
+            .iter()
+            .copied()
+            .filter(|&b| !on_front.iter().any(|&a| a != b && beaten_outright(a, b)))
+            .collect();
+        let members = if kept.is_empty() { on_front } else { kept };
         let names: Vec<String> = members
             .iter()
             .map(|&d| format!("**{}**", self.designs[d]))
