@@ -289,7 +289,7 @@ impl Scorecard {
                 _ => Standing::of(Order::Same, false),
             }
         };
-        let front = pareto_front(&eligible, columns.len(), &standing);
+        let front = pareto_front(&eligible, columns.len(), standing);
         let on_front: Vec<usize> = (0..self.designs.len()).filter(|&d| front[d]).collect();
         // The front reads the figures themselves, so a design stays on it by a lead within
         // the noise (a bound 0.0005 % higher). One that another front member beats
