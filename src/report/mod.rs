@@ -5,6 +5,7 @@ mod assertions;
 pub mod charts;
 mod check;
 mod columns;
+mod deployment;
 mod dominance;
 mod export;
 mod findings;
@@ -30,6 +31,10 @@ pub use charts::{
 };
 pub use check::render_check;
 pub use columns::{Better, COLUMN_COUNT, Column, SUMMARY_COLUMNS, outcome_cell};
+pub use deployment::{
+    DEPLOYMENT_COLUMNS, REPLICA_COLUMNS, SCALING_COLUMNS, replica_rows, scaling_rows,
+};
+use deployment::{has_replicas, has_scaling};
 pub use dominance::{Order, Standing, order_of, pareto_front};
 pub use export::{
     RESULTS_SCHEMA_VERSION, cell_value, results_json, results_schema, table_schema, table_value,
@@ -322,18 +327,6 @@ fn has_interfaces(results: &ScenarioResults) -> bool {
     })
 }
 
-/// The columns `components.csv` adds when the scenario deploys replicas or zones (absent
-/// otherwise, for the same reason).
-pub const DEPLOYMENT_COLUMNS: [&str; 2] = ["replicas_mean", "replica_seconds"];
-
-/// Whether the run's scenario deploys replicas or zones.
-fn has_replicas(results: &ScenarioResults) -> bool {
-    results
-        .runs
-        .iter()
-        .any(|run| !run.result.replicas.is_empty())
-}
-
 /// `components.csv`'s columns for these results: `COMPONENT_COLUMNS`, then
 /// `INTERFACE_COLUMNS` when there are interfaces, then `DEPLOYMENT_COLUMNS` when there
 /// are replicas.
@@ -346,81 +339,6 @@ pub fn component_columns(results: &ScenarioResults) -> Vec<&'static str> {
         columns.extend(DEPLOYMENT_COLUMNS);
     }
     columns
-}
-
-/// `replicas.csv`'s columns.
-pub const REPLICA_COLUMNS: [&str; 8] = [
-    "variant",
-    "replication",
-    "component",
-    "replica",
-    "zone",
-    "utilization",
-    "crashed_s",
-    "handled",
-];
-
-/// `scaling.csv`'s columns.
-pub const SCALING_COLUMNS: [&str; 6] = [
-    "time_s",
-    "variant",
-    "replication",
-    "component",
-    "replicas",
-    "utilization",
-];
-
-/// One row per reading of a component (every autoscaler decision, or every bucket when
-/// a load profile is set), per design and replication.
-pub fn scaling_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
-    results
-        .runs
-        .iter()
-        .flat_map(|run| {
-            run.result.scaling.iter().map(move |row| {
-                vec![
-                    Cell::Number(Some(row.time_s)),
-                    Cell::Text(run.design.label.clone()),
-                    Cell::Count(u64::from(run.replication)),
-                    Cell::Text(row.component.clone()),
-                    Cell::Count(u64::from(row.replicas)),
-                    Cell::Number(row.utilization),
-                ]
-            })
-        })
-        .collect()
-}
-
-/// Whether the runs read replicas over time (a component autoscales, or a load profile
-/// is set).
-fn has_scaling(results: &ScenarioResults) -> bool {
-    results
-        .runs
-        .iter()
-        .any(|run| !run.result.scaling.is_empty())
-}
-
-/// One row per (design, replication, component, replica), when the scenario deploys
-/// replicas or zones.
-pub fn replica_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
-    results
-        .runs
-        .iter()
-        .flat_map(|run| {
-            run.result.replicas.iter().map(move |replica| {
-                vec![
-                    Cell::Text(run.design.label.clone()),
-                    Cell::Count(u64::from(run.replication)),
-                    Cell::Text(replica.component.clone()),
-                    Cell::Count(u64::from(replica.replica)),
-                    Cell::Text(replica.zone.clone().unwrap_or_default()),
-                    Cell::Number(replica.utilization),
-                    Cell::Number(Some(replica.crashed_s)),
-                    Cell::Count(replica.handled),
-                ]
-            })
-        })
-        .collect()
 }
 
 /// One row per (design, replication, component): the client first, then the components

@@ -106,13 +106,14 @@ fn an_interrupted_sweep_resumes_where_it_stopped() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out = dir.path().join("resumed");
     let out_arg = out.to_string_lossy().to_string();
-    // A slower sweep, one point at a time, killed once two points are on disk.
+    // A slower sweep, one point at a time, killed once two points are on disk (37 points,
+    // so that a fast machine cannot finish them all between two looks at the folder).
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sagasim"))
         .args([
             "sweep",
             SCENARIO,
             "--param",
-            "workload.arrivals.poisson=20..200:20",
+            "workload.arrivals.poisson=20..200:5",
             "--out",
             &out_arg,
             "--jobs",
@@ -143,7 +144,7 @@ fn an_interrupted_sweep_resumes_where_it_stopped() {
         "sweep",
         SCENARIO,
         "--param",
-        "workload.arrivals.poisson=20..200:20",
+        "workload.arrivals.poisson=20..200:5",
         "--out",
         &out_arg,
     ]);
@@ -163,7 +164,7 @@ fn an_interrupted_sweep_resumes_where_it_stopped() {
         "sweep",
         SCENARIO,
         "--param",
-        "workload.arrivals.poisson=20..200:20",
+        "workload.arrivals.poisson=20..200:5",
         "--out",
         &clean,
     ]);
