@@ -120,20 +120,33 @@ fn without_default_out(command: &str, out: &Path, default_out: &Path) -> String 
 /// Flags that change where results go or what is printed, never the results.
 const NEUTRAL_FLAGS: [&str; 3] = ["--force", "--quiet", "-q"];
 
-/// The "Reproduce" line leaves out `--force` and `--quiet`: they say where results may be
-/// written and how much is printed, not what the results are. Tokens inside a quoted
-/// argument (`'a --force b'`) stay.
+/// Flags with a value that never change the results: the thread count (output is
+/// byte-identical for any).
+const NEUTRAL_VALUED_FLAGS: [&str; 1] = ["--jobs"];
+
+/// The "Reproduce" line leaves out `--force`, `--quiet` and `--jobs N`: they say where
+/// results may be written, how much is printed and how many threads run, not what the
+/// results are (so that `report.md` and `results.json` are the same for any `--jobs`).
+/// Tokens inside a quoted argument (`'a --force b'`) stay.
 fn without_neutral_flags(command: &str) -> String {
     let mut quoted = false;
+    let mut skip_value = false;
     command
         .split(' ')
         .filter(|token| {
-            let keep = quoted || !NEUTRAL_FLAGS.contains(token);
+            let neutral = !quoted
+                && (skip_value
+                    || NEUTRAL_FLAGS.contains(token)
+                    || NEUTRAL_VALUED_FLAGS.contains(token)
+                    || NEUTRAL_VALUED_FLAGS
+                        .iter()
+                        .any(|flag| token.starts_with(&format!("{flag}="))));
+            skip_value = !quoted && NEUTRAL_VALUED_FLAGS.contains(token);
             // An escaped quote (`'\''`, inside a quoted argument) does not open or close one.
             if token.replace("\\'", "").matches('\'').count() % 2 == 1 {
                 quoted = !quoted;
             }
-            keep
+            !neutral
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -496,6 +509,12 @@ mod tests {
                 "sagasim run x.toml --force -q --set 'scenario.name=a --force b'"
             ),
             "sagasim run x.toml --set 'scenario.name=a --force b'"
+        );
+        assert_eq!(
+            without_neutral_flags(
+                "sagasim run x.toml --jobs 2 --seed 3 --jobs=4 --set 'a --jobs 5'"
+            ),
+            "sagasim run x.toml --seed 3 --set 'a --jobs 5'"
         );
         let elsewhere = Path::new("/tmp/x");
         let typed = "sagasim run scenarios/order-placement.toml --out /tmp/x";

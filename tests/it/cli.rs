@@ -151,6 +151,11 @@ fn the_same_seed_gives_byte_identical_files_whatever_the_thread_count() {
             (
                 read(&out.join("summary.csv")),
                 read(&out.join("timeseries.csv")),
+                // The reproduce line leaves --jobs out, so the report is the same too
+                // (but for the folder each run was told to write to).
+                ["report.md", "results.json"].map(|file| {
+                    String::from_utf8_lossy(&read(&out.join(file))).replace(&out_arg, "OUT")
+                }),
             )
         })
         .collect();
@@ -159,6 +164,10 @@ fn the_same_seed_gives_byte_identical_files_whatever_the_thread_count() {
         assert!(
             other.1 == outputs[0].1,
             "timeseries.csv differs between runs"
+        );
+        assert!(
+            other.2 == outputs[0].2,
+            "report.md or results.json differs between runs"
         );
     }
     // A different seed really changes the numbers (the comparison above can fail).
