@@ -516,15 +516,19 @@ fn the_budget_counts_replicas_their_random_crashes_and_the_autoscalers_readings(
     let crashes = "\n[[faults]]\ncrash = \"s1\"\nmtbf = \"1s\"\nmttr = \"1s\"\n";
     let (_, one_events, _) = memory(&format!("{base}{crashes}"));
     let (_, all_events, _) = memory(&format!("{replicated}{crashes}"));
-    assert!(all_events - single_events > 50.0 * (one_events - single_events));
-    // An autoscaler reads every `every`.
+    let ratio = (all_events - single_events) / (one_events - single_events);
+    assert!(
+        (ratio - 64.0).abs() < 1e-6,
+        "64 replicas crash 64 times as often: {ratio}"
+    );
+    // An autoscaler reads every `every`: 3 services × (20 s + 20 s drain) ÷ 10 ms.
     let autoscaled = base.replace(
         "workers = 64\nwork",
         "workers = 64\nautoscale = { max = 4, every = \"10ms\" }\nwork",
     );
     let (_, scaled_events, estimate) = memory(&autoscaled);
     assert!(
-        scaled_events > single_events + 3.0 * 4_000.0 - 1.0,
+        (scaled_events - single_events - 3.0 * 4_000.0).abs() < 1e-6,
         "{estimate:?}"
     );
 }
