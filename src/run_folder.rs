@@ -19,7 +19,7 @@ pub const MANIFEST: &str = "run.json";
 
 /// Files a run may write (any of them may be absent: charts can be turned off). Only
 /// these, the manifest and `KEPT` may be in a folder a run replaces.
-pub const RUN_FILES: [&str; 19] = [
+pub const RUN_FILES: [&str; 21] = [
     "summary.csv",
     "timeseries.csv",
     "faults.csv",
@@ -27,6 +27,8 @@ pub const RUN_FILES: [&str; 19] = [
     "components.csv",
     "replicas.csv",
     "scaling.csv",
+    "resilience.csv",
+    "breakers.csv",
     "differences.csv",
     "scorecard.csv",
     "report.md",

@@ -98,7 +98,8 @@ impl Cx<'_, '_> {
     /// Whether the reply of a parallel block's request for `step` is awaited (the wait
     /// for it then ends).
     pub fn take_awaited(&mut self, workflow: WorkflowRef, step: u8) -> bool {
-        self.world.take_awaited(workflow, step)
+        let now = self.queue.now();
+        self.world.take_awaited(now, workflow, step)
     }
 
     /// The waits for steps the coordinator now knows done end (their progress is implied
@@ -128,7 +129,8 @@ impl Cx<'_, '_> {
     /// Whether a reply is the one awaited (the wait then ends); duplicates and late
     /// replies are not.
     pub fn take_reply(&mut self, workflow: WorkflowRef, kind: MessageKind, step: u8) -> bool {
-        self.world.take_reply(workflow, kind, step)
+        let now = self.queue.now();
+        self.world.take_reply(now, workflow, kind, step)
     }
 
     /// The request the coordinator awaits, if any.
@@ -204,7 +206,8 @@ pub(super) fn compensation_replied(cx: &mut Cx<'_, '_>, reply: &Message, at: Com
 
 /// The coordinator at `at` exhausted its retries on the awaited request: roll back from
 /// the step it gave up on, that step included when it was a forward request (it may have
-/// been applied before its reply was lost); the outcome is `failed`.
+/// been applied before its reply was lost) unless every attempt was refused; the
+/// outcome is `failed`.
 pub(super) fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId) {
     let awaiting = cx.awaiting(workflow);
     if awaiting != 0 {
@@ -219,11 +222,17 @@ pub(super) fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentI
     let Some(pending) = cx.pending(workflow) else {
         return;
     };
+    let refused = cx.world.workflow(workflow).coordinator.only_refused;
     cx.start_compensating(workflow, true);
     match pending.kind {
         MessageKind::Compensate => compensate_next(cx, workflow, at),
         _ => {
-            let undo = cx.path(workflow).done_with(pending.step);
+            let mut undo = cx.path(workflow).done_with(pending.step);
+            if refused {
+                // Every attempt was refused (a 503, an expired deadline, an open
+                // breaker): the step was never applied, so there is nothing to undo.
+                undo &= !(1u64 << pending.step);
+            }
             roll_back(cx, workflow, at, undo);
         }
     }

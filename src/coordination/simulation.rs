@@ -5,8 +5,8 @@ use std::marker::PhantomData;
 use crate::engine::{EventQueue, Process, SimTime, run_until};
 use crate::metrics::RunResult;
 use crate::model::{
-    CallTimeoutOutcome, ComponentId, Event, MessageKind, SystemSpec, TimeoutOutcome, TraceFilter,
-    TraceRecord, World, WorldConfig,
+    CallTimeoutOutcome, ComponentId, Event, Message, MessageKind, RefusedOutcome, SystemSpec,
+    TimeoutOutcome, TraceFilter, TraceRecord, WorkflowRef, World, WorldConfig,
 };
 
 use super::{Coordinator, Cx, Design, Rules};
@@ -44,7 +44,7 @@ impl<V: Rules> Process for Simulation<'_, V> {
             }
             Event::Deliver(message) => self.world.deliver(now, message, queue),
             Event::WorkerDone(message) => {
-                if let Some(result) = self.world.finish_work(now, &message) {
+                if let Some(result) = self.world.finish_work(now, &message, queue) {
                     let mut cx = Cx {
                         world: &mut self.world,
                         queue,
@@ -66,17 +66,7 @@ impl<V: Rules> Process for Simulation<'_, V> {
             } => self.world.status_timeout(workflow, id, resend, queue),
             Event::ReplyTimeout { workflow, token } => {
                 if self.world.reply_timeout(now, workflow, token, queue) == TimeoutOutcome::GiveUp {
-                    let resumed = self.world.resume_coordinator_worker(now, workflow);
-                    V::give_up(
-                        &mut Cx {
-                            world: &mut self.world,
-                            queue,
-                        },
-                        workflow,
-                    );
-                    if resumed {
-                        self.world.after_resumed(now, queue);
-                    }
+                    self.give_up(now, workflow, queue);
                 }
                 self.world.timer_done(workflow);
             }
@@ -91,18 +81,21 @@ impl<V: Rules> Process for Simulation<'_, V> {
                     .world
                     .call_timeout(now, workflow, (at, replica), call, retry, queue)
                 {
-                    V::call_failed(
-                        &mut Cx {
-                            world: &mut self.world,
-                            queue,
-                        },
-                        &request,
-                        abandoned,
-                    );
-                    self.world.after_resumed(now, queue);
+                    self.call_failed(now, &request, abandoned, queue);
                 }
             }
             Event::Retry { workflow, token } => self.world.retry(workflow, token, queue),
+            Event::Refused { message, refusal } => {
+                match self.world.sender_refused(now, message, refusal, queue) {
+                    RefusedOutcome::Nothing => {}
+                    RefusedOutcome::GiveUp => self.give_up(now, message.workflow, queue),
+                    RefusedOutcome::CallFailed { request, abandoned } => {
+                        self.call_failed(now, &request, abandoned, queue);
+                    }
+                }
+                self.world.timer_done(message.workflow);
+            }
+            Event::Resend(message) => self.world.resend(message, queue),
             Event::FaultStarts(index) => self.world.fault_starts(now, index, queue),
             Event::FaultEnds(index) => {
                 for workflow in self.world.fault_ends(now, index, queue) {
@@ -121,6 +114,44 @@ impl<V: Rules> Process for Simulation<'_, V> {
 
     fn stopped(&self) -> bool {
         self.overloaded
+    }
+}
+
+impl<V: Rules> Simulation<'_, V> {
+    /// The coordinator's awaited request failed for good: the variant gives up on it, as
+    /// the worker that slept through the backoff (sync) if it still lives.
+    fn give_up(&mut self, now: SimTime, workflow: WorkflowRef, queue: &mut EventQueue<Event>) {
+        let resumed = self.world.resume_coordinator_worker(now, workflow);
+        V::give_up(
+            &mut Cx {
+                world: &mut self.world,
+                queue,
+            },
+            workflow,
+        );
+        if resumed {
+            self.world.after_resumed(now, queue);
+        }
+    }
+
+    /// A participant's call (or event) failed for good: the variant acts on it, as the
+    /// resumed held worker in sync.
+    fn call_failed(
+        &mut self,
+        now: SimTime,
+        request: &Message,
+        abandoned: u64,
+        queue: &mut EventQueue<Event>,
+    ) {
+        V::call_failed(
+            &mut Cx {
+                world: &mut self.world,
+                queue,
+            },
+            request,
+            abandoned,
+        );
+        self.world.after_resumed(now, queue);
     }
 }
 

@@ -47,6 +47,8 @@ pub struct ComponentLoad {
     pub queue_wait_p99_ms: Option<f64>,
     pub max_queue: usize,
     pub rejected: u64,
+    /// Of the measured refusals, those answered (`overflow = "reject"`).
+    pub rejections_answered: u64,
     pub dead_letters: u64,
     /// Its network interface's figures, if it has one.
     pub interface: Option<InterfaceLoad>,
@@ -163,6 +165,9 @@ pub struct ComponentRow {
     pub max_queue: u64,
     /// Messages refused by a full inbox.
     pub rejected: u64,
+    /// Measured refusals answered to their senders (`overflow = "reject"`).
+    #[serde(skip)]
+    pub rejections_answered: u64,
     /// Measured messages lost on their way to it.
     pub dead_letters: u64,
     /// Distinct reactions it had to implement: (incoming message kind, step) pairs it
@@ -197,6 +202,7 @@ impl ComponentRow {
             queue_wait_p99_ms: load.queue_wait_p99_ms,
             max_queue: load.max_queue as u64,
             rejected: load.rejected,
+            rejections_answered: load.rejections_answered,
             dead_letters: load.dead_letters,
             handlers: load.handlers,
             states: load.states,

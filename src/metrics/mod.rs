@@ -9,6 +9,7 @@ pub mod diagnosis;
 mod histogram;
 mod outcome_latency;
 mod recovery;
+mod resilience;
 mod student_t;
 mod summary;
 mod timeseries;
@@ -24,6 +25,7 @@ pub use outcome_latency::{
     is_failure_rank,
 };
 pub use recovery::{FaultRow, FaultTracker, FaultWindow};
+pub use resilience::{BreakerRow, ResilienceResult};
 pub use student_t::t_975;
 pub use summary::Summary;
 pub use timeseries::{SeriesEvent, TimeBucket, TimeSeries};
@@ -504,6 +506,7 @@ impl RunMetrics {
             replicas: loads.iter().flat_map(ComponentLoad::replica_rows).collect(),
             scaling: Vec::new(),
             offered_per_s: Vec::new(),
+            resilience: None,
             measured_buckets,
             bucket_s: self.window.bucket.as_secs_f64(),
         }
@@ -554,6 +557,8 @@ pub struct RunResult {
     /// The load profile's arrival rate, (seconds, workflows/s) at its corners up to the
     /// end of arrivals (empty without a profile).
     pub offered_per_s: Vec<(f64, f64)>,
+    /// Load shedding, deadlines and breakers, when the scenario uses any (else `None`).
+    pub resilience: Option<ResilienceResult>,
     /// The time-series buckets wholly inside the measured window (for batch means).
     pub measured_buckets: std::ops::Range<usize>,
     /// The time series' bucket width in seconds.

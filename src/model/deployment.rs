@@ -4,6 +4,8 @@
 
 use crate::engine::SimDuration;
 
+use super::resilience::Overflow;
+
 /// Most replicas one component may run: per-component replica sets are 64-bit masks.
 pub const MAX_REPLICAS: u32 = 64;
 
@@ -84,6 +86,9 @@ pub struct Deployment {
     pub failover: SimDuration,
     /// Scale the replicas on utilisation (`replicas` is then the starting count).
     pub autoscale: Option<Autoscale>,
+    /// What its full inbox does with one more message (a server's or broker queue's
+    /// setting, kept here with the rest of how it runs).
+    pub overflow: Overflow,
 }
 
 impl Deployment {
@@ -96,6 +101,7 @@ impl Deployment {
             zones: Vec::new(),
             failover: SimDuration::from_secs(10),
             autoscale: None,
+            overflow: Overflow::Drop,
         }
     }
 

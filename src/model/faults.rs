@@ -4,6 +4,7 @@
 
 use crate::engine::{KeyedStreams, SimDuration, SimTime, StreamPurpose};
 
+use super::resilience::BreakerSettings;
 use super::system::ComponentId;
 
 /// How messages reach a component.
@@ -43,6 +44,11 @@ pub struct Policy {
     pub multiplier: f64,
     pub max_backoff: SimDuration,
     pub jitter: bool,
+    /// The client's budget for a workflow, from its start, carried on every call and
+    /// command (gRPC deadlines): work taken after it is dropped, waits end at it.
+    pub deadline: Option<SimDuration>,
+    /// A circuit breaker per caller → callee.
+    pub breaker: Option<BreakerSettings>,
 }
 
 impl Policy {
@@ -234,6 +240,8 @@ mod tests {
             multiplier: 2.0,
             max_backoff: SimDuration::from_millis(500),
             jitter: false,
+            deadline: None,
+            breaker: None,
         };
         let waits: Vec<u64> = (1..=5)
             .map(|a| policy.backoff_before(a, 0.5).as_nanos() / 1_000_000)

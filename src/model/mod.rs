@@ -10,6 +10,7 @@ mod interface;
 mod message;
 mod network;
 mod profile;
+mod resilience;
 mod station;
 mod system;
 mod trace;
@@ -29,6 +30,7 @@ pub use message::{
     ROLLBACK_FROM_JOIN, ROLLBACK_GAVE_UP,
 };
 pub use profile::RateProfile;
+pub use resilience::{BreakerSettings, MAX_BREAKER_WINDOW, Overflow};
 pub use system::{
     Arrivals, ComponentId, FailureModel, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes,
     NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
@@ -41,6 +43,6 @@ pub use workflow_graph::{
     describe as describe_workflow,
 };
 pub use world::{
-    CallTimeoutOutcome, Event, MessageSizeRule, SendMode, StatusRoute, TimeoutOutcome, WorkResult,
-    World, WorldConfig,
+    CallTimeoutOutcome, Event, MessageSizeRule, RefusedOutcome, SendMode, StatusRoute,
+    TimeoutOutcome, WorkResult, World, WorldConfig,
 };

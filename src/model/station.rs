@@ -101,6 +101,8 @@ pub struct Station {
     /// Inbox statistics: the longest it got, and messages refused because it was full.
     max_queue: usize,
     rejected: u64,
+    /// Of the measured ones, those refused with an answer (`overflow = "reject"`).
+    pub rejections_answered: u64,
     /// Time from joining the inbox to a worker taking the message, for the messages taken
     /// inside the measurement window (0 when a worker was free).
     queue_wait: LatencyHistogram,
@@ -144,6 +146,7 @@ impl Station {
             blocked_nanos: 0,
             max_queue: 0,
             rejected: 0,
+            rejections_answered: 0,
             queue_wait: LatencyHistogram::new(),
             dead_letters: 0,
             handled: 0,
@@ -492,6 +495,7 @@ mod tests {
             step: 0,
             src_replica: 0,
             dst_replica: 0,
+            attempt: 0,
         }
     }
 

@@ -117,6 +117,9 @@ pub struct CoordinatorState {
     /// The rollback's compensations have begun (with parallel blocks the front
     /// controller first waits for the branches to settle).
     pub rolling_back: bool,
+    /// Every attempt at `pending` so far was refused (a full inbox, an expired deadline,
+    /// an open breaker): none of them can have been applied.
+    pub only_refused: bool,
     /// Retries made for `pending`.
     pub attempt: u32,
     /// Bumped whenever the wait changes, so that stale timers are ignored.

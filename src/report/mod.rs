@@ -13,6 +13,7 @@ mod markdown;
 mod measures;
 mod mermaid;
 mod parameters;
+mod resilience;
 mod rows;
 mod scorecard;
 mod significance;
@@ -43,6 +44,11 @@ pub use export::{
 pub use markdown::{ReportInputs, render_report, standing_out};
 pub use measures::{Measure, NEVER_RECOVERED_S};
 pub use mermaid::{design_diagrams, render_mermaid, sequence_diagram};
+use resilience::has_resilience;
+pub use resilience::{
+    BREAKER_COLUMNS, RESILIENCE_COLUMNS, RESILIENCE_COMPONENT_COLUMNS, breaker_rows,
+    resilience_rows,
+};
 pub use rows::{DesignRows, RowLabel, SummaryRow, design_rows, summary_table};
 pub use scorecard::{
     Attribute, SCORE_COLUMNS, SCORECARD_COLUMNS, ScoreCell, ScoreColumn, Scorecard, outcome_text,
@@ -338,6 +344,9 @@ pub fn component_columns(results: &ScenarioResults) -> Vec<&'static str> {
     if has_replicas(results) {
         columns.extend(DEPLOYMENT_COLUMNS);
     }
+    if has_resilience(results) {
+        columns.extend(RESILIENCE_COMPONENT_COLUMNS);
+    }
     columns
 }
 
@@ -347,6 +356,7 @@ pub fn component_columns(results: &ScenarioResults) -> Vec<&'static str> {
 pub fn component_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
     let interfaces = has_interfaces(results);
     let replicas = has_replicas(results);
+    let resilience = has_resilience(results);
     results
         .runs
         .iter()
@@ -374,6 +384,9 @@ pub fn component_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
                 if replicas {
                     row.push(Cell::Number(component.replicas_mean));
                     row.push(Cell::Number(component.replica_seconds));
+                }
+                if resilience {
+                    row.push(Cell::Count(component.rejections_answered));
                 }
                 row
             })
@@ -453,6 +466,20 @@ pub fn run_files(
         files.insert(
             5,
             ("replicas.csv", csv(&REPLICA_COLUMNS, replica_rows(results))),
+        );
+    }
+    if has_resilience(results) {
+        let at = files.len() - 2;
+        files.insert(
+            at,
+            (
+                "resilience.csv",
+                csv(&RESILIENCE_COLUMNS, resilience_rows(results)),
+            ),
+        );
+        files.insert(
+            at + 1,
+            ("breakers.csv", csv(&BREAKER_COLUMNS, breaker_rows(results))),
         );
     }
     if has_scaling(results) {

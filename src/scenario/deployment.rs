@@ -5,10 +5,10 @@
 use toml::Spanned;
 
 use crate::engine::SimDuration;
-use crate::model::{Autoscale, Balance, Deployment, MAX_REPLICAS};
+use crate::model::{Autoscale, Balance, Deployment, MAX_REPLICAS, Overflow};
 
 use super::error::{ScenarioError, Source};
-use super::raw::{RawAutoscale, RawBalance, RawDefaults, RawOrchestrator, RawService};
+use super::raw::{RawAutoscale, RawBalance, RawDefaults, RawOrchestrator, RawOverflow, RawService};
 use super::values::DurationValue;
 
 /// Most distinct zones a scenario may name.
@@ -23,6 +23,7 @@ pub(super) struct RawDeployment<'a> {
     zones: &'a Option<Spanned<Vec<Spanned<String>>>>,
     failover: Option<DurationValue>,
     autoscale: &'a Option<Spanned<RawAutoscale>>,
+    overflow: Option<RawOverflow>,
 }
 
 /// The three tables that take deployment keys hold them as fields of their own (serde's
@@ -38,6 +39,7 @@ macro_rules! raw_deployment_of {
                     zones: &raw.zones,
                     failover: raw.failover,
                     autoscale: &raw.autoscale,
+                    overflow: raw.overflow,
                 }
             }
         }
@@ -173,6 +175,10 @@ pub(super) fn deployment(
         (Some(a), None, None) => a.min,
         _ => replicas,
     };
+    let overflow = match own.overflow.or(defaults.and_then(|d| d.overflow)) {
+        None | Some(RawOverflow::Drop) => Overflow::Drop,
+        Some(RawOverflow::Reject) => Overflow::Reject,
+    };
     Ok(Deployment {
         replicas,
         balance,
@@ -180,6 +186,7 @@ pub(super) fn deployment(
         zones: placed,
         failover,
         autoscale,
+        overflow,
     })
 }
 

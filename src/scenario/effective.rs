@@ -8,7 +8,7 @@ use crate::coordination::{Design, communication_label, consistency_label};
 use crate::engine::SimDuration;
 use crate::model::{
     Arrivals, ComponentId, Delivery, Deployment, DurationDistribution, Element, FaultKind,
-    FaultTiming, ReplicaSet, SystemSpec,
+    FaultTiming, Overflow, ReplicaSet, SystemSpec,
 };
 
 use super::Scenario;
@@ -108,7 +108,13 @@ fn with_deployment(section: &mut Value, deployment: &Deployment, zone_names: &[S
     let Some(object) = section.as_object_mut() else {
         return;
     };
-    let single = Deployment::single();
+    if deployment.overflow != Overflow::Drop {
+        object.insert("overflow".into(), deployment.overflow.label().into());
+    }
+    let single = Deployment {
+        overflow: deployment.overflow,
+        ..Deployment::single()
+    };
     if *deployment == single {
         return;
     }
@@ -296,6 +302,24 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
                 "jitter": policy.jitter,
             }),
         );
+        let written = out.get_mut("policy").and_then(Value::as_object_mut);
+        if let Some(section) = written {
+            if let Some(deadline) = policy.deadline {
+                section.insert("deadline".into(), duration_text(deadline).into());
+            }
+            if let Some(breaker) = policy.breaker {
+                section.insert(
+                    "breaker".into(),
+                    json!({
+                        "failure_rate": breaker.failure_rate,
+                        "window": breaker.window,
+                        "min_calls": breaker.min_calls,
+                        "open": duration_text(breaker.open),
+                        "half_open": breaker.half_open,
+                    }),
+                );
+            }
+        }
     }
     let faults: Vec<Value> = failures
         .faults

@@ -7,12 +7,12 @@ use toml::Spanned;
 
 use crate::engine::SimDuration;
 use crate::model::{
-    Communication, Consistency, FailureModel, FaultKind, FaultSpec, FaultTiming, OrchestratorSpec,
-    Policy, ReplicaSet, ServiceSpec, SystemSpec,
+    BreakerSettings, Communication, Consistency, FailureModel, FaultKind, FaultSpec, FaultTiming,
+    MAX_BREAKER_WINDOW, OrchestratorSpec, Policy, ReplicaSet, ServiceSpec, SystemSpec,
 };
 
 use super::error::{ScenarioError, Source};
-use super::raw::{RawCommunication, RawConsistency, RawFault, RawScenarioFile};
+use super::raw::{RawBreaker, RawCommunication, RawConsistency, RawFault, RawScenarioFile};
 use super::validate::{component, network_delivery};
 
 /// What validates but is probably not what the author meant: a fault that starts after
@@ -61,6 +61,82 @@ pub(super) fn scenario_warnings(
     Ok(warnings)
 }
 
+/// `[policy] breaker` validated, with Resilience4j's defaults for what it leaves out.
+fn breaker_settings(
+    source: &Source<'_>,
+    spanned: &Spanned<RawBreaker>,
+) -> Result<BreakerSettings, ScenarioError> {
+    let raw = spanned.get_ref();
+    let failure_rate = match &raw.failure_rate {
+        None => 0.5,
+        Some(rate) if *rate.get_ref() > 0.0 && *rate.get_ref() <= 1.0 => *rate.get_ref(),
+        Some(rate) => {
+            return Err(source.error(
+                Some(rate.span()),
+                "policy.breaker.failure_rate",
+                format!("expected a failure rate in (0, 1], got {}", rate.get_ref()),
+            ));
+        }
+    };
+    let window = match &raw.window {
+        None => 100,
+        Some(window) if (1..=MAX_BREAKER_WINDOW).contains(window.get_ref()) => *window.get_ref(),
+        Some(window) => {
+            return Err(source.error(
+                Some(window.span()),
+                "policy.breaker.window",
+                format!(
+                    "expected a window of 1 to {MAX_BREAKER_WINDOW} calls, got {}",
+                    window.get_ref()
+                ),
+            ));
+        }
+    };
+    let min_calls = match &raw.min_calls {
+        None => window,
+        Some(calls) if (1..=window).contains(calls.get_ref()) => *calls.get_ref(),
+        Some(calls) => {
+            return Err(source.error(
+                Some(calls.span()),
+                "policy.breaker.min_calls",
+                format!(
+                    "expected between 1 and the window's {window} calls, got {}",
+                    calls.get_ref()
+                ),
+            ));
+        }
+    };
+    let half_open = match &raw.half_open {
+        None => 10,
+        Some(calls) if (1..=MAX_BREAKER_WINDOW).contains(calls.get_ref()) => *calls.get_ref(),
+        Some(calls) => {
+            return Err(source.error(
+                Some(calls.span()),
+                "policy.breaker.half_open",
+                format!(
+                    "expected 1 to {MAX_BREAKER_WINDOW} trial calls, got {}",
+                    calls.get_ref()
+                ),
+            ));
+        }
+    };
+    let open = raw.open.map_or(SimDuration::from_secs(60), |d| d.0);
+    if open.is_zero() {
+        return Err(source.error(
+            Some(spanned.span()),
+            "policy.breaker.open",
+            "expected an open period greater than 0",
+        ));
+    }
+    Ok(BreakerSettings {
+        failure_rate,
+        window,
+        min_calls,
+        open,
+        half_open,
+    })
+}
+
 pub(super) fn failures(
     source: &Source<'_>,
     raw: &RawScenarioFile,
@@ -98,6 +174,22 @@ pub(super) fn failures(
                 .max_backoff
                 .map_or(SimDuration::from_secs(5), |b| b.0),
             jitter: policy.jitter.unwrap_or(false),
+            deadline: match &policy.deadline {
+                None => None,
+                Some(deadline) if deadline.get_ref().0.is_zero() => {
+                    return Err(source.error(
+                        Some(deadline.span()),
+                        "policy.deadline",
+                        "expected a deadline greater than 0",
+                    ));
+                }
+                Some(deadline) => Some(deadline.get_ref().0),
+            },
+            breaker: policy
+                .breaker
+                .as_ref()
+                .map(|breaker| breaker_settings(source, breaker))
+                .transpose()?,
         })
     });
     let mut faults = Vec::new();

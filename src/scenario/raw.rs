@@ -129,6 +129,42 @@ pub struct RawPolicy {
     pub max_backoff: Option<DurationValue>,
     /// Full jitter: wait uniformly between 0 and the backoff (default false).
     pub jitter: Option<bool>,
+    /// The client's budget for a workflow, carried on every call and command.
+    #[schemars(with = "Option<DurationValue>")]
+    pub deadline: Option<Spanned<DurationValue>>,
+    /// A circuit breaker per caller → callee (Resilience4j's count-based states).
+    #[schemars(with = "Option<RawBreaker>")]
+    pub breaker: Option<Spanned<RawBreaker>>,
+}
+
+/// `[policy] breaker`: a count-based circuit breaker, with Resilience4j's defaults.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBreaker {
+    /// It opens when this share of the window's calls failed, in (0, 1] (default 0.5).
+    #[schemars(with = "Option<f64>")]
+    pub failure_rate: Option<Spanned<f64>>,
+    /// The last calls it judges by (default 100).
+    #[schemars(with = "Option<u32>")]
+    pub window: Option<Spanned<u32>>,
+    /// Calls finished before it may open, at most `window` (default: `window`).
+    #[schemars(with = "Option<u32>")]
+    pub min_calls: Option<Spanned<u32>>,
+    /// How long it stays open (default "60s").
+    pub open: Option<DurationValue>,
+    /// Trial calls when half-open (default 10).
+    #[schemars(with = "Option<u32>")]
+    pub half_open: Option<Spanned<u32>>,
+}
+
+/// What a full inbox does with one more message.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawOverflow {
+    /// Drop it (a dead letter; the default).
+    Drop,
+    /// Refuse it at once: the sender sees a failed call (HTTP 503, reject-publish).
+    Reject,
 }
 
 /// `[[faults]]`: one of `crash`, `partition` or `slow`, scripted (`at`, `for`) or, for
@@ -384,6 +420,8 @@ pub struct RawOrchestrator {
     /// is then the starting count).
     #[schemars(with = "Option<RawAutoscale>")]
     pub autoscale: Option<Spanned<RawAutoscale>>,
+    /// What a full inbox does with one more message: "drop" (default) or "reject".
+    pub overflow: Option<RawOverflow>,
 }
 
 /// `[defaults]`: what every service has unless it says otherwise.
@@ -417,6 +455,8 @@ pub struct RawDefaults {
     /// is then the starting count).
     #[schemars(with = "Option<RawAutoscale>")]
     pub autoscale: Option<Spanned<RawAutoscale>>,
+    /// What a full inbox does with one more message: "drop" (default) or "reject".
+    pub overflow: Option<RawOverflow>,
 }
 
 /// `[[services]]`: one participant.
@@ -463,4 +503,6 @@ pub struct RawService {
     /// is then the starting count).
     #[schemars(with = "Option<RawAutoscale>")]
     pub autoscale: Option<Spanned<RawAutoscale>>,
+    /// What a full inbox does with one more message: "drop" (default) or "reject".
+    pub overflow: Option<RawOverflow>,
 }

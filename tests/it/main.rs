@@ -24,6 +24,7 @@ mod profile;
 mod queueing_theory;
 mod replicas;
 mod reports;
+mod resilience;
 mod run_folder;
 mod significance;
 mod status_polls;

@@ -209,7 +209,10 @@ impl World<'_> {
     }
 
     /// The component station `station` belongs to.
-    fn component_of_station(&self, station: usize) -> ComponentId {
+    pub(super) fn component_of_station(&self, station: usize) -> ComponentId {
+        if !self.replicas.any {
+            return ComponentId(u16::try_from(station).expect("component count is validated"));
+        }
         let index = self
             .replicas
             .first

@@ -197,9 +197,13 @@ impl World<'_> {
         queue: &mut EventQueue<Event>,
     ) {
         if let Some(policy) = self.spec.failures.policy {
+            let kind = self.stations[self.station_of(at, replica)]
+                .held(id)
+                .map_or(MessageKind::Event, |held| held.call.kind);
+            let wait = self.wait_for(queue.now(), workflow, kind, policy.timeout);
             self.workflows.get_mut(workflow).outstanding += 1;
             queue.schedule_in(
-                policy.timeout,
+                wait,
                 Event::CallTimeout {
                     workflow,
                     at,
@@ -335,6 +339,11 @@ impl World<'_> {
         let station = self.station_of(message.dst, message.dst_replica);
         let station = &mut self.stations[station];
         let answered = station.continue_held(now, id, message.step);
+        if self.resilience.breaker.is_some() && answered != Answered::Dropped {
+            self.breaker_records(now, (message.dst, message.dst_replica), message.src, false);
+        }
+        let station = self.station_of(message.dst, message.dst_replica);
+        let station = &mut self.stations[station];
         if answered == Answered::Continue {
             station.start_job(message);
             self.start_work(now, message, queue);
@@ -361,11 +370,6 @@ impl World<'_> {
         retry: bool,
         queue: &mut EventQueue<Event>,
     ) -> CallTimeoutOutcome {
-        let policy = self
-            .spec
-            .failures
-            .policy
-            .expect("call timers need a policy");
         let outcome = if retry {
             if let Some(held) = self.resume_held(now, (at, replica), id) {
                 self.trace_wait(now, workflow, at, true);
@@ -378,42 +382,12 @@ impl World<'_> {
             match self.stations[station].held(id) {
                 Some(&HeldWorker {
                     state: HoldState::Waiting,
-                    attempt,
-                    request,
-                    awaiting,
+                    call,
                     ..
                 }) => {
-                    let attempt = attempt + 1;
                     self.trace_wait(now, workflow, at, false);
-                    if attempt > policy.retries {
-                        self.resume_held(now, (at, replica), id);
-                        CallTimeoutOutcome::Exhausted {
-                            request,
-                            abandoned: awaiting,
-                        }
-                    } else {
-                        let station = &mut self.stations[station];
-                        let sleeping = station.sleep_held(now, id).expect("it was waiting");
-                        let number = self.workflows.get(workflow).number;
-                        let mut rng = self.streams.stream(
-                            StreamPurpose::Jitter,
-                            number,
-                            u64::from(sleeping) | 2 << 40,
-                        );
-                        let backoff = policy.backoff_before(attempt, rng.next_open01());
-                        self.workflows.get_mut(workflow).outstanding += 1;
-                        queue.schedule_in(
-                            backoff,
-                            Event::CallTimeout {
-                                workflow,
-                                at,
-                                replica,
-                                call: sleeping,
-                                retry: true,
-                            },
-                        );
-                        CallTimeoutOutcome::Nothing
-                    }
+                    let final_failure = !self.may_retry(now, workflow, call.kind);
+                    self.call_wait_failed(now, workflow, (at, replica), id, final_failure, queue)
                 }
                 Some(HeldWorker {
                     state: HoldState::Continuing,
@@ -430,6 +404,63 @@ impl World<'_> {
         };
         self.drop_reference(workflow);
         outcome
+    }
+
+    /// A participant's call `id` failed now (a timeout, a refusal, a breaker's fast
+    /// failure). While retries remain and the call may still go (`final_failure`: it may
+    /// not), the worker backs off (still held: a thread retrying in a loop) and calls
+    /// again after it; otherwise it is resumed for the variant to treat the call as
+    /// failed (then `after_resumed`).
+    pub(super) fn call_wait_failed(
+        &mut self,
+        now: SimTime,
+        workflow: WorkflowRef,
+        (at, replica): (ComponentId, u8),
+        id: u32,
+        final_failure: bool,
+        queue: &mut EventQueue<Event>,
+    ) -> CallTimeoutOutcome {
+        let station = self.station_of(at, replica);
+        let Some(&HeldWorker {
+            attempt,
+            request,
+            awaiting,
+            call,
+            ..
+        }) = self.stations[station].held(id)
+        else {
+            return CallTimeoutOutcome::Nothing;
+        };
+        self.breaker_records(now, (at, replica), call.dst, true);
+        let attempt = attempt + 1;
+        let retries = self.spec.failures.policy.map_or(0, |policy| policy.retries);
+        if attempt > retries || final_failure {
+            self.resume_held(now, (at, replica), id);
+            return CallTimeoutOutcome::Exhausted {
+                request,
+                abandoned: awaiting,
+            };
+        }
+        let policy = self.spec.failures.policy.expect("retries need a policy");
+        let station = &mut self.stations[station];
+        let sleeping = station.sleep_held(now, id).expect("it was waiting");
+        let number = self.workflows.get(workflow).number;
+        let mut rng =
+            self.streams
+                .stream(StreamPurpose::Jitter, number, u64::from(sleeping) | 2 << 40);
+        let backoff = policy.backoff_before(attempt, rng.next_open01());
+        self.workflows.get_mut(workflow).outstanding += 1;
+        queue.schedule_in(
+            backoff,
+            Event::CallTimeout {
+                workflow,
+                at,
+                replica,
+                call: sleeping,
+                retry: true,
+            },
+        );
+        CallTimeoutOutcome::Nothing
     }
 
     /// The resumed worker calls again: the same request, as a new message; a fan-out

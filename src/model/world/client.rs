@@ -84,7 +84,7 @@ impl World<'_> {
     }
 
     /// The client learns the workflow's outcome (only the first one counts).
-    fn end(&mut self, now: SimTime, handle: WorkflowRef, outcome: Outcome) {
+    pub(super) fn end(&mut self, now: SimTime, handle: WorkflowRef, outcome: Outcome) {
         let workflow = self.workflows.get_mut(handle);
         if workflow.outcome.is_none() {
             workflow.outcome = Some(outcome);
@@ -284,8 +284,36 @@ impl World<'_> {
         self.drop_reference(handle);
     }
 
+    /// A status query `id` was refused: under `[policy]` it is asked again after a
+    /// backoff, as after a timeout (a client backs off after a 503); otherwise it stays
+    /// unanswered.
+    pub(super) fn status_refused(
+        &mut self,
+        handle: WorkflowRef,
+        id: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if self.spec.failures.policy.is_some() {
+            // The pending timeout for `id` then finds it re-asked under a new id.
+            self.workflows.get_mut(handle).outstanding += 1;
+            self.status_timeout(handle, id, false, queue);
+        } else {
+            let workflow = self.workflows.get_mut(handle);
+            if let Some(position) = workflow.pending_queries.find(id) {
+                workflow.pending_queries.remove(position);
+            }
+        }
+    }
+
     /// The client's deadline passed: a workflow without an outcome has failed.
     pub fn client_timeout(&mut self, now: SimTime, handle: WorkflowRef) {
+        let workflow = self.workflows.get(handle);
+        if workflow.outcome.is_none()
+            && workflow.measured
+            && self.deadline_of(handle).is_some_and(|due| now >= due)
+        {
+            self.resilience.deadline_exceeded += 1;
+        }
         self.end(now, handle, Outcome::Failed);
         self.drop_reference(handle);
     }

@@ -103,8 +103,9 @@ impl World<'_> {
         state.token = state.token.wrapping_add(1);
         let token = state.token;
         if let Some(policy) = self.spec.failures.policy {
+            let wait = self.wait_for(queue.now(), workflow, request.kind, policy.timeout);
             self.workflows.get_mut(workflow).outstanding += 1;
-            queue.schedule_in(policy.timeout, Event::ReplyTimeout { workflow, token });
+            queue.schedule_in(wait, Event::ReplyTimeout { workflow, token });
         }
     }
 
@@ -157,7 +158,7 @@ impl World<'_> {
 
     /// A reply to a parallel block's command for `step` arrived: whether it was awaited
     /// (the wait for it ends); a duplicate or a late reply was not.
-    pub fn take_awaited(&mut self, workflow: WorkflowRef, step: u8) -> bool {
+    pub fn take_awaited(&mut self, now: SimTime, workflow: WorkflowRef, step: u8) -> bool {
         let state = &mut self.workflows.get_mut(workflow).coordinator;
         let bit = 1u64 << step;
         let awaited = state.awaiting & bit != 0;
@@ -165,6 +166,9 @@ impl World<'_> {
         if awaited {
             // Progress: the retries start over.
             state.attempt = 0;
+            if self.resilience.breaker.is_some() {
+                self.breaker_answered(now, workflow, MessageKind::Command, step);
+            }
         }
         awaited
     }
@@ -182,28 +186,58 @@ impl World<'_> {
         let state = &mut self.workflows.get_mut(workflow).coordinator;
         if state.pending != Some(request) {
             state.attempt = 0;
+            state.only_refused = true;
         }
         state.pending = Some(request);
         state.token = state.token.wrapping_add(1);
         let token = state.token;
         if let Some(policy) = self.spec.failures.policy {
+            let wait = self.wait_for(queue.now(), workflow, request.kind, policy.timeout);
             self.workflows.get_mut(workflow).outstanding += 1;
-            queue.schedule_in(policy.timeout, Event::ReplyTimeout { workflow, token });
+            queue.schedule_in(wait, Event::ReplyTimeout { workflow, token });
         }
     }
 
     /// A reply to a `kind` request for `step` arrived: whether it is the one awaited (if
     /// so, the wait ends); anything else is a duplicate or too late.
-    pub fn take_reply(&mut self, workflow: WorkflowRef, kind: MessageKind, step: u8) -> bool {
+    pub fn take_reply(
+        &mut self,
+        now: SimTime,
+        workflow: WorkflowRef,
+        kind: MessageKind,
+        step: u8,
+    ) -> bool {
         let state = &mut self.workflows.get_mut(workflow).coordinator;
         match state.pending {
             Some(request) if request.kind == kind && request.step == step => {
                 state.pending = None;
                 state.token = state.token.wrapping_add(1);
                 state.attempt = 0;
+                if self.resilience.breaker.is_some() {
+                    self.breaker_answered(now, workflow, kind, step);
+                }
                 true
             }
             _ => false,
+        }
+    }
+
+    /// An async coordinator's command or compensation order was answered: a successful
+    /// call for its breaker (sync answers count as they reach the held worker).
+    fn breaker_answered(
+        &mut self,
+        now: SimTime,
+        workflow: WorkflowRef,
+        kind: MessageKind,
+        step: u8,
+    ) {
+        if self.sync || !matches!(kind, MessageKind::Command | MessageKind::Compensate) {
+            return;
+        }
+        if let Some(coordinator) = self.config.coordinator {
+            let replica = self.sending_replica(coordinator, workflow);
+            let dst = self.spec.step_component(usize::from(step));
+            self.breaker_records(now, (coordinator, replica), dst, false);
         }
     }
 
@@ -233,13 +267,21 @@ impl World<'_> {
         {
             return TimeoutOutcome::Nothing;
         }
-        // Sync: the worker stops waiting for this call; it sleeps through the backoff (a
-        // thread retrying in a loop), then calls again or gives up.
+        let kind = state
+            .coordinator
+            .pending
+            .map_or(MessageKind::Command, |r| r.kind);
+        if let Some(request) = state.coordinator.pending
+            && (self.sync || matches!(kind, MessageKind::Command | MessageKind::Compensate))
+        {
+            let replica = self.sending_replica(coordinator, workflow);
+            self.breaker_records(now, (coordinator, replica), request.dst, true);
+        }
+        let final_failure = !self.may_retry(now, workflow, kind);
         let hold = self.workflows.get(workflow).coordinator_hold;
         if hold != 0 {
             let station = self.coordinator_station(coordinator, workflow);
-            let station = &mut self.stations[station];
-            if station
+            if self.stations[station]
                 .held(hold)
                 .is_some_and(|held| held.fan_out && held.state == HoldState::Continuing)
             {
@@ -249,19 +291,52 @@ impl World<'_> {
                 queue.schedule_in(policy.timeout, Event::ReplyTimeout { workflow, token });
                 return TimeoutOutcome::Nothing;
             }
-            let sleeping = station.sleep_held(now, hold);
-            self.workflows.get_mut(workflow).coordinator_hold = sleeping.unwrap_or(0);
         }
         self.trace_wait(now, workflow, coordinator, false);
+        self.workflows.get_mut(workflow).coordinator.only_refused = false;
+        self.coordinator_wait_failed(now, workflow, final_failure, false, queue)
+    }
+
+    /// The coordinator's wait for its awaited request failed now (a timeout, or
+    /// `refused`: a refusal or a breaker's fast failure): in sync its worker stops waiting and sleeps through the
+    /// backoff (a thread retrying in a loop); it retries while the policy's retries last
+    /// and the request may still go (`final_failure`: it may not), else gives up.
+    pub(super) fn coordinator_wait_failed(
+        &mut self,
+        now: SimTime,
+        workflow: WorkflowRef,
+        final_failure: bool,
+        refused: bool,
+        queue: &mut EventQueue<Event>,
+    ) -> TimeoutOutcome {
+        let Some(coordinator) = self.config.coordinator else {
+            return TimeoutOutcome::Nothing;
+        };
+        let hold = self.workflows.get(workflow).coordinator_hold;
+        if hold != 0 {
+            let station = self.coordinator_station(coordinator, workflow);
+            let sleeping = self.stations[station].sleep_held(now, hold);
+            self.workflows.get_mut(workflow).coordinator_hold = sleeping.unwrap_or(0);
+        }
+        let Some(policy) = self.spec.failures.policy else {
+            return TimeoutOutcome::GiveUp;
+        };
         let state = self.workflows.get_mut(workflow);
         state.coordinator.attempt += 1;
-        let attempt = state.coordinator.attempt;
-        if attempt > policy.retries {
+        let (attempt, waited) = (state.coordinator.attempt, state.coordinator.token);
+        if refused {
+            // The wait's timeout is still pending: it goes stale. (A timeout that fired
+            // leaves no other timer with its token, and keeping the token keeps the
+            // retries' jitter draws, which it keys, what they always were.)
+            state.coordinator.token = waited.wrapping_add(1);
+        }
+        let token = state.coordinator.token;
+        if attempt > policy.retries || final_failure {
             return TimeoutOutcome::GiveUp;
         }
         let mut rng = self
             .streams
-            .stream(StreamPurpose::Jitter, state.number, u64::from(token));
+            .stream(StreamPurpose::Jitter, state.number, u64::from(waited));
         let backoff = policy.backoff_before(attempt, rng.next_open01());
         state.outstanding += 1;
         queue.schedule_in(backoff, Event::Retry { workflow, token });

@@ -2,7 +2,9 @@
 //! replicas) measured, for the run's result.
 
 use crate::engine::SimTime;
-use crate::metrics::{ComponentLoad, ComponentRole, Outcome, ReplicaLoad, RunResult};
+use crate::metrics::{
+    BreakerRow, ComponentLoad, ComponentRole, Outcome, ReplicaLoad, ResilienceResult, RunResult,
+};
 
 use super::super::station::Station;
 use super::super::system::ComponentId;
@@ -48,10 +50,13 @@ impl World<'_> {
             }
             loads.push(self.component_load(id, end));
         }
+        let rejections_answered = loads.iter().map(|l| l.rejections_answered).sum();
+        let resilience = self.resilience_result(end, rejections_answered);
         let mut result = self
             .metrics
             .finish(end, events + self.counted_events, &loads);
         result.scaling = std::mem::take(&mut self.scaling);
+        result.resilience = resilience;
         if let Some(profile) = &self.spec.workload.profile {
             // The profile's corners inside the arrivals, and the rate where they stop.
             let end_s = self.arrivals_end.as_secs_f64();
@@ -147,6 +152,7 @@ impl World<'_> {
                 .unwrap_or(0),
             rejected: stations.iter().map(Station::rejected).sum::<u64>()
                 + pool.map_or(0, |p| p.rejected),
+            rejections_answered: stations.iter().map(|s| s.rejections_answered).sum(),
             dead_letters: stations.iter().map(|s| s.dead_letters).sum(),
             interface: self.interfaces.as_ref().and_then(|i| i.load(id)),
             handlers: self.complexity.handlers(id),
@@ -154,5 +160,61 @@ impl World<'_> {
             replicas_mean,
             replicas,
         }
+    }
+
+    /// What load shedding, deadlines and breakers did, when the scenario uses any.
+    fn resilience_result(
+        &self,
+        end: SimTime,
+        rejections_answered: u64,
+    ) -> Option<ResilienceResult> {
+        let resilience = &self.resilience;
+        if resilience.deadline.is_none() && resilience.breaker.is_none() && !resilience.rejecting {
+            return None;
+        }
+        // Each caller's replicas' breakers for one callee, together.
+        let mut rows: Vec<BreakerRow> = Vec::new();
+        for (&(station, callee), breaker) in &resilience.breakers {
+            let caller = self.component_of_station(station as usize);
+            let caller = self.spec.component_name(caller).to_string();
+            let callee = self.spec.component_name(ComponentId(callee)).to_string();
+            let windows = breaker.windows.iter().map(|&(from, to)| {
+                (
+                    from.as_secs_f64(),
+                    to.unwrap_or(end).max(from).as_secs_f64(),
+                )
+            });
+            let row = match rows
+                .iter_mut()
+                .find(|r| r.caller == caller && r.callee == callee)
+            {
+                Some(row) => row,
+                None => {
+                    rows.push(BreakerRow {
+                        caller,
+                        callee,
+                        openings: 0,
+                        fast_failures: 0,
+                        open_s: 0.0,
+                        windows: Vec::new(),
+                    });
+                    rows.last_mut().expect("just pushed")
+                }
+            };
+            row.openings += breaker.openings;
+            row.fast_failures += breaker.fast_failures;
+            for (from, to) in windows {
+                row.open_s += to - from;
+                row.windows.push((from, to));
+            }
+        }
+        Some(ResilienceResult {
+            rejections_answered,
+            deadline_exceeded: resilience.deadline_exceeded,
+            wasted_worker_s: resilience.wasted_nanos as f64 / 1e9,
+            breaker_openings: rows.iter().map(|r| r.openings).sum(),
+            fast_failures: rows.iter().map(|r| r.fast_failures).sum(),
+            breakers: rows,
+        })
     }
 }

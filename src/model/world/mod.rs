@@ -10,11 +10,13 @@ mod coordinator;
 mod faults;
 mod finish;
 mod replicas;
+mod resilience;
 mod transport;
 mod work;
 
 pub use calls::CallTimeoutOutcome;
 pub use coordinator::TimeoutOutcome;
+pub use resilience::RefusedOutcome;
 pub use work::task_of;
 
 use crate::engine::{EventQueue, KeyedStreams, SimDuration, SimTime, SplitMix64, StreamPurpose};
@@ -25,6 +27,7 @@ use super::faults::{Communication, FaultOccurrence, occurrences};
 use super::interface::Interfaces;
 use super::message::Message;
 use super::network::Network;
+use super::resilience::Refusal;
 use super::station::Station;
 use super::system::{Arrivals, ComponentId, MessageSizes, SystemSpec};
 use super::trace::{TraceFilter, TraceRecord, Tracer};
@@ -70,6 +73,11 @@ pub enum Event {
     Autoscale { component: u16 },
     /// A replica the autoscaler started is ready to serve.
     ReplicaReady { station: u32 },
+    /// The sender of `message` hears that it was refused (a full inbox that answers, an
+    /// expired deadline, its own breaker open).
+    Refused { message: Message, refusal: Refusal },
+    /// A one-way message refused earlier is sent again (its backoff is over).
+    Resend(Message),
     /// Fault occurrence `index` begins.
     FaultStarts(u32),
     /// Fault occurrence `index` ends.
@@ -217,6 +225,8 @@ pub struct World<'s> {
     acting: (ComponentId, u8),
     /// Replicas and utilisation over time (`scaling.csv`).
     scaling: Vec<ScalingRow>,
+    /// Load shedding, deadlines and breakers, and what they counted.
+    resilience: resilience::Resilience,
 }
 
 impl<'s> World<'s> {
@@ -300,6 +310,7 @@ impl<'s> World<'s> {
             replicas,
             acting: (ComponentId::CLIENT, 0),
             scaling: Vec::new(),
+            resilience: resilience::Resilience::new(spec),
         };
         if world.has_outputs {
             world.metrics.declare_data();
@@ -445,7 +456,13 @@ impl<'s> World<'s> {
             self.workflows.get_mut(handle).outstanding += 1;
             queue.schedule_in(phase, Event::StatusPoll(handle));
         }
-        if let Some(timeout) = self.spec.workload.timeout {
+        // The client's call fails at its deadline (DEADLINE_EXCEEDED), or its own wait
+        // ends at `[workload] timeout`, whichever comes first.
+        let gives_up = match (self.spec.workload.timeout, self.resilience.deadline) {
+            (Some(timeout), Some(deadline)) => Some(timeout.min(deadline)),
+            (timeout, deadline) => timeout.or(deadline),
+        };
+        if let Some(timeout) = gives_up {
             self.workflows.get_mut(handle).outstanding += 1;
             queue.schedule_in(timeout, Event::ClientTimeout(handle));
         }

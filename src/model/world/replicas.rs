@@ -421,8 +421,10 @@ impl World<'_> {
         if self.replicas.pools[message.dst.index()].is_none() {
             return Some(self.replicas.station(message.dst, message.dst_replica));
         }
-        if let Err(message) = self.admit_pooled(now, message, queue) {
-            self.refused(now, message);
+        match self.admit_pooled(now, message, queue) {
+            Err(message) => self.refused(now, message, queue),
+            Ok(_) if self.resilience.breaker.is_some() => self.breaker_admitted(now, &message),
+            Ok(_) => {}
         }
         None
     }

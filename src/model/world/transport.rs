@@ -10,6 +10,7 @@ use super::super::message::{
     CallLink, JOIN_ABANDONED, JOIN_BRANCH_MASK, JOIN_EVERY_BRANCH, Message, MessageKind,
     ROLLBACK_GAVE_UP,
 };
+use super::super::resilience::{Overflow, Refusal};
 use super::super::station::Admission;
 use super::super::system::ComponentId;
 use super::super::trace::{Arrival, Task, TraceRecord};
@@ -52,6 +53,7 @@ impl World<'_> {
             step,
             src_replica,
             dst_replica,
+            attempt: 0,
         };
         (message, state.number)
     }
@@ -90,6 +92,9 @@ impl World<'_> {
         } else {
             kind.category()
         };
+        if self.resilience.breaker.is_some() && !self.breaker_permits(&message, queue) {
+            return message;
+        }
         self.transmit(queue, message, number, category);
         let failures = &self.spec.failures;
         if failures.duplicate > 0.0 {
@@ -454,12 +459,22 @@ impl World<'_> {
         } else if admission == Admission::Queued {
             self.backlog_changed(now, 1);
         } else {
-            self.refused(now, message);
+            self.refused(now, message, queue);
+            return;
+        }
+        if self.resilience.breaker.is_some() {
+            self.breaker_admitted(now, &message);
         }
     }
 
-    /// A full inbox refused `message`: it is lost.
-    pub(super) fn refused(&mut self, now: SimTime, message: Message) {
+    /// A full inbox refused `message`: it is lost, or, where the destination's overflow
+    /// is `reject`, refused back to its sender.
+    pub(super) fn refused(
+        &mut self,
+        now: SimTime,
+        message: Message,
+        queue: &mut EventQueue<Event>,
+    ) {
         self.metrics.message_rejected();
         let number = self.workflows.get(message.workflow).number;
         if let Some(trace) = self.tracing(number) {
@@ -469,7 +484,17 @@ impl World<'_> {
                 component: message.dst,
             });
         }
-        self.dead_letter(&message);
+        if self.resilience.rejecting
+            && message.src != message.dst
+            && self
+                .spec
+                .deployment(message.dst)
+                .is_some_and(|d| d.overflow == Overflow::Reject)
+        {
+            self.refuse(message, Refusal::Full, queue);
+        } else {
+            self.dead_letter(&message);
+        }
     }
 
     /// Record what became of `message` at its destination, if its workflow is traced.
@@ -522,7 +547,11 @@ impl World<'_> {
 
     /// If `a` and `b` are partitioned now: when the partition heals, and which fault
     /// occurrence it is.
-    fn partition_between(&self, a: ComponentId, b: ComponentId) -> Option<(SimTime, u32)> {
+    pub(super) fn partition_between(
+        &self,
+        a: ComponentId,
+        b: ComponentId,
+    ) -> Option<(SimTime, u32)> {
         if self.partitions.is_empty() {
             return None;
         }

@@ -41,6 +41,21 @@ impl World<'_> {
                 self.touch(message.workflow, occurrence);
             }
         }
+        if task == Task::Step && message.src != message.dst {
+            if let Some(due) = self.deadline_of(message.workflow) {
+                // Past the deadline a worker drops the work on sight; work under way
+                // when it passes is cancelled then (the context a handler and its
+                // transaction are bound to), its effect rolled back.
+                duration = if now >= due {
+                    SimDuration::ZERO
+                } else {
+                    duration.min(due.since(now))
+                };
+            }
+            if let Some(jobs) = &mut self.resilience.jobs {
+                jobs.insert((message.workflow.key(), message.index), duration);
+            }
+        }
         if let Some(trace) = self.tracing(number) {
             trace.push(TraceRecord::WorkStarted {
                 at: now,
@@ -116,10 +131,32 @@ impl World<'_> {
 
     /// A worker finished `message`: apply the effect of its task on the workflow. `None`
     /// if the work was lost in a crash (nothing happens).
-    pub fn finish_work(&mut self, now: SimTime, message: &Message) -> Option<WorkResult> {
+    pub fn finish_work(
+        &mut self,
+        now: SimTime,
+        message: &Message,
+        queue: &mut EventQueue<Event>,
+    ) -> Option<WorkResult> {
         let station = self.station_of(message.dst, message.dst_replica);
+        let job = match &mut self.resilience.jobs {
+            Some(jobs) => jobs.remove(&(message.workflow.key(), message.index)),
+            None => None,
+        };
         if !self.stations[station].finish_job(message) {
             return None;
+        }
+        if let Some(duration) = job {
+            let expired = self
+                .deadline_of(message.workflow)
+                .is_some_and(|due| now >= due);
+            self.count_wasted(message, duration, expired);
+            if expired {
+                if self.replicas.any {
+                    self.replica_finished(now, message, station);
+                }
+                self.expire(now, *message, queue);
+                return None;
+            }
         }
         if self.replicas.any {
             self.replica_finished(now, message, station);

@@ -1,0 +1,245 @@
+//! Load shedding, deadlines and circuit breakers (issue 22): a full inbox that answers,
+//! a deadline carried on every call, Resilience4j's count-based breaker; exact where a
+//! count is claimed, and run for every design.
+
+use crate::common;
+
+use common::{assert_conserved, chain_scenario, parse, run_all, run_of};
+use sagasim::Coordination;
+
+const STYLES: [Coordination; 5] = [
+    Coordination::Orchestrator,
+    Coordination::Choreography,
+    Coordination::FrontController,
+    Coordination::StampCoupling,
+    Coordination::Stateless,
+];
+
+/// A three-step chain whose second service has one worker, no queue and 15 s of work,
+/// refusing what finds it busy: the first workflow (at 0.1 s) holds its worker until
+/// 15.1 s, so every later one (98 more, one each 0.1 s until 9.9 s) is refused there.
+fn always_full(communication: &str, extra: &str) -> String {
+    let text = chain_scenario(3, None, extra);
+    let text = text.replacen(
+        "name = \"s2\"\nworkers = 64\nwork = \"1ms\"",
+        "name = \"s2\"\nworkers = 1\nqueue = 0\noverflow = \"reject\"\nwork = \"15s\"",
+        1,
+    );
+    text.replacen(
+        "duration = \"20s\"\ndrain = \"20s\"\n",
+        &format!("duration = \"10s\"\ndrain = \"20s\"\nwarmup = \"0s\"\ncommunication = \"{communication}\"\n"),
+        1,
+    )
+}
+
+/// Messages of the sync workflow that gets through (a three-step chain, with its acks)
+/// and of each refused one: start, the calls up to the full service, its refusal, and
+/// the rollback of what committed before it.
+fn sync_messages(coordination: Coordination) -> (u64, u64) {
+    match coordination {
+        // Refused: start, command s1, reply, command s2, refusal, compensate s1, reply,
+        // failed.
+        Coordination::Orchestrator => (8, 8),
+        // Refused: start, event s1 → s2, refusal, failed (s1 undoes its own step).
+        Coordination::FrontController => (8, 4),
+        _ => (6, 4),
+    }
+}
+
+#[test]
+fn a_full_inbox_that_rejects_fails_every_sync_call_at_once() {
+    let scenario = parse(&always_full("sync", ""));
+    let results = run_all(&scenario);
+    for coordination in STYLES {
+        let run = run_of(&results, coordination);
+        let summary = &run.result.summary;
+        let context = format!("{coordination}: {summary:?}");
+        assert_conserved(summary, &context);
+        assert_eq!(summary.started, 99, "{context}");
+        assert_eq!(
+            (summary.completed, summary.failed, summary.stuck),
+            (1, 98, 0),
+            "{context}"
+        );
+        assert_eq!(summary.inconsistent, 0, "{context}");
+        assert_eq!(summary.dead_letters, 0, "{context}");
+        let resilience = run.result.resilience.as_ref().expect("resilience figures");
+        assert_eq!(resilience.rejections_answered, 98, "{context}");
+        let messages = summary.messages_per_workflow.unwrap() * 99.0;
+        let (through, refused) = sync_messages(coordination);
+        assert!(
+            (messages - (through + 98 * refused) as f64).abs() < 1e-6,
+            "{context}: {messages} messages, expected {through} + 98 × {refused}"
+        );
+        // The refused ones fail as soon as the refusal is back: 2 ms of work before it.
+        assert!(summary.answer_p50_ms.unwrap() < 10.0, "{context}");
+    }
+}
+
+#[test]
+fn an_async_sender_treats_a_refused_request_as_a_failure_of_its_role() {
+    let results = run_all(&parse(&always_full("async", "")));
+    for coordination in STYLES {
+        let summary = &run_of(&results, coordination).result.summary;
+        let context = format!("{coordination}: {summary:?}");
+        assert_eq!(
+            (summary.completed, summary.failed, summary.stuck),
+            (1, 98, 0),
+            "{context}"
+        );
+        assert_eq!(summary.inconsistent, 0, "{context}");
+        // One-way: the orchestrator's 2n + 2, a chain's n + 1, the front controller's 2n.
+        let (through, refused) = match coordination {
+            Coordination::Orchestrator => (8, 8),
+            Coordination::FrontController => (6, 4),
+            _ => (4, 4),
+        };
+        let messages = summary.messages_per_workflow.unwrap() * 99.0;
+        assert!(
+            (messages - f64::from(through + 98 * refused)).abs() < 1e-6,
+            "{context}: {messages} messages, expected {through} + 98 × {refused}"
+        );
+    }
+}
+
+/// Under `[policy]` a refusal is a failed attempt: the sender backs off (100 ms, then
+/// 200 ms) and tries again, and fails after the last retry, 300 ms after the first.
+#[test]
+fn a_refused_request_is_retried_with_backoff_under_policy() {
+    let policy = "[policy]\ntimeout = \"1s\"\nretries = 2\nbackoff = \"100ms\"\n";
+    for communication in ["sync", "async"] {
+        let results = run_all(&parse(&always_full(communication, policy)));
+        for coordination in STYLES {
+            let summary = &run_of(&results, coordination).result.summary;
+            let context = format!("{communication} {coordination}: {summary:?}");
+            assert_conserved(summary, &context);
+            assert_eq!(summary.stuck, 0, "{context}");
+            assert!(summary.failed >= 98, "{context}");
+            let answer = summary.answer_p50_ms.unwrap();
+            assert!((300.0..=306.0).contains(&answer), "{context}");
+            let retries = summary.retries_per_workflow.unwrap();
+            assert!((1.95..=2.05).contains(&retries), "{context}");
+        }
+    }
+}
+
+/// A three-step chain whose second step takes 500 ms, under a 200 ms deadline: constant
+/// times, no latency, many workers.
+fn slow_second_step(communication: &str) -> String {
+    let policy =
+        "[policy]\ntimeout = \"1s\"\nretries = 3\nbackoff = \"10ms\"\ndeadline = \"200ms\"\n";
+    let text = chain_scenario(3, None, policy);
+    let text = text.replacen(
+        "name = \"s2\"\nworkers = 64\nwork = \"1ms\"",
+        "name = \"s2\"\nworkers = 64\nwork = \"500ms\"",
+        1,
+    );
+    text.replacen(
+        "duration = \"20s\"\ndrain = \"20s\"\n",
+        &format!("duration = \"10s\"\ndrain = \"20s\"\nwarmup = \"0s\"\ncommunication = \"{communication}\"\n"),
+        1,
+    )
+}
+
+#[test]
+fn work_slower_than_the_deadline_has_no_effect_and_every_workflow_fails_at_it() {
+    for communication in ["async", "sync"] {
+        let results = run_all(&parse(&slow_second_step(communication)));
+        for coordination in STYLES {
+            let run = run_of(&results, coordination);
+            let summary = &run.result.summary;
+            let context = format!("{communication} {coordination}: {summary:?}");
+            assert_conserved(summary, &context);
+            assert_eq!(summary.started, 99, "{context}");
+            assert_eq!(summary.failed, 99, "{context}");
+            // s2's work was cancelled at the deadline: s3 never ran, s1 was undone.
+            assert_eq!(summary.inconsistent, 0, "{context}");
+            assert_eq!(summary.duplicate_effects, 0, "{context}");
+            let p50 = summary.answer_p50_ms.unwrap();
+            let p99 = summary.answer_p99_ms.unwrap();
+            assert!(
+                (p50 - 200.0).abs() < 0.2 && (p99 - 200.0).abs() < 0.2,
+                "{context}"
+            );
+            let resilience = run.result.resilience.as_ref().expect("resilience figures");
+            assert_eq!(resilience.deadline_exceeded, 99, "{context}");
+            // s2 worked from 1 ms to the deadline for each workflow: 199 ms wasted.
+            let wasted = resilience.wasted_worker_s;
+            assert!(
+                (wasted - 99.0 * 0.199).abs() < 1e-6,
+                "{context}: {wasted} s wasted"
+            );
+        }
+    }
+}
+
+/// A sync choreography of three 1 ms steps, one workflow each 100 ms from 0.1 s to 9.9 s,
+/// whose second service is down from 0 s for `down_for` (direct delivery: a call to it is
+/// lost and times out after 50 ms, with no retry). s1's breaker for s2 judges by the last
+/// 10 calls, opens from 5 finished at a failure rate of 0.5, stays open 1 s and lets 2
+/// trial calls through.
+fn breaker_scenario(down_for: &str) -> String {
+    let extra = format!(
+        "[policy]\ntimeout = \"50ms\"\nretries = 0\n\
+         breaker = {{ failure_rate = 0.5, window = 10, min_calls = 5, open = \"1s\", half_open = 2 }}\n\n\
+         [[faults]]\ncrash = \"s2\"\nat = \"0s\"\nfor = \"{down_for}\"\n"
+    );
+    chain_scenario(3, None, &extra).replacen(
+        "duration = \"20s\"\ndrain = \"20s\"\n",
+        "duration = \"10s\"\ndrain = \"20s\"\nwarmup = \"0s\"\ncommunication = \"sync\"\n\
+         variants = [\"choreography\"]\n",
+        1,
+    )
+}
+
+/// s1 calls s2 at 0.1 k + 1 ms and hears nothing: the fifth failure (at 0.551 s) opens
+/// the breaker. Then, each period: 1 s open, the first two calls after it go through as
+/// trials (at 1.601 and 1.701 s: both fail, so it opens again at 1.751 s), and so on at
+/// 2.8, 4.0, 5.2, 6.4, 7.6 and 8.8 s: 8 openings, 5 + 7 × 2 = 19 calls reach s2, and the
+/// other 80 fail at once.
+#[test]
+fn a_breaker_opens_after_min_calls_and_lets_only_its_trials_through() {
+    let results = run_all(&parse(&breaker_scenario("100s")));
+    let run = run_of(&results, Coordination::Choreography);
+    let summary = &run.result.summary;
+    let context = format!("{summary:?}");
+    assert_eq!((summary.started, summary.failed), (99, 99), "{context}");
+    let resilience = run.result.resilience.as_ref().expect("resilience figures");
+    assert_eq!(resilience.breakers.len(), 1, "{resilience:?}");
+    let breaker = &resilience.breakers[0];
+    assert_eq!(
+        (breaker.caller.as_str(), breaker.callee.as_str()),
+        ("s1", "s2")
+    );
+    assert_eq!(breaker.openings, 8, "{breaker:?}");
+    assert_eq!(breaker.fast_failures, 80, "{breaker:?}");
+    let s2 = run
+        .result
+        .components
+        .iter()
+        .find(|c| c.component == "s2")
+        .unwrap();
+    assert_eq!(s2.dead_letters, 19, "only the calls let through reach s2");
+    // One window, from the first opening to the run's end (never closed).
+    assert_eq!(breaker.windows.len(), 1, "{breaker:?}");
+    assert!((breaker.windows[0].0 - 0.551).abs() < 1e-9, "{breaker:?}");
+}
+
+/// s2 is back at 3 s. The trials at 2.801 and 2.901 s still fail; the next period's, at
+/// 4.001 and 4.101 s, succeed, and the second one's answer closes the breaker.
+#[test]
+fn a_breaker_closes_at_the_first_half_open_period_after_recovery() {
+    let results = run_all(&parse(&breaker_scenario("3s")));
+    let run = run_of(&results, Coordination::Choreography);
+    let resilience = run.result.resilience.as_ref().expect("resilience figures");
+    let breaker = &resilience.breakers[0];
+    assert_eq!(breaker.openings, 3, "{breaker:?}");
+    assert_eq!(breaker.windows.len(), 1, "{breaker:?}");
+    let (opened, closed) = breaker.windows[0];
+    assert!((opened - 0.551).abs() < 1e-9, "{breaker:?}");
+    assert!((4.101..4.11).contains(&closed), "{breaker:?}");
+    // Open from 0.551 s to about 4.1 s: 20 fast failures before 2.8 s, 10 to 4.0 s (the
+    // calls at 1.8 … 2.7 s, 3.0 … 3.9 s), 5 + 2 × 2 calls through, then every call.
+    let summary = &run.result.summary;
+    assert_eq!(summary.failed, 9 + breaker.fast_failures, "{summary:?}");
+}
