@@ -43,6 +43,10 @@ struct Input {
     /// Replicas of every component (1 + low 2 bits), placed in two zones (bit 2), behind
     /// which balancer (bits 3-4); crash faults then strike one replica (bit 5) or zone a.
     replicas: u8,
+    /// Load shedding (bit 0: every component refuses when full), a deadline (bit 1, its
+    /// length from bits 2-4) and a breaker (bit 5, its open period from bits 6-7); the
+    /// last two only with a `[policy]`.
+    resilience: u8,
 }
 
 const RATES: [&str; 8] = ["0.001", "0.5", "5", "50", "400", "3000", "1e6", "1e9"];
@@ -144,15 +148,32 @@ fn scenario_text(input: &Input) -> String {
             pick(&DURATIONS[1..7], timeout),
             retries % 6
         ));
+        if input.resilience & 2 != 0 {
+            text.push_str(&format!(
+                "deadline = \"{}\"\n",
+                pick(&DURATIONS[1..9], input.resilience >> 2)
+            ));
+        }
+        if input.resilience & 32 != 0 {
+            text.push_str(&format!(
+                "breaker = {{ failure_rate = 0.5, window = 4, min_calls = 2, open = \"{}\", half_open = 1 }}\n",
+                pick(&DURATIONS[1..8], input.resilience >> 6)
+            ));
+        }
     }
     let replicas = 1 + input.replicas % 4;
     let zoned = input.replicas & 4 != 0;
     let deployment = format!(
-        "replicas = {replicas}\nbalance = \"{}\"\ndetect = \"{}\"\nfailover = \"{}\"\n{}",
+        "replicas = {replicas}\nbalance = \"{}\"\ndetect = \"{}\"\nfailover = \"{}\"\n{}{}",
         pick(&BALANCERS, input.replicas >> 3),
         pick(&DURATIONS[..7], input.replicas),
         pick(&DURATIONS[..7], input.replicas >> 2),
         if zoned { "zones = [\"a\", \"b\"]\n" } else { "" },
+        if input.resilience & 1 != 0 {
+            "overflow = \"reject\"\n"
+        } else {
+            ""
+        },
     );
     text.push_str(&format!(
         "[orchestrator]\nworkers = {}\nqueue = {}\nwork = \"100us\"\njournal = \"{}\"\n{deployment}",

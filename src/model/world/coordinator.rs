@@ -405,8 +405,14 @@ impl World<'_> {
     }
 
     /// A journaled coordinator restarted: re-issue the request it was waiting on (the
-    /// service may already have done it: a possible duplicate).
+    /// service may already have done it: a possible duplicate); then drop the hold its
+    /// restart took on the workflow.
     pub fn resume(&mut self, workflow: WorkflowRef, queue: &mut EventQueue<Event>) {
+        self.resume_held_workflow(workflow, queue);
+        self.drop_reference(workflow);
+    }
+
+    fn resume_held_workflow(&mut self, workflow: WorkflowRef, queue: &mut EventQueue<Event>) {
         let state = self.workflows.get(workflow);
         if state.coordinator.awaiting != 0 {
             // A parallel block: re-issue every command still awaited.

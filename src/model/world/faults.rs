@@ -258,15 +258,19 @@ impl World<'_> {
         }
         if self.config.coordinator == Some(id) && self.journaled(id) {
             let sharded = self.replicas.any && self.replicas.count(id) > 1;
-            self.workflows
-                .live_handles()
-                .filter(|(_, w)| {
-                    w.coordinator.active
-                        && (w.coordinator.pending.is_some() || w.coordinator.awaiting != 0)
-                        && (!sharded || w.owner == replica)
-                })
-                .map(|(handle, _)| handle)
-                .collect()
+            let mut resumed = Vec::new();
+            for (handle, w) in self.workflows.live_handles_mut() {
+                if w.coordinator.active
+                    && (w.coordinator.pending.is_some() || w.coordinator.awaiting != 0)
+                    && (!sharded || w.owner == replica)
+                {
+                    // Held until it resumes: restarting the other components a zone
+                    // downed (their brokers' deliveries) may end it first.
+                    w.outstanding += 1;
+                    resumed.push(handle);
+                }
+            }
+            resumed
         } else {
             Vec::new()
         }
@@ -311,6 +315,8 @@ impl World<'_> {
             workflow.owner = heirs[(workflow.number % heirs.len() as u64) as usize];
             let state = &workflow.coordinator;
             if state.active && (state.pending.is_some() || state.awaiting != 0) {
+                // Held until it resumes: delivering what the broker kept may end it first.
+                workflow.outstanding += 1;
                 resumed.push(handle);
             }
         }

@@ -327,13 +327,23 @@ impl World<'_> {
             queue.schedule_in(backoff, Event::Resend(again));
             return RefusedOutcome::Nothing;
         }
-        if message.kind == MessageKind::Event && message.src.service_index().is_some() {
+        let into_join = {
+            let path = self.path_of(workflow);
+            path.has_parallel() && path.contains(message.step) && path.is_join(message.step)
+        };
+        if message.kind == MessageKind::Event && message.src.service_index().is_some() && !into_join
+        {
             // The sender could not hand the workflow on: as if its call to the next step
             // ran out of retries.
             return self.event_failed(&message);
         }
+        // Lost for good, as a dead letter addressed to where it was refused. (A branch's
+        // event into the step after its block is lost too: one branch cannot roll the
+        // block back; the waits of whoever owns the workflow, or the client's, end it.)
         let measured = self.workflows.get(workflow).measured;
         self.metrics.dead_letter(measured);
+        let station = self.station_of(message.dst, message.dst_replica);
+        self.stations[station].dead_letters += u64::from(measured);
         RefusedOutcome::Nothing
     }
 
