@@ -318,17 +318,6 @@ impl WorkflowTable {
             .filter_map(|slot| slot.workflow.as_mut())
     }
 
-    /// Live workflows with their handles, in slot order.
-    pub fn live_handles(&self) -> impl Iterator<Item = (WorkflowRef, &Workflow)> {
-        self.slots.iter().enumerate().filter_map(|(slot, entry)| {
-            let handle = WorkflowRef {
-                slot: slot as u32,
-                generation: entry.generation,
-            };
-            entry.workflow.as_ref().map(|workflow| (handle, workflow))
-        })
-    }
-
     /// Live workflows with their handles, in slot order, to change.
     pub fn live_handles_mut(&mut self) -> impl Iterator<Item = (WorkflowRef, &mut Workflow)> {
         self.slots
