@@ -29,6 +29,9 @@ done
   exit 1
 }
 echo "results/spof-revisited-single"
+# The slow provider with each resilience mechanism, and all three (the README's table).
+scripts/slow-provider.sh "$binary" > /dev/null
+echo "results/slow-provider-{deadline,breaker,shedding,all}"
 # The bundled sweep: orchestrator against choreography as load grows.
 rm -rf results/load-sweep
 "$binary" sweep scenarios/sweeps/load.toml --param workload.arrivals.poisson=25..300:25 \

@@ -87,8 +87,9 @@ pub struct Deployment {
     /// Scale the replicas on utilisation (`replicas` is then the starting count).
     pub autoscale: Option<Autoscale>,
     /// What its full inbox does with one more message (a server's or broker queue's
-    /// setting, kept here with the rest of how it runs).
-    pub overflow: Overflow,
+    /// setting, kept here with the rest of how it runs); `None` where the scenario does
+    /// not say (it drops, and the run reports no resilience figures for it).
+    pub overflow: Option<Overflow>,
 }
 
 impl Deployment {
@@ -101,7 +102,7 @@ impl Deployment {
             zones: Vec::new(),
             failover: SimDuration::from_secs(10),
             autoscale: None,
-            overflow: Overflow::Drop,
+            overflow: None,
         }
     }
 

@@ -175,10 +175,13 @@ pub(super) fn deployment(
         (Some(a), None, None) => a.min,
         _ => replicas,
     };
-    let overflow = match own.overflow.or(defaults.and_then(|d| d.overflow)) {
-        None | Some(RawOverflow::Drop) => Overflow::Drop,
-        Some(RawOverflow::Reject) => Overflow::Reject,
-    };
+    let overflow =
+        own.overflow
+            .or(defaults.and_then(|d| d.overflow))
+            .map(|overflow| match overflow {
+                RawOverflow::Drop => Overflow::Drop,
+                RawOverflow::Reject => Overflow::Reject,
+            });
     Ok(Deployment {
         replicas,
         balance,

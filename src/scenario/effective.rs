@@ -8,7 +8,7 @@ use crate::coordination::{Design, communication_label, consistency_label};
 use crate::engine::SimDuration;
 use crate::model::{
     Arrivals, ComponentId, Delivery, Deployment, DurationDistribution, Element, FaultKind,
-    FaultTiming, Overflow, ReplicaSet, SystemSpec,
+    FaultTiming, ReplicaSet, SystemSpec,
 };
 
 use super::Scenario;
@@ -108,8 +108,8 @@ fn with_deployment(section: &mut Value, deployment: &Deployment, zone_names: &[S
     let Some(object) = section.as_object_mut() else {
         return;
     };
-    if deployment.overflow != Overflow::Drop {
-        object.insert("overflow".into(), deployment.overflow.label().into());
+    if let Some(overflow) = deployment.overflow {
+        object.insert("overflow".into(), overflow.label().into());
     }
     let single = Deployment {
         overflow: deployment.overflow,

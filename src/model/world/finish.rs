@@ -169,7 +169,7 @@ impl World<'_> {
         rejections_answered: u64,
     ) -> Option<ResilienceResult> {
         let resilience = &self.resilience;
-        if resilience.deadline.is_none() && resilience.breaker.is_none() && !resilience.rejecting {
+        if !resilience.reported {
             return None;
         }
         // Each caller's replicas' breakers for one callee, together.

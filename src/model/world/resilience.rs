@@ -37,6 +37,9 @@ pub(super) struct Resilience {
     pub deadline: Option<SimDuration>,
     /// Whether any component refuses messages when full.
     pub rejecting: bool,
+    /// Whether the scenario declares a deadline, a breaker or an `overflow` anywhere:
+    /// the run then reports what they did (`resilience.csv`).
+    pub reported: bool,
     /// `[policy] breaker`, and each caller station's breaker per callee component.
     pub breaker: Option<BreakerSettings>,
     pub breakers: BTreeMap<(u32, u16), Breaker>,
@@ -53,14 +56,17 @@ pub(super) struct Resilience {
 impl Resilience {
     pub fn new(spec: &SystemSpec) -> Resilience {
         let policy = spec.failures.policy;
-        let overflows = spec
+        let overflows: Vec<Option<Overflow>> = spec
             .orchestrator
             .iter()
             .map(|o| o.deployment.overflow)
-            .chain(spec.services.iter().map(|s| s.deployment.overflow));
+            .chain(spec.services.iter().map(|s| s.deployment.overflow))
+            .collect();
         Resilience {
             deadline: policy.and_then(|p| p.deadline),
-            rejecting: overflows.into_iter().any(|o| o == Overflow::Reject),
+            rejecting: overflows.contains(&Some(Overflow::Reject)),
+            reported: policy.is_some_and(|p| p.deadline.is_some() || p.breaker.is_some())
+                || overflows.iter().any(Option::is_some),
             breaker: policy.and_then(|p| p.breaker),
             breakers: BTreeMap::new(),
             jobs: policy.is_some().then(BTreeMap::new),
@@ -272,8 +278,12 @@ impl World<'_> {
         if !self.stations[station].up {
             return RefusedOutcome::Nothing;
         }
+        // A refusal for a full inbox is worth retrying after a backoff. An expired
+        // deadline is not, and neither is an open breaker: it stays open far longer than
+        // a backoff, and retrying into it would only hold the caller's worker (Resilience4j
+        // users set their retry to ignore CallNotPermittedException for this reason).
         let final_failure =
-            refusal == Refusal::DeadlineExceeded || !self.may_retry(now, workflow, message.kind);
+            refusal != Refusal::Full || !self.may_retry(now, workflow, message.kind);
         let coordinator = self.config.coordinator;
         if let Some(id) = message.call_id() {
             if coordinator == Some(message.src)

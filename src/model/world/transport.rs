@@ -489,7 +489,7 @@ impl World<'_> {
             && self
                 .spec
                 .deployment(message.dst)
-                .is_some_and(|d| d.overflow == Overflow::Reject)
+                .is_some_and(|d| d.overflow == Some(Overflow::Reject))
         {
             self.refuse(message, Refusal::Full, queue);
         } else {

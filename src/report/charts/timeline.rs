@@ -112,6 +112,42 @@ fn panel<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Each design's open circuit breakers, as bars in its colour along the top of the
+/// completions panel (one row per design, so that overlapping windows stay apart).
+fn breaker_bars<DB: DrawingBackend>(
+    area: &Area<DB>,
+    (from, to): (f64, f64),
+    data: &TimelineData,
+) -> Result<(), String> {
+    if data.breakers_open.is_empty() {
+        return Ok(());
+    }
+    // The same plotting area as the panel's chart, in a unit square of rows.
+    let rows = data.breakers_open.len() as f64;
+    let mut chart = ChartBuilder::on(area)
+        .caption(" ", (FONT, 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(from..to, 0f64..1.0)
+        .map_err(text)?;
+    for (row, (slot, windows)) in data.breakers_open.iter().enumerate() {
+        let y = 1.0 - 0.02 * (row as f64 + 1.0).min(rows);
+        let color = design_color(*slot);
+        chart
+            .draw_series(
+                windows
+                    .iter()
+                    .filter(|(a, b)| drawable(*a) && drawable(*b) && *b > from && *a < to)
+                    .map(|&(a, b)| {
+                        Rectangle::new([(a.max(from), y - 0.008), (b.min(to), y)], color.filled())
+                    }),
+            )
+            .map_err(text)?;
+    }
+    Ok(())
+}
+
 /// Completions per second and workflows in flight over time; warm-up, faults and drain
 /// shaded; close-ups of the fault windows beneath when there are any.
 pub fn timeline<DB: DrawingBackend>(
@@ -149,6 +185,7 @@ pub fn timeline<DB: DrawingBackend>(
         &shades,
         &data.offered_per_s,
     )?;
+    breaker_bars(&rows[0], (0.0, end), data)?;
     panel(
         &rows[1],
         "workflows in flight",
@@ -196,6 +233,12 @@ pub fn timeline<DB: DrawingBackend>(
     }
     if data.drain_s > 0.0 && data.drain_s < end {
         entries.push(("drain (no new arrivals)".to_string(), Swatch::Shade(DRAIN)));
+    }
+    if !data.breakers_open.is_empty() {
+        entries.push((
+            "bars on top: a breaker open, in its design's colour".to_string(),
+            Swatch::Blank,
+        ));
     }
     let spans = data.zooms.len();
     if data.faults.len() > spans && spans == MAX_ZOOMS {

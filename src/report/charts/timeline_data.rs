@@ -23,6 +23,9 @@ pub struct TimelineData {
     pub zooms: Vec<Zoom>,
     /// The load profile's arrival rate over time (empty without a profile).
     pub offered_per_s: Vec<(f64, f64)>,
+    /// Per design (its palette slot) with a circuit breaker that opened: when any of its
+    /// breakers was not closed, (from s, to s).
+    pub breakers_open: Vec<(usize, Vec<(f64, f64)>)>,
 }
 
 /// Completions per second bucket by bucket around a fault window (or a few that lie close
@@ -167,5 +170,18 @@ pub fn timeline_data(results: &ScenarioResults) -> TimelineData {
             .first()
             .map(|run| run.result.offered_per_s.clone())
             .unwrap_or_default(),
+        breakers_open: runs
+            .iter()
+            .filter_map(|run| {
+                let windows: Vec<(f64, f64)> = run
+                    .result
+                    .resilience
+                    .iter()
+                    .flat_map(|r| r.breakers.iter())
+                    .flat_map(|b| b.windows.iter().copied())
+                    .collect();
+                (!windows.is_empty()).then_some((run.design.palette_slot, windows))
+            })
+            .collect(),
     }
 }
