@@ -7,8 +7,10 @@
 //!   Sn ──done──▶ C                         S1 (compensates) ──compensated──▶ C
 //! status: unsupported — no component knows the workflow's state (counted unanswered)
 //! ```
-//! Sync: each event is a blocking call; Sn's `done` is a one-way callback to the client and
-//! acks travel back up the chain, releasing each held worker. A failure's compensation
+//! Sync: each event is a blocking call. Sn returns (an ack), each caller returns in turn,
+//! and S1, its own call returned, answers the client `done` (`answer = "return"`, the
+//! default); with `answer = "callback"` Sn sends `done` to the client itself while the acks
+//! travel back. Either way n−1 acks release the held workers: the same count. A failure's compensation
 //! travels back as the answer to each call (no acks). A call that times out for good (with
 //! `[policy]`) makes its caller undo its own step and pass the rollback back: `failed`.
 
@@ -36,6 +38,10 @@ impl Rules for Choreography {
 
     fn call_failed(cx: &mut Cx<'_, '_>, request: &Message, abandoned: u64) {
         chain_call_failed(cx, request, abandoned);
+    }
+
+    fn acked(cx: &mut Cx<'_, '_>, ack: &Message) {
+        chain_acked(cx, ack);
     }
 }
 
@@ -87,7 +93,7 @@ pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: Work
                         let service = cx.at_step(next);
                         cx.call(workflow, here, service, MessageKind::Event, next);
                     }
-                    None => cx.send_to_client(workflow, here, MessageKind::Done, step, 0),
+                    None => finish_chain(cx, workflow, here, step),
                 }
             }
         }
@@ -96,6 +102,43 @@ pub(super) fn chain_handled(cx: &mut Cx<'_, '_>, message: &Message, result: Work
         (_, WorkResult::Answered | WorkResult::Applied) => {
             unreachable!("a chain sends no {} messages", message.kind.label())
         }
+    }
+}
+
+/// The last step of a chain committed at `here`: it answers the client (async, or a
+/// `callback`), or, when a sync chain answers through its first service, just returns
+/// (its caller gets the ack, and so on up to the first service: `chain_acked`).
+pub(super) fn finish_chain(
+    cx: &mut Cx<'_, '_>,
+    workflow: WorkflowRef,
+    here: ComponentId,
+    step: u8,
+) {
+    if cx.answers_return() && cx.path(workflow).first() != Some(step) {
+        return;
+    }
+    cx.send_to_client(workflow, here, MessageKind::Done, step, 0);
+}
+
+/// Sync, answering through the first service: the return of the first service's call
+/// reaches it once every later step has returned, and it answers the client `done`.
+pub(super) fn chain_acked(cx: &mut Cx<'_, '_>, ack: &Message) {
+    let workflow = ack.workflow;
+    let path = cx.path(workflow);
+    if !cx.answers_return() || path.has_parallel() {
+        return;
+    }
+    let (Some(first), Some(last)) = (path.first(), path.last()) else {
+        return;
+    };
+    // The return says whether the chain below completed (in stamp coupling a failure
+    // returns an ack too, its rollback going by one-way orders): the last step's own
+    // record is what that return value carries.
+    if ack.dst == cx.at_step(first)
+        && path.next(first) == Some(ack.step)
+        && cx.step_completed(workflow, last)
+    {
+        cx.send_to_client(workflow, ack.dst, MessageKind::Done, last, 0);
     }
 }
 

@@ -47,7 +47,7 @@ impl Rules for FrontController {
     /// the client on that progress), or back up the chain of returning calls (sync on a
     /// chain: the controller answers the client when its own call returns, so the result
     /// comes with that return), and goes from there to the client with the answer.
-    fn carried_outputs(message: &Message, path: &Path, sync: bool) -> u64 {
+    fn carried_outputs(message: &Message, path: &Path, sync: bool, _returns: bool) -> u64 {
         let last = path.outputs_at_end();
         let returns = sync && !path.has_parallel();
         match message.kind {

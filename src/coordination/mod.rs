@@ -68,11 +68,13 @@ pub trait Rules {
     /// Which steps' outputs (`[[services]] output`) a message carries, as a set (`sync`:
     /// blocking calls). A chain passes each step's output on the event to the steps that
     /// consume it (a parallel block's last steps each on their own event to the join),
-    /// and the last step's on its answer to the client.
-    fn carried_outputs(message: &Message, path: &Path, _sync: bool) -> u64 {
+    /// and the last step's on its answer to the client: on every return up a sync chain
+    /// that answers through its first service (`answers_return`).
+    fn carried_outputs(message: &Message, path: &Path, _sync: bool, answers_return: bool) -> u64 {
         match message.kind {
             MessageKind::Event => event_outputs(message, path),
             MessageKind::Done => path.outputs_at_end(),
+            MessageKind::Ack if answers_return && !path.has_parallel() => path.outputs_at_end(),
             _ => 0,
         }
     }
@@ -212,6 +214,12 @@ impl<'w, 's> Cx<'w, 's> {
     /// Whether waits time out and retry (`[policy]`).
     pub fn has_policy(&self) -> bool {
         self.world.spec().failures.policy.is_some()
+    }
+
+    /// Whether a sync chain answers its client through the first service as its calls
+    /// unwind (`answer = "return"`), rather than from the last service.
+    pub fn answers_return(&self) -> bool {
+        self.world.answers_return()
     }
 
     /// Whether callers block on their calls (sync communication).

@@ -111,7 +111,7 @@ impl Rules for Orchestrator {
     /// goes on in the commands of the steps that consume it (a parallel block's first
     /// steps each get the output before the block; the step after it gets every branch's);
     /// the last one's in the answer to the client.
-    fn carried_outputs(message: &Message, path: &Path, _sync: bool) -> u64 {
+    fn carried_outputs(message: &Message, path: &Path, _sync: bool, _returns: bool) -> u64 {
         match message.kind {
             MessageKind::Reply => 1u64 << message.step,
             MessageKind::Command => path.inputs_of(message.step),

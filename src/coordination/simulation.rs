@@ -95,7 +95,7 @@ impl<V: Rules> Process for Simulation<'_, V> {
                 }
                 self.world.timer_done(message.workflow);
             }
-            Event::Resend(message) => self.world.resend(message, queue),
+            Event::Resend { message, attempt } => self.world.resend(message, attempt, queue),
             Event::FaultStarts(index) => self.world.fault_starts(now, index, queue),
             Event::FaultEnds(index) => {
                 for workflow in self.world.fault_ends(now, index, queue) {

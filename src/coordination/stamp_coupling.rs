@@ -9,8 +9,9 @@
 //! size of a message = base + (steps completed per its stamp) × state_per_step
 //! status: unsupported for outside callers (no just-in-time status)
 //! ```
-//! Sync: each event is a blocking call, acks travel back up the chain; the compensations
-//! and the reports are one-way. A call that times out for good makes its caller undo
+//! Sync: each event is a blocking call, acks travel back up the chain, and S1 answers the
+//! client `done` once its own call returns (`answer = "return"`; with `"callback"` Sn
+//! answers it); the compensations and the reports are one-way. A call that times out for good makes its caller undo
 //! every step its stamp lists, its own included, the same way: `failed`.
 
 use crate::model::{
@@ -18,7 +19,9 @@ use crate::model::{
     ROLLBACK_GAVE_UP, StatusRoute, WorkResult, WorkflowRef,
 };
 
-use super::choreography::{forward, report_abandoned_branches, report_to_join, start_chain};
+use super::choreography::{
+    chain_acked, finish_chain, forward, report_abandoned_branches, report_to_join, start_chain,
+};
 use super::{Coordinator, Cx, Rules};
 
 pub struct StampCoupling;
@@ -56,7 +59,7 @@ impl Rules for StampCoupling {
                     let service = cx.at_step(next);
                     cx.call(workflow, here, service, MessageKind::Event, next);
                 }
-                None => cx.send_to_client(workflow, here, MessageKind::Done, step, 0),
+                None => finish_chain(cx, workflow, here, step),
             },
             (_, WorkResult::StepFailed) if before == 0 => {
                 cx.send_to_client(workflow, here, MessageKind::Compensated, 0, 0)
@@ -81,6 +84,10 @@ impl Rules for StampCoupling {
                 unreachable!("stamp coupling sends no {} messages", message.kind.label())
             }
         }
+    }
+
+    fn acked(cx: &mut Cx<'_, '_>, ack: &Message) {
+        chain_acked(cx, ack);
     }
 
     /// Sync: the call to the next service timed out for good. The stamp says the path's

@@ -10,7 +10,7 @@
 
 use crate::model::{Message, MessageKind, StatusRoute, WorkResult, WorkflowRef};
 
-use super::choreography::{chain_call_failed, chain_handled, start_chain};
+use super::choreography::{chain_acked, chain_call_failed, chain_handled, start_chain};
 use super::{Coordinator, Cx, Rules};
 
 pub struct Stateless;
@@ -38,5 +38,9 @@ impl Rules for Stateless {
 
     fn call_failed(cx: &mut Cx<'_, '_>, request: &Message, abandoned: u64) {
         chain_call_failed(cx, request, abandoned);
+    }
+
+    fn acked(cx: &mut Cx<'_, '_>, ack: &Message) {
+        chain_acked(cx, ack);
     }
 }

@@ -51,7 +51,7 @@ impl LatencyHistogram {
         LatencyHistogram::default()
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, latency: SimDuration) {
         let nanos = latency.as_nanos();
         let bucket = bucket_of(nanos);

@@ -35,6 +35,28 @@ pub enum Consistency {
     Eventual,
 }
 
+/// How a sync chain's client gets its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Answer {
+    /// The client's call returns through the first service once the calls unwind, as a
+    /// blocking chain does (the default).
+    #[default]
+    Return,
+    /// The last service answers the client with a one-way callback while the acks
+    /// travel back up the chain.
+    Callback,
+}
+
+impl Answer {
+    /// The scenario's spelling.
+    pub fn label(self) -> &'static str {
+        match self {
+            Answer::Return => "return",
+            Answer::Callback => "callback",
+        }
+    }
+}
+
 /// Timeouts and retries, applied by whoever waits for a reply.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {

@@ -112,9 +112,6 @@ pub struct Message {
     /// component of one replica; a broker's pooled consumers pick it on admission).
     pub src_replica: u8,
     pub dst_replica: u8,
-    /// Times this one-way message was sent again after its destination refused it (load
-    /// shedding under `[policy]`): its retries so far.
-    pub attempt: u8,
 }
 
 /// A rollback's payload bit: it was caused by a call that timed out for good, so the

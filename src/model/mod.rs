@@ -21,8 +21,8 @@ mod world;
 pub use deployment::{Autoscale, Balance, Deployment, MAX_REPLICAS};
 pub use distribution::DurationDistribution;
 pub use faults::{
-    Communication, Consistency, Delivery, FaultKind, FaultOccurrence, FaultSpec, FaultTiming,
-    Policy, ReplicaSet, occurrences,
+    Answer, Communication, Consistency, Delivery, FaultKind, FaultOccurrence, FaultSpec,
+    FaultTiming, Policy, ReplicaSet, occurrences,
 };
 pub use interface::InterfaceLoad;
 pub use message::{

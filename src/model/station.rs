@@ -495,7 +495,6 @@ mod tests {
             step: 0,
             src_replica: 0,
             dst_replica: 0,
-            attempt: 0,
         }
     }
 

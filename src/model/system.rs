@@ -5,7 +5,7 @@ use crate::engine::SimDuration;
 
 use super::DurationDistribution;
 use super::deployment::Deployment;
-use super::faults::{Communication, Consistency, Delivery, FaultKind, FaultSpec, Policy};
+use super::faults::{Answer, Communication, Consistency, Delivery, FaultKind, FaultSpec, Policy};
 use super::workflow_graph::{WorkflowGraph, describe};
 
 /// Index of a component in every per-component table: 0 is the client, 1 the orchestrator
@@ -203,6 +203,8 @@ pub struct FailureModel {
     pub policy: Option<Policy>,
     pub communication: Communication,
     pub consistency: Consistency,
+    /// How a sync chain answers its client.
+    pub answer: Answer,
     /// How answers reach the client: the network's delivery mode (a broker-based system
     /// answers its clients through the broker too).
     pub client_delivery: Delivery,
@@ -217,6 +219,7 @@ impl Default for FailureModel {
             policy: None,
             communication: Communication::Async,
             consistency: Consistency::Atomic,
+            answer: Answer::Return,
             client_delivery: Delivery::Direct,
         }
     }

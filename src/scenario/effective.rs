@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use crate::coordination::{Design, communication_label, consistency_label};
 use crate::engine::SimDuration;
 use crate::model::{
-    Arrivals, ComponentId, Delivery, Deployment, DurationDistribution, Element, FaultKind,
+    Answer, Arrivals, ComponentId, Delivery, Deployment, DurationDistribution, Element, FaultKind,
     FaultTiming, ReplicaSet, SystemSpec,
 };
 
@@ -178,6 +178,12 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
             "replications": scenario.replications,
         }),
     );
+    if failures.answer != Answer::Return {
+        // Written where it is not the default, so that other scenarios read as before.
+        if let Some(section) = out.get_mut("scenario").and_then(Value::as_object_mut) {
+            section.insert("answer".into(), failures.answer.label().into());
+        }
+    }
     let mut workload = Map::new();
     workload.insert(
         "arrivals".into(),

@@ -7,12 +7,14 @@ use toml::Spanned;
 
 use crate::engine::SimDuration;
 use crate::model::{
-    BreakerSettings, Communication, Consistency, FailureModel, FaultKind, FaultSpec, FaultTiming,
-    MAX_BREAKER_WINDOW, OrchestratorSpec, Policy, ReplicaSet, ServiceSpec, SystemSpec,
+    Answer, BreakerSettings, Communication, Consistency, FailureModel, FaultKind, FaultSpec,
+    FaultTiming, MAX_BREAKER_WINDOW, OrchestratorSpec, Policy, ReplicaSet, ServiceSpec, SystemSpec,
 };
 
 use super::error::{ScenarioError, Source};
-use super::raw::{RawBreaker, RawCommunication, RawConsistency, RawFault, RawScenarioFile};
+use super::raw::{
+    RawAnswer, RawBreaker, RawCommunication, RawConsistency, RawFault, RawScenarioFile,
+};
 use super::validate::{component, network_delivery};
 
 /// What validates but is probably not what the author meant: a fault that starts after
@@ -215,6 +217,10 @@ pub(super) fn failures(
         consistency: match raw.scenario.consistency {
             Some(RawConsistency::Eventual) => Consistency::Eventual,
             _ => Consistency::Atomic,
+        },
+        answer: match raw.scenario.answer {
+            Some(RawAnswer::Callback) => Answer::Callback,
+            _ => Answer::Return,
         },
         client_delivery: network_delivery(raw),
     })

@@ -57,6 +57,14 @@ pub struct RawDesign {
     pub consistency: Option<RawConsistency>,
 }
 
+/// How a sync chain answers its client.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawAnswer {
+    Return,
+    Callback,
+}
+
 /// `"broker"` (a durable queue in front of the component) or `"direct"`.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -233,6 +241,9 @@ pub struct RawScenario {
     pub communication: Option<RawCommunication>,
     /// `"atomic"` (default) or `"eventual"`: when the client gets its answer.
     pub consistency: Option<RawConsistency>,
+    /// Sync chains: `"return"` (default: the client's call returns through the first
+    /// service as the calls unwind) or `"callback"` (the last service answers it).
+    pub answer: Option<RawAnswer>,
     /// Independent replications with derived seeds (default 1).
     #[schemars(with = "Option<u32>")]
     pub replications: Option<Spanned<u32>>,

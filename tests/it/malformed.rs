@@ -550,6 +550,13 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         "expected a utilisation target in (0, 1], got 1.5",
     ),
     (
+        "answer-unknown.toml",
+        5,
+        10,
+        "scenario.answer",
+        "unknown kind `echo`, expected `return` or `callback`",
+    ),
+    (
         "breaker-rate-above-one.toml",
         17,
         28,

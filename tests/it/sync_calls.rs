@@ -503,3 +503,55 @@ fn a_give_up_report_redelivered_after_the_joins_crash_still_rolls_back() {
         assert_eq!((summary.failed, summary.stuck), (1, 0), "{}", run.design);
     }
 }
+
+/// `answer = "return"` (the default): a sync chain's client gets its answer through the
+/// first service once the calls unwind, exactly the n − 1 return hops later than with the
+/// last service's `callback`, at the same message count. Three constant 1 ms steps, 10 ms
+/// of latency on every hop.
+#[test]
+fn a_sync_chain_answers_through_its_first_service_after_the_return_hops() {
+    let base = chain_scenario(3, None, "[network]\nlatency = \"10ms\"\n").replacen(
+        "[workload]",
+        "communication = \"sync\"\nwarmup = \"0s\"\n\n[workload]",
+        1,
+    );
+    let callback = base.replacen(
+        "communication = \"sync\"",
+        "communication = \"sync\"\nanswer = \"callback\"",
+        1,
+    );
+    let returned = run_all(&parse(&base));
+    let called_back = run_all(&parse(&callback));
+    for coordination in [
+        Coordination::Choreography,
+        Coordination::Stateless,
+        Coordination::StampCoupling,
+    ] {
+        let r = summary_of(&returned, coordination);
+        let c = summary_of(&called_back, coordination);
+        let context = format!("{coordination}: return {r:?}\ncallback {c:?}");
+        assert_eq!(
+            (r.completed, r.started),
+            (c.completed, c.started),
+            "{context}"
+        );
+        assert_eq!(r.completed, r.started, "{context}");
+        assert_eq!(
+            r.messages_per_workflow, c.messages_per_workflow,
+            "{context}"
+        );
+        assert_eq!(r.bytes_per_workflow, c.bytes_per_workflow, "{context}");
+        // callback: 4 hops of 10 ms and 3 ms of work; return: 2 more hops.
+        let (r_mean, c_mean) = (r.latency_mean_ms.unwrap(), c.latency_mean_ms.unwrap());
+        assert!((c_mean - 43.0).abs() < 1e-6, "{context}");
+        assert!((r_mean - c_mean - 20.0).abs() < 1e-6, "{context}");
+    }
+    // The designs that answer from a coordinator do not change.
+    for coordination in [Coordination::Orchestrator, Coordination::FrontController] {
+        assert_eq!(
+            summary_of(&returned, coordination),
+            summary_of(&called_back, coordination),
+            "{coordination}"
+        );
+    }
+}

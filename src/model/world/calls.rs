@@ -197,10 +197,14 @@ impl World<'_> {
         queue: &mut EventQueue<Event>,
     ) {
         if let Some(policy) = self.spec.failures.policy {
-            let kind = self.stations[self.station_of(at, replica)]
-                .held(id)
-                .map_or(MessageKind::Event, |held| held.call.kind);
-            let wait = self.wait_for(queue.now(), workflow, kind, policy.timeout);
+            let wait = if self.resilience.deadline.is_some() {
+                let kind = self.stations[self.station_of(at, replica)]
+                    .held(id)
+                    .map_or(MessageKind::Event, |held| held.call.kind);
+                self.wait_for(queue.now(), workflow, kind, policy.timeout)
+            } else {
+                policy.timeout
+            };
             self.workflows.get_mut(workflow).outstanding += 1;
             queue.schedule_in(
                 wait,

@@ -23,7 +23,7 @@ use crate::engine::{EventQueue, KeyedStreams, SimDuration, SimTime, SplitMix64, 
 use crate::metrics::{FaultWindow, MeasurementWindow, Outcome, RunMetrics, ScalingRow};
 
 use super::complexity::Complexity;
-use super::faults::{Communication, FaultOccurrence, occurrences};
+use super::faults::{Answer, Communication, FaultOccurrence, occurrences};
 use super::interface::Interfaces;
 use super::message::Message;
 use super::network::Network;
@@ -76,8 +76,9 @@ pub enum Event {
     /// The sender of `message` hears that it was refused (a full inbox that answers, an
     /// expired deadline, its own breaker open).
     Refused { message: Message, refusal: Refusal },
-    /// A one-way message refused earlier is sent again (its backoff is over).
-    Resend(Message),
+    /// A one-way message refused earlier is sent again (its backoff is over): its
+    /// `attempt`-th retry.
+    Resend { message: Message, attempt: u16 },
     /// Fault occurrence `index` begins.
     FaultStarts(u32),
     /// Fault occurrence `index` ends.
@@ -121,8 +122,9 @@ pub struct WorldConfig {
     pub status_route: StatusRoute,
     /// `None`: every message weighs `[messages] base`.
     pub message_size: Option<MessageSizeRule>,
-    /// Which steps' outputs a message carries, as a set (data passing).
-    pub carried_outputs: fn(&Message, &Path, bool) -> u64,
+    /// Which steps' outputs a message carries, as a set (data passing), in sync
+    /// communication or not, and whether a sync chain's answer returns through S1.
+    pub carried_outputs: fn(&Message, &Path, bool, bool) -> u64,
     /// The step after a parallel block joins its branches' messages (choreographies on
     /// a workflow with parallel blocks).
     pub joins_at_services: bool,
@@ -213,6 +215,9 @@ pub struct World<'s> {
     /// Overlapping crash windows per component: up again when it drops to 0.
     down_depth: Vec<u32>,
     sync: bool,
+    /// Sync, and a chain answers its client through the first service as the calls
+    /// unwind (`answer = "return"`).
+    answers_return: bool,
     /// The workflow's one path, when it has one (a chain): every workflow takes it.
     single_path: Option<&'s Path>,
     /// The end of the run (arrivals, then the drain).
@@ -304,6 +309,8 @@ impl<'s> World<'s> {
             resending: false,
             down_depth: vec![0; station_count],
             sync: spec.failures.communication == Communication::Sync,
+            answers_return: spec.failures.communication == Communication::Sync
+                && spec.failures.answer == Answer::Return,
             single_path: spec.workflow.is_chain().then(|| spec.workflow.path(0)),
             run_end,
             counted_events: 0,
@@ -360,6 +367,11 @@ impl<'s> World<'s> {
 
     pub fn spec(&self) -> &'s SystemSpec {
         self.spec
+    }
+
+    /// Whether a sync chain answers its client through the first service.
+    pub fn answers_return(&self) -> bool {
+        self.answers_return
     }
 
     /// The path `handle` takes through the workflow graph (a chain's one path without

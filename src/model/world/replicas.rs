@@ -423,7 +423,7 @@ impl World<'_> {
         }
         match self.admit_pooled(now, message, queue) {
             Err(message) => self.refused(now, message, queue),
-            Ok(_) if self.resilience.breaker.is_some() => self.breaker_admitted(now, &message),
+            Ok(_) if self.resilience.watches_admissions => self.admitted(now, &message),
             Ok(_) => {}
         }
         None

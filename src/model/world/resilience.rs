@@ -37,6 +37,12 @@ pub(super) struct Resilience {
     pub deadline: Option<SimDuration>,
     /// Whether any component refuses messages when full.
     pub rejecting: bool,
+    /// Whether admissions matter: a breaker records a one-way request's success, and a
+    /// re-sent message's retry count is forgotten once it gets in.
+    pub watches_admissions: bool,
+    /// Retries so far of one-way messages re-sent after a refusal, by (workflow key,
+    /// message index), until they are admitted or refused again.
+    pub resent: BTreeMap<(u64, u32), u16>,
     /// Whether the scenario declares a deadline, a breaker or an `overflow` anywhere:
     /// the run then reports what they did (`resilience.csv`).
     pub reported: bool,
@@ -44,7 +50,8 @@ pub(super) struct Resilience {
     pub breaker: Option<BreakerSettings>,
     pub breakers: BTreeMap<(u32, u16), Breaker>,
     /// Step work in service, by (workflow key, message index): its duration, kept (with a
-    /// `[policy]`) to count the work a caller no longer wanted.
+    /// `[policy]`, where the figures are reported) to count the work a caller no longer
+    /// wanted.
     pub jobs: Option<BTreeMap<(u64, u32), SimDuration>>,
     /// Measured workflows whose deadline passed before their answer.
     pub deadline_exceeded: u64,
@@ -62,14 +69,20 @@ impl Resilience {
             .map(|o| o.deployment.overflow)
             .chain(spec.services.iter().map(|s| s.deployment.overflow))
             .collect();
+        let reported = policy.is_some_and(|p| p.deadline.is_some() || p.breaker.is_some())
+            || overflows.iter().any(Option::is_some);
         Resilience {
             deadline: policy.and_then(|p| p.deadline),
             rejecting: overflows.contains(&Some(Overflow::Reject)),
-            reported: policy.is_some_and(|p| p.deadline.is_some() || p.breaker.is_some())
-                || overflows.iter().any(Option::is_some),
+            watches_admissions: overflows.contains(&Some(Overflow::Reject))
+                || policy.is_some_and(|p| p.breaker.is_some()),
+            resent: BTreeMap::new(),
+            reported,
             breaker: policy.and_then(|p| p.breaker),
             breakers: BTreeMap::new(),
-            jobs: policy.is_some().then(BTreeMap::new),
+            // Only where it is reported: a map entry per step job costs about a tenth of
+            // a run's instructions.
+            jobs: (policy.is_some() && reported).then(BTreeMap::new),
             deadline_exceeded: 0,
             wasted_nanos: 0,
         }
@@ -149,6 +162,7 @@ impl World<'_> {
 
     /// Whether the sender's breaker lets `message` go; if not, it fails at once (no
     /// message crosses the network) and the sender hears of it now.
+    #[inline(never)]
     pub(super) fn breaker_permits(
         &mut self,
         message: &Message,
@@ -180,6 +194,7 @@ impl World<'_> {
     }
 
     /// Record a finished call from `src`'s replica to `dst` in its breaker.
+    #[inline(never)]
     pub(super) fn breaker_records(
         &mut self,
         now: SimTime,
@@ -200,9 +215,22 @@ impl World<'_> {
         }
     }
 
+    /// A message reached its destination's inbox: a re-sent one got in, and for the
+    /// sender's breaker a one-way request succeeded.
+    #[inline(never)]
+    pub(super) fn admitted(&mut self, now: SimTime, message: &Message) {
+        if !self.resilience.resent.is_empty() {
+            let key = (message.workflow.key(), message.index);
+            self.resilience.resent.remove(&key);
+        }
+        if self.resilience.breaker.is_some() {
+            self.breaker_admitted(now, message);
+        }
+    }
+
     /// A one-way request reached its destination's inbox: for the sender's breaker, the
     /// publish succeeded. Awaited requests count when their answer comes instead.
-    pub(super) fn breaker_admitted(&mut self, now: SimTime, message: &Message) {
+    fn breaker_admitted(&mut self, now: SimTime, message: &Message) {
         let awaited = message.call_id().is_some()
             || (Some(message.src) == self.config.coordinator
                 && matches!(message.kind, MessageKind::Command | MessageKind::Compensate));
@@ -214,6 +242,8 @@ impl World<'_> {
     /// Refuse `message` at its destination: the refusal crosses the network back to the
     /// sender (a counted message: the 503, the broker's reject-publish, the
     /// DEADLINE_EXCEEDED status), who then treats it as a failed call.
+    #[cold]
+    #[inline(never)]
     pub(super) fn refuse(
         &mut self,
         message: Message,
@@ -319,11 +349,16 @@ impl World<'_> {
             }
         }
         // A one-way message: sent again after a backoff while the policy allows.
+        let retried = self
+            .resilience
+            .resent
+            .remove(&(message.workflow.key(), message.index))
+            .unwrap_or(0);
         if let Some(policy) = self.spec.failures.policy
             && !final_failure
-            && u32::from(message.attempt) < policy.retries.min(u32::from(u8::MAX))
+            && u32::from(retried) < policy.retries.min(u32::from(u16::MAX))
         {
-            let attempt = message.attempt + 1;
+            let attempt = retried + 1;
             let number = self.workflows.get(workflow).number;
             let mut rng = self.streams.stream(
                 StreamPurpose::Jitter,
@@ -332,9 +367,7 @@ impl World<'_> {
             );
             let backoff = policy.backoff_before(u32::from(attempt), rng.next_open01());
             self.workflows.get_mut(workflow).outstanding += 1;
-            let mut again = message;
-            again.attempt = attempt;
-            queue.schedule_in(backoff, Event::Resend(again));
+            queue.schedule_in(backoff, Event::Resend { message, attempt });
             return RefusedOutcome::Nothing;
         }
         let into_join = {
@@ -392,7 +425,6 @@ impl World<'_> {
             step: sender_step,
             payload: 0,
             hold: 0,
-            attempt: 0,
             ..*event
         };
         RefusedOutcome::CallFailed { request, abandoned }
@@ -400,7 +432,7 @@ impl World<'_> {
 
     /// The backoff after a refusal is over: send the one-way message again (unless its
     /// sender went down meanwhile).
-    pub fn resend(&mut self, message: Message, queue: &mut EventQueue<Event>) {
+    pub fn resend(&mut self, message: Message, attempt: u16, queue: &mut EventQueue<Event>) {
         let station = self.station_of(message.src, message.src_replica);
         if self.stations[station].up {
             let measured = self.workflows.get(message.workflow).measured;
@@ -413,8 +445,10 @@ impl World<'_> {
                 message.step,
                 message.payload,
             );
-            copy.attempt = message.attempt;
             copy.src_replica = message.src_replica;
+            self.resilience
+                .resent
+                .insert((copy.workflow.key(), copy.index), attempt);
             if self.breaker_permits(&copy, queue) {
                 self.transmit(queue, copy, number, MessageCategory::RetryDuplicate);
             }
@@ -445,6 +479,7 @@ impl World<'_> {
 
     /// Count step work of `duration` that finished (`expired`: cut at the deadline) as
     /// wasted when nobody can use its result: cut short, or its caller gave up on it.
+    #[inline(never)]
     pub(super) fn count_wasted(&mut self, message: &Message, duration: SimDuration, expired: bool) {
         let workflow = self.workflows.get(message.workflow);
         let caller_gave_up = match message.call_id() {

@@ -53,7 +53,6 @@ impl World<'_> {
             step,
             src_replica,
             dst_replica,
-            attempt: 0,
         };
         (message, state.number)
     }
@@ -208,8 +207,12 @@ impl World<'_> {
     /// rules name, drawn from its own stream keyed by (workflow, step), so that a step's
     /// output is the same in every design and on every message that carries it.
     fn data_bytes(&self, message: &Message, number: u64) -> u64 {
-        let mut steps =
-            (self.config.carried_outputs)(message, self.path_of(message.workflow), self.sync);
+        let mut steps = (self.config.carried_outputs)(
+            message,
+            self.path_of(message.workflow),
+            self.sync,
+            self.answers_return,
+        );
         let mut bytes = 0u64;
         while steps != 0 {
             let step = steps.trailing_zeros() as u8;
@@ -462,8 +465,8 @@ impl World<'_> {
             self.refused(now, message, queue);
             return;
         }
-        if self.resilience.breaker.is_some() {
-            self.breaker_admitted(now, &message);
+        if self.resilience.watches_admissions {
+            self.admitted(now, &message);
         }
     }
 
