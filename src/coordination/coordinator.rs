@@ -150,6 +150,25 @@ impl Cx<'_, '_> {
         true
     }
 
+    /// Whether the coordinator gave up on the workflow (retries ran out).
+    pub fn has_given_up(&mut self, workflow: WorkflowRef) -> bool {
+        self.world.workflow(workflow).coordinator.gave_up
+    }
+
+    /// The coordinator at `at`, which gave up on the workflow, hears that `step`
+    /// committed: a step a late event drove, after it stopped waiting. Unless its rollback
+    /// covers that step, it orders it undone now, one-way, as a workflow owner that learns
+    /// of a step after giving up does: once per report, as each says the step was applied
+    /// (a step that is not idempotent may be applied twice by two late events).
+    pub fn undo_late_step(&mut self, workflow: WorkflowRef, at: ComponentId, step: u8) {
+        let bit = 1u64 << step;
+        if self.world.workflow(workflow).coordinator.covered & bit != 0 {
+            return;
+        }
+        let service = self.at_step(step);
+        self.notify(workflow, at, service, MessageKind::Compensate, step, 0);
+    }
+
     /// The message that ends a rollback: `failed` if the coordinator gave up on a step,
     /// `compensated` after a business failure.
     pub fn rollback_outcome(&mut self, workflow: WorkflowRef) -> MessageKind {
@@ -168,6 +187,7 @@ impl Cx<'_, '_> {
 pub(super) fn roll_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId, undo: u64) {
     let state = &mut cx.world.workflow(workflow).coordinator;
     state.undo = undo;
+    state.covered |= undo;
     state.rolling_back = true;
     // The rollback's own requests are awaited from now on, not a block's.
     state.awaiting = 0;

@@ -106,6 +106,10 @@ impl Rules for FrontController {
             (MessageKind::Failure, _) if here != controller => {
                 report_failure(cx, message, step, message.payload)
             }
+            // After giving up, a step's progress means a late event drove it: undone.
+            (MessageKind::Progress, _) if cx.has_given_up(workflow) => {
+                cx.undo_late_step(workflow, here, step)
+            }
             (MessageKind::Progress, _) if parallel => parallel_progress(cx, workflow, here, step),
             (MessageKind::Failure, _) if parallel => {
                 let gave_up = message.payload & ROLLBACK_GAVE_UP != 0;

@@ -114,6 +114,9 @@ pub struct CoordinatorState {
     pub awaiting: u64,
     /// The steps still to compensate in a rollback, latest on the path first.
     pub undo: u64,
+    /// The steps a rollback has ordered undone or will (and, for the front controller,
+    /// the late steps it ordered undone after giving up).
+    pub covered: u64,
     /// The rollback's compensations have begun (with parallel blocks the front
     /// controller first waits for the branches to settle).
     pub rolling_back: bool,
@@ -371,9 +374,11 @@ mod tests {
     #[test]
     fn a_held_workflow_stays_small() {
         // DESIGN §8: memory per held workflow ≤ 256 B, slot and queued events included;
-        // the workflow itself is 184 B (join state is boxed, only for workflows that
-        // reach a join): a field more must pay for itself, and say so here.
-        assert_eq!(std::mem::size_of::<Workflow>(), 184);
+        // the workflow itself is 192 B (join state is boxed, only for workflows that
+        // reach a join): a field more must pay for itself, and say so here. The last 8 B:
+        // the steps a coordinator's rollback covers, so that a front controller that gave
+        // up undoes each step a late event drives, and none twice (issue 22).
+        assert_eq!(std::mem::size_of::<Workflow>(), 192);
     }
 
     #[test]

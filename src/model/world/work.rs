@@ -234,7 +234,9 @@ impl World<'_> {
         let idempotent = self.service_is_idempotent(message.dst);
         let workflow = self.workflows.get_mut(message.workflow);
         let measured = workflow.measured;
-        if workflow.compensated_mask & bit != 0 {
+        // Undone already, and not applied again since: a second undo is a duplicate
+        // effect. (A step a late event applied again after its undo is undone again.)
+        if workflow.compensated_mask & bit != 0 && workflow.committed_mask & bit == 0 {
             if !idempotent {
                 self.metrics.duplicate_effect(measured);
             }
