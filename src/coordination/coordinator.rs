@@ -194,7 +194,8 @@ pub(super) fn roll_back(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: Componen
     compensate_next(cx, workflow, at);
 }
 
-/// Compensate the latest step still to undo, or, with none left, send the outcome.
+/// Compensate the latest step still to undo, or, with none left, send the outcome. An
+/// orchestrator with `compensate = "parallel"` undoes a parallel block's branches at once.
 fn compensate_next(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId) {
     let undo = cx.world.workflow(workflow).coordinator.undo;
     let path = cx.path(workflow);
@@ -205,6 +206,25 @@ fn compensate_next(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId) 
         .copied()
         .find(|&step| undo & (1u64 << step) != 0)
     {
+        Some(step)
+            if at == ComponentId::ORCHESTRATOR
+                && path.has_parallel()
+                && path.in_parallel(step)
+                && cx.compensates_in_parallel() =>
+        {
+            let stage = path.stage_of(step);
+            let mut branches = 0u64;
+            for &latest in path.steps().iter().rev() {
+                let tail = 1u64 << path.tail_of(latest);
+                if undo & (1u64 << latest) != 0
+                    && path.stage_of(latest) == stage
+                    && branches & tail == 0
+                {
+                    branches |= tail;
+                    undo_in_block(cx, workflow, at, latest);
+                }
+            }
+        }
         Some(step) => {
             cx.world.workflow(workflow).coordinator.undo &= !(1u64 << step);
             cx.request(workflow, at, MessageKind::Compensate, step);
@@ -216,11 +236,38 @@ fn compensate_next(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId) 
     }
 }
 
+/// Order `step`, one of a parallel block's steps, undone among the block's others.
+fn undo_in_block(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId, step: u8) {
+    cx.world.workflow(workflow).coordinator.undo &= !(1u64 << step);
+    cx.request_in_block(workflow, at, MessageKind::Compensate, step);
+}
+
 /// A compensation reply reached the coordinator at `at`: if it is the one awaited, the
-/// rollback moves on to the next step to undo.
+/// rollback moves on to the next step to undo. Undoing a block's branches at once, the
+/// branch goes on to its step before, and once no branch's undo is awaited, the rest.
 pub(super) fn compensation_replied(cx: &mut Cx<'_, '_>, reply: &Message, at: ComponentId) {
-    if cx.take_reply(reply.workflow, MessageKind::Compensate, reply.step) {
-        compensate_next(cx, reply.workflow, at);
+    let workflow = reply.workflow;
+    if cx.awaiting(workflow) & (1u64 << reply.step) != 0 {
+        if !cx.take_awaited(workflow, reply.step) {
+            return;
+        }
+        let undo = cx.world.workflow(workflow).coordinator.undo;
+        let path = cx.path(workflow);
+        let mut earlier = path.previous_in_branch(reply.step);
+        while let Some(step) = earlier {
+            if undo & (1u64 << step) != 0 {
+                undo_in_block(cx, workflow, at, step);
+                return;
+            }
+            earlier = path.previous_in_branch(step);
+        }
+        if cx.awaiting(workflow) == 0 {
+            compensate_next(cx, workflow, at);
+        }
+        return;
+    }
+    if cx.take_reply(workflow, MessageKind::Compensate, reply.step) {
+        compensate_next(cx, workflow, at);
     }
 }
 
@@ -230,6 +277,13 @@ pub(super) fn compensation_replied(cx: &mut Cx<'_, '_>, reply: &Message, at: Com
 /// outcome is `failed`.
 pub(super) fn give_up(cx: &mut Cx<'_, '_>, workflow: WorkflowRef, at: ComponentId) {
     let awaiting = cx.awaiting(workflow);
+    if awaiting != 0 && cx.is_rolling_back(workflow) {
+        // A block's branches undone at once: the undo orders it gave up on stay as they
+        // are (as a single one does); the rollback goes on with the rest.
+        cx.world.workflow(workflow).coordinator.awaiting = 0;
+        compensate_next(cx, workflow, at);
+        return;
+    }
     if awaiting != 0 {
         // A parallel block: its commands still awaited may have been applied, so they are
         // undone too, with every step known committed; late replies are ignored.

@@ -222,6 +222,15 @@ impl<'w, 's> Cx<'w, 's> {
         self.world.answers_return()
     }
 
+    /// Whether the orchestrator undoes a parallel block's branches at once.
+    pub fn compensates_in_parallel(&self) -> bool {
+        self.world
+            .spec()
+            .orchestrator
+            .as_ref()
+            .is_some_and(|o| o.compensates_in_parallel)
+    }
+
     /// Whether callers block on their calls (sync communication).
     pub fn is_sync(&self) -> bool {
         self.world.spec().failures.communication == Communication::Sync

@@ -73,6 +73,9 @@ pub struct ServiceSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrchestratorSpec {
     pub workers: u32,
+    /// Undo a parallel block's branches at once (`compensate = "parallel"`) rather than
+    /// one step at a time.
+    pub compensates_in_parallel: bool,
     pub queue: u32,
     /// Handling one message: decide and send the next command.
     pub work: DurationDistribution,

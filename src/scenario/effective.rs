@@ -264,6 +264,12 @@ pub fn effective_scenario(scenario: &Scenario) -> Value {
         });
         with_interface(&mut section, orchestrator.interface_bits_per_s);
         with_deployment(&mut section, &orchestrator.deployment, zone_names);
+        if orchestrator.compensates_in_parallel
+            && let Some(object) = section.as_object_mut()
+        {
+            // Written where it is not the default, so that other scenarios read as before.
+            object.insert("compensate".into(), "parallel".into());
+        }
         out.insert("orchestrator".into(), section);
     }
     let services: Vec<Value> = system

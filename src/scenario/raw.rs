@@ -57,6 +57,14 @@ pub struct RawDesign {
     pub consistency: Option<RawConsistency>,
 }
 
+/// How an orchestrator undoes a parallel block's branches.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawCompensate {
+    Sequential,
+    Parallel,
+}
+
 /// How a sync chain answers its client.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -403,6 +411,9 @@ pub struct RawMessages {
 pub struct RawOrchestrator {
     #[schemars(with = "Option<WorkerCount>")]
     pub workers: Option<Spanned<WorkerCount>>,
+    /// How it undoes a parallel block's branches: `"sequential"` (default: one step at a
+    /// time, latest first) or `"parallel"` (every branch at once, each in reverse order).
+    pub compensate: Option<RawCompensate>,
     pub queue: Option<u32>,
     /// Handling one message: decide and send the next command (default 0ms).
     pub work: Option<DistributionValue>,

@@ -14,7 +14,7 @@ use crate::model::{
 
 use super::deployment::deployment;
 use super::error::{ScenarioError, Source};
-use super::raw::{RawArrivals, RawDefaults, RawDelivery, RawScenarioFile};
+use super::raw::{RawArrivals, RawCompensate, RawDefaults, RawDelivery, RawScenarioFile};
 use super::values::{BandwidthValue, DistributionValue, WorkerCount};
 use super::{Scenario, designs};
 
@@ -102,6 +102,7 @@ pub fn validate(source: &Source<'_>, raw: RawScenarioFile) -> Result<Scenario, S
     let orchestrator = raw.orchestrator.as_ref().map(|spanned| {
         let section = spanned.get_ref();
         Ok::<_, ScenarioError>(OrchestratorSpec {
+            compensates_in_parallel: matches!(section.compensate, Some(RawCompensate::Parallel)),
             workers: workers(
                 source,
                 "orchestrator.workers",

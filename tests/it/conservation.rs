@@ -131,6 +131,10 @@ fn scenario_text(shape: &Shape) -> String {
     text.push_str(
         "\n[orchestrator]\nworkers = 2\nwork = \"200us\"\njournal = \"500us\"\nqueue = 50\n",
     );
+    if shape.resilience.is_some() {
+        // With the resilience keys, a block's branches are also undone at once.
+        text.push_str("compensate = \"parallel\"\n");
+    }
     if let Some((services, orchestrator, broker, balance, zones, journaled)) = shape.deployment {
         text = text.replace(
             "journal = \"500us\"",

@@ -550,6 +550,13 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         "expected a utilisation target in (0, 1], got 1.5",
     ),
     (
+        "compensate-unknown.toml",
+        9,
+        14,
+        "orchestrator.compensate",
+        "unknown kind `all-at-once`, expected `sequential` or `parallel`",
+    ),
+    (
         "answer-unknown.toml",
         5,
         10,

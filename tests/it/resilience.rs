@@ -243,3 +243,43 @@ fn a_breaker_closes_at_the_first_half_open_period_after_recovery() {
     let summary = &run.result.summary;
     assert_eq!(summary.failed, 9 + breaker.fast_failures, "{summary:?}");
 }
+
+/// `[orchestrator] compensate = "parallel"`: when s5, the step after a parallel block (s2;
+/// s3 → s4), fails, the orchestrator undoes the branches at once (s4 then s3, beside s2),
+/// then s1: three round trips of 10 + 1 + 10 ms instead of four, at the same message count.
+#[test]
+fn an_orchestrator_undoes_a_blocks_branches_at_once() {
+    for communication in ["async", "sync"] {
+        let sequential = common::parallel_scenario(Some(5)).replacen(
+            "seed = 3\n",
+            &format!("seed = 3\nwarmup = \"0s\"\ncommunication = \"{communication}\"\n"),
+            1,
+        ) + "\n[network]\nlatency = \"10ms\"\n";
+        let parallel = sequential.replacen(
+            "[orchestrator]\n",
+            "[orchestrator]\ncompensate = \"parallel\"\n",
+            1,
+        );
+        let one_by_one = run_all(&parse(&sequential));
+        let at_once = run_all(&parse(&parallel));
+        let s = &run_of(&one_by_one, Coordination::Orchestrator)
+            .result
+            .summary;
+        let p = &run_of(&at_once, Coordination::Orchestrator).result.summary;
+        let context = format!("{communication}: sequential {s:?}\nparallel {p:?}");
+        assert_eq!(
+            (s.compensated, p.compensated),
+            (s.started, p.started),
+            "{context}"
+        );
+        assert_eq!((s.inconsistent, p.inconsistent), (0, 0), "{context}");
+        assert_eq!(
+            s.messages_per_workflow, p.messages_per_workflow,
+            "{context}"
+        );
+        // Every workflow takes the same time (constant costs): the medians differ by one
+        // round trip, within the histogram's resolution.
+        let (s_answer, p_answer) = (s.answer_p50_ms.unwrap(), p.answer_p50_ms.unwrap());
+        assert!((s_answer - p_answer - 21.0).abs() < 0.1, "{context}");
+    }
+}

@@ -128,7 +128,13 @@ impl World<'_> {
             self.metrics.retry(measured);
             self.resending = true;
             if coordinator == ComponentId::ORCHESTRATOR {
-                let kind = MessageKind::Command;
+                // A block's commands, or its branches' undo orders (`compensate =
+                // "parallel"`).
+                let kind = if self.workflows.get(workflow).coordinator.rolling_back {
+                    MessageKind::Compensate
+                } else {
+                    MessageKind::Command
+                };
                 let request = Request { kind, dst, step };
                 self.send_awaited_in_block(queue, workflow, coordinator, request);
             } else {
