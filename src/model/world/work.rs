@@ -124,7 +124,17 @@ impl World<'_> {
                 let mut rng = self
                     .streams
                     .stream(StreamPurpose::Coordination, number, index);
-                service.progress.sample(&mut rng) + service.journal.sample(&mut rng)
+                let progress = service.progress.sample(&mut rng);
+                let journal = service.journal.sample(&mut rng);
+                if self.config.coordinator == Some(at) {
+                    // The workflow's owner applies a report to its state and journals it.
+                    progress + journal
+                } else {
+                    // Anyone else handling a report (a join gathering its branches'
+                    // rollback reports, a sync chain passing a failure back) only writes
+                    // it down: it has no workflow state to apply progress to.
+                    journal
+                }
             }
         }
     }
