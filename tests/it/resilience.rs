@@ -283,3 +283,80 @@ fn an_orchestrator_undoes_a_blocks_branches_at_once() {
         assert!((s_answer - p_answer - 21.0).abs() < 0.1, "{context}");
     }
 }
+
+/// A choreography's join writes its branches' reports down (`journal`) and applies no
+/// progress: on a block whose branch fails (s2 of s1, {s2; s3 → s4}, s5), a `progress`
+/// of 50 ms changes nothing in a choreography, where it still costs the front
+/// controller, whose first service owns the workflow.
+#[test]
+fn a_join_pays_its_journal_for_a_report_not_progress() {
+    let base =
+        common::parallel_scenario(Some(2)).replacen("seed = 3\n", "seed = 3\nwarmup = \"0s\"\n", 1);
+    let slow_progress = base.replacen(
+        "[orchestrator]\n",
+        "[defaults]\nprogress = \"50ms\"\n\n[orchestrator]\n",
+        1,
+    );
+    let fast = run_all(&parse(&base));
+    let slow = run_all(&parse(&slow_progress));
+    let choreography = |results| &run_of(results, Coordination::Choreography).result.summary;
+    let (f, s) = (choreography(&fast), choreography(&slow));
+    assert_eq!(f.compensated, f.started, "{f:?}");
+    assert_eq!(f.answer_p50_ms, s.answer_p50_ms, "fast {f:?}\nslow {s:?}");
+    let controller = |results| {
+        &run_of(results, Coordination::FrontController)
+            .result
+            .summary
+    };
+    let (f, s) = (controller(&fast), controller(&slow));
+    assert!(
+        s.answer_p50_ms.unwrap() > f.answer_p50_ms.unwrap() + 49.0,
+        "fast {f:?}\nslow {s:?}"
+    );
+}
+
+/// The slow provider with all three mechanisms gives byte-identical files whatever the
+/// thread count: summary, resilience and breakers.
+#[test]
+fn resilience_results_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let files: Vec<Vec<Vec<u8>>> = ["1", "2"]
+        .iter()
+        .map(|jobs| {
+            let out = dir.path().join(format!("jobs{jobs}"));
+            let out_arg = out.to_string_lossy().to_string();
+            common::ok(&[
+                "run",
+                "scenarios/slow-provider.toml",
+                "--set",
+                "scenario.duration=3m",
+                "--set",
+                "policy.deadline=2s",
+                "--set",
+                "policy.breaker={ failure_rate = 0.5, window = 20, min_calls = 10, open = \"5s\", half_open = 3 }",
+                "--set",
+                "defaults.overflow=reject",
+                "--replications",
+                "2",
+                "--no-charts",
+                "--jobs",
+                jobs,
+                "--out",
+                &out_arg,
+            ]);
+            ["summary.csv", "resilience.csv", "breakers.csv"]
+                .iter()
+                .map(|file| std::fs::read(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}")))
+                .collect()
+        })
+        .collect();
+    assert!(
+        files[0] == files[1],
+        "the files differ between --jobs 1 and 2"
+    );
+    let breakers = String::from_utf8_lossy(&files[0][2]);
+    assert!(
+        breakers.lines().count() > 2,
+        "breakers were asked: {breakers}"
+    );
+}
