@@ -32,6 +32,9 @@ echo "results/spof-revisited-single"
 # The slow provider with each resilience mechanism, and all three (the README's table).
 scripts/slow-provider.sh "$binary" > /dev/null
 echo "results/slow-provider-{deadline,breaker,shedding,all}"
+# The main scenario publishing through a dual write and an outbox (the README's table).
+scripts/commit-window.sh "$binary" > /dev/null
+echo "results/order-placement-{dual-write,outbox}"
 # The bundled sweep: orchestrator against choreography as load grows.
 rm -rf results/load-sweep
 "$binary" sweep scenarios/sweeps/load.toml --param workload.arrivals.poisson=25..300:25 \

@@ -181,10 +181,22 @@ fn scenario_text(input: &Input) -> String {
         input.queue,
         if input.eventual { "0ms" } else { "1ms" },
     ));
+    // Behind brokers, with the resilience keys: publish after the commit (dual write or
+    // an outbox, by bit 0), through a window a crash can hit.
+    let publish = if input.broker && input.resilience & 0x60 != 0 {
+        format!(
+            "publish = \"{}\"\npublish_delay = \"{}\"\nrelay_delay = \"{}\"\n",
+            if input.resilience & 1 != 0 { "outbox" } else { "dual-write" },
+            pick(&DURATIONS[..7], input.resilience >> 2),
+            pick(&DURATIONS[..7], input.resilience >> 4),
+        )
+    } else {
+        String::new()
+    };
     for step in 0..steps {
         let (kind, size) = input.work.get(step).copied().unwrap_or((0, 3));
         text.push_str(&format!(
-            "[[services]]\nname = \"s{step}\"\nworkers = {}\nqueue = {}\nwork = {}\nfail = {}\n{deployment}",
+            "[[services]]\nname = \"s{step}\"\nworkers = {}\nqueue = {}\nwork = {}\nfail = {}\n{deployment}{publish}",
             1 + input.workers % 8,
             input.queue,
             distribution(kind, size),

@@ -96,6 +96,8 @@ impl<V: Rules> Process for Simulation<'_, V> {
                 self.world.timer_done(message.workflow);
             }
             Event::Resend { message, attempt } => self.world.resend(message, attempt, queue),
+            Event::Publish(message) => self.world.publish(message, queue),
+            Event::RelayMarked(message) => self.world.relay_marked(message),
             Event::FaultStarts(index) => self.world.fault_starts(now, index, queue),
             Event::FaultEnds(index) => {
                 for workflow in self.world.fault_ends(now, index, queue) {

@@ -30,6 +30,10 @@ pub struct ResilienceResult {
     /// Worker-seconds of measured step work whose result nobody used: cut short at the
     /// deadline, or finished after its caller had given up.
     pub wasted_worker_s: f64,
+    /// Measured messages a crash lost between their commit and their publish (dual
+    /// write), and published a second time by an outbox's relay after a crash.
+    pub lost_after_commit: u64,
+    pub duplicates_from_relay: u64,
     /// Breaker openings and fast failures, over every breaker.
     pub breaker_openings: u64,
     pub fast_failures: u64,

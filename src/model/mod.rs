@@ -30,7 +30,7 @@ pub use message::{
     ROLLBACK_FROM_JOIN, ROLLBACK_GAVE_UP,
 };
 pub use profile::RateProfile;
-pub use resilience::{BreakerSettings, MAX_BREAKER_WINDOW, Overflow};
+pub use resilience::{BreakerSettings, MAX_BREAKER_WINDOW, Overflow, Publish};
 pub use system::{
     Arrivals, ComponentId, FailureModel, LinkOverride, LinkSpec, MAX_STEPS, MessageSizes,
     NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,

@@ -25,6 +25,32 @@ impl Overflow {
     }
 }
 
+/// How a service's messages leave once its step has committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Publish {
+    /// With the commit, atomically (no window).
+    #[default]
+    Atomic,
+    /// The effect commits, then the publish follows `delay` later: a crash in between
+    /// loses the message.
+    DualWrite,
+    /// The effect and an outbox row commit together; a relay publishes the row `delay`
+    /// later and marks it sent `delay` after that, when the broker's ack is in. A crash
+    /// before the mark publishes it again after the restart: a duplicate.
+    Outbox,
+}
+
+impl Publish {
+    /// The scenario's spelling.
+    pub fn label(self) -> &'static str {
+        match self {
+            Publish::Atomic => "atomic",
+            Publish::DualWrite => "dual-write",
+            Publish::Outbox => "outbox",
+        }
+    }
+}
+
 /// Why a message was refused: its sender treats each as a failed call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {

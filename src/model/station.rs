@@ -81,6 +81,9 @@ pub struct Station {
     window_start: SimTime,
     window_end: SimTime,
     pub up: bool,
+    /// Crashes so far: a message committed before one cannot be published by the
+    /// process that committed it (`publish`).
+    pub crashes: u32,
     /// Messages in service by (workflow key, message index), kept only when the scenario
     /// can crash this station.
     running: Option<BTreeMap<(u64, u32), Message>>,
@@ -136,6 +139,7 @@ impl Station {
             window_start: window.0,
             window_end: window.1,
             up: true,
+            crashes: 0,
             running: crashable.then(BTreeMap::new),
             parked: VecDeque::new(),
             held: BTreeMap::new(),
@@ -431,6 +435,7 @@ impl Station {
         self.set_busy(now, 0);
         self.set_blocked(now, 0);
         self.up = false;
+        self.crashes += 1;
         self.down_since = now;
         let held = std::mem::take(&mut self.held)
             .into_values()

@@ -6,6 +6,7 @@ use crate::engine::SimDuration;
 use super::DurationDistribution;
 use super::deployment::Deployment;
 use super::faults::{Answer, Communication, Consistency, Delivery, FaultKind, FaultSpec, Policy};
+use super::resilience::Publish;
 use super::workflow_graph::{WorkflowGraph, describe};
 
 /// Index of a component in every per-component table: 0 is the client, 1 the orchestrator
@@ -59,6 +60,9 @@ pub struct ServiceSpec {
     pub journal: DurationDistribution,
     /// A redelivered or duplicated request has no second effect.
     pub idempotent: bool,
+    /// How its messages leave after its step commits, and the window that takes.
+    pub publish: Publish,
+    pub publish_window: SimDuration,
     pub delivery: Delivery,
     /// Its network interface's capacity, bits per second (`None`: unlimited).
     pub interface_bits_per_s: Option<f64>,

@@ -11,7 +11,7 @@ use super::Cell;
 pub const RESILIENCE_COMPONENT_COLUMNS: [&str; 1] = ["rejections_answered"];
 
 /// `resilience.csv`'s columns.
-pub const RESILIENCE_COLUMNS: [&str; 8] = [
+pub const RESILIENCE_COLUMNS: [&str; 10] = [
     "variant",
     "replication",
     "started",
@@ -20,6 +20,8 @@ pub const RESILIENCE_COLUMNS: [&str; 8] = [
     "wasted_worker_s",
     "breaker_openings",
     "fast_failures",
+    "lost_after_commit",
+    "duplicates_from_relay",
 ];
 
 /// `breakers.csv`'s columns.
@@ -57,6 +59,8 @@ pub fn resilience_rows(results: &ScenarioResults) -> Vec<Vec<Cell>> {
                 Cell::Number(Some(figures.wasted_worker_s)),
                 Cell::Count(figures.breaker_openings),
                 Cell::Count(figures.fast_failures),
+                Cell::Count(figures.lost_after_commit),
+                Cell::Count(figures.duplicates_from_relay),
             ])
         })
         .collect()

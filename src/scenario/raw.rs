@@ -57,6 +57,15 @@ pub struct RawDesign {
     pub consistency: Option<RawConsistency>,
 }
 
+/// How a service's messages leave after its step commits.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawPublish {
+    Atomic,
+    DualWrite,
+    Outbox,
+}
+
 /// How an orchestrator undoes a parallel block's branches.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -454,6 +463,11 @@ pub struct RawDefaults {
     pub workers: Option<Spanned<WorkerCount>>,
     /// Messages waiting beyond this are rejected.
     pub queue: Option<u32>,
+    /// How services' messages leave after a commit (see `[[services]] publish`).
+    #[schemars(with = "Option<RawPublish>")]
+    pub publish: Option<Spanned<RawPublish>>,
+    pub publish_delay: Option<DurationValue>,
+    pub relay_delay: Option<DurationValue>,
     pub query: Option<DistributionValue>,
     pub progress: Option<DistributionValue>,
     pub journal: Option<DistributionValue>,
@@ -501,6 +515,15 @@ pub struct RawService {
     pub journal: Option<DistributionValue>,
     /// A redelivered or duplicated request has no second effect (default false).
     pub idempotent: Option<bool>,
+    /// How its messages leave after its step commits: `"atomic"` (default: with the
+    /// commit), `"dual-write"` (published after it) or `"outbox"` (a relay publishes the
+    /// row committed with it). Needs broker delivery.
+    #[schemars(with = "Option<RawPublish>")]
+    pub publish: Option<Spanned<RawPublish>>,
+    /// Dual write: the commit-to-publish window (default "1ms").
+    pub publish_delay: Option<DurationValue>,
+    /// Outbox: the relay's delay to publish a row, and to mark it sent (default "1ms").
+    pub relay_delay: Option<DurationValue>,
     pub delivery: Option<RawDelivery>,
     /// Its network interface's capacity (default: `[network] interface`).
     pub interface: Option<BandwidthValue>,

@@ -8,13 +8,15 @@ use toml::Spanned;
 use crate::engine::SimDuration;
 use crate::model::{
     Arrivals, ComponentId, Delivery, DurationDistribution, LinkOverride, LinkSpec, MessageSizes,
-    NetworkSpec, OrchestratorSpec, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
+    NetworkSpec, OrchestratorSpec, Publish, RunWindow, ServiceSpec, SystemSpec, WorkloadSpec,
     default_bucket,
 };
 
 use super::deployment::deployment;
 use super::error::{ScenarioError, Source};
-use super::raw::{RawArrivals, RawCompensate, RawDefaults, RawDelivery, RawScenarioFile};
+use super::raw::{
+    RawArrivals, RawCompensate, RawDefaults, RawDelivery, RawPublish, RawScenarioFile, RawService,
+};
 use super::values::{BandwidthValue, DistributionValue, WorkerCount};
 use super::{Scenario, designs};
 
@@ -361,6 +363,23 @@ fn services(
                 .unwrap_or_else(|| default_of(|d| &d.progress)),
             journal: distribution(&service.journal).unwrap_or_else(|| default_of(|d| &d.journal)),
             idempotent: service.idempotent.unwrap_or(false),
+            publish: publish(source, index, service, defaults, default_delivery)?,
+            publish_window: match service
+                .publish
+                .as_ref()
+                .or(defaults.and_then(|d| d.publish.as_ref()))
+                .map(|p| *p.get_ref())
+            {
+                Some(RawPublish::DualWrite) => service
+                    .publish_delay
+                    .or(defaults.and_then(|d| d.publish_delay))
+                    .map_or(SimDuration::from_millis(1), |d| d.0),
+                Some(RawPublish::Outbox) => service
+                    .relay_delay
+                    .or(defaults.and_then(|d| d.relay_delay))
+                    .map_or(SimDuration::from_millis(1), |d| d.0),
+                _ => SimDuration::ZERO,
+            },
             delivery: delivery(service.delivery, default_delivery),
             interface_bits_per_s: service.interface.or(default_interface).map(|b| b.0),
             output_bytes: service
@@ -389,6 +408,38 @@ fn services(
         return Err(source.error(None, "services", "expected at most 65,533 services"));
     }
     Ok(services)
+}
+
+/// A service's `publish`, which needs a broker: with direct delivery there is nothing to
+/// publish to, and nothing to relay an outbox row to.
+fn publish(
+    source: &Source<'_>,
+    index: usize,
+    service: &RawService,
+    defaults: Option<&RawDefaults>,
+    default_delivery: Delivery,
+) -> Result<Publish, ScenarioError> {
+    let (key, value) = match (&service.publish, defaults.and_then(|d| d.publish.as_ref())) {
+        (Some(value), _) => (format!("services[{index}].publish"), value),
+        (None, Some(value)) => ("defaults.publish".to_string(), value),
+        (None, None) => return Ok(Publish::Atomic),
+    };
+    let publish = match value.get_ref() {
+        RawPublish::Atomic => return Ok(Publish::Atomic),
+        RawPublish::DualWrite => Publish::DualWrite,
+        RawPublish::Outbox => Publish::Outbox,
+    };
+    if delivery(service.delivery, default_delivery) != Delivery::Broker {
+        return Err(source.error(
+            Some(value.span()),
+            key,
+            format!(
+                "expected broker delivery for publish = \"{}\": with direct delivery there is no broker to publish or relay to (set `delivery = \"broker\"`)",
+                publish.label()
+            ),
+        ));
+    }
+    Ok(publish)
 }
 
 fn service_index(services: &[ServiceSpec], name: &str) -> Option<usize> {

@@ -169,6 +169,15 @@ fn scenario_text(shape: &Shape) -> String {
         if matches!(shape.resilience, Some((true, _, _))) {
             text.push_str("overflow = \"reject\"\n");
         }
+        if let (Some((reject, _, _)), Some((_, _, true, _, _, _))) =
+            (shape.resilience, shape.deployment)
+        {
+            // Behind brokers: publish after the commit, through a window a crash can hit.
+            let publish = if reject { "outbox" } else { "dual-write" };
+            text.push_str(&format!(
+                "publish = \"{publish}\"\npublish_delay = \"2ms\"\nrelay_delay = \"2ms\"\n"
+            ));
+        }
     }
     let names: Vec<String> = (0..shape.steps).map(|s| format!("\"s{s}\"")).collect();
     let steps = if shape.parallel_block() {

@@ -557,6 +557,13 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         "unknown kind `all-at-once`, expected `sequential` or `parallel`",
     ),
     (
+        "publish-outbox-direct.toml",
+        11,
+        11,
+        "services[0].publish",
+        "expected broker delivery for publish = \"outbox\"",
+    ),
+    (
         "answer-unknown.toml",
         5,
         10,

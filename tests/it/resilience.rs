@@ -360,3 +360,55 @@ fn resilience_results_do_not_depend_on_the_thread_count() {
         "breakers were asked: {breakers}"
     );
 }
+
+/// A three-step choreography behind brokers, one workflow each 100 ms from 0.1 s; s1
+/// (1 ms of work) publishes its event `publish`, with a 250 ms window, and crashes at
+/// 5.03 s for 1 s. s1 committed at 4.801, 4.901 and 5.001 s and had not published yet:
+/// a dual write loses exactly those three events (their workflows stay stuck, s1
+/// committed). The outbox loses none: the relay publishes the three after the restart,
+/// and again the two it had published at 4.851 and 4.951 s but not yet marked (their
+/// marks were due at 5.101 and 5.201 s): exactly two duplicates, which s2, not
+/// idempotent, applies twice, and so s3 after it: four duplicate effects.
+#[test]
+fn a_crash_in_the_commit_window_loses_a_dual_write_and_duplicates_an_outbox() {
+    let text = |publish: &str| {
+        common::chain_scenario(3, None, "")
+            .replacen(
+                "seed = 3\n",
+                "seed = 3\nwarmup = \"0s\"\nvariants = [\"choreography\"]\n",
+                1,
+            )
+            .replacen(
+                "[workload]",
+                "[network]\ndelivery = \"broker\"\n\n[workload]",
+                1,
+            )
+            .replacen(
+                "name = \"s1\"\n",
+                &format!(
+                    "name = \"s1\"\npublish = \"{publish}\"\npublish_delay = \"250ms\"\nrelay_delay = \"250ms\"\n"
+                ),
+                1,
+            )
+            + "\n[[faults]]\ncrash = \"s1\"\nat = \"5030ms\"\nfor = \"1s\"\n"
+    };
+    let dual = run_all(&parse(&text("dual-write")));
+    let run = run_of(&dual, Coordination::Choreography);
+    let (summary, figures) = (&run.result.summary, run.result.resilience.as_ref().unwrap());
+    assert_eq!(figures.lost_after_commit, 3, "{figures:?}");
+    assert_eq!(figures.duplicates_from_relay, 0, "{figures:?}");
+    assert_eq!((summary.stuck, summary.inconsistent), (3, 3), "{summary:?}");
+    assert_eq!(summary.completed, summary.started - 3, "{summary:?}");
+    let outbox = run_all(&parse(&text("outbox")));
+    let run = run_of(&outbox, Coordination::Choreography);
+    let (summary, figures) = (&run.result.summary, run.result.resilience.as_ref().unwrap());
+    assert_eq!(figures.lost_after_commit, 0, "{figures:?}");
+    assert_eq!(figures.duplicates_from_relay, 2, "{figures:?}");
+    assert_eq!(summary.completed, summary.started, "{summary:?}");
+    assert_eq!(summary.duplicate_effects, 4, "{summary:?}");
+    // Atomic publishing has no window: the same crash loses nothing, duplicates nothing.
+    let atomic = run_all(&parse(&text("atomic")));
+    let summary = &run_of(&atomic, Coordination::Choreography).result.summary;
+    assert_eq!(summary.completed, summary.started, "{summary:?}");
+    assert_eq!(summary.duplicate_effects, 0, "{summary:?}");
+}

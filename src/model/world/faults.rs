@@ -247,6 +247,9 @@ impl World<'_> {
             self.replicas.changed(station, now);
         }
         self.stations[station].restart(now);
+        if self.resilience.publishing {
+            self.relay_after_restart(now, station, queue);
+        }
         let parked: Vec<_> = self.stations[station].parked.drain(..).collect();
         self.backlog_changed(now, -(parked.len() as i64));
         for message in parked {

@@ -212,6 +212,8 @@ impl World<'_> {
             rejections_answered,
             deadline_exceeded: resilience.deadline_exceeded,
             wasted_worker_s: resilience.wasted_nanos as f64 / 1e9,
+            lost_after_commit: resilience.lost_after_commit,
+            duplicates_from_relay: resilience.duplicates_from_relay,
             breaker_openings: rows.iter().map(|r| r.openings).sum(),
             fast_failures: rows.iter().map(|r| r.fast_failures).sum(),
             breakers: rows,

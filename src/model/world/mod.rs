@@ -9,6 +9,7 @@ mod client;
 mod coordinator;
 mod faults;
 mod finish;
+mod publish;
 mod replicas;
 mod resilience;
 mod transport;
@@ -79,6 +80,11 @@ pub enum Event {
     /// A one-way message refused earlier is sent again (its backoff is over): its
     /// `attempt`-th retry.
     Resend { message: Message, attempt: u16 },
+    /// A message whose commit came `publish_window` ago is published now (dual write,
+    /// or an outbox's relay), unless its sender crashed meanwhile.
+    Publish(Message),
+    /// An outbox's relay marks the row of a message it published as sent.
+    RelayMarked(Message),
     /// Fault occurrence `index` begins.
     FaultStarts(u32),
     /// Fault occurrence `index` ends.

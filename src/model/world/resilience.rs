@@ -10,7 +10,7 @@ use crate::metrics::MessageCategory;
 
 use super::super::faults::Delivery;
 use super::super::message::{Message, MessageKind};
-use super::super::resilience::{Breaker, BreakerSettings, Overflow, Permit, Refusal};
+use super::super::resilience::{Breaker, BreakerSettings, Overflow, Permit, Publish, Refusal};
 use super::super::station::HoldState;
 use super::super::system::{ComponentId, SystemSpec};
 use super::super::trace::Arrival;
@@ -29,6 +29,10 @@ pub enum RefusedOutcome {
     /// treats it as a call that ran out of retries (`abandoned`: a fork's branches).
     CallFailed { request: Message, abandoned: u64 },
 }
+
+/// A message inside its publish window: itself, its sender's crash count at the commit,
+/// whether it went out (an outbox row awaiting its mark), and how it counts when sent.
+pub(super) type UnpublishedRow = (Message, u32, bool, MessageCategory);
 
 /// The resilience mechanisms a run has, and what they counted.
 #[derive(Debug, Default)]
@@ -53,6 +57,16 @@ pub(super) struct Resilience {
     /// `[policy]`, where the figures are reported) to count the work a caller no longer
     /// wanted.
     pub jobs: Option<BTreeMap<(u64, u32), SimDuration>>,
+    /// Whether any service publishes after its commit (dual write, outbox).
+    pub publishing: bool,
+    /// Messages inside their publish window, by (sending station, workflow key, message
+    /// index): the message, its station's crash count at the commit, and whether it went
+    /// out (an outbox row awaiting its mark).
+    pub unpublished: BTreeMap<(u32, u64, u32), UnpublishedRow>,
+    /// Measured messages a crash lost between their commit and their publish (dual
+    /// write), and published twice by an outbox's relay after a crash.
+    pub lost_after_commit: u64,
+    pub duplicates_from_relay: u64,
     /// Measured workflows whose deadline passed before their answer.
     pub deadline_exceeded: u64,
     /// Worker-nanoseconds of step work whose result nobody used: cut short by the
@@ -69,14 +83,20 @@ impl Resilience {
             .map(|o| o.deployment.overflow)
             .chain(spec.services.iter().map(|s| s.deployment.overflow))
             .collect();
+        let publishing = spec.services.iter().any(|s| s.publish != Publish::Atomic);
         let reported = policy.is_some_and(|p| p.deadline.is_some() || p.breaker.is_some())
-            || overflows.iter().any(Option::is_some);
+            || overflows.iter().any(Option::is_some)
+            || publishing;
         Resilience {
             deadline: policy.and_then(|p| p.deadline),
             rejecting: overflows.contains(&Some(Overflow::Reject)),
             watches_admissions: overflows.contains(&Some(Overflow::Reject))
                 || policy.is_some_and(|p| p.breaker.is_some()),
             resent: BTreeMap::new(),
+            publishing,
+            unpublished: BTreeMap::new(),
+            lost_after_commit: 0,
+            duplicates_from_relay: 0,
             reported,
             breaker: policy.and_then(|p| p.breaker),
             breakers: BTreeMap::new(),
@@ -437,15 +457,7 @@ impl World<'_> {
         if self.stations[station].up {
             let measured = self.workflows.get(message.workflow).measured;
             self.metrics.retry(measured);
-            let (mut copy, number) = self.new_message(
-                message.workflow,
-                message.src,
-                message.dst,
-                message.kind,
-                message.step,
-                message.payload,
-            );
-            copy.src_replica = message.src_replica;
+            let (copy, number) = self.copy_of(&message);
             self.resilience
                 .resent
                 .insert((copy.workflow.key(), copy.index), attempt);

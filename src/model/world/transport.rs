@@ -57,6 +57,21 @@ impl World<'_> {
         (message, state.number)
     }
 
+    /// A new copy of `message` from the same replica (a re-send), counted as referring to
+    /// its workflow; with the workflow's number.
+    pub(super) fn copy_of(&mut self, message: &Message) -> (Message, u64) {
+        let (mut copy, number) = self.new_message(
+            message.workflow,
+            message.src,
+            message.dst,
+            message.kind,
+            message.step,
+            message.payload,
+        );
+        copy.src_replica = message.src_replica;
+        (copy, number)
+    }
+
     /// Send a message over the network; returns it as sent (marked as a call or an answer
     /// in sync communication, per `mode`).
     #[allow(clippy::too_many_arguments)]
@@ -92,6 +107,9 @@ impl World<'_> {
             kind.category()
         };
         if self.resilience.breaker.is_some() && !self.breaker_permits(&message, queue) {
+            return message;
+        }
+        if self.resilience.publishing && self.stage_publish(&message, category, queue) {
             return message;
         }
         self.transmit(queue, message, number, category);
