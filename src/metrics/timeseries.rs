@@ -58,6 +58,7 @@ impl TimeSeries {
         }
     }
 
+    #[inline]
     pub fn record(&mut self, at: SimTime, event: SeriesEvent) {
         self.advance_to(at);
         match event {

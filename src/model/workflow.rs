@@ -283,13 +283,16 @@ impl WorkflowTable {
     }
 
     /// The workflow behind a live handle. Every message and timer holds its workflow's slot
-    /// open, so a stale handle is a broken invariant.
+    /// open, so a stale handle is a broken invariant. Inlined: every message looks its
+    /// workflow up (the inliner dropped these calls when `Workflow` grew to 192 B).
+    #[inline(always)]
     pub fn get_mut(&mut self, handle: WorkflowRef) -> &mut Workflow {
         let entry = &mut self.slots[handle.slot as usize];
         assert_eq!(entry.generation, handle.generation, "stale workflow handle");
         entry.workflow.as_mut().expect("workflow slot is live")
     }
 
+    #[inline(always)]
     pub fn get(&self, handle: WorkflowRef) -> &Workflow {
         let entry = &self.slots[handle.slot as usize];
         assert_eq!(entry.generation, handle.generation, "stale workflow handle");

@@ -59,6 +59,9 @@ pub(super) struct Resilience {
     pub jobs: Option<BTreeMap<(u64, u32), SimDuration>>,
     /// Whether any service publishes after its commit (dual write, outbox).
     pub publishing: bool,
+    /// Whether a send may be held back (a breaker, a publish window): one flag on every
+    /// send's way, the rest out of line.
+    pub holds_sends: bool,
     /// Messages inside their publish window, by (sending station, workflow key, message
     /// index): the message, its station's crash count at the commit, and whether it went
     /// out (an outbox row awaiting its mark).
@@ -94,6 +97,7 @@ impl Resilience {
                 || policy.is_some_and(|p| p.breaker.is_some()),
             resent: BTreeMap::new(),
             publishing,
+            holds_sends: publishing || policy.is_some_and(|p| p.breaker.is_some()),
             unpublished: BTreeMap::new(),
             lost_after_commit: 0,
             duplicates_from_relay: 0,
@@ -211,6 +215,19 @@ impl World<'_> {
             },
         );
         false
+    }
+
+    /// Whether `message` does not go now: its sender's breaker fails it at once, or it
+    /// waits for its sender's publish window.
+    #[inline(never)]
+    pub(super) fn held_back(
+        &mut self,
+        message: &Message,
+        category: MessageCategory,
+        queue: &mut EventQueue<Event>,
+    ) -> bool {
+        (self.resilience.breaker.is_some() && !self.breaker_permits(message, queue))
+            || (self.resilience.publishing && self.stage_publish(message, category, queue))
     }
 
     /// Record a finished call from `src`'s replica to `dst` in its breaker.

@@ -106,10 +106,7 @@ impl World<'_> {
         } else {
             kind.category()
         };
-        if self.resilience.breaker.is_some() && !self.breaker_permits(&message, queue) {
-            return message;
-        }
-        if self.resilience.publishing && self.stage_publish(&message, category, queue) {
+        if self.resilience.holds_sends && self.held_back(&message, category, queue) {
             return message;
         }
         self.transmit(queue, message, number, category);
