@@ -114,7 +114,15 @@ fn a_refused_request_is_retried_with_backoff_under_policy() {
             let context = format!("{communication} {coordination}: {summary:?}");
             assert_conserved(summary, &context);
             assert_eq!(summary.stuck, 0, "{context}");
-            assert!(summary.failed >= 98, "{context}");
+            // The first workflow's 15 s at s2 outlasts three 1 s waits: it fails too, but
+            // in async chains, where nobody waits on s2, it completes.
+            let async_chain = communication == "async"
+                && !matches!(
+                    coordination,
+                    Coordination::Orchestrator | Coordination::FrontController
+                );
+            let failed = if async_chain { 98 } else { 99 };
+            assert_eq!(summary.failed, failed, "{context}");
             let answer = summary.answer_p50_ms.unwrap();
             assert!((300.0..=306.0).contains(&answer), "{context}");
             let retries = summary.retries_per_workflow.unwrap();
