@@ -19,17 +19,27 @@ const STYLES: [Coordination; 5] = [
 /// refusing what finds it busy: the first workflow (at 0.1 s) holds its worker until
 /// 15.1 s, so every later one (98 more, one each 0.1 s until 9.9 s) is refused there.
 fn always_full(communication: &str, extra: &str) -> String {
-    let text = chain_scenario(3, None, extra);
-    let text = text.replacen(
-        "name = \"s2\"\nworkers = 64\nwork = \"1ms\"",
-        "name = \"s2\"\nworkers = 1\nqueue = 0\noverflow = \"reject\"\nwork = \"15s\"",
-        1,
-    );
-    text.replacen(
-        "duration = \"20s\"\ndrain = \"20s\"\n",
-        &format!("duration = \"10s\"\ndrain = \"20s\"\nwarmup = \"0s\"\ncommunication = \"{communication}\"\n"),
-        1,
+    ten_second_chain(
+        communication,
+        extra,
+        "workers = 1\nqueue = 0\noverflow = \"reject\"\nwork = \"15s\"",
     )
+}
+
+/// `chain_scenario` of three steps, 10 s of arrivals measured from the start, in
+/// `communication`, with `extra` appended and s2's workers and work replaced by `s2`.
+fn ten_second_chain(communication: &str, extra: &str, s2: &str) -> String {
+    chain_scenario(3, None, extra)
+        .replacen(
+            "name = \"s2\"\nworkers = 64\nwork = \"1ms\"",
+            &format!("name = \"s2\"\n{s2}"),
+            1,
+        )
+        .replacen(
+            "duration = \"20s\"\ndrain = \"20s\"\n",
+            &format!("duration = \"10s\"\ndrain = \"20s\"\nwarmup = \"0s\"\ncommunication = \"{communication}\"\n"),
+            1,
+        )
 }
 
 /// Messages of the sync workflow that gets through (a three-step chain, with its acks)
@@ -136,17 +146,7 @@ fn a_refused_request_is_retried_with_backoff_under_policy() {
 fn slow_second_step(communication: &str) -> String {
     let policy =
         "[policy]\ntimeout = \"1s\"\nretries = 3\nbackoff = \"10ms\"\ndeadline = \"200ms\"\n";
-    let text = chain_scenario(3, None, policy);
-    let text = text.replacen(
-        "name = \"s2\"\nworkers = 64\nwork = \"1ms\"",
-        "name = \"s2\"\nworkers = 64\nwork = \"500ms\"",
-        1,
-    );
-    text.replacen(
-        "duration = \"20s\"\ndrain = \"20s\"\n",
-        &format!("duration = \"10s\"\ndrain = \"20s\"\nwarmup = \"0s\"\ncommunication = \"{communication}\"\n"),
-        1,
-    )
+    ten_second_chain(communication, policy, "workers = 64\nwork = \"500ms\"")
 }
 
 #[test]

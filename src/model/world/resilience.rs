@@ -242,12 +242,8 @@ impl World<'_> {
         if src == ComponentId::CLIENT {
             return;
         }
-        if let Some((settings, breaker)) = self.breaker_for(src, replica, dst)
-            && !matches!(
-                breaker.phase,
-                super::super::resilience::BreakerPhase::Open(_)
-            )
-        {
+        // An open breaker ignores the late outcome itself (`Breaker::record`).
+        if let Some((settings, breaker)) = self.breaker_for(src, replica, dst) {
             breaker.record(&settings, now, failed);
         }
     }
