@@ -118,13 +118,13 @@ fn without_default_out(command: &str, out: &Path, default_out: &Path) -> String 
 }
 
 /// Flags that change where results go or what is printed, never the results.
-const NEUTRAL_FLAGS: [&str; 3] = ["--force", "--quiet", "-q"];
+const NEUTRAL_FLAGS: [&str; 4] = ["--force", "--quiet", "-q", "--no-sync"];
 
 /// Flags with a value that never change the results: the thread count (output is
 /// byte-identical for any).
 const NEUTRAL_VALUED_FLAGS: [&str; 1] = ["--jobs"];
 
-/// The "Reproduce" line leaves out `--force`, `--quiet` and `--jobs N`: they say where
+/// The "Reproduce" line leaves out `--force`, `--quiet`, `--no-sync` and `--jobs N`: they say where
 /// results may be written, how much is printed and how many threads run, not what the
 /// results are (so that `report.md` and `results.json` are the same for any `--jobs`).
 /// Tokens inside a quoted argument (`'a --force b'`) stay.
@@ -315,9 +315,10 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
     // Find out now, not after a long simulation, that the results could not be kept:
     // another process writing the folder, another configuration's results in it.
     let lock = run_folder::lock(&out).map_err(limits::folder_error)?;
-    run_folder::check_replaceable(&out, &choices.content, choices.force)
+    let folder = lock.folder().to_path_buf();
+    run_folder::check_replaceable(&folder, &choices.content, choices.force)
         .map_err(limits::folder_error)?;
-    ensure_writable(&out)?;
+    ensure_writable(&folder)?;
     let total = loaded.designs.len() as u64 * u64::from(loaded.replications);
     progress::start(total, "runs");
     let options = RunOptions {
@@ -357,7 +358,7 @@ fn run_command(loaded: &Scenario, choices: &RunChoices, command: String) -> Resu
         content: choices.content.clone(),
         truncated: stopped.is_some(),
     };
-    let written = write_run_outputs(&out, &results, &inputs, &manifest)?;
+    let written = write_run_outputs(&folder, &results, &inputs, &manifest)?;
     drop(lock);
     for name in written {
         note(format_args!("wrote {}", out.join(name).display()));
@@ -440,24 +441,21 @@ fn print(text: &str) -> Result<(), CliError> {
     }
 }
 
-/// Create `out` and check that a file can be written in it.
+/// Create `out` and check that a file can be written in it (leaving none there).
 fn ensure_writable(out: &Path) -> Result<(), CliError> {
-    std::fs::create_dir_all(out).map_err(|error| {
+    sagasim::files::create_dir_all(out).map_err(|error| {
         anyhow::anyhow!(
             "cannot create the output folder {}: {}",
             out.display(),
             run_folder::explain(out, &error)
         )
     })?;
-    let probe = out.join(format!(".write-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"")
-        .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|error| {
-            CliError::Other(anyhow::anyhow!(
-                "cannot write in the output folder {}: {error}",
-                out.display()
-            ))
-        })
+    sagasim::files::probe_writable(out).map_err(|error| {
+        CliError::Other(anyhow::anyhow!(
+            "cannot write in the output folder {}: {error}",
+            out.display()
+        ))
+    })
 }
 
 /// Everything is rendered in memory first; then the folder's files are replaced as a

@@ -61,7 +61,7 @@
 // the API, and nowhere else.
 pub(crate) mod coordination;
 pub(crate) mod engine;
-pub(crate) mod files;
+pub mod files;
 pub(crate) mod metrics;
 pub(crate) mod model;
 pub(crate) mod runner;

@@ -20,6 +20,7 @@ fn main() {
         }
     };
     set_quiet(cli.quiet);
+    sagasim::files::set_durable(!cli.no_sync);
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Err(error) = execute(cli, command_line(&args)) {
         eprintln!("{}", render_error(&error));

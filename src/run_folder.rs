@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::files::write_atomically;
+use crate::files::{self as disk, write_atomically};
 
 /// The manifest a run writes beside its results.
 pub const MANIFEST: &str = "run.json";
@@ -87,12 +87,45 @@ impl RunManifest {
 #[derive(Debug)]
 pub struct FolderLock {
     path: PathBuf,
+    folder: PathBuf,
     _file: File,
+}
+
+impl FolderLock {
+    /// The folder the lock holds: `--out` with a symbolic link to a folder followed, so
+    /// that the link is never replaced and every way of naming the folder finds one lock.
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
 }
 
 impl Drop for FolderLock {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        let _ = disk::remove_file(&self.path);
+    }
+}
+
+/// `--out` as the folder it names: a symbolic link to a folder followed (to its real
+/// path), any other path as it is. A dangling link, or a link to a file, is an error:
+/// replacing the link by a folder would break what it points to for other users.
+pub fn resolve(out: &Path) -> Result<PathBuf, FolderError> {
+    let is_link = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(out.to_path_buf());
+    }
+    let target =
+        std::fs::read_link(out).map_or_else(|_| "?".to_string(), |t| t.display().to_string());
+    match std::fs::canonicalize(out) {
+        Ok(real) if real.is_dir() => Ok(real),
+        Ok(real) => Err(FolderError::Input(format!(
+            "--out {}: is a symbolic link to {}, which is not a folder; choose a folder with --out",
+            out.display(),
+            real.display()
+        ))),
+        Err(error) => Err(FolderError::Input(format!(
+            "--out {}: is a dangling symbolic link (to {target}: {error}); create the folder it points to, remove the link, or choose another --out",
+            out.display()
+        ))),
     }
 }
 
@@ -116,35 +149,32 @@ fn is_scratch(name: &str) -> bool {
     name.starts_with(".tmp-") || name.starts_with(".write-probe-") || name == ".sagasim.lock"
 }
 
-/// Take the folder's lock, or fail at once if another process holds it.
+/// Take the folder's lock, or fail at once if another process holds it. `--out` is
+/// resolved first (`resolve`): work on the folder through `FolderLock::folder`.
 pub fn lock(out: &Path) -> Result<FolderLock, FolderError> {
-    if let Some(parent) = std::path::absolute(out)
+    let folder = resolve(out)?;
+    if let Some(parent) = std::path::absolute(&folder)
         .ok()
         .and_then(|a| a.parent().map(Path::to_path_buf))
     {
-        std::fs::create_dir_all(&parent)
+        disk::create_dir_all(&parent)
             .map_err(|error| io_error("cannot create the output folder", out, error))?;
     }
-    let path = match sibling(out, "lock") {
+    let path = match sibling(&folder, "lock") {
         Some(path) => path,
         None => {
-            std::fs::create_dir_all(out)
+            disk::create_dir_all(&folder)
                 .map_err(|error| io_error("cannot create the output folder", out, error))?;
-            out.join(".sagasim.lock")
+            folder.join(".sagasim.lock")
         }
     };
     loop {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|error| {
-                FolderError::Io(format!(
-                    "cannot create the lock file {}: {error}",
-                    path.display()
-                ))
-            })?;
+        let file = disk::open_lock(&path).map_err(|error| {
+            FolderError::Io(format!(
+                "cannot create the lock file {}: {error}",
+                path.display()
+            ))
+        })?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -164,7 +194,13 @@ pub fn lock(out: &Path) -> Result<FolderLock, FolderError> {
         // The previous holder removes the file when it is done: if it did so between our
         // open and our lock, we hold a lock on a file no one else will see. Try again.
         if same_file(&file, &path) {
-            return Ok(FolderLock { path, _file: file });
+            // Whatever a killed writer left in the folder goes now that it is ours.
+            disk::remove_scratch(&folder);
+            return Ok(FolderLock {
+                path,
+                folder,
+                _file: file,
+            });
         }
     }
 }
@@ -264,35 +300,41 @@ pub fn replace_keeping(
     keep: impl Fn(&str) -> bool,
 ) -> Result<(), FolderError> {
     let Some(staging) = sibling(out, "new") else {
-        return write_in_place(out, files);
+        return write_in_place(out, files, keep);
     };
     // A staging folder left by an interrupted run (we hold the lock: it is no one's).
     remove_folder(&staging)?;
-    if std::fs::create_dir(&staging).is_err() {
+    if disk::create_dir(&staging).is_err() {
         // The parent takes no new folder (read-only, say): write in place instead.
-        return write_in_place(out, files);
+        return write_in_place(out, files, keep);
     }
     let staged = stage(out, &staging, files, keep);
     if let Err(error) = staged {
         let _ = remove_folder(&staging);
         return Err(error);
     }
+    let parent = staging.parent().unwrap_or(Path::new("."));
     if !out.exists() {
-        return std::fs::rename(&staging, out).map_err(|error| {
+        disk::rename(&staging, out).map_err(|error| {
             let _ = remove_folder(&staging);
             io_error("cannot move the new results into", out, error)
-        });
+        })?;
+        return disk::sync_folder(parent).map_err(|e| io_error("cannot sync", parent, e));
     }
-    match exchange(&staging, out) {
-        Ok(()) => remove_folder(&staging),
+    match disk::exchange(&staging, out) {
+        Ok(()) => {
+            disk::sync_folder(parent).map_err(|e| io_error("cannot sync", parent, e))?;
+            remove_folder(&staging)
+        }
         Err(_) => {
             // No atomic exchange here: move the old folder aside, the new one in, then
             // drop the old. An interruption between the renames leaves both beside
             // `out`, and the next run into it tidies them.
             let old = sibling(out, "old").unwrap_or_else(|| staging.with_extension("old"));
             remove_folder(&old)?;
-            std::fs::rename(out, &old).map_err(|e| io_error("cannot move aside", out, e))?;
-            std::fs::rename(&staging, out).map_err(|e| io_error("cannot move into", out, e))?;
+            disk::rename(out, &old).map_err(|e| io_error("cannot move aside", out, e))?;
+            disk::rename(&staging, out).map_err(|e| io_error("cannot move into", out, e))?;
+            disk::sync_folder(parent).map_err(|e| io_error("cannot sync", parent, e))?;
             remove_folder(&old)
         }
     }
@@ -306,7 +348,7 @@ fn stage(
 ) -> Result<(), FolderError> {
     for (name, contents) in files {
         // Named as the user knows it; the folder keeps its previous set of files.
-        std::fs::write(staging.join(name), contents).map_err(|error| {
+        disk::write_synced(&staging.join(name), contents).map_err(|error| {
             FolderError::Io(format!(
                 "cannot write {} (the folder keeps its previous files): {error}",
                 out.join(name).display()
@@ -315,7 +357,9 @@ fn stage(
     }
     let entries = match std::fs::read_dir(out) {
         Ok(entries) => entries,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            return disk::sync_folder(staging).map_err(|e| io_error("cannot sync", staging, e));
+        }
         Err(error) => return Err(io_error("cannot read the output folder", out, error)),
     };
     for entry in entries.filter_map(Result::ok) {
@@ -325,7 +369,7 @@ fn stage(
             carry(&entry.path(), &staging.join(&name))?;
         }
     }
-    Ok(())
+    disk::sync_folder(staging).map_err(|e| io_error("cannot sync", staging, e))
 }
 
 /// Carry `from` into the staging folder as `to`: a file hard-linked (copied where a link
@@ -335,11 +379,9 @@ fn carry(from: &Path, to: &Path) -> Result<(), FolderError> {
         .map_err(|error| io_error("cannot keep", from, error))?
         .file_type();
     if !kind.is_dir() {
-        return std::fs::hard_link(from, to)
-            .or_else(|_| std::fs::copy(from, to).map(|_| ()))
-            .map_err(|error| io_error("cannot keep", from, error));
+        return disk::link_or_copy(from, to).map_err(|error| io_error("cannot keep", from, error));
     }
-    std::fs::create_dir(to).map_err(|error| io_error("cannot keep", from, error))?;
+    disk::create_dir(to).map_err(|error| io_error("cannot keep", from, error))?;
     let entries = std::fs::read_dir(from).map_err(|error| io_error("cannot keep", from, error))?;
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name();
@@ -350,11 +392,35 @@ fn carry(from: &Path, to: &Path) -> Result<(), FolderError> {
     Ok(())
 }
 
-/// Each file written atomically on its own; on a failure, the files already written stay
-/// and the error names the one that failed.
-fn write_in_place(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderError> {
-    std::fs::create_dir_all(out)
+/// Where the folder cannot be swapped: first the entries the new set drops (neither kept
+/// nor written again) are removed, then each file is written atomically on its own, the
+/// manifest last as `files` lists it. A kill in between leaves a part of the old set, or
+/// the old set's remains with some new files; the error names the file that failed.
+fn write_in_place(
+    out: &Path,
+    files: &[(&str, Vec<u8>)],
+    keep: impl Fn(&str) -> bool,
+) -> Result<(), FolderError> {
+    disk::create_dir_all(out)
         .map_err(|error| io_error("cannot create the output folder", out, error))?;
+    let entries = std::fs::read_dir(out).map_err(|e| io_error("cannot read", out, e))?;
+    let mut dropped: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            !keep(&name) && !is_scratch(&name) && !files.iter().any(|(file, _)| *file == name)
+        })
+        .map(|entry| entry.path())
+        .collect();
+    dropped.sort();
+    for path in dropped {
+        let removed = if path.is_dir() {
+            disk::remove_dir_all(&path)
+        } else {
+            disk::remove_file(&path)
+        };
+        removed.map_err(|error| io_error("cannot remove", &path, error))?;
+    }
     for (name, contents) in files {
         let path = out.join(name);
         write_atomically(&path, contents)
@@ -364,7 +430,10 @@ fn write_in_place(out: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), FolderErr
 }
 
 fn remove_folder(path: &Path) -> Result<(), FolderError> {
-    match std::fs::remove_dir_all(path) {
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(());
+    }
+    match disk::remove_dir_all(path) {
         Err(error) if error.kind() != ErrorKind::NotFound => {
             Err(io_error("cannot remove the leftover folder", path, error))
         }
@@ -394,36 +463,4 @@ pub fn explain(path: &Path, error: &std::io::Error) -> String {
         ),
         None => error.to_string(),
     }
-}
-
-/// Swap two folders atomically (Linux `renameat2` with `RENAME_EXCHANGE`): readers see
-/// the old folder or the new one, never neither.
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let a = CString::new(a.as_os_str().as_bytes())?;
-    let b = CString::new(b.as_os_str().as_bytes())?;
-    // SAFETY: both paths are valid NUL-terminated strings that outlive the call, and
-    // renameat2 reads nothing else of ours.
-    let result = unsafe {
-        libc::syscall(
-            libc::SYS_renameat2,
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if result == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
-    Err(std::io::Error::from(ErrorKind::Unsupported))
 }

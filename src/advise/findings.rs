@@ -38,21 +38,24 @@ pub(super) fn objectives_in(advice: &Advice) -> Vec<usize> {
         .collect()
 }
 
-/// The SLO bounds a candidate breaks or straddles, described, joined by `; `.
+/// The SLO bounds a candidate breaks or straddles, described, joined by `; `. A candidate
+/// whose run was stopped says so first, and its bounds without a value are left out: they
+/// have none because the run was stopped.
 pub(super) fn violated(candidate: &Candidate) -> String {
-    candidate
+    let why_not = candidate
+        .excluded
+        .iter()
+        .map(|why| format!("not recommendable: {why}"));
+    let bounds = candidate
         .checks
         .iter()
-        .filter(|c| c.verdict != Feasibility::Yes)
-        .map(|c| c.describe())
-        .chain(
-            candidate
-                .excluded
-                .iter()
-                .map(|why| format!("not recommendable: {why}")),
-        )
-        .collect::<Vec<_>>()
-        .join("; ")
+        .filter(|c| c.verdict != Feasibility::Yes && !(candidate.truncated && c.value.is_none()))
+        .map(|c| c.describe());
+    if candidate.truncated {
+        why_not.chain(bounds).collect::<Vec<_>>().join("; ")
+    } else {
+        bounds.chain(why_not).collect::<Vec<_>>().join("; ")
+    }
 }
 
 /// What one front member leads on and gives up, against the rest of the front.

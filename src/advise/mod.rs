@@ -225,6 +225,9 @@ pub struct Candidate {
     /// saturation, most workflows failing, or more than 1 % lost: `report::exclusions`);
     /// it is then infeasible.
     pub excluded: Option<String>,
+    /// One of its runs was stopped by overload (more workflows held than the memory
+    /// budget allows): its figures end there, and it is infeasible for that reason.
+    pub truncated: bool,
 }
 
 /// What `advise` found.
@@ -370,7 +373,13 @@ fn run_point(
                 designs: vec![unique.clone()],
                 runs: runs.clone(),
             };
-            let excluded = exclusions(&alone).into_iter().next().map(|(_, why)| why);
+            let truncated = alone.stopped_runs().next().is_some();
+            let excluded = match crate::report::describe_stopped(&alone) {
+                Some(stopped) => Some(format!(
+                    "its run was stopped by overload ({stopped}, beyond the memory budget: --max-memory), so its figures end there"
+                )),
+                None => exclusions(&alone).into_iter().next().map(|(_, why)| why),
+            };
             let feasibility = if excluded.is_some() {
                 Feasibility::No
             } else {
@@ -385,6 +394,7 @@ fn run_point(
                 pareto: false,
                 capacity: None,
                 excluded,
+                truncated,
             };
             (candidate, runs)
         })

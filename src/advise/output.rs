@@ -26,12 +26,12 @@ const TERMINAL_FRONT: usize = 6;
 const TERMINAL_ROWS: usize = 12;
 
 /// `advice.csv`: design, its coordinates, the varied keys, feasible, violated, pareto,
-/// then the objectives (counts of measured workflows for failed_or_stuck and
+/// truncated (a run stopped by overload), then the objectives (counts of measured workflows for failed_or_stuck and
 /// inconsistent; with `--capacity`, the capacity bracket).
 pub fn advice_csv(advice: &Advice) -> String {
     let mut columns: Vec<&str> = ADVICE_COLUMNS.to_vec();
     columns.extend(advice.varied_keys.iter().map(String::as_str));
-    columns.extend(["feasible", "violated", "pareto"]);
+    columns.extend(["feasible", "violated", "pareto", "truncated"]);
     columns.extend(OBJECTIVES.iter().map(|o| o.name));
     columns.push("capacity_bracket_high_per_s");
     let rows: Vec<Vec<Cell>> = advice
@@ -44,6 +44,7 @@ pub fn advice_csv(advice: &Advice) -> String {
             row.push(Cell::Text(candidate.feasibility.name().to_string()));
             row.push(Cell::Text(violated(candidate)));
             row.push(Cell::Text(yes_no(candidate.pareto).to_string()));
+            row.push(Cell::Text(yes_no(candidate.truncated).to_string()));
             row.extend((0..OBJECTIVES.len()).map(|o| {
                 // A latency among failures is written as what it is, never as its rank value.
                 match objective_value(advice, candidate, o) {
@@ -240,6 +241,19 @@ pub fn advice_terminal(advice: &Advice) -> String {
 /// and how it was decided.
 pub fn advice_markdown(advice: &Advice, command: &str, chart: Option<&str>) -> String {
     let mut out = heading(advice);
+    let stopped: Vec<&str> = advice
+        .candidates
+        .iter()
+        .filter(|c| c.truncated)
+        .map(|c| c.label.as_str())
+        .collect();
+    if !stopped.is_empty() {
+        let _ = writeln!(
+            out,
+            "> **Truncated.** The runs of {} were stopped by overload, beyond the memory budget (`--max-memory`): their figures end there, and each is infeasible for that reason.\n",
+            stopped.join(", ")
+        );
+    }
     out.push_str("## Recommendation\n\n");
     let objectives = objectives_in(advice);
     for line in recommendation(advice, &objectives, usize::MAX) {

@@ -68,9 +68,10 @@ pub(super) fn advise_command(args: AdviseArgs, command: String) -> Result<(), Cl
     let out = args.out.clone().unwrap_or_else(|| default_out.clone());
     let content = advice_content(&document, first, &request.slo, &args);
     let lock = run_folder::lock(&out).map_err(limits::folder_error)?;
-    run_folder::check_replaceable_with(&out, &ADVICE_FILES, &content, args.force)
+    let folder = lock.folder().to_path_buf();
+    run_folder::check_replaceable_with(&folder, &ADVICE_FILES, &content, args.force)
         .map_err(limits::folder_error)?;
-    ensure_writable(&out)?;
+    ensure_writable(&folder)?;
     let runs = vary_points.len() * request.designs.len() * first.replications as usize;
     progress::start(runs as u64, "runs");
     let options = AdviseOptions {
@@ -87,7 +88,7 @@ pub(super) fn advise_command(args: AdviseArgs, command: String) -> Result<(), Cl
     // The summary first: if a file cannot be written, the advice is still seen.
     print(&advice_terminal(&advice))?;
     let command = without_neutral_flags(&without_default_out(&command, &out, &default_out));
-    write_advice(&advice, &out, &command, !args.no_charts, content)?;
+    write_advice(&advice, &folder, &command, !args.no_charts, content)?;
     drop(lock);
     if advice.feasible().next().is_none() {
         let marginal = advice
@@ -286,7 +287,7 @@ fn write_advice(
     let manifest = RunManifest {
         scenario: advice.scenario.clone(),
         content,
-        truncated: false,
+        truncated: advice.candidates.iter().any(|c| c.truncated),
     };
     files.push((run_folder::MANIFEST, manifest.to_json()));
     run_folder::replace(out, &files).map_err(limits::folder_error)?;

@@ -18,6 +18,10 @@ pub struct Cli {
     /// Print only results and errors: no `wrote …` notes, no progress bars.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Do not sync output files to the disk before they replace the old ones: faster on
+    /// slow disks, but a power loss (not a kill) may then leave empty files.
+    #[arg(long, global = true)]
+    pub no_sync: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,7 +10,7 @@ use sagasim::run_folder;
 use sagasim::scenario::Scenario;
 use sagasim::sweep::{CapacityResult, Slo, capacity, check_slo};
 
-use super::{CliError, limits, note, print, progress, write_atomically};
+use super::{CliError, ensure_writable, limits, note, print, progress, warn, write_atomically};
 
 /// The SLO of `--slo` flags (repeatable, each with bounds joined by commas), checked for
 /// what the search needs.
@@ -43,18 +43,24 @@ pub(super) fn capacity_command(
             "capacity searches for one constant arrival rate, and this scenario's `workload.profile` changes the rate over time; search a copy of the scenario without the profile".to_string(),
         ));
     }
-    // The folder is checked (and held) before the search, so that a busy or unwritable
-    // folder is said at once, not after minutes of searching.
+    // The folder is checked before the search, so that an unwritable folder is said at
+    // once, not after minutes of searching. One in use by another process is said at once
+    // too, but the search goes on: its answer is printed, and capacity.csv written if the
+    // folder is free by then (capacity.csv goes into the run's folder by default: not
+    // while a run swaps it).
     let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
-    std::fs::create_dir_all(&out).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot create the output folder {}: {}",
-            out.display(),
-            sagasim::run_folder::explain(&out, &e)
-        )
-    })?;
-    // capacity.csv goes into the run's folder by default: not while a run swaps it.
-    let _lock = run_folder::lock(&out).map_err(limits::folder_error)?;
+    let lock = match run_folder::lock(&out) {
+        Ok(lock) => Some(lock),
+        Err(run_folder::FolderError::Input(message)) if run_folder::resolve(&out).is_ok() => {
+            warn(format_args!(
+                "{message}; searching anyway: the answer is printed, and capacity.csv is written only if the folder is free when the search ends"
+            ));
+            None
+        }
+        Err(error) => return Err(limits::folder_error(error)),
+    };
+    let folder = run_folder::resolve(&out).map_err(limits::folder_error)?;
+    ensure_writable(&folder)?;
     progress::start(loaded.designs.len() as u64, "designs");
     let found: Vec<CapacityResult> = {
         loaded
@@ -111,8 +117,12 @@ pub(super) fn capacity_command(
     };
     // The answer first: a write that fails afterwards does not lose it.
     print(&table.to_text())?;
+    let lock = match lock {
+        Some(lock) => lock,
+        None => run_folder::lock(&out).map_err(limits::folder_error)?,
+    };
     write_atomically(
-        &out.join("capacity.csv"),
+        &lock.folder().join("capacity.csv"),
         to_csv(&CAPACITY_COLUMNS, &rows).as_bytes(),
     )?;
     note(format_args!("wrote {}", out.join("capacity.csv").display()));

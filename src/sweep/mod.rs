@@ -194,16 +194,18 @@ pub fn owned_points(total: usize, shard: Option<Shard>) -> Vec<usize> {
 /// Run the points this job owns that are not done yet, each written atomically when it
 /// finishes; then, if every point of the grid is present, assemble the sweep's outputs.
 pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
-    let _lock = lock_folder(&options.out)?;
-    let points_dir = options.out.join("points");
-    std::fs::create_dir_all(&points_dir).map_err(|e| io("cannot create", &points_dir, e))?;
-    write_manifest(&options.out, &sweep.manifest, options.force)?;
+    let lock = lock_folder(&options.out)?;
+    let out = lock.folder();
+    crate::files::create_dir_all(out).map_err(|e| io("cannot create", out, e))?;
+    write_manifest(out, &sweep.manifest, options.force)?;
+    let points_dir = out.join("points");
+    crate::files::create_dir_all(&points_dir).map_err(|e| io("cannot create", &points_dir, e))?;
     let owned = owned_points(sweep.scenarios.len(), options.shard);
-    let present = |i: usize| point_file(&options.out, i).exists();
+    let present = |i: usize| point_file(out, i).exists();
     let todo: Vec<usize> = owned
         .iter()
         .copied()
-        .filter(|&i| read_point(&point_file(&options.out, i), &sweep.manifest, i).is_err())
+        .filter(|&i| read_point(&point_file(out, i), &sweep.manifest, i).is_err())
         .collect();
     let repaired = todo.iter().filter(|&&i| present(i)).count();
     let execute = |&index: &usize| -> Result<(), SweepError> {
@@ -228,7 +230,7 @@ pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, 
         }
         let rows = point_rows(&sweep.manifest, index, &summary_rows(&results));
         let text = point_text(&sweep.manifest, index, &rows);
-        let path = point_file(&options.out, index);
+        let path = point_file(out, index);
         write_atomically(&path, text.as_bytes()).map_err(|e| io("cannot write", &path, e))?;
         if let Some(done) = &options.on_point_done {
             done.tick();
@@ -247,12 +249,7 @@ pub fn run_sweep(sweep: &Sweep, options: &SweepOptions) -> Result<SweepOutcome, 
     outcome?;
     let complete = (0..sweep.manifest.points).all(present);
     if complete {
-        assemble(
-            &options.out,
-            &sweep.manifest,
-            std::slice::from_ref(&options.out),
-            options.charts,
-        )?;
+        assemble(out, &sweep.manifest, &[out.to_path_buf()], options.charts)?;
     }
     Ok(SweepOutcome {
         ran: todo.len(),
@@ -302,7 +299,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> Result<(), SweepErro
             "merge: expected at least one sweep output folder".to_string(),
         ));
     };
-    let _lock = lock_folder(out)?;
+    let lock = lock_folder(out)?;
+    let out = lock.folder();
     let manifest = read_manifest(first)?;
     for dir in &dirs[1..] {
         if !read_manifest(dir)?.same_sweep(&manifest) {
@@ -313,8 +311,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: bool) -> Result<(), SweepErro
             )));
         }
     }
-    std::fs::create_dir_all(out.join("points")).map_err(|e| io("cannot create", out, e))?;
+    crate::files::create_dir_all(out).map_err(|e| io("cannot create", out, e))?;
     write_manifest(out, &manifest, false)?;
+    crate::files::create_dir_all(&out.join("points")).map_err(|e| io("cannot create", out, e))?;
     assemble(out, &manifest, dirs, charts)
 }
 

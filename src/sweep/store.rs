@@ -77,11 +77,15 @@ pub fn is_assembled(name: &str) -> bool {
 }
 
 /// Record `manifest` in `out`. A folder holding another sweep is refused, unless `force`,
-/// which clears its points first; the same sweep (same content) resumes, and its
+/// which starts the folder over as a whole: the new manifest swapped in for the old sweep's
+/// points and assembled outputs at once (`run_folder::replace_keeping`), so no kill leaves
+/// files of two sweeps side by side. The same sweep (same content) resumes, and its
 /// `sweep.json` is left as it is: once the sweep was assembled it holds the results that
 /// go with `sweep.csv`, and only the next assembly replaces the two together.
 pub fn write_manifest(out: &Path, manifest: &Manifest, force: bool) -> Result<(), SweepError> {
     let path = out.join("sweep.json");
+    let text =
+        serde_json::to_string_pretty(manifest).map_err(|e| SweepError::Io(e.to_string()))? + "\n";
     if path.exists() {
         let same = read_manifest(out).is_ok_and(|existing| existing.same_sweep(manifest));
         if same {
@@ -93,23 +97,17 @@ pub fn write_manifest(out: &Path, manifest: &Manifest, force: bool) -> Result<()
                 out.display()
             )));
         }
-        let points = out.join("points");
-        if points.exists() {
-            std::fs::remove_dir_all(&points).map_err(|e| io("cannot clear", &points, e))?;
-            std::fs::create_dir_all(&points).map_err(|e| io("cannot create", &points, e))?;
-        }
-        // The old sweep's assembled outputs go too: none may outlive its points.
-        let entries = std::fs::read_dir(out).map_err(|e| io("cannot read", out, e))?;
-        for entry in entries.filter_map(Result::ok) {
-            if is_assembled(&entry.file_name().to_string_lossy()) {
-                let path = entry.path();
-                std::fs::remove_file(&path).map_err(|e| io("cannot remove", &path, e))?;
-            }
-        }
+        let files = [("sweep.json", text.into_bytes())];
+        return crate::run_folder::replace_keeping(out, &files, |name| !is_sweeps(name))
+            .map_err(|error| SweepError::Io(error.to_string()));
     }
-    let text =
-        serde_json::to_string_pretty(manifest).map_err(|e| SweepError::Io(e.to_string()))? + "\n";
     write_atomically(&path, text.as_bytes()).map_err(|e| io("cannot write", &path, e))
+}
+
+/// Whether an entry of a sweep's folder belongs to the sweep: its points, its manifest
+/// and its assembled outputs.
+fn is_sweeps(name: &str) -> bool {
+    name == "points" || is_assembled(name)
 }
 
 /// Read and check `dir`'s manifest: a hand-edited or damaged one is an error, never a

@@ -445,3 +445,38 @@ fn capacity_is_an_objective_with_its_bracket() {
         );
     }
 }
+
+/// A candidate whose run the memory budget stopped is marked `truncated` in advice.csv,
+/// advice.md and run.json, and is infeasible for that reason, not for "no value".
+#[test]
+fn an_overloaded_candidate_is_marked_truncated_and_rejected_for_it() {
+    let scenario = "[scenario]\nname = \"over\"\nseed = 5\nduration = \"60s\"\nvariants = [\"choreography\"]\n\
+        [workload]\narrivals = { poisson = 2000 }\n\
+        [[services]]\nname = \"a\"\nwork = \"10ms\"\nworkers = 1\n\
+        [workflow]\nsteps = [\"a\"]\n";
+    let advised = advise(
+        scenario,
+        &[
+            "--slo",
+            "p99<=500ms",
+            "--only",
+            "design=horror-story",
+            "--max-memory",
+            "8MiB",
+            "--no-charts",
+        ],
+    );
+    assert_eq!(advised.code(), Some(5));
+    let row = advised.row("horror-story");
+    assert_eq!(row["truncated"], "yes");
+    assert_eq!(row["feasible"], "no");
+    assert!(
+        row["violated"].starts_with("not recommendable: its run was stopped by overload"),
+        "{row:?}"
+    );
+    assert!(!row["violated"].contains("no value"), "{row:?}");
+    let manifest = std::fs::read_to_string(advised.out.join("run.json")).unwrap_or_default();
+    assert!(manifest.contains("\"truncated\": true"), "{manifest}");
+    let report = std::fs::read_to_string(advised.out.join("advice.md")).unwrap_or_default();
+    assert!(report.contains("**Truncated.**"), "{report}");
+}

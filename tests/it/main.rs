@@ -18,6 +18,7 @@ mod exports;
 mod extremes;
 mod faults;
 mod interfaces;
+mod kills;
 mod malformed;
 mod message_counts;
 mod profile;

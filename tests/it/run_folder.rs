@@ -218,3 +218,101 @@ fn a_second_sweep_into_a_folder_being_written_is_refused() {
     );
     assert_eq!(output.status.code(), Some(0));
 }
+
+/// A symbolic link to the folder leads to the same lock (a second writer through the link
+/// is refused), and a run through it writes into the real folder, leaving the link a link.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_out_shares_the_real_folders_lock_and_survives() {
+    let setup = Setup::new();
+    let real = setup.out();
+    std::fs::create_dir(&real).unwrap();
+    let link = setup.dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let file = setup.dir.path().join("scenario.toml");
+    let through_link = |extra: &[&str]| {
+        let (file, link) = (file.to_string_lossy(), link.to_string_lossy());
+        let mut args = vec!["run", &*file, "--out", &*link, "--no-charts"];
+        args.extend(extra);
+        sagasim(&args)
+    };
+    let held = sagasim::run_folder::lock(&real).unwrap();
+    let (status, stderr) = code(&through_link(&[]));
+    assert_eq!(status, Some(2), "the real folder is held: {stderr}");
+    assert!(stderr.contains("another sagasim process"), "{stderr}");
+    drop(held);
+    let held = sagasim::run_folder::lock(&link).unwrap();
+    let (status, stderr) = code(&setup.run(&[]));
+    assert_eq!(status, Some(2), "held through the link: {stderr}");
+    drop(held);
+    assert_eq!(code(&through_link(&[])).0, Some(0));
+    let kind = std::fs::symlink_metadata(&link).unwrap().file_type();
+    assert!(kind.is_symlink(), "the link is still a link");
+    assert!(
+        real.join("summary.csv").exists(),
+        "results in the real folder"
+    );
+    let dangling = setup.dir.path().join("dangling");
+    std::os::unix::fs::symlink(setup.dir.path().join("nowhere"), &dangling).unwrap();
+    let output = sagasim(&[
+        "run",
+        &file.to_string_lossy(),
+        "--out",
+        &dangling.to_string_lossy(),
+    ]);
+    let (status, stderr) = code(&output);
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(stderr.contains("dangling symbolic link"), "{stderr}");
+    assert!(!setup.dir.path().join("nowhere").exists());
+}
+
+/// `capacity` into a folder another process holds still prints its answer, then exits 2
+/// without writing; into a folder it cannot write, it stops before searching.
+#[test]
+fn capacity_prints_its_answer_before_a_busy_folder_and_stops_early_for_an_unwritable_one() {
+    let setup = Setup::new();
+    let out = setup.out();
+    std::fs::create_dir(&out).unwrap();
+    let capacity = |out: &std::path::Path| {
+        sagasim(&[
+            "capacity",
+            &setup.dir.path().join("scenario.toml").to_string_lossy(),
+            "--slo",
+            "p99<=50ms",
+            "--out",
+            &out.to_string_lossy(),
+        ])
+    };
+    let held = sagasim::run_folder::lock(&out).unwrap();
+    let output = capacity(&out);
+    drop(held);
+    let (status, stderr) = code(&output);
+    assert_eq!(status, Some(2), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("max arrivals/s"), "the answer: {stdout}");
+    assert!(
+        stderr.contains("searching anyway"),
+        "said at once: {stderr}"
+    );
+    assert!(!out.join("capacity.csv").exists());
+    // Read-only, where permissions bind (not for root); a path through a file otherwise.
+    let unwritable = setup.dir.path().join("read-only");
+    std::fs::create_dir(&unwritable).unwrap();
+    let mut permissions = std::fs::metadata(&unwritable).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&unwritable, permissions).unwrap();
+    let binds = std::fs::write(unwritable.join("x"), b"").is_err();
+    let target = if binds {
+        unwritable.clone()
+    } else {
+        setup.dir.path().join("scenario.toml").join("sub")
+    };
+    let output = capacity(&target);
+    let (status, stderr) = code(&output);
+    assert_ne!(status, Some(0), "{stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "stopped before searching: {stderr}"
+    );
+    assert!(stderr.contains("cannot"), "{stderr}");
+}
