@@ -18,10 +18,13 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 root=$(pwd)
 # The corpora grow as the fuzzer finds new paths; they live in fuzz/corpus (not committed)
-# and start from the bundled and malformed scenarios and a few flag expressions.
+# and start from the bundled and malformed scenarios, a few flag expressions, and one seed
+# per bundled scenario for the structured target (fuzz/seeds/simulate_and_render: byte 0
+# selects a bundled scenario, byte 1 its workflow count, then the seed).
 mkdir -p fuzz/corpus/parse_scenario fuzz/corpus/parse_flags fuzz/corpus/simulate_and_render
 cp scenarios/*.toml scenarios/sweeps/*.toml tests/malformed/*.toml fuzz/corpus/parse_scenario/
 cp fuzz/seeds/flags/* fuzz/corpus/parse_flags/
+cp fuzz/seeds/simulate_and_render/* fuzz/corpus/simulate_and_render/
 for target in "${targets[@]}"; do
   echo "== $target for ${seconds}s"
   cargo fuzz run --sanitizer none --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- \

@@ -38,6 +38,17 @@ fn fail_at() -> Option<u64> {
     })
 }
 
+/// Make a write beyond the file-size limit (`ulimit -f`) fail with an error the command
+/// reports (EFBIG, "File too large"), rather than end the process by SIGXFSZ with no
+/// message of ours. Call once, at the start of the program.
+pub fn report_oversized_writes() {
+    // SAFETY: setting a signal's disposition to "ignore" has no handler to race with.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 /// Count one file-system call, and stop the process here if it is the one named by
 /// `SAGASIM_FAIL_AT`: no destructor runs and nothing is flushed, as under `kill -9`.
 fn step() {

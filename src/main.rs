@@ -11,6 +11,7 @@ mod cli;
 use cli::{Cli, command_line, execute, render_error, set_quiet};
 
 fn main() {
+    sagasim::files::report_oversized_writes();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

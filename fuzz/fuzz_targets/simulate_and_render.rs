@@ -11,10 +11,16 @@ use sagasim::budget::{Budget, estimate};
 use sagasim::report::{
     ChartFormat, ReportInputs, render_failures, render_table, results_json, run_files, to_markdown,
 };
+use sagasim::scenario::Override;
 use sagasim::{RunOptions, Scenario, run};
 
 #[derive(Debug, Arbitrary)]
 struct Input {
+    /// A bundled scenario (index into `BUNDLED`) instead of a generated one, with at
+    /// most this many workflows (1 to 64) and the input's seed: the committed seeds in
+    /// fuzz/seeds/simulate_and_render start here, so that short runs begin from every
+    /// feature the bundled scenarios use.
+    bundled: Option<(u8, u8)>,
     seed: u64,
     steps: u8,
     variants: u8,
@@ -48,6 +54,27 @@ struct Input {
     /// last two only with a `[policy]`.
     resilience: u8,
 }
+
+/// The bundled scenarios, in the order of the committed seeds' first bytes.
+const BUNDLED: [&str; 17] = [
+    include_str!("../../scenarios/advise-checkout.toml"),
+    include_str!("../../scenarios/circulate-fan-in.toml"),
+    include_str!("../../scenarios/circulate-fan-out.toml"),
+    include_str!("../../scenarios/circulate-sequence.toml"),
+    include_str!("../../scenarios/flash-sale.toml"),
+    include_str!("../../scenarios/high-load.toml"),
+    include_str!("../../scenarios/lossy-network.toml"),
+    include_str!("../../scenarios/orchestrator-outage.toml"),
+    include_str!("../../scenarios/order-placement.toml"),
+    include_str!("../../scenarios/order-routes.toml"),
+    include_str!("../../scenarios/payment-outage.toml"),
+    include_str!("../../scenarios/saga-patterns.toml"),
+    include_str!("../../scenarios/slow-provider.toml"),
+    include_str!("../../scenarios/spof-revisited.toml"),
+    include_str!("../../scenarios/sync-vs-async.toml"),
+    include_str!("../../scenarios/ticket-workflow.toml"),
+    include_str!("../../scenarios/sweeps/load.toml"),
+];
 
 const RATES: [&str; 8] = ["0.001", "0.5", "5", "50", "400", "3000", "1e6", "1e9"];
 const DURATIONS: [&str; 10] = [
@@ -257,9 +284,29 @@ fn scenario_text(input: &Input) -> String {
     text
 }
 
+/// The scenario `input` describes: a bundled one with its workflows bounded and the
+/// input's seed, or one generated from the input's fields.
+fn scenario_of(input: &Input) -> Option<(String, Scenario)> {
+    let Some((index, workflows)) = input.bundled else {
+        let text = scenario_text(input);
+        let scenario = Scenario::from_toml_str(&text).ok()?;
+        return Some((text, scenario));
+    };
+    let text = BUNDLED[usize::from(index) % BUNDLED.len()];
+    let overrides: Vec<Override> = [
+        format!("workload.workflows={}", 1 + workflows % 64),
+        format!("scenario.seed={}", input.seed),
+        "scenario.replications=1".to_string(),
+    ]
+    .iter()
+    .filter_map(|flag| Override::parse(flag).ok())
+    .collect();
+    let scenario = Scenario::parse("<bundled>", text, &overrides).ok()?;
+    Some((text.to_string(), scenario))
+}
+
 fuzz_target!(|input: Input| {
-    let text = scenario_text(&input);
-    let Ok(scenario) = Scenario::from_toml_str(&text) else {
+    let Some((text, scenario)) = scenario_of(&input) else {
         return;
     };
     let budget = Budget {

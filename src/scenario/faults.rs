@@ -156,6 +156,29 @@ pub(super) fn failures(
                 "expected a timeout greater than 0",
             ));
         }
+        let backoff = policy
+            .backoff
+            .as_ref()
+            .map_or(SimDuration::from_millis(100), |b| b.get_ref().0);
+        let max_backoff = policy
+            .max_backoff
+            .as_ref()
+            .map_or(SimDuration::from_secs(5), |b| b.get_ref().0);
+        if max_backoff < backoff {
+            let (span, key) = match (&policy.max_backoff, &policy.backoff) {
+                (Some(max), _) => (Some(max.span()), "policy.max_backoff"),
+                (None, Some(backoff)) => (Some(backoff.span()), "policy.backoff"),
+                (None, None) => (None, "policy.max_backoff"),
+            };
+            return Err(source.error(
+                span,
+                key,
+                format!(
+                    "expected a largest backoff of at least `policy.backoff` ({}), got {}",
+                    backoff, max_backoff
+                ),
+            ));
+        }
         Ok(Policy {
             timeout,
             retries: match &policy.retries {
@@ -168,13 +191,9 @@ pub(super) fn failures(
                 }
                 other => other.as_ref().map_or(3, |retries| *retries.get_ref()),
             },
-            backoff: policy
-                .backoff
-                .map_or(SimDuration::from_millis(100), |b| b.0),
+            backoff,
             multiplier: policy.multiplier.map_or(2.0, |m| m.0),
-            max_backoff: policy
-                .max_backoff
-                .map_or(SimDuration::from_secs(5), |b| b.0),
+            max_backoff,
             jitter: policy.jitter.unwrap_or(false),
             deadline: match &policy.deadline {
                 None => None,
@@ -325,15 +344,17 @@ fn fault_spec(
                 source.error(
                     Some(spanned.span()),
                     key("factor"),
-                    "a `slow` fault needs a `factor` greater than 0",
+                    "a `slow` fault needs a `factor` of at least 1 (2 doubles the work)",
                 )
             })?;
             let value = *factor.get_ref();
-            if !(value > 0.0 && value <= 1e6) {
+            if !(1.0..=1e6).contains(&value) {
                 return Err(source.error(
                     Some(factor.span()),
                     key("factor"),
-                    format!("expected a factor greater than 0 (and at most 1e6), got {value}"),
+                    format!(
+                        "expected a factor from 1 to 1e6 (a `slow` fault multiplies its target's work: 2 doubles it; below 1 it would speed it up), got {value}"
+                    ),
                 ));
             }
             FaultKind::Slow(target("slow", name)?, value)

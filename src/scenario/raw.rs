@@ -147,11 +147,13 @@ pub struct RawPolicy {
     #[schemars(with = "Option<u32>")]
     pub retries: Option<Spanned<u32>>,
     /// Backoff before the first retry (default 100ms).
-    pub backoff: Option<DurationValue>,
+    #[schemars(with = "Option<DurationValue>")]
+    pub backoff: Option<Spanned<DurationValue>>,
     /// Growth of the backoff per retry (default 2.0).
     pub multiplier: Option<Positive>,
     /// Largest backoff (default 5s).
-    pub max_backoff: Option<DurationValue>,
+    #[schemars(with = "Option<DurationValue>")]
+    pub max_backoff: Option<Spanned<DurationValue>>,
     /// Full jitter: wait uniformly between 0 and the backoff (default false).
     pub jitter: Option<bool>,
     /// The client's budget for a workflow, carried on every call and command.
@@ -206,7 +208,8 @@ pub struct RawFault {
     /// A component whose every cost is multiplied by `factor`.
     #[schemars(with = "Option<String>")]
     pub slow: Option<Spanned<String>>,
-    #[schemars(with = "Option<f64>")]
+    /// From 1 to 1e6: 2 doubles every cost.
+    #[schemars(with = "Option<f64>", range(min = 1.0, max = 1e6))]
     pub factor: Option<Spanned<f64>>,
     #[schemars(with = "Option<DurationValue>")]
     pub at: Option<Spanned<DurationValue>>,
@@ -270,7 +273,8 @@ pub struct RawScenario {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
-    pub arrivals: RawArrivals,
+    #[schemars(with = "RawArrivals")]
+    pub arrivals: Spanned<RawArrivals>,
     pub status_queries: Option<RawStatusQueries>,
     /// The client gives up on a workflow after this long (absent: waits forever).
     #[schemars(with = "Option<DurationValue>")]

@@ -15,8 +15,10 @@ pub const SIZE_HELP: &str = "a size with a unit, like \"512B\", \"4KiB\" or \"1M
 pub const BANDWIDTH_HELP: &str = "a bandwidth with a unit, like \"100Mbps\" or \"1Gbps\"";
 
 /// Split `"1.5s"` into (1.5, "s"); the number must be plain decimal and non-negative.
+/// Only ASCII spaces are trimmed: a non-breaking or other Unicode space stays in the unit,
+/// which is then refused (`unit_problem` says why).
 fn split_number(text: &str) -> Option<(f64, &str)> {
-    let text = text.trim();
+    let text = text.trim_ascii();
     let end = text
         .char_indices()
         .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == '_'))
@@ -27,7 +29,19 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
         return None;
     }
     let value: f64 = number.parse().ok()?;
-    value.is_finite().then_some((value, unit.trim()))
+    value.is_finite().then_some((value, unit.trim_ascii()))
+}
+
+/// Why `unit` is not a unit, in words: a Unicode space that looks like an ASCII one (a
+/// non-breaking space pasted from a document) is named, since it cannot be seen.
+fn unknown_unit(unit: &str) -> String {
+    match unit.chars().find(|c| c.is_whitespace() && !c.is_ascii()) {
+        Some(space) => format!(
+            "unknown unit `{unit}`: it holds U+{:04X}, a space that is not the ASCII space; write the unit right after the number",
+            u32::from(space)
+        ),
+        None => format!("unknown unit `{unit}`"),
+    }
 }
 
 /// Read a duration with its unit (`"250us"`, `"5ms"`, `"1.5s"`).
@@ -53,7 +67,8 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         }
         _ => {
             return Err(format!(
-                "expected {DURATION_HELP}, got \"{text}\" (unknown unit `{unit}`)"
+                "expected {DURATION_HELP}, got \"{text}\" ({})",
+                unknown_unit(unit)
             ));
         }
     };
@@ -77,7 +92,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "GB" => 1e9,
         "KiB" => 1024.0,
         "MiB" => 1_048_576.0,
+        "TB" => 1e12,
         "GiB" => 1_073_741_824.0,
+        "TiB" => 1_099_511_627_776.0,
         "" => {
             return Err(format!(
                 "expected {SIZE_HELP}, got \"{text}\" (the unit is missing)"
@@ -85,10 +102,16 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         }
         _ => {
             return Err(format!(
-                "expected {SIZE_HELP}, got \"{text}\" (unknown unit `{unit}`)"
+                "expected {SIZE_HELP}, got \"{text}\" ({})",
+                unknown_unit(unit)
             ));
         }
     };
+    if unit == "B" && value.fract() != 0.0 {
+        return Err(format!(
+            "expected a whole number of bytes, got \"{text}\"; a size in a larger unit is rounded to the byte (\"1.5KiB\" is 1536 bytes)"
+        ));
+    }
     let bytes = (value * bytes_per_unit).round();
     if bytes > MAX_SIZE_BYTES as f64 {
         return Err(format!("expected a size of at most 1TiB, got \"{text}\""));
@@ -113,7 +136,8 @@ pub fn parse_bandwidth(text: &str) -> Result<f64, String> {
         }
         _ => {
             return Err(format!(
-                "expected {BANDWIDTH_HELP}, got \"{text}\" (unknown unit `{unit}`)"
+                "expected {BANDWIDTH_HELP}, got \"{text}\" ({})",
+                unknown_unit(unit)
             ));
         }
     };
@@ -164,6 +188,21 @@ mod tests {
         assert_eq!(parse_size("4KiB"), Ok(4096));
         assert_eq!(parse_size("1MB"), Ok(1_000_000));
         assert_eq!(parse_size("512B"), Ok(512));
+        // Every unit an error offers is one the parser takes.
+        assert_eq!(parse_size("1TiB"), Ok(1 << 40));
+        assert_eq!(parse_size("1TB"), Ok(1_000_000_000_000));
+        assert!(parse_size("2TiB").unwrap_err().contains("at most 1TiB"));
+        assert!(
+            parse_size("1.5B")
+                .unwrap_err()
+                .contains("whole number of bytes")
+        );
+        assert_eq!(parse_size("1.5KiB"), Ok(1536));
+        assert_eq!(parse_size(" 2KiB "), Ok(2048));
+        // A non-breaking space is named, not silently taken for a space.
+        let error = parse_duration("5\u{a0}ms").unwrap_err();
+        assert!(error.contains("U+00A0"), "{error}");
+        assert!(parse_size("5\u{a0}KiB").unwrap_err().contains("U+00A0"));
         assert!(parse_size("4").is_err());
         assert_eq!(parse_bandwidth("1Gbps"), Ok(1e9));
         assert!(parse_bandwidth("0Mbps").is_err());

@@ -40,6 +40,25 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
+/// Scratch files under `dir` (temporaries of an atomic write, writability probes), each
+/// with its size.
+fn scratch(dir: &Path) -> Vec<(String, u64)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(scratch(&path));
+        } else if name.starts_with(".tmp-") || name.starts_with(".write-probe-") {
+            found.push((name, entry.metadata().map_or(0, |m| m.len())));
+        }
+    }
+    found
+}
+
 /// Put `files` (a snapshot) into a fresh `dir`.
 fn restore(dir: &Path, files: &BTreeMap<String, Vec<u8>>) {
     let _ = std::fs::remove_dir_all(dir);
@@ -121,7 +140,20 @@ impl Trial {
                 ),
             }
             check(&snapshot(&self.out()), k);
+            // Temporaries are unnamed until they are complete: a kill leaves at most a
+            // whole one (between its link and its rename), never a probe or a stub.
+            for (name, size) in scratch(&self.out()) {
+                assert!(
+                    name.starts_with(".tmp-") && size > 0,
+                    "{args:?} killed at call {k} left {name} ({size} bytes)"
+                );
+            }
             self.complete(args);
+            assert_eq!(
+                scratch(&self.out()),
+                [],
+                "the next command removes leftovers"
+            );
             assert_eq!(
                 &snapshot(&self.out()),
                 after,

@@ -11,6 +11,41 @@ use common::sagasim;
 /// (file in tests/malformed, line, column, key, start of the message).
 const CASES: &[(&str, usize, usize, &str, &str)] = &[
     (
+        "fault-slow-factor-below-one.toml",
+        25,
+        10,
+        "faults[0].factor",
+        "expected a factor from 1 to 1e6 (a `slow` fault multiplies its target's work: 2 doubles it; below 1 it would speed it up), got 0.5",
+    ),
+    (
+        "messages-base-fraction-of-a-byte.toml",
+        24,
+        8,
+        "messages.base",
+        "expected a whole number of bytes, got \"1.5B\"",
+    ),
+    (
+        "policy-max-backoff-below-backoff.toml",
+        26,
+        15,
+        "policy.max_backoff",
+        "expected a largest backoff of at least `policy.backoff` (200ms), got 1ns",
+    ),
+    (
+        "arrivals-rate-starts-nothing.toml",
+        6,
+        12,
+        "workload.arrivals.poisson",
+        "a rate of 5e-324 workflows per second starts fewer than one workflow in `scenario.duration` (10s); expected at least 0.1",
+    ),
+    (
+        "duration-non-breaking-space.toml",
+        17,
+        8,
+        "services[1].work",
+        "expected a duration with a unit",
+    ),
+    (
         "parallel-empty-branch.toml",
         21,
         44,
@@ -232,7 +267,7 @@ const CASES: &[(&str, usize, usize, &str, &str)] = &[
         25,
         10,
         "faults[0].factor",
-        "expected a factor greater than",
+        "expected a factor from 1 to 1e6",
     ),
     (
         "fault-after-the-run.toml",

@@ -316,3 +316,27 @@ fn capacity_prints_its_answer_before_a_busy_folder_and_stops_early_for_an_unwrit
     );
     assert!(stderr.contains("cannot"), "{stderr}");
 }
+
+/// Under a file-size limit (`ulimit -f`), a run that cannot write its files says so and
+/// exits 1, rather than dying by SIGXFSZ with no message; the folder keeps its old set.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_size_limit_is_reported_not_a_silent_death() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.run(&[])).0, Some(0));
+    let before = names(&setup.out());
+    let script = format!(
+        "ulimit -f 4 && exec '{}' run '{}' --out '{}' --no-charts --force --seed 9",
+        env!("CARGO_BIN_EXE_sagasim"),
+        setup.dir.path().join("scenario.toml").display(),
+        setup.out().display()
+    );
+    let output = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let (status, stderr) = code(&output);
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert_eq!(names(&setup.out()), before, "the old set stays");
+}
