@@ -5,8 +5,10 @@
 //! an overloaded simulation (`Budget::max_workflows_held`). A scenario that validates
 //! then finishes, or is refused or stopped with a message: it never exhausts the machine.
 
-use crate::model::{Arrivals, ComponentId, FaultKind, FaultTiming, ReplicaSet, SystemSpec};
-use crate::scenario::Scenario;
+use crate::model::{
+    Arrivals, ComponentId, DurationDistribution, FaultKind, FaultTiming, ReplicaSet, SystemSpec,
+};
+use crate::scenario::{Scenario, Shape};
 
 /// Events all the runs of one command may take by default: about a quarter of an hour of
 /// one core at the engine's 10 M events per second.
@@ -27,13 +29,30 @@ const HELD_SHARE: u64 = 4;
 const POLLS_BEFORE_BACKOFF: f64 = 16.0;
 
 /// Bytes a finished run keeps until the report is written, per time bucket (the bucket,
-/// its CSV cells and text) and per component or fault window (their rows).
+/// its CSV cells and text), per reading (a scaling.csv row), per component (its rows and
+/// histograms) and per fault window (its faults.csv row, recovery and timeline marks).
+/// The last two measured as peak RSS growth per item per run (issue 26: 20,000 services
+/// and 30,000 scripted windows, one and four replications of five designs).
 const BYTES_PER_BUCKET_KEPT: f64 = 700.0;
 const BYTES_PER_ROW_KEPT: f64 = 600.0;
+const BYTES_PER_COMPONENT_KEPT: f64 = 3_400.0;
+const BYTES_PER_FAULT_WINDOW_KEPT: f64 = 2_200.0;
 /// Bytes a running simulation needs per component (station, inbox, histograms) and per
 /// fault window (occurrence, window, tracker entries, two queued events).
 const BYTES_PER_COMPONENT: f64 = 4096.0;
 const BYTES_PER_FAULT_WINDOW: f64 = 256.0;
+/// Bytes an empirical sample costs the command: its parse (which the allocator keeps for
+/// the runs), the sample and its text in the effective scenario the report prints.
+const BYTES_PER_SAMPLE: f64 = 330.0;
+/// A step of scanning the active slowdowns or partitions, in events' worth of work.
+const SCAN_STEP_EVENTS: f64 = 0.1;
+/// What parsing a scenario file holds at its peak, per byte of text, per table and per
+/// value (the parser's tree with its spans, the deserialised and validated copies):
+/// measured as the peak RSS of `check` and of a run refused after parsing, on files of
+/// 1 M empirical samples, 30,000 fault tables and 20,000 service tables.
+const PARSE_BYTES_PER_BYTE: f64 = 2.0;
+const PARSE_BYTES_PER_TABLE: f64 = 1_600.0;
+const PARSE_BYTES_PER_VALUE: f64 = 330.0;
 
 /// How much one command may spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +120,11 @@ impl Budget {
 
     /// Refuse an estimate beyond the budget, naming its largest cause.
     pub fn check(&self, estimate: &Estimate) -> Result<(), BudgetError> {
+        self.check_before(estimate, "simulating")
+    }
+
+    /// `check`, saying what the refusal comes before (`parsing the scenario`).
+    pub fn check_before(&self, estimate: &Estimate, before: &str) -> Result<(), BudgetError> {
         // NaN (an estimate that could not be made) counts as beyond the budget.
         let within = |amount: f64, limit: u64| {
             amount
@@ -109,7 +133,7 @@ impl Budget {
         };
         if !within(estimate.events, self.max_events) {
             return Err(BudgetError(format!(
-                "refused before simulating: about {} events, beyond the budget of {} (--max-events); {}. Lower it, or raise the budget with --max-events {}",
+                "refused before {before}: about {} events, beyond the budget of {} (--max-events); {}. Lower it, or raise the budget with --max-events {}",
                 scientific(estimate.events),
                 scientific(self.max_events as f64),
                 largest(&estimate.event_costs),
@@ -118,7 +142,7 @@ impl Budget {
         }
         if !within(estimate.memory_bytes, self.max_memory_bytes) {
             return Err(BudgetError(format!(
-                "refused before simulating: about {} of memory, beyond the budget of {} (--max-memory); {}. Lower it, or raise the budget with --max-memory {}",
+                "refused before {before}: about {} of memory, beyond the budget of {} (--max-memory); {}. Lower it, or raise the budget with --max-memory {}",
                 bytes(estimate.memory_bytes),
                 bytes(self.max_memory_bytes as f64),
                 largest(&estimate.memory_costs),
@@ -151,6 +175,58 @@ pub fn parse_events(text: &str) -> Result<u64, String> {
         ));
     }
     Ok(value as u64)
+}
+
+/// The least a scenario file will take, from its text alone (`scenario::scan`), before it
+/// is parsed: parsing it, and what its largest arrays of tables keep in each of `runs`
+/// runs (the flags' replications and designs where given, else the file's, else a lower
+/// bound). Checked before parsing, so that a file too large for the budget is refused
+/// while it costs no more than its text.
+pub fn estimate_file(shape: &Shape, runs: f64) -> Estimate {
+    let mut estimate = Estimate::default();
+    let parse = shape.bytes as f64 * PARSE_BYTES_PER_BYTE
+        + shape.tables as f64 * PARSE_BYTES_PER_TABLE
+        + shape.values as f64 * PARSE_BYTES_PER_VALUE;
+    let cause = match &shape.largest {
+        Some((key, count)) if *count as f64 * 2.0 > shape.values as f64 => format!(
+            "parsing the scenario: `{key}` holds {} of its {} values",
+            scientific(*count as f64),
+            scientific(shape.values as f64)
+        ),
+        _ => format!(
+            "parsing the scenario: {} tables and {} values in {}",
+            scientific(shape.tables as f64),
+            scientific(shape.values as f64),
+            bytes(shape.bytes as f64)
+        ),
+    };
+    estimate.add_memory(parse, cause);
+    let runs = runs.max(1.0);
+    for (name, kept, what) in [
+        (
+            "services",
+            BYTES_PER_COMPONENT_KEPT,
+            "services, each with its rows and histograms",
+        ),
+        (
+            "faults",
+            BYTES_PER_FAULT_WINDOW_KEPT,
+            "fault windows, each with its rows and marks",
+        ),
+    ] {
+        let count = shape.entries(name) as f64;
+        if count > 0.0 {
+            estimate.add_memory(
+                count * kept * runs,
+                format!(
+                    "`{name}`: {} {what}, kept by each of {} runs (replications × designs)",
+                    scientific(count),
+                    scientific(runs)
+                ),
+            );
+        }
+    }
+    estimate
 }
 
 /// The estimate for running every design of `scenario` in every replication, with up to
@@ -186,6 +262,9 @@ pub fn estimate(scenario: &Scenario, parallel_runs: usize) -> Estimate {
         let cost = times(cost, runs, &runs_scope);
         total.add_memory(cost.amount, cost.cause);
     }
+    for cost in &per_run.command_costs {
+        total.add_memory(cost.amount, cost.cause.clone());
+    }
     total
 }
 
@@ -201,6 +280,9 @@ pub struct RunEstimate {
     pub working_costs: Vec<Cost>,
     /// Memory kept after it (results).
     pub kept_costs: Vec<Cost>,
+    /// Memory held once for the whole command, however many runs (the scenario's own
+    /// data, such as its empirical samples).
+    pub command_costs: Vec<Cost>,
 }
 
 /// Estimate one run of `spec`. Deliberately simple and on the generous side: it is there
@@ -258,35 +340,15 @@ pub fn estimate_run(spec: &SystemSpec) -> RunEstimate {
         });
     }
     let in_flight = (rate * lifetime_nanos / 1e9).min(workflows).max(1.0);
-    for (index, fault) in spec.failures.faults.iter().enumerate() {
-        let FaultTiming::Random { mtbf, mttr } = fault.timing else {
-            continue;
-        };
-        let cycle = mtbf.as_nanos_f64() + mttr.as_nanos_f64().max(1.0);
-        // A replicated component's replicas each crash on their own.
-        let replicas = match fault.kind {
-            FaultKind::Crash(id, ReplicaSet::All) => f64::from(spec.most_replicas(id)),
-            _ => 1.0,
-        };
-        let windows = replicas * run_nanos / cycle.max(1.0);
-        // A crash visits every workflow its target holds.
-        let events = 2.0 * windows * (1.0 + in_flight);
-        estimate.events += events;
-        let cause = format!(
-            "about {} fault transitions: `faults[{index}].mtbf` is {mtbf} and `faults[{index}].mttr` {mttr}",
-            scientific((2.0 * windows).round())
-        );
-        estimate.event_costs.push(Cost {
-            amount: events,
-            cause: cause.clone(),
-        });
-        estimate.working_costs.push(Cost {
-            amount: windows * BYTES_PER_FAULT_WINDOW,
-            cause: cause.clone(),
-        });
-        estimate.kept_costs.push(Cost {
-            amount: windows * BYTES_PER_ROW_KEPT,
-            cause,
+    fault_costs(spec, run_nanos, in_flight, &mut estimate);
+    let (samples, largest) = empirical_samples(spec);
+    if samples > 0.0 {
+        estimate.command_costs.push(Cost {
+            amount: samples * BYTES_PER_SAMPLE,
+            cause: format!(
+                "{} empirical samples, mostly `{largest}`",
+                scientific(samples)
+            ),
         });
     }
     let components = spec.component_count() as f64;
@@ -335,9 +397,9 @@ pub fn estimate_run(spec: &SystemSpec) -> RunEstimate {
         });
     }
     estimate.kept_costs.push(Cost {
-        amount: components * BYTES_PER_ROW_KEPT,
+        amount: components * BYTES_PER_COMPONENT_KEPT,
         cause: format!(
-            "{} services, one components.csv row each",
+            "{} services, each with its components.csv row and histograms (`services`)",
             spec.services.len()
         ),
     });
@@ -360,6 +422,145 @@ pub fn estimate_run(spec: &SystemSpec) -> RunEstimate {
         ),
     });
     estimate
+}
+
+/// The events and memory of the fault windows: each transition visits every workflow its
+/// target holds, slowdowns and partitions are scanned among those of their kind active at
+/// once, and each window keeps its rows.
+fn fault_costs(spec: &SystemSpec, run_nanos: f64, in_flight: f64, estimate: &mut RunEstimate) {
+    // Windows and the mean number active at once, for the two kinds scanned when one
+    // starts or ends.
+    let mut scanned = [(0.0f64, 0.0f64); 2];
+    let mut scripted = (0.0f64, 0usize);
+    for (index, fault) in spec.failures.faults.iter().enumerate() {
+        let (windows, down_nanos) = match fault.timing {
+            FaultTiming::Random { mtbf, mttr } => {
+                let cycle = mtbf.as_nanos_f64() + mttr.as_nanos_f64().max(1.0);
+                // A replicated component's replicas each crash on their own.
+                let replicas = match fault.kind {
+                    FaultKind::Crash(id, ReplicaSet::All) => f64::from(spec.most_replicas(id)),
+                    _ => 1.0,
+                };
+                let windows = replicas * run_nanos / cycle.max(1.0);
+                let cause = format!(
+                    "about {} fault transitions: `faults[{index}].mtbf` is {mtbf} and `faults[{index}].mttr` {mttr}",
+                    scientific((2.0 * windows).round())
+                );
+                window_costs(windows, in_flight, cause, estimate);
+                (windows, windows * mttr.as_nanos_f64())
+            }
+            FaultTiming::Scripted { duration, .. } => {
+                scripted.0 += 1.0;
+                scripted.1 = index;
+                (1.0, duration.as_nanos_f64().min(run_nanos))
+            }
+        };
+        let kind = match fault.kind {
+            FaultKind::Slow(..) => 0,
+            FaultKind::Partition(..) => 1,
+            _ => continue,
+        };
+        scanned[kind].0 += windows;
+        scanned[kind].1 += down_nanos / run_nanos.max(1.0);
+    }
+    if scripted.0 > 0.0 {
+        let cause = format!(
+            "{} scripted fault windows (`faults`, the last `faults[{}]`)",
+            scientific(scripted.0),
+            scripted.1
+        );
+        // Their parse: a table of a few values each, held until the runs reuse it.
+        estimate.command_costs.push(Cost {
+            amount: scripted.0 * (PARSE_BYTES_PER_TABLE + 4.0 * PARSE_BYTES_PER_VALUE),
+            cause: cause.clone(),
+        });
+        window_costs(scripted.0, in_flight, cause, estimate);
+    }
+    for ((windows, active), what) in scanned.into_iter().zip(["slowdowns", "partitions"]) {
+        let scans = windows * active;
+        // A step of the scan is a comparison, about a tenth of an event's work (40,000
+        // overlapping slowdowns: 7.3e8 steps took 3.6 CPU-s, as 3.6e7 events would).
+        let events = scans * SCAN_STEP_EVENTS;
+        if events >= 1e5 {
+            estimate.events += events;
+            estimate.event_costs.push(Cost {
+                amount: events,
+                cause: format!(
+                    "about {} steps scanning the {} active at once, as each of {} {what} starts and ends (`faults`)",
+                    scientific(scans.round()),
+                    scientific(active.round()),
+                    scientific(windows.round())
+                ),
+            });
+        }
+    }
+}
+
+/// What `windows` fault windows cost one run: two transitions each, visiting every
+/// workflow in flight, and the memory they work in and keep.
+fn window_costs(windows: f64, in_flight: f64, cause: String, estimate: &mut RunEstimate) {
+    let events = 2.0 * windows * (1.0 + in_flight);
+    estimate.events += events;
+    estimate.event_costs.push(Cost {
+        amount: events,
+        cause: cause.clone(),
+    });
+    estimate.working_costs.push(Cost {
+        amount: windows * BYTES_PER_FAULT_WINDOW,
+        cause: cause.clone(),
+    });
+    estimate.kept_costs.push(Cost {
+        amount: windows * BYTES_PER_FAULT_WINDOW_KEPT,
+        cause,
+    });
+}
+
+/// Empirical samples in every distribution of the system, and the key holding the most.
+fn empirical_samples(spec: &SystemSpec) -> (f64, String) {
+    let count = |d: &DurationDistribution| match d {
+        DurationDistribution::Empirical(values) => values.len(),
+        _ => 0,
+    };
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for service in &spec.services {
+        let name = &service.name;
+        for (key, distribution) in [
+            ("work", Some(&service.work)),
+            ("compensate", Some(&service.compensate)),
+            ("query", Some(&service.query)),
+            ("progress", Some(&service.progress)),
+            ("journal", Some(&service.journal)),
+            ("output", service.output_bytes.as_ref()),
+        ] {
+            if let Some(d) = distribution {
+                found.push((count(d), format!("services.{name}.{key}")));
+            }
+        }
+    }
+    if let Some(o) = &spec.orchestrator {
+        for (key, d) in [
+            ("work", &o.work),
+            ("journal", &o.journal),
+            ("query", &o.query),
+        ] {
+            found.push((count(d), format!("orchestrator.{key}")));
+        }
+    }
+    found.push((
+        count(&spec.network.default_link.latency),
+        "network.latency".to_string(),
+    ));
+    for (index, link) in spec.network.links.iter().enumerate() {
+        if let Some(d) = &link.latency {
+            found.push((count(d), format!("network.links[{index}].latency")));
+        }
+    }
+    let total: usize = found.iter().map(|(n, _)| n).sum();
+    let largest = found
+        .into_iter()
+        .max_by_key(|(n, _)| *n)
+        .map_or_else(String::new, |(_, key)| key);
+    (total as f64, largest)
 }
 
 /// How long a workflow lives when nothing waits: its steps' work, its messages' latency
@@ -392,11 +593,12 @@ fn largest(costs: &[Cost]) -> String {
         .map_or_else(String::new, |cost| format!("mostly {}", cost.cause))
 }
 
-/// `2.1e10`, or the plain number (three decimals at most) below ten thousand.
+/// `2.1e10`, or the plain number below ten thousand (three decimals at most), or below
+/// ten million when whole (`30000` tables, not `3.0e4`).
 fn scientific(value: f64) -> String {
     if !value.is_finite() {
         "unboundedly many".to_string()
-    } else if value.abs() < 1e4 {
+    } else if value.abs() < 1e4 || (value.abs() < 1e7 && value.fract() == 0.0) {
         trim(value)
     } else {
         format!("{value:.1e}")
@@ -411,19 +613,5 @@ fn trim(value: f64) -> String {
 
 /// `3.2 GiB`.
 fn bytes(value: f64) -> String {
-    const UNITS: [(&str, f64); 4] = [
-        ("TiB", 1_099_511_627_776.0),
-        ("GiB", 1_073_741_824.0),
-        ("MiB", 1_048_576.0),
-        ("KiB", 1024.0),
-    ];
-    if !value.is_finite() {
-        return "unboundedly much".to_string();
-    }
-    for (unit, size) in UNITS {
-        if value >= size {
-            return format!("{} {unit}", trim((value / size * 10.0).round() / 10.0));
-        }
-    }
-    format!("{} B", trim(value))
+    crate::scenario::bytes_text(value)
 }

@@ -169,6 +169,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             force,
             budget,
         } => {
+            let budget = limits::budget(&budget)?;
+            let named = design_names(&variants).map(|names| names.len());
+            limits::check_file(&scenario, &budget, replications, named)?;
             let (mut loaded, document) =
                 Scenario::load_with_fingerprint(&scenario.file, &overrides(&scenario)?)?;
             choose_designs(&mut loaded, &variants)?;
@@ -190,7 +193,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
                     ChartsFormat::Svg => report::ChartFormat::Svg,
                 },
                 force,
-                budget: limits::budget(&budget)?,
+                budget,
                 content: limits::run_content(&loaded, &document),
             };
             run_command(&loaded, &choices, command)
@@ -200,6 +203,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             format,
             fail_at,
         } => {
+            limits::check_file(&scenario, &Budget::default(), None, Some(1))?;
             let loaded = load(&scenario)?;
             // A position on the path: the longest path bounds it, and a shorter path fails
             // at its last step.
@@ -269,6 +273,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
         }
         Command::Man { subcommand, dir } => man::man_command(subcommand.as_deref(), dir.as_deref()),
         Command::Trace(args) => {
+            limits::check_file(&args.scenario, &Budget::default(), Some(1), Some(1))?;
             let mut loaded = load(&args.scenario)?;
             if let Some(seed) = args.seed {
                 loaded.seed = seed;
@@ -286,6 +291,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             let budget = limits::budget(&budget)?;
             let slo = capacity::parse_slo(&slo)?;
             capacity::check_precision(precision)?;
+            limits::check_file(&scenario, &budget, None, Some(1))?;
             let mut loaded = load(&scenario)?;
             choose_designs(&mut loaded, &variants)?;
             capacity::capacity_command(&loaded, &slo, precision, out, &budget)

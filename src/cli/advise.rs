@@ -163,6 +163,7 @@ fn parse_vary(flag: &str) -> Result<Param, CliError> {
 fn load_points(args: &AdviseArgs, request: &Request) -> Result<(Vec<VaryPoint>, String), CliError> {
     let replications = check_replications(args.replications)?;
     let sets = overrides(&args.scenario)?;
+    limits::check_file(&args.scenario, &request.budget, replications, Some(1))?;
     let (base, document) = Scenario::load_with_fingerprint(&args.scenario.file, &sets)?;
     check_scenario(&base, &args.scenario.file, request)?;
     let grid = points(&request.params);

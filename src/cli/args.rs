@@ -82,6 +82,10 @@ pub struct ScenarioArgs {
     /// Override a scenario key by its dotted path; services by name. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Largest scenario file read (default 16MiB): a larger one is refused before it is
+    /// read, and any file whose parse alone would exceed --max-memory before it is parsed.
+    #[arg(long, value_name = "SIZE")]
+    pub max_scenario_size: Option<String>,
 }
 
 /// How much a command may spend (see `budget`): refused before simulating beyond it.

@@ -3,13 +3,13 @@
 //! overload, and the identity a run's output folder records.
 
 use sagasim::ScenarioResults;
-use sagasim::budget::{Budget, estimate, parse_events, parse_memory};
+use sagasim::budget::{Budget, estimate, estimate_file, parse_events, parse_memory};
 use sagasim::report::describe_stopped;
 use sagasim::run_folder::FolderError;
 use sagasim::scenario::{Scenario, fingerprint};
 
 use super::CliError;
-use super::args::BudgetArgs;
+use super::args::{BudgetArgs, ScenarioArgs};
 
 /// The budget the flags ask for (the defaults where they are absent).
 pub fn budget(args: &BudgetArgs) -> Result<Budget, CliError> {
@@ -35,6 +35,40 @@ pub fn check_estimate(
     let parallel = jobs.unwrap_or_else(rayon::current_num_threads);
     budget
         .check(&estimate(scenario, parallel))
+        .map_err(|error| CliError::Input(error.to_string()))
+}
+
+/// Refuse, before parsing, a scenario file over the size limit (`--max-scenario-size`), or
+/// one whose parse and largest arrays of tables alone would exceed `budget`: the
+/// parse itself would otherwise be what exhausts the memory. `replications` and
+/// `designs` are the flags' where given (else the file's, else a lower bound).
+pub fn check_file(
+    args: &ScenarioArgs,
+    budget: &Budget,
+    replications: Option<u32>,
+    designs: Option<usize>,
+) -> Result<(), CliError> {
+    if let Some(text) = &args.max_scenario_size {
+        let bytes = sagasim::scenario::parse_size(text).map_err(|_| {
+            CliError::Input(format!(
+                "--max-scenario-size: expected a size like 16MiB or 256MiB, got `{text}`"
+            ))
+        })?;
+        sagasim::scenario::set_max_file_bytes(bytes);
+    }
+    let (_, shape) = sagasim::scenario::read_and_scan(&args.file)?;
+    // Without `variants`, the five styles run, less those the scenario cannot: at least
+    // three (four with an orchestrator).
+    let designs = designs
+        .or(shape.variants)
+        .unwrap_or(if shape.orchestrator { 4 } else { 3 });
+    let replications = replications.or(shape.replications).unwrap_or(1);
+    let runs = designs as f64 * f64::from(replications.max(1));
+    budget
+        .check_before(
+            &estimate_file(&shape, runs),
+            &format!("parsing {}", args.file.display()),
+        )
         .map_err(|error| CliError::Input(error.to_string()))
 }
 

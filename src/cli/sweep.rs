@@ -32,6 +32,7 @@ pub(super) fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         seed: args.seed,
         replications: check_replications(args.replications)?,
     };
+    limits::check_file(&args.scenario, &budget, options.replications, Some(1))?;
     let sweep = prepare(
         &args.scenario.file,
         &overrides(&args.scenario)?,

@@ -52,13 +52,29 @@ pub(super) fn scenario_warnings(
             ));
         }
     }
-    for (index, service) in system.services.iter().enumerate() {
-        if !system.steps.contains(&index) {
+    let used: std::collections::BTreeSet<usize> = system.steps.iter().copied().collect();
+    let unused: Vec<String> = system
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !used.contains(index))
+        .map(|(index, service)| format!("services[{index}] (`{}`)", service.name))
+        .collect();
+    // A handful one by one; a generated file's thousands in one line, not a flood.
+    if unused.len() <= 5 {
+        for service in unused {
             warnings.push(format!(
-                "{}: services[{index}] (`{}`) is declared but no step of the workflow uses it",
-                source.path, service.name
+                "{}: {service} is declared but no step of the workflow uses it",
+                source.path
             ));
         }
+    } else {
+        warnings.push(format!(
+            "{}: {} services are declared but no step of the workflow uses them: {}, …",
+            source.path,
+            unused.len(),
+            unused[..3].join(", ")
+        ));
     }
     Ok(warnings)
 }

@@ -148,6 +148,34 @@ pub fn parse_bandwidth(text: &str) -> Result<f64, String> {
     Ok(bits)
 }
 
+/// A number of bytes as people read it: `3.2 GiB`, `512 B`.
+pub fn bytes_text(value: f64) -> String {
+    const UNITS: [(&str, f64); 4] = [
+        ("TiB", 1_099_511_627_776.0),
+        ("GiB", 1_073_741_824.0),
+        ("MiB", 1_048_576.0),
+        ("KiB", 1024.0),
+    ];
+    if !value.is_finite() {
+        return "unboundedly much".to_string();
+    }
+    for (unit, size) in UNITS {
+        if value >= size {
+            return format!(
+                "{} {unit}",
+                trim_decimals((value / size * 10.0).round() / 10.0)
+            );
+        }
+    }
+    format!("{} B", trim_decimals(value))
+}
+
+/// At most three decimals, trailing zeros trimmed.
+fn trim_decimals(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,7 +57,8 @@ fn assert_refused(outcome: &Outcome, words: &[&str]) {
         outcome.stderr
     );
     assert!(
-        outcome.stderr.contains("refused before simulating"),
+        outcome.stderr.contains("refused before simulating")
+            || outcome.stderr.contains("refused before parsing"),
         "{}",
         outcome.stderr
     );
@@ -176,7 +177,7 @@ fn ten_thousand_replications_are_refused_naming_the_replications() {
 fn the_budget_can_be_raised_and_its_flags_are_checked() {
     let text = scenario(&[("poisson = 50", "constant = 1e6")], "");
     let (refused, _dir) = run_text(&text, &["--max-events", "1e5"]);
-    assert_refused(&refused, &["1.0e5 (--max-events)"]);
+    assert_refused(&refused, &["100000 (--max-events)"]);
     for (flag, value) in [
         ("--max-events", "lots"),
         ("--max-events", "0"),
@@ -329,4 +330,158 @@ fn a_run_stopped_early_after_a_fault_has_no_recovery_and_does_not_panic() {
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+/// `sagasim run FILE --max-memory 256MiB` under a data-segment limit of 64 MiB (the
+/// heap and every private mapping, thread stacks included): a run that reached 64 MiB
+/// would fail to allocate and abort, so exit 2 with our message shows the refusal came
+/// before it did.
+#[cfg(target_os = "linux")]
+fn run_under_64_mib(file: &std::path::Path, flags: &str) -> Outcome {
+    let script = format!(
+        "ulimit -d 65536 && exec '{}' run '{}' --out '{}' --no-charts {flags}",
+        env!("CARGO_BIN_EXE_sagasim"),
+        file.display(),
+        file.with_extension("out").display()
+    );
+    let output = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    Outcome {
+        code: output.status.code(),
+        stderr: String::from_utf8_lossy(&output.stderr).to_string(),
+    }
+}
+
+/// What grows with the file, not with the workflows, counts against `--max-memory` too,
+/// and a file too large for the budget is refused before it is parsed, at a few MiB:
+/// a million empirical samples, 30,000 fault windows and 20,000 services (each of which
+/// took 0.3-0.5 GiB with exit 0 under this budget before), each refusal naming its key.
+#[cfg(target_os = "linux")]
+#[test]
+fn what_grows_with_the_file_is_refused_before_parsing_naming_its_key() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let samples = vec!["\"1ms\""; 1_000_000].join(",");
+    let windows: String = (0..30_000)
+        .map(|i| {
+            format!(
+                "[[faults]]\ncrash = \"a\"\nat = \"{}ms\"\nfor = \"1ms\"\n",
+                i % 9000
+            )
+        })
+        .collect();
+    let services: String = (0..20_000)
+        .map(|i| format!("[[services]]\nname = \"s{i}\"\nwork = \"1ms\"\n"))
+        .collect();
+    let every_style = ("variants = [\"orchestrator\", \"choreography\"]\n", "");
+    let cases = [
+        (
+            "samples",
+            scenario(
+                &[(
+                    "{ exponential = \"5ms\" }\n[[services]]\nname = \"b\"",
+                    &format!("{{ empirical = [{samples}] }}\n[[services]]\nname = \"b\""),
+                )],
+                "",
+            ),
+            "`services[0].work` holds 1000000",
+        ),
+        // Every style (the file names none), as the scenario runs by default.
+        (
+            "windows",
+            scenario(&[(every_style.0, every_style.1)], &windows),
+            "`faults`: 30000 fault windows",
+        ),
+        (
+            "services",
+            scenario(&[(every_style.0, every_style.1)], &services),
+            "`services`: 20002 services",
+        ),
+    ];
+    for (name, text, key) in cases {
+        let file = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&file, &text).unwrap_or_else(|e| panic!("{e}"));
+        let outcome = run_under_64_mib(&file, "--max-memory 256MiB");
+        assert_refused(&outcome, &["refused before parsing", key, "--max-memory"]);
+        assert!(
+            !file.with_extension("out").exists(),
+            "{name}: nothing written"
+        );
+    }
+    // The limit binds: the same windows, allowed by a larger budget, cannot run in it.
+    let file = dir.path().join("windows.toml");
+    let outcome = run_under_64_mib(&file, "--max-memory 4GiB");
+    assert_ne!(outcome.code, Some(0), "64 MiB is too little to run it");
+    assert_ne!(outcome.code, Some(2), "{}", outcome.stderr);
+}
+
+/// Once parsed, the estimate counts the same things: run with a budget the file alone
+/// fits, the windows kept by ten runs are refused before simulating, naming `faults`.
+#[test]
+fn fault_windows_are_in_the_estimate_after_parsing() {
+    let windows: String = (0..3_000)
+        .map(|i| {
+            format!(
+                "[[faults]]\ncrash = \"a\"\nat = \"{}ms\"\nfor = \"1ms\"\n",
+                i % 9000
+            )
+        })
+        .collect();
+    let text = scenario(&[], &windows);
+    // 3,000 windows × 2.2 KB × 2 designs × 5 replications is about 63 MiB kept; `--set`
+    // changes the replications after the scan, so only the estimate after parsing sees it.
+    let replications = ["--set", "scenario.replications=5"];
+    let (outcome, _dir) = run_text(
+        &text,
+        &[&["--max-memory", "48MiB"][..], &replications].concat(),
+    );
+    assert_refused(
+        &outcome,
+        &[
+            "refused before simulating",
+            "scripted fault windows",
+            "`faults",
+        ],
+    );
+    let (outcome, _dir) = run_text(
+        &text,
+        &[&["--max-memory", "256MiB"][..], &replications].concat(),
+    );
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+}
+
+/// A scenario file over the size limit (a 104 MB file, sparse, as generated files can be)
+/// is refused before a byte of it is read, naming the limit and the flag that raises it.
+#[test]
+fn a_scenario_file_over_the_size_limit_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("huge.toml");
+    std::fs::File::create(&file)
+        .and_then(|f| f.set_len(104_000_000))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for command in ["run", "check"] {
+        let output = sagasim(&[command, &file.to_string_lossy()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("over the limit of 16 MiB"), "{stderr}");
+        assert!(stderr.contains("--max-scenario-size"), "{stderr}");
+    }
+    // Raised, the file is read: and found to be no text file.
+    let output = sagasim(&[
+        "check",
+        &file.to_string_lossy(),
+        "--max-scenario-size",
+        "128MiB",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("binary file"), "{stderr}");
+    let output = sagasim(&[
+        "check",
+        &file.to_string_lossy(),
+        "--max-scenario-size",
+        "lots",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
 }
