@@ -156,7 +156,7 @@ impl Budget {
 /// Parse a `--max-memory` value: bytes with a unit (`512MiB`, `8GiB`, `4GB`).
 pub fn parse_memory(text: &str) -> Result<u64, String> {
     let bytes = crate::scenario::parse_size(text)
-        .map_err(|_| format!("expected a size like 8GiB or 512MiB, got `{text}`"))?;
+        .map_err(|error| format!("expected a size like 8GiB or 512MiB: {error}"))?;
     if bytes < 1 << 20 {
         return Err(format!("expected at least 1MiB, got `{text}`"));
     }

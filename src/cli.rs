@@ -171,9 +171,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
         } => {
             let budget = limits::budget(&budget)?;
             let named = design_names(&variants).map(|names| names.len());
-            limits::check_file(&scenario, &budget, replications, named)?;
+            let file = limits::check_file(&scenario, &budget, replications, named)?;
             let (mut loaded, document) =
-                Scenario::load_with_fingerprint(&scenario.file, &overrides(&scenario)?)?;
+                Scenario::parse_with_fingerprint(&file.shown, &file.text, &overrides(&scenario)?)?;
             choose_designs(&mut loaded, &variants)?;
             if let Some(seed) = seed {
                 loaded.seed = seed;
@@ -203,8 +203,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             format,
             fail_at,
         } => {
-            limits::check_file(&scenario, &Budget::default(), None, Some(1))?;
-            let loaded = load(&scenario)?;
+            let loaded = load(&scenario, &Budget::default(), Some(1))?;
             // A position on the path: the longest path bounds it, and a shorter path fails
             // at its last step.
             let steps = loaded.system.most_steps_per_workflow();
@@ -273,8 +272,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
         }
         Command::Man { subcommand, dir } => man::man_command(subcommand.as_deref(), dir.as_deref()),
         Command::Trace(args) => {
-            limits::check_file(&args.scenario, &Budget::default(), Some(1), Some(1))?;
-            let mut loaded = load(&args.scenario)?;
+            let mut loaded = load(&args.scenario, &Budget::default(), Some(1))?;
             if let Some(seed) = args.seed {
                 loaded.seed = seed;
             }
@@ -291,8 +289,8 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             let budget = limits::budget(&budget)?;
             let slo = capacity::parse_slo(&slo)?;
             capacity::check_precision(precision)?;
-            limits::check_file(&scenario, &budget, None, Some(1))?;
-            let mut loaded = load(&scenario)?;
+            // Every design of the scenario is searched, each run by run.
+            let mut loaded = load(&scenario, &budget, None)?;
             choose_designs(&mut loaded, &variants)?;
             capacity::capacity_command(&loaded, &slo, precision, out, &budget)
         }
@@ -385,8 +383,15 @@ fn overrides(args: &ScenarioArgs) -> Result<Vec<Override>, CliError> {
         .collect()
 }
 
-fn load(args: &ScenarioArgs) -> Result<Scenario, CliError> {
-    Ok(Scenario::load(&args.file, &overrides(args)?)?)
+/// Read the scenario once, refuse it before parsing if it is beyond `budget` (with
+/// `designs` runs of it, or the file's), then parse it with the `--set` flags.
+fn load(
+    args: &ScenarioArgs,
+    budget: &Budget,
+    designs: Option<usize>,
+) -> Result<Scenario, CliError> {
+    let file = limits::check_file(args, budget, None, designs)?;
+    Ok(Scenario::parse(&file.shown, &file.text, &overrides(args)?)?)
 }
 
 /// The design names given with `--variants` (comma-separated, repeatable), if any.

@@ -105,12 +105,13 @@ pub fn open_lock(path: &Path) -> std::io::Result<File> {
         .open(path)
 }
 
-/// A hard link, or a copy where links fail (across file systems).
+/// A hard link, or a copy (synced) where links fail (across file systems).
 pub fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
     step();
     std::fs::hard_link(from, to).or_else(|_| {
         step();
-        std::fs::copy(from, to).map(|_| ())
+        std::fs::copy(from, to)?;
+        sync_file(&File::open(to)?)
     })
 }
 
@@ -277,31 +278,91 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     write_synced(&temporary, contents)
                 }
+                // A temporary left by a killed process that had our PID (containers
+                // reuse low PIDs): it is no one's now.
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    remove_file(&temporary)?;
+                    name_file(&file, &temporary)
+                }
                 other => other,
             }
         }),
+        // A named temporary: `File::create` truncates any left by a killed namesake.
         None => write_synced(&temporary, contents),
     };
     let result = written
         .and_then(|()| rename(&temporary, path))
         .and_then(|()| sync_folder(folder));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    if result.is_err() && std::fs::symlink_metadata(&temporary).is_ok() {
+        let _ = remove_file(&temporary);
     }
     result
 }
 
-/// Remove what earlier commands, stopped by a kill, left in `folder`: temporary files of
-/// an atomic write and writability probes (scratch names, by their prefix).
+/// Whether `name` is one of ours that only a killed command leaves behind: a temporary
+/// of an atomic write (`.tmp-PID-NAME`) or a writability probe (`.write-probe-PID`).
+/// Other names starting alike (a user's own `.tmp-notes`) are not.
+pub fn is_leftover(name: &str) -> bool {
+    let pid_then = |rest: &str, separator: Option<char>| {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        digits > 0
+            && match separator {
+                Some(separator) => rest[digits..].starts_with(separator),
+                None => rest.len() == digits,
+            }
+    };
+    name.strip_prefix(".tmp-")
+        .is_some_and(|rest| pid_then(rest, Some('-')))
+        || name
+            .strip_prefix(".write-probe-")
+            .is_some_and(|rest| pid_then(rest, None))
+}
+
+/// Remove what earlier commands, stopped by a kill, left in `folder` and its folders one
+/// level down (a sweep's `points/`): temporaries and probes (`is_leftover`).
 pub fn remove_scratch(folder: &Path) {
+    remove_leftovers(folder, 1);
+}
+
+fn remove_leftovers(folder: &Path, depth: u32) {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return;
     };
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(".tmp-") || name.starts_with(".write-probe-") {
-            let _ = remove_file(&entry.path());
+        let path = entry.path();
+        if is_leftover(&name.to_string_lossy()) {
+            let _ = remove_file(&path);
+        } else if depth > 0 && entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            remove_leftovers(&path, depth - 1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_own_leftovers_are_removed() {
+        assert!(is_leftover(".tmp-123-summary.csv"));
+        assert!(is_leftover(".write-probe-7"));
+        assert!(!is_leftover(".tmp-notes"));
+        assert!(!is_leftover(".tmp--x"));
+        assert!(!is_leftover(".write-probe-7x"));
+        assert!(!is_leftover("summary.csv"));
+    }
+
+    #[test]
+    fn a_temporary_left_by_a_namesake_does_not_block_a_write() {
+        let dir = std::env::temp_dir().join(format!("sagasim-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("x.toml");
+        let stale = dir.join(format!(".tmp-{}-x.toml", std::process::id()));
+        std::fs::write(&stale, b"stale").unwrap();
+        write_atomically(&target, b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert!(!stale.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -109,6 +109,14 @@ impl Drop for FolderLock {
 /// path), any other path as it is. A dangling link, or a link to a file, is an error:
 /// replacing the link by a folder would break what it points to for other users.
 pub fn resolve(out: &Path) -> Result<PathBuf, FolderError> {
+    // `link/` (as tab completion writes it) names the link itself: without the trailing
+    // separator, `symlink_metadata` sees the link rather than following it.
+    let trimmed: PathBuf = out.components().collect();
+    let out = if trimmed.as_os_str().is_empty() {
+        out
+    } else {
+        trimmed.as_path()
+    };
     let is_link = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink());
     if !is_link {
         return Ok(out.to_path_buf());
@@ -146,7 +154,7 @@ fn sibling(out: &Path, suffix: &str) -> Option<PathBuf> {
 /// Names in a folder that runs leave behind or work with, not results: temporary files
 /// of an atomic write, the writability probe, the in-place lock.
 fn is_scratch(name: &str) -> bool {
-    name.starts_with(".tmp-") || name.starts_with(".write-probe-") || name == ".sagasim.lock"
+    disk::is_leftover(name) || name == ".sagasim.lock"
 }
 
 /// Take the folder's lock, or fail at once if another process holds it. `--out` is
@@ -194,7 +202,8 @@ pub fn lock(out: &Path) -> Result<FolderLock, FolderError> {
         // The previous holder removes the file when it is done: if it did so between our
         // open and our lock, we hold a lock on a file no one else will see. Try again.
         if same_file(&file, &path) {
-            // Whatever a killed writer left in the folder goes now that it is ours.
+            // Whatever a killed writer left goes now that the folder is ours.
+            recover_swap(&folder);
             disk::remove_scratch(&folder);
             return Ok(FolderLock {
                 path,
@@ -326,10 +335,15 @@ pub fn replace_keeping(
             disk::sync_folder(parent).map_err(|e| io_error("cannot sync", parent, e))?;
             remove_folder(&staging)
         }
+        Err(error) if !exchange_unsupported(&error) => {
+            let _ = remove_folder(&staging);
+            Err(io_error("cannot swap the new results into", out, error))
+        }
         Err(_) => {
-            // No atomic exchange here: move the old folder aside, the new one in, then
-            // drop the old. An interruption between the renames leaves both beside
-            // `out`, and the next run into it tidies them.
+            // No atomic exchange here (another system, or a file system without it): move
+            // the old folder aside, the new one in, then drop the old. A kill between the
+            // two renames leaves no `out` but the old set beside it, which the next
+            // command's lock moves back (`recover_swap`).
             let old = sibling(out, "old").unwrap_or_else(|| staging.with_extension("old"));
             remove_folder(&old)?;
             disk::rename(out, &old).map_err(|e| io_error("cannot move aside", out, e))?;
@@ -337,6 +351,40 @@ pub fn replace_keeping(
             disk::sync_folder(parent).map_err(|e| io_error("cannot sync", parent, e))?;
             remove_folder(&old)
         }
+    }
+}
+
+/// Whether `renameat2(RENAME_EXCHANGE)` failed for want of support (the system or the
+/// file system has none), rather than for a reason the user must hear about.
+fn exchange_unsupported(error: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        matches!(
+            error.raw_os_error(),
+            Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+        ) || error.kind() == ErrorKind::Unsupported
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = error;
+        true
+    }
+}
+
+/// Put back the old set that a kill between the two renames of a swap without exchange
+/// left beside the folder (`replace_keeping`): the folder then holds the old set again,
+/// never nothing. Call with the lock held.
+fn recover_swap(folder: &Path) {
+    let Some(old) = sibling(folder, "old") else {
+        return;
+    };
+    if std::fs::symlink_metadata(&old).is_err() {
+        return;
+    }
+    if std::fs::symlink_metadata(folder).is_err() {
+        let _ = disk::rename(&old, folder);
+    } else {
+        let _ = remove_folder(&old);
     }
 }
 

@@ -163,8 +163,8 @@ fn parse_vary(flag: &str) -> Result<Param, CliError> {
 fn load_points(args: &AdviseArgs, request: &Request) -> Result<(Vec<VaryPoint>, String), CliError> {
     let replications = check_replications(args.replications)?;
     let sets = overrides(&args.scenario)?;
-    limits::check_file(&args.scenario, &request.budget, replications, Some(1))?;
-    let (base, document) = Scenario::load_with_fingerprint(&args.scenario.file, &sets)?;
+    let file = limits::check_file(&args.scenario, &request.budget, replications, Some(1))?;
+    let (base, document) = Scenario::parse_with_fingerprint(&file.shown, &file.text, &sets)?;
     check_scenario(&base, &args.scenario.file, request)?;
     let grid = points(&request.params);
     if grid.len().saturating_mul(request.designs.len()) > MAX_CANDIDATES {
@@ -187,7 +187,7 @@ fn load_points(args: &AdviseArgs, request: &Request) -> Result<(Vec<VaryPoint>, 
                         value: value.clone(),
                     }
                 }));
-                Scenario::load(&args.scenario.file, &point_sets)
+                Scenario::parse(&file.shown, &file.text, &point_sets)
                     .map_err(|error| as_vary_error(error, &request.params, &values))?
             };
         if let Some(seed) = args.seed {

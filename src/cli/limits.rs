@@ -6,7 +6,7 @@ use sagasim::ScenarioResults;
 use sagasim::budget::{Budget, estimate, estimate_file, parse_events, parse_memory};
 use sagasim::report::describe_stopped;
 use sagasim::run_folder::FolderError;
-use sagasim::scenario::{Scenario, fingerprint};
+use sagasim::scenario::{Scenario, ScenarioText, fingerprint};
 
 use super::CliError;
 use super::args::{BudgetArgs, ScenarioArgs};
@@ -47,29 +47,74 @@ pub fn check_file(
     budget: &Budget,
     replications: Option<u32>,
     designs: Option<usize>,
-) -> Result<(), CliError> {
+) -> Result<ScenarioText, CliError> {
     if let Some(text) = &args.max_scenario_size {
-        let bytes = sagasim::scenario::parse_size(text).map_err(|_| {
-            CliError::Input(format!(
-                "--max-scenario-size: expected a size like 16MiB or 256MiB, got `{text}`"
-            ))
-        })?;
+        let bytes = sagasim::scenario::parse_size(text)
+            .map_err(|error| {
+                CliError::Input(format!(
+                    "--max-scenario-size: expected a size like 16MiB or 256MiB: {error}"
+                ))
+            })
+            .and_then(|bytes| {
+                if bytes < 1024 {
+                    Err(CliError::Input(format!(
+                        "--max-scenario-size: expected at least 1KiB (a scenario is a few KiB), got `{text}`"
+                    )))
+                } else {
+                    Ok(bytes)
+                }
+            })?;
         sagasim::scenario::set_max_file_bytes(bytes);
     }
-    let (_, shape) = sagasim::scenario::read_and_scan(&args.file)?;
+    let file = sagasim::scenario::read_and_scan(&args.file)?;
+    let shape = &file.shape;
+    // What `--set` makes of the replications and designs, which the scan cannot see.
+    let (set_replications, set_designs) = set_runs(&args.set);
     // Without `variants`, the five styles run, less those the scenario cannot: at least
     // three (four with an orchestrator).
     let designs = designs
+        .or(set_designs)
         .or(shape.variants)
         .unwrap_or(if shape.orchestrator { 4 } else { 3 });
-    let replications = replications.or(shape.replications).unwrap_or(1);
+    let replications = replications
+        .or(set_replications)
+        .or(shape.replications)
+        .unwrap_or(1);
     let runs = designs as f64 * f64::from(replications.max(1));
     budget
         .check_before(
-            &estimate_file(&shape, runs),
+            &estimate_file(shape, runs),
             &format!("parsing {}", args.file.display()),
         )
-        .map_err(|error| CliError::Input(error.to_string()))
+        .map_err(|error| CliError::Input(error.to_string()))?;
+    Ok(file)
+}
+
+/// The replications and the number of designs `--set scenario.replications=N` and
+/// `--set scenario.variants=[…]` give, where the flags give them (the last flag wins).
+fn set_runs(sets: &[String]) -> (Option<u32>, Option<usize>) {
+    let mut replications = None;
+    let mut designs = None;
+    for flag in sets {
+        let Some((key, value)) = flag.split_once('=') else {
+            continue;
+        };
+        match key.trim() {
+            "scenario.replications" => replications = value.trim().parse().ok().or(replications),
+            "scenario.variants" => {
+                let names = value
+                    .trim()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .split(',')
+                    .filter(|name| !name.trim().is_empty())
+                    .count();
+                designs = Some(names.max(1));
+            }
+            _ => {}
+        }
+    }
+    (replications, designs)
 }
 
 /// What to say when runs were stopped by overload (`None` if none was).
@@ -104,5 +149,26 @@ pub fn folder_error(error: FolderError) -> CliError {
     match error {
         FolderError::Input(message) => CliError::Input(message),
         FolderError::Io(message) => CliError::Other(anyhow::anyhow!(message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_flags_give_the_runs_the_scan_cannot_see() {
+        let sets =
+            |flags: &[&str]| set_runs(&flags.iter().map(|f| f.to_string()).collect::<Vec<_>>());
+        assert_eq!(sets(&[]), (None, None));
+        assert_eq!(sets(&["scenario.replications=1"]), (Some(1), None));
+        assert_eq!(
+            sets(&[
+                "scenario.variants=[\"orchestrator\", \"epic\"]",
+                "services.a.fail=0.1"
+            ]),
+            (None, Some(2))
+        );
+        assert_eq!(sets(&["scenario.replications=x"]), (None, None));
     }
 }

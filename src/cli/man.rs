@@ -69,7 +69,7 @@ fn pages() -> Result<Vec<(String, Vec<u8>)>, CliError> {
 pub fn man_command(subcommand: Option<&str>, dir: Option<&Path>) -> Result<(), CliError> {
     let pages = pages()?;
     if let Some(dir) = dir {
-        std::fs::create_dir_all(dir)
+        sagasim::files::create_dir_all(dir)
             .map_err(|e| CliError::Input(format!("--dir {}: {e}", dir.display())))?;
         for (name, bytes) in &pages {
             let file = dir.join(name);

@@ -32,9 +32,10 @@ pub(super) fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         seed: args.seed,
         replications: check_replications(args.replications)?,
     };
-    limits::check_file(&args.scenario, &budget, options.replications, Some(1))?;
+    let file = limits::check_file(&args.scenario, &budget, options.replications, Some(1))?;
     let sweep = prepare(
         &args.scenario.file,
+        &file.text,
         &overrides(&args.scenario)?,
         &params,
         &options,

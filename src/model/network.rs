@@ -1,48 +1,66 @@
 //! The network: a latency distribution and bandwidth per directed pair of components,
 //! resolved from the defaults and the per-link overrides (kept sparse: only the overridden
-//! pairs are stored).
+//! pairs are stored, each borrowing its latency from the scenario rather than copying it,
+//! so that 800 links under an empirical default latency do not hold 800 copies of it).
 
 use crate::engine::{SimDuration, SplitMix64};
 
 use super::distribution::DurationDistribution;
 use super::system::{ComponentId, LinkSpec, NetworkSpec};
 
-#[derive(Debug)]
-pub struct Network {
-    default_link: LinkSpec,
-    /// The overridden links only, sorted by (src, dst): a table of every pair would be
-    /// quadratic in the services (10,000 services would take gigabytes).
-    overrides: Vec<((ComponentId, ComponentId), LinkSpec)>,
+/// One directed link as the network resolves it: the scenario's latency, borrowed.
+#[derive(Debug, Clone, Copy)]
+struct Link<'a> {
+    latency: &'a DurationDistribution,
+    bandwidth_bits_per_s: Option<f64>,
 }
 
-impl Network {
-    pub fn new(spec: &NetworkSpec) -> Self {
-        let mut overrides: Vec<((ComponentId, ComponentId), LinkSpec)> = Vec::new();
+impl<'a> Link<'a> {
+    fn of(spec: &'a LinkSpec) -> Self {
+        Link {
+            latency: &spec.latency,
+            bandwidth_bits_per_s: spec.bandwidth_bits_per_s,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Network<'a> {
+    default_link: Link<'a>,
+    /// The overridden links only, sorted by (src, dst): a table of every pair would be
+    /// quadratic in the services (10,000 services would take gigabytes).
+    overrides: Vec<((ComponentId, ComponentId), Link<'a>)>,
+}
+
+impl<'a> Network<'a> {
+    pub fn new(spec: &'a NetworkSpec) -> Self {
+        let default_link = Link::of(&spec.default_link);
+        let mut overrides: Vec<((ComponentId, ComponentId), Link<'a>)> = Vec::new();
         for link in &spec.links {
             let key = (link.src, link.dst);
             let position = match overrides.binary_search_by_key(&key, |(pair, _)| *pair) {
                 Ok(position) => position,
                 Err(position) => {
-                    overrides.insert(position, (key, spec.default_link.clone()));
+                    overrides.insert(position, (key, default_link));
                     position
                 }
             };
             let entry = &mut overrides[position].1;
             if let Some(latency) = &link.latency {
-                entry.latency = latency.clone();
+                entry.latency = latency;
             }
             if let Some(bandwidth) = link.bandwidth_bits_per_s {
                 entry.bandwidth_bits_per_s = bandwidth;
             }
         }
         Network {
-            default_link: spec.default_link.clone(),
+            default_link,
             overrides,
         }
     }
 
     #[inline]
-    fn link(&self, src: ComponentId, dst: ComponentId) -> &LinkSpec {
+    fn link(&self, src: ComponentId, dst: ComponentId) -> &Link<'a> {
         if self.overrides.is_empty() {
             return &self.default_link;
         }
@@ -67,7 +85,7 @@ impl Network {
     ) -> SimDuration {
         let link = self.link(src, dst);
         // The random stream is only made for links whose latency is random.
-        let latency = match &link.latency {
+        let latency = match link.latency {
             DurationDistribution::Constant(latency) => *latency,
             random => random.sample(&mut rng()),
         };

@@ -47,12 +47,25 @@ pub fn set_max_file_bytes(bytes: u64) {
     MAX_FILE_BYTES.store(bytes, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Read a scenario file (within the size limit) and scan its shape, without parsing it:
-/// what a budget check before parsing needs. Returns the text and its shape.
-pub fn read_and_scan(path: &Path) -> Result<(String, Shape), ScenarioError> {
-    let (_, text) = read_scenario_file(path)?;
+/// A scenario file's text, read once (within the size limit), with the name errors show
+/// for it and its shape (`scan`), ready for a budget check before it is parsed.
+#[derive(Debug, Clone)]
+pub struct ScenarioText {
+    /// The path as errors show it.
+    pub shown: String,
+    /// The whole text.
+    pub text: String,
+    /// What it holds, from its tokens.
+    pub shape: Shape,
+}
+
+/// Read a scenario file (within the size limit) and scan its shape, without parsing it.
+/// Parse the text with `Scenario::parse` or `parse_with_fingerprint`: a file is read once,
+/// so a pipe works and a file changed meanwhile is not parsed in its new form.
+pub fn read_and_scan(path: &Path) -> Result<ScenarioText, ScenarioError> {
+    let (shown, text) = read_scenario_file(path)?;
     let shape = scan(&text);
-    Ok((text, shape))
+    Ok(ScenarioText { shown, text, shape })
 }
 
 /// A validated scenario, ready to run.
@@ -115,7 +128,16 @@ impl Scenario {
         overrides: &[Override],
     ) -> Result<(Scenario, String), ScenarioError> {
         let (shown, text) = read_scenario_file(path)?;
-        let (scenario, fingerprint) = Scenario::parse_document(&shown, &text, overrides, true)?;
+        Scenario::parse_with_fingerprint(&shown, &text, overrides)
+    }
+
+    /// `parse`, and the fingerprint of the effective document (see `load_with_fingerprint`).
+    pub fn parse_with_fingerprint(
+        path: &str,
+        text: &str,
+        overrides: &[Override],
+    ) -> Result<(Scenario, String), ScenarioError> {
+        let (scenario, fingerprint) = Scenario::parse_document(path, text, overrides, true)?;
         Ok((scenario, fingerprint.unwrap_or_default()))
     }
 

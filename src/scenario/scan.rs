@@ -61,6 +61,10 @@ pub fn scan(text: &str) -> Shape {
     let mut assigned = 0usize;
     let mut open: Vec<Open> = Vec::new();
     let mut after_dot = false;
+    // In a top-level inline table (`scenario = { replications = 3, … }`): its key being
+    // assigned, and the values assigned to it so far.
+    let mut inline_key = String::new();
+    let mut inline_values = 0usize;
     let finish = |shape: &mut Shape, path: &str, assigned: usize| {
         if assigned > shape.largest.as_ref().map_or(0, |(_, n)| *n) {
             shape.largest = Some((path.to_string(), assigned));
@@ -127,12 +131,26 @@ pub fn scan(text: &str) -> Shape {
             TokenKind::LeftSquareBracket => open.push(Open::Array),
             TokenKind::LeftCurlyBracket => {
                 shape.tables += 1;
+                // `services = [{ … }, { … }]` is `[[services]]` written inline.
+                if matches!(open.as_slice(), [Open::Array]) {
+                    *shape.entries.entry(path.clone()).or_insert(0) += 1;
+                }
+                if open.is_empty() {
+                    inline_key.clear();
+                }
                 open.push(Open::Table { expect_key: true });
             }
             TokenKind::RightSquareBracket | TokenKind::RightCurlyBracket => {
+                if kind == TokenKind::RightCurlyBracket && open.len() == 1 {
+                    finish_inline(&mut shape, &path, &inline_key, inline_values);
+                }
                 open.pop();
             }
             TokenKind::Comma => {
+                if open.len() == 1 {
+                    finish_inline(&mut shape, &path, &inline_key, inline_values);
+                    inline_key.clear();
+                }
                 if let Some(Open::Table { expect_key }) = open.last_mut() {
                     *expect_key = true;
                 }
@@ -141,18 +159,31 @@ pub fn scan(text: &str) -> Shape {
                 if let Some(Open::Table { expect_key }) = open.last_mut() {
                     *expect_key = false;
                 }
+                inline_values = 0;
             }
             TokenKind::Dot => {
+                if matches!(open.as_slice(), [Open::Table { expect_key: true }]) {
+                    inline_key.push('.');
+                }
                 after_dot = true;
                 continue;
             }
             _ => {
                 let is_key = matches!(open.last(), Some(Open::Table { expect_key: true }));
+                if is_key && open.len() == 1 {
+                    if !inline_key.is_empty() && !after_dot {
+                        inline_key.clear();
+                    }
+                    inline_key.push_str(unquoted(raw));
+                }
                 // A float's digits after its point come as a token of their own.
                 if !is_key && !after_dot {
                     shape.values += 1;
                     assigned += 1;
-                    if path == "scenario.replications" && open.is_empty() {
+                    inline_values += 1;
+                    let replications = (path == "scenario.replications" && open.is_empty())
+                        || (path == "scenario" && open.len() == 1 && inline_key == "replications");
+                    if replications {
                         shape.replications = raw.replace('_', "").parse().ok();
                     }
                 }
@@ -164,6 +195,14 @@ pub fn scan(text: &str) -> Shape {
         finish(&mut shape, &path, assigned);
     }
     shape
+}
+
+/// At the end of a key's value inside a top-level inline table: `scenario = { variants =
+/// [...] }` lists its designs there.
+fn finish_inline(shape: &mut Shape, path: &str, key: &str, values: usize) {
+    if path == "scenario" && key == "variants" {
+        shape.variants = Some(values);
+    }
 }
 
 /// A key or string token without its quotes (escapes left as they are: only a name).
@@ -194,5 +233,22 @@ mod tests {
         assert_eq!(shape.tables, 6);
         // name, 3, 2 variants, 2, (a, 4 samples), (b, 1.5), (a, 1s).
         assert_eq!(shape.values, 1 + 1 + 2 + 1 + 5 + 2 + 2);
+    }
+
+    #[test]
+    fn arrays_of_tables_and_the_scenario_written_inline_count_the_same() {
+        let text = "scenario = { name = \"x\", replications = 7, variants = [\"a\", \"b\", \"c\"] }\n\
+            services = [{ name = \"a\", work = \"1ms\" }, { name = \"b\", work = 2.5 },\n  { name = \"c\" }]\n\
+            network.links = [{ from = \"a\", to = \"b\" }]\n\
+            faults = [{ crash = \"a\", at = -1 }, { crash = \"b\", at = 1979-05-27T07:32:00.5Z }]\n";
+        let shape = scan(text);
+        assert_eq!(shape.replications, Some(7));
+        assert_eq!(shape.variants, Some(3));
+        assert_eq!(shape.entries("services"), 3);
+        assert_eq!(shape.entries("network.links"), 1);
+        assert_eq!(shape.entries("faults"), 2);
+        assert!(!shape.orchestrator);
+        // name 7 a b c | a 1ms b 2.5 c | a b | a -1 b date.
+        assert_eq!(shape.values, 5 + 5 + 2 + 4);
     }
 }

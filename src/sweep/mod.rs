@@ -61,10 +61,11 @@ pub struct PointOptions {
     pub replications: Option<u32>,
 }
 
-/// Load the scenario once per point with `sets` then the point's values applied, and
-/// validate them all before anything runs.
+/// Parse the scenario (`text`, read from `file`) once per point with `sets` then the
+/// point's values applied, and validate them all before anything runs.
 pub fn prepare(
     file: &Path,
+    text: &str,
     sets: &[Override],
     params: &[Param],
     options: &PointOptions,
@@ -91,7 +92,8 @@ pub fn prepare(
             key: param.key.clone(),
             value: value.clone(),
         }));
-        let mut scenario = Scenario::load(file, &overrides).map_err(|mut error| {
+        let shown = file.display().to_string();
+        let mut scenario = Scenario::parse(&shown, text, &overrides).map_err(|mut error| {
             // A swept value's error names --param (it was given there, not with --set).
             if let Origin::Flag(flag) = &error.origin
                 && overrides[sets.len()..].iter().any(|o| o.flag() == *flag)

@@ -87,15 +87,24 @@ pub fn write_manifest(out: &Path, manifest: &Manifest, force: bool) -> Result<()
     let text =
         serde_json::to_string_pretty(manifest).map_err(|e| SweepError::Io(e.to_string()))? + "\n";
     if path.exists() {
-        let same = read_manifest(out).is_ok_and(|existing| existing.same_sweep(manifest));
-        if same {
+        let existing = read_manifest(out);
+        if existing
+            .as_ref()
+            .is_ok_and(|existing| existing.same_sweep(manifest))
+        {
             return Ok(());
         }
         if !force {
-            return Err(SweepError::Input(format!(
-                "--out {}: holds the results of a different sweep (the scenario's content, its --set values, the parameters, the designs, the seed or the tool version differ); rerun with --force to start over there, or use another --out",
-                out.display()
-            )));
+            return Err(SweepError::Input(match existing {
+                Err(SweepError::Input(problem) | SweepError::Io(problem)) => format!(
+                    "--out {}: its sweep.json cannot be read ({problem}), so which sweep the folder holds is unknown; rerun with --force to start over there, or use another --out",
+                    out.display()
+                ),
+                Ok(_) => format!(
+                    "--out {}: holds the results of a different sweep (the scenario's content, its --set values, the parameters, the designs, the seed or the tool version differ); rerun with --force to start over there, or use another --out",
+                    out.display()
+                ),
+            }));
         }
         let files = [("sweep.json", text.into_bytes())];
         return crate::run_folder::replace_keeping(out, &files, |name| !is_sweeps(name))

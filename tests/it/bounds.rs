@@ -416,10 +416,43 @@ fn what_grows_with_the_file_is_refused_before_parsing_naming_its_key() {
     assert_ne!(outcome.code, Some(2), "{}", outcome.stderr);
 }
 
-/// Once parsed, the estimate counts the same things: run with a budget the file alone
-/// fits, the windows kept by ten runs are refused before simulating, naming `faults`.
+/// Links share their latency with the scenario rather than copy it: 800 links under a
+/// default latency of 100,000 samples once took 617 MB (a copy per link); now the run fits
+/// in a 64 MiB data limit.
+#[cfg(target_os = "linux")]
 #[test]
-fn fault_windows_are_in_the_estimate_after_parsing() {
+fn links_do_not_copy_the_default_latency() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let samples = vec!["\"1ms\""; 100_000].join(",");
+    let mut text = format!(
+        "[scenario]\nname = \"links\"\nseed = 5\nduration = \"10s\"\nvariants = [\"choreography\"]\n\
+         [workload]\narrivals = {{ poisson = 20 }}\n[network]\nlatency = {{ empirical = [{samples}] }}\n"
+    );
+    for index in 0..30 {
+        text.push_str(&format!(
+            "[[services]]\nname = \"s{index}\"\nwork = \"1ms\"\n"
+        ));
+    }
+    text.push_str("[workflow]\nsteps = [\"s0\", \"s1\"]\n");
+    for index in 0..800 {
+        let (src, dst) = (index % 30, (index / 30 + 1 + index % 30) % 30);
+        text.push_str(&format!(
+            "[[network.links]]\nsrc = \"s{src}\"\ndst = \"s{dst}\"\nbandwidth = \"{}Mbps\"\n",
+            index + 1
+        ));
+    }
+    let file = dir.path().join("links.toml");
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = run_under_64_mib(&file, "--max-memory 256MiB");
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+}
+
+/// Once parsed, the estimate counts scripted fault windows (which it left out before):
+/// what each run keeps of them, at 2.2 KB a window, and their transitions, each visiting
+/// the workflows in flight. Both ways: 3,000 windows in ten runs come to about 63 MiB,
+/// neither far below (left out) nor far above.
+#[test]
+fn scripted_fault_windows_are_in_the_estimate_after_parsing() {
     let windows: String = (0..3_000)
         .map(|i| {
             format!(
@@ -429,26 +462,37 @@ fn fault_windows_are_in_the_estimate_after_parsing() {
         })
         .collect();
     let text = scenario(&[], &windows);
-    // 3,000 windows × 2.2 KB × 2 designs × 5 replications is about 63 MiB kept; `--set`
-    // changes the replications after the scan, so only the estimate after parsing sees it.
-    let replications = ["--set", "scenario.replications=5"];
+    let mut parsed = sagasim::Scenario::from_toml_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    parsed.replications = 5;
+    let estimate = sagasim::budget::estimate(&parsed, 1);
+    let kept: f64 = estimate
+        .memory_costs
+        .iter()
+        .filter(|cost| cost.cause.contains("3000 scripted fault windows"))
+        .map(|cost| cost.amount)
+        .sum();
+    let expected = 3_000.0 * (2_200.0 * 10.0 + 256.0 + 1_600.0 + 4.0 * 330.0);
+    assert!(
+        (kept - expected).abs() < 0.01 * expected,
+        "{kept} bytes for the windows, expected {expected}: {:?}",
+        estimate.memory_costs
+    );
+    let transitions: f64 = estimate
+        .event_costs
+        .iter()
+        .filter(|cost| cost.cause.contains("scripted fault windows"))
+        .map(|cost| cost.amount)
+        .sum();
+    assert!(
+        (2.0 * 3_000.0 * 10.0..=2.0 * 3_000.0 * 10.0 * 10.0).contains(&transitions),
+        "{transitions} events for 3,000 windows in 10 runs"
+    );
+    // And on the command line: refused before simulating with a budget the file fits.
     let (outcome, _dir) = run_text(
         &text,
-        &[&["--max-memory", "48MiB"][..], &replications].concat(),
+        &["--max-memory", "48MiB", "--set", "scenario.replications=5"],
     );
-    assert_refused(
-        &outcome,
-        &[
-            "refused before simulating",
-            "scripted fault windows",
-            "`faults",
-        ],
-    );
-    let (outcome, _dir) = run_text(
-        &text,
-        &[&["--max-memory", "256MiB"][..], &replications].concat(),
-    );
-    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    assert_refused(&outcome, &["refused before", "fault windows", "`faults"]);
 }
 
 /// A scenario file over the size limit (a 104 MB file, sparse, as generated files can be)

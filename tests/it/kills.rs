@@ -221,18 +221,45 @@ fn a_sweep_killed_at_any_call_never_holds_two_sweeps() {
     };
     let old = trial.outcome(&BTreeMap::new(), &sweep("10,20"));
     let new = trial.outcome(&old, &sweep("30,40"));
-    let content = |files: &BTreeMap<String, Vec<u8>>| -> Option<String> {
-        let json: serde_json::Value = serde_json::from_slice(files.get("sweep.json")?).ok()?;
-        Some(json["content"].as_str()?.to_string())
+    let new_content = sweep_content(&new).unwrap();
+    // From the old sweep, the folder holds it whole or the new one's manifest; from an
+    // empty folder, it may still be empty.
+    let consistent = |from_empty: bool| {
+        let (old, new, new_content) = (&old, &new, &new_content);
+        move |state: &BTreeMap<String, Vec<u8>>, k: usize| {
+            consistent_sweep(state, k, old, new, new_content, from_empty);
+        }
     };
-    let new_content = content(&new).unwrap();
-    let consistent = |state: &BTreeMap<String, Vec<u8>>, k: usize| {
-        if *state == old || state.is_empty() {
+    let forced = trial.kill_at_every_call(&old, &sweep("30,40"), &new, consistent(false));
+    let resumed =
+        trial.kill_at_every_call(&BTreeMap::new(), &sweep("30,40"), &new, consistent(true));
+    eprintln!("sweep --force: {forced} kills; sweep into an empty folder: {resumed} kills");
+    assert!(forced >= 10 && resumed >= 10, "{forced} {resumed}");
+}
+
+/// The sweep a folder's `sweep.json` names (its content hash).
+fn sweep_content(files: &BTreeMap<String, Vec<u8>>) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_slice(files.get("sweep.json")?).ok()?;
+    Some(json["content"].as_str()?.to_string())
+}
+
+/// A sweep folder after a kill: the old sweep whole, or (from an empty folder) nothing,
+/// or the new sweep's manifest with only files of the new sweep beside it.
+fn consistent_sweep(
+    state: &BTreeMap<String, Vec<u8>>,
+    k: usize,
+    old: &BTreeMap<String, Vec<u8>>,
+    new: &BTreeMap<String, Vec<u8>>,
+    new_content: &str,
+    from_empty: bool,
+) {
+    {
+        if (!from_empty && state == old) || (from_empty && state.is_empty()) {
             return;
         }
         assert_eq!(
-            content(state).as_deref(),
-            Some(new_content.as_str()),
+            sweep_content(state).as_deref(),
+            Some(new_content),
             "killed at call {k}: neither the old sweep whole nor the new one's manifest: {:?}",
             state.keys().collect::<Vec<_>>()
         );
@@ -246,11 +273,7 @@ fn a_sweep_killed_at_any_call_never_holds_two_sweeps() {
                 "killed at call {k}: {name} is not the new sweep's"
             );
         }
-    };
-    let forced = trial.kill_at_every_call(&old, &sweep("30,40"), &new, consistent);
-    let resumed = trial.kill_at_every_call(&BTreeMap::new(), &sweep("30,40"), &new, consistent);
-    eprintln!("sweep --force: {forced} kills; sweep into an empty folder: {resumed} kills");
-    assert!(forced >= 10 && resumed >= 10, "{forced} {resumed}");
+    }
 }
 
 /// `merge` and `advise` killed at any call: the merged folder never shows assembled

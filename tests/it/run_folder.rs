@@ -1,7 +1,7 @@
 //! A run's output folder (issue 11): one writer at a time, the set of files replaced as a
 //! whole, and never the results of another configuration overwritten without `--force`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::common;
@@ -220,7 +220,8 @@ fn a_second_sweep_into_a_folder_being_written_is_refused() {
 }
 
 /// A symbolic link to the folder leads to the same lock (a second writer through the link
-/// is refused), and a run through it writes into the real folder, leaving the link a link.
+/// is refused), and a run through it writes into the real folder, leaving the link a link;
+/// the same with a trailing separator (`link/`, as tab completion writes it).
 #[cfg(unix)]
 #[test]
 fn a_symlinked_out_shares_the_real_folders_lock_and_survives() {
@@ -229,38 +230,39 @@ fn a_symlinked_out_shares_the_real_folders_lock_and_survives() {
     std::fs::create_dir(&real).unwrap();
     let link = setup.dir.path().join("link");
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    let file = setup.dir.path().join("scenario.toml");
-    let through_link = |extra: &[&str]| {
-        let (file, link) = (file.to_string_lossy(), link.to_string_lossy());
-        let mut args = vec!["run", &*file, "--out", &*link, "--no-charts"];
-        args.extend(extra);
-        sagasim(&args)
-    };
-    let held = sagasim::run_folder::lock(&real).unwrap();
-    let (status, stderr) = code(&through_link(&[]));
-    assert_eq!(status, Some(2), "the real folder is held: {stderr}");
-    assert!(stderr.contains("another sagasim process"), "{stderr}");
-    drop(held);
-    let held = sagasim::run_folder::lock(&link).unwrap();
-    let (status, stderr) = code(&setup.run(&[]));
-    assert_eq!(status, Some(2), "held through the link: {stderr}");
-    drop(held);
-    assert_eq!(code(&through_link(&[])).0, Some(0));
-    let kind = std::fs::symlink_metadata(&link).unwrap().file_type();
-    assert!(kind.is_symlink(), "the link is still a link");
-    assert!(
-        real.join("summary.csv").exists(),
-        "results in the real folder"
-    );
+    let file = setup
+        .dir
+        .path()
+        .join("scenario.toml")
+        .to_string_lossy()
+        .to_string();
+    let run_into = |out: &str| sagasim(&["run", &file, "--out", out, "--no-charts"]);
+    for name in [link.display().to_string(), format!("{}/", link.display())] {
+        let held = sagasim::run_folder::lock(&real).unwrap();
+        let (status, stderr) = code(&run_into(&name));
+        assert_eq!(status, Some(2), "{name}: the real folder is held: {stderr}");
+        assert!(stderr.contains("another sagasim process"), "{stderr}");
+        drop(held);
+        let held = sagasim::run_folder::lock(Path::new(&name)).unwrap();
+        let (status, stderr) = code(&setup.run(&[]));
+        assert_eq!(status, Some(2), "held through {name}: {stderr}");
+        drop(held);
+        assert_eq!(code(&run_into(&name)).0, Some(0));
+        let kind = std::fs::symlink_metadata(&link).unwrap().file_type();
+        assert!(kind.is_symlink(), "{name}: the link is still a link");
+        assert!(
+            real.join("summary.csv").exists(),
+            "results in the real folder"
+        );
+        assert_eq!(
+            setup.beside(),
+            ["link", "out", "scenario.toml"],
+            "nothing beside"
+        );
+    }
     let dangling = setup.dir.path().join("dangling");
     std::os::unix::fs::symlink(setup.dir.path().join("nowhere"), &dangling).unwrap();
-    let output = sagasim(&[
-        "run",
-        &file.to_string_lossy(),
-        "--out",
-        &dangling.to_string_lossy(),
-    ]);
-    let (status, stderr) = code(&output);
+    let (status, stderr) = code(&run_into(&dangling.to_string_lossy()));
     assert_eq!(status, Some(2), "{stderr}");
     assert!(stderr.contains("dangling symbolic link"), "{stderr}");
     assert!(!setup.dir.path().join("nowhere").exists());
@@ -295,17 +297,20 @@ fn capacity_prints_its_answer_before_a_busy_folder_and_stops_early_for_an_unwrit
         "said at once: {stderr}"
     );
     assert!(!out.join("capacity.csv").exists());
-    // Read-only, where permissions bind (not for root); a path through a file otherwise.
+    // Read-only, where permissions bind (not for root); otherwise a file where the folder
+    // should be, which the lock takes (beside it) and the writability check refuses.
     let unwritable = setup.dir.path().join("read-only");
     std::fs::create_dir(&unwritable).unwrap();
     let mut permissions = std::fs::metadata(&unwritable).unwrap().permissions();
     permissions.set_readonly(true);
     std::fs::set_permissions(&unwritable, permissions).unwrap();
     let binds = std::fs::write(unwritable.join("x"), b"").is_err();
-    let target = if binds {
-        unwritable.clone()
+    let (target, expected) = if binds {
+        (unwritable.clone(), "cannot write in the output folder")
     } else {
-        setup.dir.path().join("scenario.toml").join("sub")
+        let file = setup.dir.path().join("a-file");
+        std::fs::write(&file, b"").unwrap();
+        (file, "cannot create the output folder")
     };
     let output = capacity(&target);
     let (status, stderr) = code(&output);
@@ -314,7 +319,30 @@ fn capacity_prints_its_answer_before_a_busy_folder_and_stops_early_for_an_unwrit
         output.stdout.is_empty(),
         "stopped before searching: {stderr}"
     );
-    assert!(stderr.contains("cannot"), "{stderr}");
+    assert!(stderr.contains(expected), "{stderr}");
+}
+
+/// A scenario read from a pipe is read once: the size check and the parse see the same
+/// text.
+#[cfg(unix)]
+#[test]
+fn a_scenario_from_a_pipe_is_read_once() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sagasim"))
+        .args(["check", "/dev/stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(SCENARIO.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output).0, Some(0), "{}", code(&output).1);
 }
 
 /// Under a file-size limit (`ulimit -f`), a run that cannot write its files says so and

@@ -193,7 +193,7 @@ pub struct World<'s> {
     last_arrival_at: SimTime,
     arrivals_end: SimTime,
     stations: Vec<Station>,
-    network: Network,
+    network: Network<'s>,
     /// Network interfaces, when any component has one.
     interfaces: Option<Interfaces>,
     /// Whether any step produces output data (else no message carries any).
