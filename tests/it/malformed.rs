@@ -11,6 +11,14 @@ use common::sagasim;
 /// (file in tests/malformed, line, column, key, start of the message).
 const CASES: &[(&str, usize, usize, &str, &str)] = &[
     (
+        // The type error offers the range that is accepted, not `u32`'s (which has 0).
+        "workers-not-a-number.toml",
+        9,
+        11,
+        "orchestrator.workers",
+        "invalid type: string \"many\", expected a whole number of workers from 1 to 1000000",
+    ),
+    (
         "fault-slow-factor-below-one.toml",
         25,
         10,
