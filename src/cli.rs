@@ -203,7 +203,7 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             format,
             fail_at,
         } => {
-            let loaded = load(&scenario, &Budget::default(), Some(1))?;
+            let loaded = load(&scenario, &Budget::default(), Some(1), Some(1))?;
             // A position on the path: the longest path bounds it, and a shorter path fails
             // at its last step.
             let steps = loaded.system.most_steps_per_workflow();
@@ -272,7 +272,8 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
         }
         Command::Man { subcommand, dir } => man::man_command(subcommand.as_deref(), dir.as_deref()),
         Command::Trace(args) => {
-            let mut loaded = load(&args.scenario, &Budget::default(), Some(1))?;
+            // One workflow of one run is traced: the file's parse is what it costs.
+            let mut loaded = load(&args.scenario, &Budget::default(), Some(1), Some(1))?;
             if let Some(seed) = args.seed {
                 loaded.seed = seed;
             }
@@ -289,8 +290,9 @@ pub fn execute(cli: Cli, command: String) -> Result<(), CliError> {
             let budget = limits::budget(&budget)?;
             let slo = capacity::parse_slo(&slo)?;
             capacity::check_precision(precision)?;
-            // Every design of the scenario is searched, each run by run.
-            let mut loaded = load(&scenario, &budget, None)?;
+            // Each design is searched (one replication a run, one run at a time per design).
+            let designs = design_names(&variants).map(|names| names.len());
+            let mut loaded = load(&scenario, &budget, Some(1), designs)?;
             choose_designs(&mut loaded, &variants)?;
             capacity::capacity_command(&loaded, &slo, precision, out, &budget)
         }
@@ -384,13 +386,15 @@ fn overrides(args: &ScenarioArgs) -> Result<Vec<Override>, CliError> {
 }
 
 /// Read the scenario once, refuse it before parsing if it is beyond `budget` (with
-/// `designs` runs of it, or the file's), then parse it with the `--set` flags.
+/// `replications` × `designs` runs, where given, else the file's), then parse it with the
+/// `--set` flags.
 fn load(
     args: &ScenarioArgs,
     budget: &Budget,
+    replications: Option<u32>,
     designs: Option<usize>,
 ) -> Result<Scenario, CliError> {
-    let file = limits::check_file(args, budget, None, designs)?;
+    let file = limits::check_file(args, budget, replications, designs)?;
     Ok(Scenario::parse(&file.shown, &file.text, &overrides(args)?)?)
 }
 

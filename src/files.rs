@@ -318,23 +318,18 @@ pub fn is_leftover(name: &str) -> bool {
             .is_some_and(|rest| pid_then(rest, None))
 }
 
-/// Remove what earlier commands, stopped by a kill, left in `folder` and its folders one
-/// level down (a sweep's `points/`): temporaries and probes (`is_leftover`).
+/// Remove what earlier commands, stopped by a kill, left in `folder` and in a sweep's
+/// `points/` beside them: temporaries and probes (`is_leftover`). Nowhere else: another
+/// folder below (`--out .` holds the working directory's) may be another process's.
 pub fn remove_scratch(folder: &Path) {
-    remove_leftovers(folder, 1);
-}
-
-fn remove_leftovers(folder: &Path, depth: u32) {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return;
-    };
-    for entry in entries.filter_map(Result::ok) {
-        let name = entry.file_name();
-        let path = entry.path();
-        if is_leftover(&name.to_string_lossy()) {
-            let _ = remove_file(&path);
-        } else if depth > 0 && entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-            remove_leftovers(&path, depth - 1);
+    for folder in [folder.to_path_buf(), folder.join("points")] {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            if is_leftover(&entry.file_name().to_string_lossy()) {
+                let _ = remove_file(&entry.path());
+            }
         }
     }
 }

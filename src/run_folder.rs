@@ -130,10 +130,24 @@ pub fn resolve(out: &Path) -> Result<PathBuf, FolderError> {
             out.display(),
             real.display()
         ))),
-        Err(error) => Err(FolderError::Input(format!(
-            "--out {}: is a dangling symbolic link (to {target}: {error}); create the folder it points to, remove the link, or choose another --out",
-            out.display()
-        ))),
+        Err(error) => {
+            // A swap without exchange, killed between its renames, leaves the target's old
+            // set beside it: say where, rather than invite a new empty folder there.
+            let beside = std::fs::read_link(out).ok().and_then(|target| {
+                let target = out.parent().unwrap_or(Path::new(".")).join(target);
+                let old = sibling(&target, "old")?;
+                old.exists().then(|| format!(
+                    "; an interrupted write left its previous results in {}: rename that to {} to restore them",
+                    old.display(),
+                    target.display()
+                ))
+            });
+            Err(FolderError::Input(format!(
+                "--out {}: is a dangling symbolic link (to {target}: {error}){}; otherwise create the folder it points to, remove the link, or choose another --out",
+                out.display(),
+                beside.unwrap_or_default()
+            )))
+        }
     }
 }
 
@@ -203,7 +217,7 @@ pub fn lock(out: &Path) -> Result<FolderLock, FolderError> {
         // open and our lock, we hold a lock on a file no one else will see. Try again.
         if same_file(&file, &path) {
             // Whatever a killed writer left goes now that the folder is ours.
-            recover_swap(&folder);
+            recover_swap(&folder)?;
             disk::remove_scratch(&folder);
             return Ok(FolderLock {
                 path,
@@ -347,7 +361,12 @@ pub fn replace_keeping(
             let old = sibling(out, "old").unwrap_or_else(|| staging.with_extension("old"));
             remove_folder(&old)?;
             disk::rename(out, &old).map_err(|e| io_error("cannot move aside", out, e))?;
-            disk::rename(&staging, out).map_err(|e| io_error("cannot move into", out, e))?;
+            if let Err(error) = disk::rename(&staging, out) {
+                // Put the old set back at once rather than leave no folder.
+                let _ = disk::rename(&old, out);
+                let _ = remove_folder(&staging);
+                return Err(io_error("cannot move into", out, error));
+            }
             disk::sync_folder(parent).map_err(|e| io_error("cannot sync", parent, e))?;
             remove_folder(&old)
         }
@@ -359,9 +378,10 @@ pub fn replace_keeping(
 fn exchange_unsupported(error: &std::io::Error) -> bool {
     #[cfg(target_os = "linux")]
     {
+        // EPERM: a seccomp filter that does not know renameat2 (older container runtimes).
         matches!(
             error.raw_os_error(),
-            Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+            Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP | libc::EPERM)
         ) || error.kind() == ErrorKind::Unsupported
     }
     #[cfg(not(target_os = "linux"))]
@@ -373,19 +393,31 @@ fn exchange_unsupported(error: &std::io::Error) -> bool {
 
 /// Put back the old set that a kill between the two renames of a swap without exchange
 /// left beside the folder (`replace_keeping`): the folder then holds the old set again,
-/// never nothing. Call with the lock held.
-fn recover_swap(folder: &Path) {
+/// never nothing. The old set is dropped only when the folder holds a whole new set (its
+/// manifest); a folder made meanwhile by other means is refused, naming both, so that the
+/// only copy of the results is never deleted. Call with the lock held.
+fn recover_swap(folder: &Path) -> Result<(), FolderError> {
     let Some(old) = sibling(folder, "old") else {
-        return;
+        return Ok(());
     };
     if std::fs::symlink_metadata(&old).is_err() {
-        return;
+        return Ok(());
     }
     if std::fs::symlink_metadata(folder).is_err() {
-        let _ = disk::rename(&old, folder);
-    } else {
-        let _ = remove_folder(&old);
+        return disk::rename(&old, folder)
+            .map_err(|error| io_error("cannot move back the previous results", &old, error));
     }
+    let whole = [MANIFEST, "sweep.json"]
+        .iter()
+        .any(|name| folder.join(name).is_file());
+    if whole {
+        return remove_folder(&old);
+    }
+    Err(FolderError::Input(format!(
+        "{}: an interrupted write left the previous results in {}, and the folder has been made again since without them; move one of the two away, then rerun",
+        folder.display(),
+        old.display()
+    )))
 }
 
 fn stage(

@@ -91,7 +91,8 @@ pub fn check_file(
 }
 
 /// The replications and the number of designs `--set scenario.replications=N` and
-/// `--set scenario.variants=[…]` give, where the flags give them (the last flag wins).
+/// `--set scenario.variants=[…]` give, where the flags give them (the last flag wins), read
+/// as `--set` reads them: key parts trimmed, the value as TOML (`1_000`), else a string.
 fn set_runs(sets: &[String]) -> (Option<u32>, Option<usize>) {
     let mut replications = None;
     let mut designs = None;
@@ -99,18 +100,19 @@ fn set_runs(sets: &[String]) -> (Option<u32>, Option<usize>) {
         let Some((key, value)) = flag.split_once('=') else {
             continue;
         };
-        match key.trim() {
-            "scenario.replications" => replications = value.trim().parse().ok().or(replications),
-            "scenario.variants" => {
-                let names = value
-                    .trim()
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .split(',')
-                    .filter(|name| !name.trim().is_empty())
-                    .count();
-                designs = Some(names.max(1));
+        let parts: Vec<&str> = key.split('.').map(str::trim).collect();
+        let value = format!("value = {}", value.trim())
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut table| table.remove("value"));
+        match (parts.as_slice(), value) {
+            (["scenario", "replications"], Some(toml::Value::Integer(n))) => {
+                replications = u32::try_from(n).ok();
             }
+            (["scenario", "variants"], Some(toml::Value::Array(names))) => {
+                designs = Some(names.len().max(1));
+            }
+            (["scenario", "variants"], _) => designs = Some(1),
             _ => {}
         }
     }
@@ -170,5 +172,7 @@ mod tests {
             (None, Some(2))
         );
         assert_eq!(sets(&["scenario.replications=x"]), (None, None));
+        assert_eq!(sets(&["scenario. replications =1_000"]), (Some(1000), None));
+        assert_eq!(sets(&["scenario.variants=orchestrator"]), (None, Some(1)));
     }
 }

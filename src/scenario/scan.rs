@@ -120,6 +120,9 @@ pub fn scan(text: &str) -> Shape {
                     } else {
                         format!("{header}.{key}")
                     };
+                    // `orchestrator = { … }` or `orchestrator.workers = 2` at the top.
+                    shape.orchestrator |=
+                        path == "orchestrator" || path.starts_with("orchestrator.");
                     assigned = 0;
                     after_dot = false;
                 }
@@ -248,6 +251,8 @@ mod tests {
         assert_eq!(shape.entries("network.links"), 1);
         assert_eq!(shape.entries("faults"), 2);
         assert!(!shape.orchestrator);
+        assert!(scan("orchestrator = { workers = 2 }\n").orchestrator);
+        assert!(scan("orchestrator.workers = 2\n").orchestrator);
         // name 7 a b c | a 1ms b 2.5 c | a b | a -1 b date.
         assert_eq!(shape.values, 5 + 5 + 2 + 4);
     }

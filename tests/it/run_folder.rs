@@ -368,3 +368,33 @@ fn a_file_size_limit_is_reported_not_a_silent_death() {
     assert!(stderr.contains("File too large"), "{stderr}");
     assert_eq!(names(&setup.out()), before, "the old set stays");
 }
+
+/// A swap without an atomic exchange, killed between its two renames, leaves no folder and
+/// the old set beside it (`.NAME.old`): the next lock moves it back. Beside a whole new set
+/// it is dropped; beside a folder made since without one, nothing is deleted and the lock
+/// is refused, naming both.
+#[test]
+fn a_swap_interrupted_between_its_renames_is_put_back() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.run(&[])).0, Some(0));
+    let out = setup.out();
+    let old = setup.dir.path().join(".out.old");
+    let before = names(&out);
+    std::fs::rename(&out, &old).unwrap();
+    drop(sagasim::run_folder::lock(&out).unwrap());
+    assert_eq!(names(&out), before, "the old set is back");
+    assert!(!old.exists());
+    // Beside a whole set (its manifest): the leftover goes.
+    std::fs::create_dir(&old).unwrap();
+    drop(sagasim::run_folder::lock(&out).unwrap());
+    assert!(!old.exists());
+    // Beside a folder made since without a set: refused, nothing deleted.
+    std::fs::rename(&out, &old).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    let error = sagasim::run_folder::lock(&out).unwrap_err().to_string();
+    assert!(
+        error.contains("interrupted write") && error.contains(".out.old"),
+        "{error}"
+    );
+    assert_eq!(names(&old), before, "the only copy is kept");
+}
