@@ -425,12 +425,12 @@ pub fn estimate_run(spec: &SystemSpec) -> RunEstimate {
 }
 
 /// The events and memory of the fault windows: each transition visits every workflow its
-/// target holds, slowdowns and partitions are scanned among those of their kind active at
-/// once, and each window keeps its rows.
+/// target holds, a slowdown's start and end rescan the slowdowns active on its component
+/// (counted as if all were on one: an upper bound), and each window keeps its rows.
+/// Partitions cost nothing more: they are kept by pair, found in log time.
 fn fault_costs(spec: &SystemSpec, run_nanos: f64, in_flight: f64, estimate: &mut RunEstimate) {
-    // Windows and the mean number active at once, for the two kinds scanned when one
-    // starts or ends.
-    let mut scanned = [(0.0f64, 0.0f64); 2];
+    // Slowdown windows, and the mean number active at once.
+    let mut scanned = (0.0f64, 0.0f64);
     let mut scripted = (0.0f64, 0usize);
     for (index, fault) in spec.failures.faults.iter().enumerate() {
         let (windows, down_nanos) = match fault.timing {
@@ -455,13 +455,10 @@ fn fault_costs(spec: &SystemSpec, run_nanos: f64, in_flight: f64, estimate: &mut
                 (1.0, duration.as_nanos_f64().min(run_nanos))
             }
         };
-        let kind = match fault.kind {
-            FaultKind::Slow(..) => 0,
-            FaultKind::Partition(..) => 1,
-            _ => continue,
-        };
-        scanned[kind].0 += windows;
-        scanned[kind].1 += down_nanos / run_nanos.max(1.0);
+        if let FaultKind::Slow(..) = fault.kind {
+            scanned.0 += windows;
+            scanned.1 += down_nanos / run_nanos.max(1.0);
+        }
     }
     if scripted.0 > 0.0 {
         let cause = format!(
@@ -476,7 +473,8 @@ fn fault_costs(spec: &SystemSpec, run_nanos: f64, in_flight: f64, estimate: &mut
         });
         window_costs(scripted.0, in_flight, cause, estimate);
     }
-    for ((windows, active), what) in scanned.into_iter().zip(["slowdowns", "partitions"]) {
+    let (windows, active) = scanned;
+    {
         let scans = windows * active;
         // A step of the scan is a comparison, about a tenth of an event's work (40,000
         // overlapping slowdowns: 7.3e8 steps took 3.6 CPU-s, as 3.6e7 events would).
@@ -486,7 +484,7 @@ fn fault_costs(spec: &SystemSpec, run_nanos: f64, in_flight: f64, estimate: &mut
             estimate.event_costs.push(Cost {
                 amount: events,
                 cause: format!(
-                    "about {} steps scanning the {} active at once, as each of {} {what} starts and ends (`faults`)",
+                    "about {} steps scanning the {} active at once, as each of {} slowdowns starts and ends (`faults`)",
                     scientific(scans.round()),
                     scientific(active.round()),
                     scientific(windows.round())

@@ -17,9 +17,14 @@ impl World<'_> {
             FaultKind::Crash(..) | FaultKind::Zone(_) => {
                 self.crash_all(now, &occurrence.kind, index, queue);
             }
-            FaultKind::Partition(a, b) => self.partitions.push((a, b, occurrence.end, index)),
+            FaultKind::Partition(a, b) => {
+                self.partitions
+                    .entry(pair(a, b))
+                    .or_default()
+                    .insert((occurrence.end, index));
+            }
             FaultKind::Slow(id, _) => {
-                self.slowdowns.push(index);
+                self.slowdowns[id.index()].push(index);
                 self.recompute_slowdown(id);
             }
         }
@@ -38,16 +43,15 @@ impl World<'_> {
                 return self.restart_all(now, &occurrence.kind, queue);
             }
             FaultKind::Partition(a, b) => {
-                if let Some(position) = self
-                    .partitions
-                    .iter()
-                    .position(|p| *p == (a, b, occurrence.end, index))
-                {
-                    self.partitions.swap_remove(position);
+                if let Some(active) = self.partitions.get_mut(&pair(a, b)) {
+                    active.remove(&(occurrence.end, index));
+                    if active.is_empty() {
+                        self.partitions.remove(&pair(a, b));
+                    }
                 }
             }
             FaultKind::Slow(id, _) => {
-                self.slowdowns.retain(|&active| active != index);
+                self.slowdowns[id.index()].retain(|&active| active != index);
                 self.recompute_slowdown(id);
             }
         }
@@ -59,7 +63,7 @@ impl World<'_> {
     fn recompute_slowdown(&mut self, id: ComponentId) {
         let mut factor = 1.0;
         let mut latest = None;
-        for &index in &self.slowdowns {
+        for &index in &self.slowdowns[id.index()] {
             if let FaultKind::Slow(target, by) = self.occurrences[index as usize].kind
                 && target == id
             {
@@ -345,4 +349,10 @@ pub(super) fn strikes(spec: &SystemSpec, kind: &FaultKind, id: ComponentId, repl
             .is_some_and(|z| z == zone),
         FaultKind::Partition(..) | FaultKind::Slow(..) => false,
     }
+}
+
+/// The key a partition between `a` and `b` is kept under: the pair, lower id first (a
+/// partition cuts both directions).
+pub(super) fn pair(a: ComponentId, b: ComponentId) -> (ComponentId, ComponentId) {
+    (a.min(b), a.max(b))
 }

@@ -204,12 +204,18 @@ pub struct World<'s> {
     metrics: RunMetrics,
     trace: Option<Tracer>,
     occurrences: Vec<FaultOccurrence>,
-    /// Active partitions: (a, b, end, occurrence).
-    partitions: Vec<(ComponentId, ComponentId, SimTime, u32)>,
+    /// Active partitions by the pair they separate (lower id first): each (end,
+    /// occurrence). Ordered, so that a message finds its pair's in log time however many
+    /// are active, and the latest-ending one is the last.
+    partitions: std::collections::BTreeMap<
+        (ComponentId, ComponentId),
+        std::collections::BTreeSet<(SimTime, u32)>,
+    >,
     /// Cost multiplier per component (1 unless slowed).
     slow_factor: Vec<f64>,
-    /// Active slowdowns (fault occurrence indices).
-    slowdowns: Vec<u32>,
+    /// Active slowdowns (fault occurrence indices) per component, in the order they
+    /// started: a start or end rescans only its own component's.
+    slowdowns: Vec<Vec<u32>>,
     /// The fault occurrence that took each component down, or slowed it.
     down_by: Vec<Option<u32>>,
     slowed_by: Vec<Option<u32>>,
@@ -305,9 +311,9 @@ impl<'s> World<'s> {
             metrics: RunMetrics::new(measurement, spec.component_count(), windows),
             trace: None,
             occurrences,
-            partitions: Vec::new(),
+            partitions: std::collections::BTreeMap::new(),
             slow_factor: vec![1.0; spec.component_count()],
-            slowdowns: Vec::new(),
+            slowdowns: vec![Vec::new(); spec.component_count()],
             down_by: vec![None; station_count],
             slowed_by: vec![None; spec.component_count()],
             backlog: 0,

@@ -574,9 +574,7 @@ impl World<'_> {
             return None;
         }
         self.partitions
-            .iter()
-            .filter(|(x, y, _, _)| (*x == a && *y == b) || (*x == b && *y == a))
-            .map(|(_, _, end, occurrence)| (*end, *occurrence))
-            .max()
+            .get(&super::faults::pair(a, b))
+            .and_then(|active| active.last().copied())
     }
 }
