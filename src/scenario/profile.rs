@@ -1,12 +1,13 @@
-//! Reading `[workload] profile`: the points as written, or a `seconds,rate` file beside
-//! the scenario; times strictly increasing, rates from 0 to 1e9, some rate above 0.
+//! Arrival rates: reading `[workload] profile` (the points as written, or a
+//! `seconds,rate` file beside the scenario; times strictly increasing, rates from 0 to 1e9,
+//! some rate above 0), and refusing a constant rate that starts no workflow in the run.
 
 use std::path::Path;
 
 use toml::Spanned;
 
 use super::error::{ScenarioError, Source};
-use super::raw::{RawProfile, RawProfileFile};
+use super::raw::{RawProfile, RawProfileFile, RawScenarioFile};
 use crate::model::RateProfile;
 
 /// Most points a profile file may hold (a day at one point a second, with room).
@@ -114,4 +115,37 @@ fn read_file(source: &Source<'_>, file: &RawProfileFile) -> Result<Vec<(f64, f64
         points.push((at, rate));
     }
     Ok(points)
+}
+
+/// A rate that starts fewer than one workflow in the run is a slip (a unit, an exponent),
+/// not a scenario: say so rather than report an empty run. A profile sets its own rates.
+pub(super) fn check_rate_starts_a_workflow(
+    source: &Source<'_>,
+    raw: &RawScenarioFile,
+    kind: &str,
+    per_second: f64,
+) -> Result<(), ScenarioError> {
+    let duration = raw.scenario.duration.get_ref().0;
+    let duration_s = duration.as_secs_f64();
+    if raw.workload.profile.is_some() || per_second * duration_s >= 1.0 {
+        return Ok(());
+    }
+    Err(source.error(
+        Some(raw.workload.arrivals.span()),
+        format!("workload.arrivals.{kind}"),
+        format!(
+            "a rate of {per_second:e} workflows per second starts fewer than one workflow in `scenario.duration` ({duration}); expected at least {}",
+            readable(1.0 / duration_s)
+        ),
+    ))
+}
+
+/// `0.1`, `0.000333`, or `3.2e-10` below a thousandth of a thousandth.
+fn readable(value: f64) -> String {
+    if value >= 1e-6 {
+        let text = format!("{value:.6}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{value:.2e}")
+    }
 }

@@ -553,20 +553,7 @@ fn workload(source: &Source<'_>, raw: &RawScenarioFile) -> Result<WorkloadSpec, 
             rate.0,
         ),
     };
-    // A rate that starts no workflow over the run is a slip (a unit, an exponent), not a
-    // scenario: say so rather than report an empty run. A profile sets its own rates.
-    let duration_s = raw.scenario.duration.get_ref().0.as_secs_f64();
-    if workload.profile.is_none() && per_second * duration_s < 1.0 {
-        return Err(source.error(
-            Some(workload.arrivals.span()),
-            format!("workload.arrivals.{kind}"),
-            format!(
-                "a rate of {per_second:e} workflows per second starts fewer than one workflow in `scenario.duration` ({}); expected at least {}",
-                raw.scenario.duration.get_ref().0,
-                readable(1.0 / duration_s)
-            ),
-        ));
-    }
+    super::profile::check_rate_starts_a_workflow(source, raw, kind, per_second)?;
     let positive = |key: &str, value: &Option<Spanned<super::values::DurationValue>>| match value {
         Some(spanned) if spanned.get_ref().0.is_zero() => Err(source.error(
             Some(spanned.span()),
@@ -601,14 +588,4 @@ fn workload(source: &Source<'_>, raw: &RawScenarioFile) -> Result<WorkloadSpec, 
         timeout,
         max_workflows,
     })
-}
-
-/// `0.1`, `0.000333`, or `3.2e-10` below a thousandth of a thousandth.
-fn readable(value: f64) -> String {
-    if value >= 1e-6 {
-        let text = format!("{value:.6}");
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        format!("{value:.2e}")
-    }
 }
