@@ -170,6 +170,12 @@ pub fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
             libc::RENAME_EXCHANGE,
         )
     };
+    os_result(result)
+}
+
+/// A system call's result: 0 is success, anything else the error it left in `errno`.
+#[cfg(target_os = "linux")]
+fn os_result(result: libc::c_long) -> std::io::Result<()> {
     if result == 0 {
         Ok(())
     } else {
@@ -242,11 +248,7 @@ fn name_file(file: &File, path: &Path) -> std::io::Result<()> {
             libc::AT_SYMLINK_FOLLOW,
         )
     };
-    if result == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    os_result(libc::c_long::from(result))
 }
 
 #[cfg(not(target_os = "linux"))]
